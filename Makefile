@@ -1,0 +1,58 @@
+# haexplain — build, test, install. `make test` installs what it needs on Debian/Ubuntu.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+SWIFT ?= swift
+RELEASE_BIN = .build/release/haexplain
+
+# Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
+# (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent), and bench/lint.
+DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
+       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps
+
+.PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
+
+all: build
+
+build: deps
+	$(SWIFT) build -c release --product haexplain
+
+# Installs only what is missing, so a machine that has everything is not touched.
+deps:
+	@missing=""; for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 && echo "man pages: mandoc lint clean"; fi
+
+install: build
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
+	install -m 755 $(RELEASE_BIN) $(BINDIR)/haexplain
+	install -m 644 man/haexplain.1 $(MANDIR)/haexplain.1
+	$(RELEASE_BIN) --generate-completion-script bash > $(BASHDIR)/haexplain
+	$(RELEASE_BIN) --generate-completion-script zsh > $(ZSHDIR)/_haexplain
+	$(RELEASE_BIN) --generate-completion-script fish > $(FISHDIR)/haexplain.fish
+
+uninstall:
+	rm -f $(BINDIR)/haexplain $(MANDIR)/haexplain.1 $(BASHDIR)/haexplain $(ZSHDIR)/_haexplain $(FISHDIR)/haexplain.fish
+
+bench: build
+	bash Bench/run.sh $(RELEASE_BIN)
+
+fuzz: deps
+	bash Fuzz/run.sh
+
+clean:
+	rm -rf .build Fuzz/out Bench/out

@@ -1,0 +1,208 @@
+/// An IPv4 or IPv6 address as plain bytes, with the text forms iproute2 prints
+/// (dotted quad; RFC 5952 for IPv6). Pure Swift so parsers and fuzzers need no libc.
+public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    case v4(UInt32)
+    case v6(UInt64, UInt64)
+
+    public var family: AddressFamily { if case .v4 = self { .inet } else { .inet6 } }
+
+    /// From 4 or 16 network-order bytes; nil for any other length.
+    public init?(bytes: UnsafeRawBufferPointer) {
+        switch bytes.count {
+        case 4:
+            self = .v4(UInt32(bigEndian: bytes.loadUnaligned(as: UInt32.self)))
+        case 16:
+            self = .v6(UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                       UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        default:
+            return nil
+        }
+    }
+
+    public init?(bytes: [UInt8]) {
+        guard let value = bytes.withUnsafeBytes({ IPAddress(bytes: $0) }) else { return nil }
+        self = value
+    }
+
+    /// Parses the strict text forms (as inet_pton does): dotted quad with four decimal parts,
+    /// or IPv6 with at most one "::" and an optional trailing dotted quad.
+    public init?(_ text: some StringProtocol) {
+        if text.contains(":") {
+            guard let v6 = IPAddress.parse6(Substring(text)) else { return nil }
+            self = v6
+        } else {
+            guard let v4 = IPAddress.parse4(Substring(text)) else { return nil }
+            self = .v4(v4)
+        }
+    }
+
+    static func parse4(_ text: Substring) -> UInt32? {
+        var value: UInt32 = 0
+        var parts = 0
+        var current: UInt32 = 0
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | current
+                parts += 1
+                current = 0
+                digits = 0
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                // inet_pton rejects leading zeros ("01"): so do we.
+                if digits > 0, current == 0 { return nil }
+                current = current * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard current <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        return value << 8 | current
+    }
+
+    static func parse6(_ text: Substring) -> IPAddress? {
+        var groups: [UInt16] = []
+        var gapAt: Int? = nil
+        var rest = text[...]
+        if rest.hasPrefix("::") {
+            gapAt = 0
+            rest = rest.dropFirst(2)
+            if rest.isEmpty { return .v6(0, 0) }
+        } else if rest.hasPrefix(":") {
+            return nil
+        }
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: ":") ?? rest.endIndex
+            let piece = rest[rest.startIndex..<end]
+            if piece.contains(".") {
+                // A trailing dotted quad fills the last two groups.
+                guard end == rest.endIndex, let v4 = parse4(piece) else { return nil }
+                groups.append(UInt16(v4 >> 16))
+                groups.append(UInt16(v4 & 0xffff))
+                rest = rest[end...]
+                break
+            }
+            guard (1...4).contains(piece.utf8.count), let group = UInt16(piece, radix: 16) else { return nil }
+            groups.append(group)
+            guard groups.count <= 8 else { return nil }
+            if end == rest.endIndex {
+                rest = rest[end...]
+            } else {
+                let afterColon = rest.index(after: end)
+                if afterColon < rest.endIndex, rest[afterColon] == ":" {
+                    guard gapAt == nil else { return nil }
+                    gapAt = groups.count
+                    rest = rest[rest.index(after: afterColon)...]
+                } else {
+                    guard afterColon < rest.endIndex else { return nil }
+                    rest = rest[afterColon...]
+                }
+            }
+        }
+        if let gap = gapAt {
+            guard groups.count <= 7 else { return nil }
+            groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: gap)
+        }
+        guard groups.count == 8 else { return nil }
+        var high: UInt64 = 0
+        var low: UInt64 = 0
+        for i in 0..<4 { high = high << 16 | UInt64(groups[i]) }
+        for i in 4..<8 { low = low << 16 | UInt64(groups[i]) }
+        return .v6(high, low)
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let v):
+            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+        case .v6(let high, let low):
+            return IPAddress.format6(high, low)
+        }
+    }
+
+    static func format6(_ high: UInt64, _ low: UInt64) -> String {
+        var groups = [UInt16](repeating: 0, count: 8)
+        for i in 0..<4 {
+            groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
+            groups[4 + i] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
+        }
+        // IPv4-mapped addresses print with a dotted tail, as inet_ntop does.
+        if high == 0, low >> 32 == 0xffff {
+            let v4 = UInt32(truncatingIfNeeded: low)
+            return "::ffff:" + IPAddress.v4(v4).description
+        }
+        // RFC 5952: compress the longest run of two or more zero groups, the first on a tie.
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for i in 0...8 {
+            if i < 8, groups[i] == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
+                runStart = -1
+            }
+        }
+        if bestLength < 2 { bestStart = -1 }
+        var text = ""
+        var i = 0
+        while i < 8 {
+            if i == bestStart {
+                text += i == 0 ? "::" : ":"
+                i += bestLength
+                continue
+            }
+            text += String(groups[i], radix: 16)
+            if i < 7 { text += ":" }
+            i += 1
+        }
+        return text
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        switch (a, b) {
+        case let (.v4(x), .v4(y)): return x < y
+        case let (.v6(xh, xl), .v6(yh, yl)): return (xh, xl) < (yh, yl)
+        case (.v4, .v6): return true
+        case (.v6, .v4): return false
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = IPAddress(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "not an IP address: \(text)"))
+        }
+        self = value
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    /// True when `self` is inside `network`/`prefixLength`.
+    public func isInside(_ network: IPAddress, prefixLength: Int) -> Bool {
+        switch (self, network) {
+        case let (.v4(a), .v4(n)):
+            guard prefixLength > 0 else { return true }
+            let mask: UInt32 = prefixLength >= 32 ? .max : ~(UInt32.max >> UInt32(prefixLength))
+            return a & mask == n & mask
+        case let (.v6(ah, al), .v6(nh, nl)):
+            func masked(_ h: UInt64, _ l: UInt64) -> (UInt64, UInt64) {
+                let p = max(0, min(128, prefixLength))
+                let hm: UInt64 = p >= 64 ? .max : (p == 0 ? 0 : ~(UInt64.max >> UInt64(p)))
+                let lm: UInt64 = p <= 64 ? 0 : (p >= 128 ? .max : ~(UInt64.max >> UInt64(p - 64)))
+                return (h & hm, l & lm)
+            }
+            return masked(ah, al) == masked(nh, nl)
+        default:
+            return false
+        }
+    }
+}
+
+public enum AddressFamily: String, Codable, Sendable {
+    case inet, inet6
+}

@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CMNL
+import HAModel
+
+/// A link as decoded from one RTM_NEWLINK message, before indexes are turned into names.
+struct DecodedLink {
+    var interface: NetworkInterface
+    var linkIndex: UInt32?
+    var masterIndex: UInt32?
+}
+
+/// Decodes the messages of rtnetlink dumps (links and addresses). Pure: it reads buffers
+/// handed to it, so tests and the fuzzer feed it bytes without a socket.
+public final class RouteDumpDecoder {
+    var links: [DecodedLink] = []
+    var addresses: [(ifindex: Int, address: InterfaceAddress)] = []
+    private var failure: HAError?
+
+    public init() {}
+
+    /// Consumes one received buffer. Returns true when the dump is complete (NLMSG_DONE).
+    /// `seq`/`portID` of 0 skip libmnl's sequence and port checks (for tests and fuzzing).
+    /// Throws `interrupted` when the kernel flagged the dump inconsistent (NLM_F_DUMP_INTR).
+    public func consume(_ buffer: UnsafeRawBufferPointer, seq: UInt32 = 0, portID: UInt32 = 0) throws(DumpError) -> Bool {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return false }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        let result = mnl_cb_run(base, buffer.count, seq, portID, { message, data in
+            let decoder = Unmanaged<RouteDumpDecoder>.fromOpaque(data!).takeUnretainedValue()
+            return decoder.decode(message!)
+        }, me)
+        if let failure { throw .malformed(failure) }
+        if result == MNL_CB_ERROR {
+            let code = errno
+            if code == EINTR { throw .interrupted }
+            throw .kernel(code)
+        }
+        return result == MNL_CB_STOP
+    }
+
+    public enum DumpError: Error {
+        /// The kernel changed the table during the dump; start again.
+        case interrupted
+        /// The kernel answered with an error (errno value).
+        case kernel(Int32)
+        /// A message we could not decode.
+        case malformed(HAError)
+    }
+
+    private func decode(_ message: UnsafePointer<nlmsghdr>) -> Int32 {
+        do throws(AttributeError) {
+            switch Int32(message.pointee.nlmsg_type) {
+            case Int32(RTM_NEWLINK):
+                if let link = try decodeLink(message) { links.append(link) }
+            case Int32(RTM_NEWADDR):
+                if let address = try decodeAddress(message) { addresses.append(address) }
+            default:
+                break
+            }
+            return MNL_CB_OK
+        } catch {
+            failure = HAError(.unavailable, "malformed netlink message from the kernel: attribute \(error.type) has \(error.got) byte(s), expected \(error.expected)")
+            return MNL_CB_ERROR
+        }
+    }
+
+    /// Whether `buffer` holds the message that ends a dump (NLMSG_DONE or an error), found
+    /// without decoding anything: used to drain a dump we are going to discard.
+    public static func containsEnd(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        guard var message = buffer.baseAddress?.assumingMemoryBound(to: nlmsghdr.self) else { return false }
+        var remaining = Int32(clamping: buffer.count)
+        while mnl_nlmsg_ok(message, remaining) {
+            let type = Int32(message.pointee.nlmsg_type)
+            if type == NLMSG_DONE || type == NLMSG_ERROR { return true }
+            message = UnsafePointer(mnl_nlmsg_next(message, &remaining))
+        }
+        return false
+    }
+
+    static let ifinfoSize = MemoryLayout<ifinfomsg>.size
+    static let ifaddrSize = MemoryLayout<ifaddrmsg>.size
+
+    private func payload(_ message: UnsafePointer<nlmsghdr>) -> UnsafeRawBufferPointer {
+        let headerLength = MemoryLayout<nlmsghdr>.size
+        let total = Int(message.pointee.nlmsg_len)
+        return UnsafeRawBufferPointer(start: mnl_nlmsg_get_payload(message), count: max(0, total - headerLength))
+    }
+
+    private func decodeLink(_ message: UnsafePointer<nlmsghdr>) throws(AttributeError) -> DecodedLink? {
+        let body = payload(message)
+        // A message too short for its fixed header is skipped, never read past.
+        guard body.count >= RouteDumpDecoder.ifinfoSize else { return nil }
+        let info = body.loadUnaligned(as: ifinfomsg.self)
+        let attrs = AttributeTable.parse(message, headerSize: RouteDumpDecoder.ifinfoSize, maxType: Int(__IFLA_MAX) - 1)
+        var interface = NetworkInterface(
+            ifindex: Int(info.ifi_index),
+            ifname: attrs.string(Int32(IFLA_IFNAME)) ?? "if\(info.ifi_index)",
+            rawFlags: info.ifi_flags,
+            linkType: LinkNames.linkType(info.ifi_type))
+        interface.mtu = try attrs.u32(Int32(IFLA_MTU)).map(Int.init)
+        interface.qdisc = attrs.string(Int32(IFLA_QDISC))
+        interface.operstate = try attrs.u8(Int32(IFLA_OPERSTATE)).map(LinkNames.operstate)
+        interface.group = try attrs.u32(Int32(IFLA_GROUP)).map { $0 == 0 ? "default" : String($0) }
+        interface.txqlen = try attrs.u32(Int32(IFLA_TXQLEN)).map(Int.init)
+        if let raw = attrs[Int32(IFLA_ADDRESS)] {
+            interface.address = LinkNames.hardwareAddress(raw, linkType: info.ifi_type)
+        }
+        if let raw = attrs[Int32(IFLA_BROADCAST)] {
+            interface.broadcast = LinkNames.hardwareAddress(raw, linkType: info.ifi_type)
+        }
+        if let raw = attrs[Int32(IFLA_PERM_ADDRESS)] {
+            interface.permaddr = LinkNames.hardwareAddress(raw, linkType: info.ifi_type)
+        }
+        interface.ifalias = attrs.string(Int32(IFLA_IFALIAS))
+        if let nsid = try attrs.u32(Int32(IFLA_LINK_NETNSID)) {
+            interface.linkNetnsid = Int(Int32(bitPattern: nsid))
+        }
+        if let linkinfo = attrs[Int32(IFLA_LINKINFO)] {
+            let nested = AttributeTable.parseNested(linkinfo, maxType: Int(__IFLA_INFO_MAX) - 1)
+            let kind = nested.string(Int32(IFLA_INFO_KIND))
+            let slaveKind = nested.string(Int32(IFLA_INFO_SLAVE_KIND))
+            if kind != nil || slaveKind != nil {
+                interface.linkinfo = .init(infoKind: kind, infoSlaveKind: slaveKind)
+            }
+        }
+        return DecodedLink(interface: interface,
+                           linkIndex: try attrs.u32(Int32(IFLA_LINK)),
+                           masterIndex: try attrs.u32(Int32(IFLA_MASTER)))
+    }
+
+    private func decodeAddress(_ message: UnsafePointer<nlmsghdr>) throws(AttributeError) -> (ifindex: Int, address: InterfaceAddress)? {
+        let body = payload(message)
+        guard body.count >= RouteDumpDecoder.ifaddrSize else { return nil }
+        let info = body.loadUnaligned(as: ifaddrmsg.self)
+        guard info.ifa_family == UInt8(AF_INET) || info.ifa_family == UInt8(AF_INET6) else { return nil }
+        let attrs = AttributeTable.parse(message, headerSize: RouteDumpDecoder.ifaddrSize, maxType: Int(__IFA_MAX) - 1)
+        let peer = try attrs.address(Int32(IFA_ADDRESS))
+        let localAttribute = try attrs.address(Int32(IFA_LOCAL))
+        // As iproute2: IFA_LOCAL is the address; IFA_ADDRESS is the peer when it differs.
+        guard let local = localAttribute ?? peer else { return nil }
+        guard local.family == (info.ifa_family == UInt8(AF_INET) ? .inet : .inet6) else {
+            throw AttributeError(type: Int32(IFA_ADDRESS), expected: "an address of the message's family", got: 0)
+        }
+        let flags = try attrs.u32(Int32(IFA_FLAGS)) ?? UInt32(info.ifa_flags)
+        var address = InterfaceAddress(local: local, prefixlen: Int(info.ifa_prefixlen),
+                                       scope: LinkNames.scope(info.ifa_scope), rawFlags: flags,
+                                       label: attrs.string(Int32(IFA_LABEL)))
+        if localAttribute != nil, let peer, peer != local { address.address = peer }
+        address.broadcast = try attrs.address(Int32(IFA_BROADCAST))
+        address.anycast = try attrs.address(Int32(IFA_ANYCAST))
+        if let cache = attrs[Int32(IFA_CACHEINFO)] {
+            guard cache.count >= MemoryLayout<ifa_cacheinfo>.size else {
+                throw AttributeError(type: Int32(IFA_CACHEINFO), expected: "\(MemoryLayout<ifa_cacheinfo>.size) bytes", got: cache.count)
+            }
+            let info = cache.loadUnaligned(as: ifa_cacheinfo.self)
+            address.validLifeTime = info.ifa_valid
+            address.preferredLifeTime = info.ifa_prefered
+        }
+        AddressFlagNames.apply(flags, family: address.family, to: &address)
+        return (Int(info.ifa_index), address)
+    }
+
+    /// The interfaces with their addresses attached and indexes resolved to names, in the
+    /// kernel's order.
+    public func table(netns: String?) -> AddressTable {
+        var byIndex: [UInt32: Int] = [:]
+        for (position, link) in links.enumerated() { byIndex[UInt32(link.interface.ifindex)] = position }
+        var interfaces = links.map(\.interface)
+        for (position, link) in links.enumerated() {
+            if let lower = link.linkIndex {
+                if link.interface.linkNetnsid != nil {
+                    interfaces[position].linkIndex = Int(lower)
+                } else if lower != 0 {
+                    interfaces[position].link = byIndex[lower].map { links[$0].interface.ifname } ?? "if\(lower)"
+                }
+            }
+            if let master = link.masterIndex {
+                interfaces[position].master = byIndex[master].map { links[$0].interface.ifname } ?? "if\(master)"
+            }
+            // iproute2 prints M-DOWN when the lower device is not up (or not known here).
+            let lowerDown: Bool = {
+                guard let lower = link.linkIndex, lower != 0 else { return false }
+                guard let at = byIndex[lower] else { return true }
+                return links[at].interface.rawFlags & LinkFlags.up == 0
+            }()
+            interfaces[position].flags = LinkFlags.names(link.interface.rawFlags, lowerDown: lowerDown)
+        }
+        for (ifindex, address) in addresses {
+            if let at = byIndex[UInt32(ifindex)] { interfaces[at].addrInfo.append(address) }
+        }
+        return AddressTable(netns: netns, source: .netlink("RTM_GETLINK/RTM_GETADDR dump"), interfaces: interfaces)
+    }
+}

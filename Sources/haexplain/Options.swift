@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// Output options every command shares.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (documented in haexplain(1)) instead of text.")
+    var json = false
+}
+
+/// Which network namespace to inspect.
+struct NamespaceOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "Inspect the network namespace NAME (/run/netns/NAME, as `ip netns` names them) or a path such as /proc/PID/ns/net.",
+        valueName: "name"))
+    var netns: String?
+}
