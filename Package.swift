@@ -35,7 +35,7 @@ let package = Package(
 
         // Test-only helpers: network-namespace labs and process runners.
         .target(name: "LabSupport", dependencies: ["HAModel"], path: "Tests/LabSupport"),
-        .testTarget(name: "HAModelTests", dependencies: ["HAModel"]),
+        .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
     ]
