@@ -11,7 +11,7 @@ for dir in */; do
   echo "== fuzz $target (${seconds}s)"
   mkdir -p "out/$target"
   bash "$target/build.sh" "out/$target/fuzzer"
-  "out/$target/fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  SWIFT_BACKTRACE=enable=no "out/$target/fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       "out/$target/corpus" "$target/corpus" >"out/$target/log" 2>&1 || { status=1; tail -30 "out/$target/log"; }
   grep -E '^(#[0-9]+ +DONE|Done)' "out/$target/log" | tail -1 || true
 done

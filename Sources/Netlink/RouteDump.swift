@@ -24,9 +24,13 @@ public final class RouteDumpDecoder {
     /// `seq`/`portID` of 0 skip libmnl's sequence and port checks (for tests and fuzzing).
     /// Throws `interrupted` when the kernel flagged the dump inconsistent (NLM_F_DUMP_INTR).
     public func consume(_ buffer: UnsafeRawBufferPointer, seq: UInt32 = 0, portID: UInt32 = 0) throws(DumpError) -> Bool {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return false }
+        let (valid, _, badLength) = RouteDumpDecoder.messageBoundaries(buffer)
+        if let badLength {
+            throw .malformed(HAError(.unavailable, "malformed netlink reply: a message at byte \(valid) claims \(badLength) bytes, but \(buffer.count - valid) remain"))
+        }
+        guard let base = buffer.baseAddress, valid > 0 else { return false }
         let me = Unmanaged.passUnretained(self).toOpaque()
-        let result = mnl_cb_run(base, buffer.count, seq, portID, { message, data in
+        let result = mnl_cb_run(base, valid, seq, portID, { message, data in
             let decoder = Unmanaged<RouteDumpDecoder>.fromOpaque(data!).takeUnretainedValue()
             return decoder.decode(message!)
         }, me)
@@ -68,14 +72,27 @@ public final class RouteDumpDecoder {
     /// Whether `buffer` holds the message that ends a dump (NLMSG_DONE or an error), found
     /// without decoding anything: used to drain a dump we are going to discard.
     public static func containsEnd(_ buffer: UnsafeRawBufferPointer) -> Bool {
-        guard var message = buffer.baseAddress?.assumingMemoryBound(to: nlmsghdr.self) else { return false }
-        var remaining = Int32(clamping: buffer.count)
-        while mnl_nlmsg_ok(message, remaining) {
-            let type = Int32(message.pointee.nlmsg_type)
-            if type == NLMSG_DONE || type == NLMSG_ERROR { return true }
-            message = UnsafePointer(mnl_nlmsg_next(message, &remaining))
+        messageBoundaries(buffer).types.contains { Int32($0) == NLMSG_DONE || Int32($0) == NLMSG_ERROR }
+    }
+
+    /// Walks the message headers with every length checked against the bytes received.
+    /// libmnl trusts the kernel: its length check casts nlmsg_len to int, so a length above
+    /// 2^31 passes and the walk leaves the buffer. Only the prefix this walk accepts is
+    /// handed to libmnl.
+    static func messageBoundaries(_ buffer: UnsafeRawBufferPointer) -> (valid: Int, types: [UInt16], badLength: UInt32?) {
+        let headerSize = MemoryLayout<nlmsghdr>.size
+        var offset = 0
+        var types: [UInt16] = []
+        while buffer.count - offset >= headerSize {
+            let length = buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            // libmnl reads up to the 4-byte-aligned end of a message, so that end must fit too.
+            guard length >= UInt32(headerSize), (Int(length) + 3) & ~3 <= buffer.count - offset else {
+                return (offset, types, length)
+            }
+            types.append(buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self))
+            offset += (Int(length) + 3) & ~3
         }
-        return false
+        return (offset, types, nil)
     }
 
     static let ifinfoSize = MemoryLayout<ifinfomsg>.size
@@ -164,30 +181,30 @@ public final class RouteDumpDecoder {
     /// The interfaces with their addresses attached and indexes resolved to names, in the
     /// kernel's order.
     public func table(netns: String?) -> AddressTable {
-        var byIndex: [UInt32: Int] = [:]
-        for (position, link) in links.enumerated() { byIndex[UInt32(link.interface.ifindex)] = position }
+        var byIndex: [Int: Int] = [:]
+        for (position, link) in links.enumerated() { byIndex[link.interface.ifindex] = position }
         var interfaces = links.map(\.interface)
         for (position, link) in links.enumerated() {
             if let lower = link.linkIndex {
                 if link.interface.linkNetnsid != nil {
                     interfaces[position].linkIndex = Int(lower)
                 } else if lower != 0 {
-                    interfaces[position].link = byIndex[lower].map { links[$0].interface.ifname } ?? "if\(lower)"
+                    interfaces[position].link = byIndex[Int(lower)].map { links[$0].interface.ifname } ?? "if\(lower)"
                 }
             }
             if let master = link.masterIndex {
-                interfaces[position].master = byIndex[master].map { links[$0].interface.ifname } ?? "if\(master)"
+                interfaces[position].master = byIndex[Int(master)].map { links[$0].interface.ifname } ?? "if\(master)"
             }
             // iproute2 prints M-DOWN when the lower device is not up (or not known here).
             let lowerDown: Bool = {
                 guard let lower = link.linkIndex, lower != 0 else { return false }
-                guard let at = byIndex[lower] else { return true }
+                guard let at = byIndex[Int(lower)] else { return true }
                 return links[at].interface.rawFlags & LinkFlags.up == 0
             }()
             interfaces[position].flags = LinkFlags.names(link.interface.rawFlags, lowerDown: lowerDown)
         }
         for (ifindex, address) in addresses {
-            if let at = byIndex[UInt32(ifindex)] { interfaces[at].addrInfo.append(address) }
+            if let at = byIndex[ifindex] { interfaces[at].addrInfo.append(address) }
         }
         return AddressTable(netns: netns, source: .netlink("RTM_GETLINK/RTM_GETADDR dump"), interfaces: interfaces)
     }
