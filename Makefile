@@ -19,7 +19,7 @@ DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy t
 all: build
 
 build: deps
-	$(SWIFT) build -c release --product haexplain
+	$(SWIFT) build -c release --product haexplain --static-swift-stdlib
 
 # Installs only what is missing, so a machine that has everything is not touched.
 deps:

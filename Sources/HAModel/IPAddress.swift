@@ -116,9 +116,24 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     public var description: String {
         switch self {
         case .v4(let v):
-            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+            return IPAddress.format4(v)
         case .v6(let high, let low):
             return IPAddress.format6(high, low)
+        }
+    }
+
+    /// Dotted quad without string interpolation: addresses are printed by the ten thousand.
+    static func format4(_ v: UInt32) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+            var count = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int(v >> UInt32(shift) & 0xff)
+                if octet >= 100 { buffer[count] = UInt8(48 + octet / 100); count += 1 }
+                if octet >= 10 { buffer[count] = UInt8(48 + octet / 10 % 10); count += 1 }
+                buffer[count] = UInt8(48 + octet % 10); count += 1
+                if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
         }
     }
 

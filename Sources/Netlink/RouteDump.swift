@@ -195,9 +195,10 @@ public final class RouteDumpDecoder {
             if let master = link.masterIndex {
                 interfaces[position].master = byIndex[Int(master)].map { links[$0].interface.ifname } ?? "if\(master)"
             }
-            // iproute2 prints M-DOWN when the lower device is not up (or not known here).
+            // iproute2 prints M-DOWN when the lower device here is not up (or not known);
+            // a peer in another namespace (link_netnsid) it does not judge.
             let lowerDown: Bool = {
-                guard let lower = link.linkIndex, lower != 0 else { return false }
+                guard let lower = link.linkIndex, lower != 0, link.interface.linkNetnsid == nil else { return false }
                 guard let at = byIndex[Int(lower)] else { return true }
                 return links[at].interface.rawFlags & LinkFlags.up == 0
             }()
