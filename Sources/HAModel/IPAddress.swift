@@ -143,10 +143,13 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
             groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
             groups[4 + i] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
         }
-        // IPv4-mapped addresses print with a dotted tail, as inet_ntop does.
+        // As glibc's inet_ntop (which iproute2 prints with): IPv4-mapped and IPv4-compatible
+        // addresses get a dotted tail; the latter only when the seventh group is not zero.
         if high == 0, low >> 32 == 0xffff {
-            let v4 = UInt32(truncatingIfNeeded: low)
-            return "::ffff:" + IPAddress.v4(v4).description
+            return "::ffff:" + IPAddress.format4(UInt32(truncatingIfNeeded: low))
+        }
+        if high == 0, low >> 32 == 0, low >> 16 & 0xffff != 0 {
+            return "::" + IPAddress.format4(UInt32(truncatingIfNeeded: low))
         }
         // RFC 5952: compress the longest run of two or more zero groups, the first on a tie.
         var bestStart = -1, bestLength = 0, runStart = -1
