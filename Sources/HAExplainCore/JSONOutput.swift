@@ -7,10 +7,9 @@ public enum JSONOutput {
         try OrderedJSONEncoder(pretty: pretty).encode(value)
     }
 
-    /// The document as UTF-8 bytes with a final newline, ready for stdout.
-    public static func encodeBytes<T: Encodable>(_ value: T, pretty: Bool = true) throws -> [UInt8] {
-        var bytes = try OrderedJSONEncoder(pretty: pretty).encodeBytes(value)
-        bytes.append(UInt8(ascii: "\n"))
-        return bytes
+    /// Streams the document, then a newline, to `sink` (stdout) in chunks.
+    public static func write<T: Encodable>(_ value: T, pretty: Bool, to sink: @escaping (UnsafeBufferPointer<UInt8>) -> Void) throws {
+        try OrderedJSONEncoder(pretty: pretty).encode(value, to: sink)
+        [UInt8(ascii: "\n")].withUnsafeBufferPointer(sink)
     }
 }

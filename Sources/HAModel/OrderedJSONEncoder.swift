@@ -10,11 +10,19 @@ public struct OrderedJSONEncoder {
         String(decoding: try encodeBytes(value), as: UTF8.self)
     }
 
-    /// The document as UTF-8 bytes, for writing straight to a file descriptor.
+    /// The document as UTF-8 bytes.
     public func encodeBytes<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let writer = ByteWriter(pretty: pretty)
+        let writer = ByteWriter(pretty: pretty, sink: nil)
         writer.write(try TreeEncoder.node(value), depth: 0)
         return writer.bytes
+    }
+
+    /// Streams the document to `sink` in chunks of about 64 KiB, so a large table is never
+    /// held twice in memory (model and text) and the buffer never regrows.
+    public func encode<T: Encodable>(_ value: T, to sink: @escaping (UnsafeBufferPointer<UInt8>) -> Void) throws {
+        let writer = ByteWriter(pretty: pretty, sink: sink)
+        writer.write(try TreeEncoder.node(value), depth: 0)
+        writer.flush()
     }
 }
 
@@ -25,13 +33,23 @@ final class ByteWriter {
     // every append cost a fifth of the run.
     @exclusivity(unchecked) var bytes: [UInt8] = []
     let pretty: Bool
+    let sink: ((UnsafeBufferPointer<UInt8>) -> Void)?
+    static let chunk = 1 << 16
 
-    init(pretty: Bool) {
+    init(pretty: Bool, sink: ((UnsafeBufferPointer<UInt8>) -> Void)?) {
         self.pretty = pretty
-        bytes.reserveCapacity(1 << 20)
+        self.sink = sink
+        bytes.reserveCapacity(sink == nil ? 1 << 16 : 2 * ByteWriter.chunk)
+    }
+
+    func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        bytes.withUnsafeBufferPointer(sink)
+        bytes.removeAll(keepingCapacity: true)
     }
 
     func write(_ node: Node, depth: Int) {
+        if sink != nil, bytes.count >= ByteWriter.chunk { flush() }
         switch node {
         case .null: append("null")
         case .bool(let value): append(value ? "true" : "false")

@@ -25,7 +25,7 @@ enum Run {
     /// indented for a terminal and compact (as `ip -j`) for a pipe or file.
     static func emit<T: Encodable>(_ value: T, json: Bool, render: (T) -> String) throws {
         if json {
-            FileOutput.standardOutput(bytes: try JSONOutput.encodeBytes(value, pretty: isatty(1) != 0))
+            try JSONOutput.write(value, pretty: isatty(1) != 0, to: FileOutput.standardOutput(bytes:))
         } else {
             emit(render(value))
         }
@@ -35,7 +35,7 @@ enum Run {
 enum FileOutput {
     static func standardOutput(_ text: String) { write(text, to: 1) }
     static func standardError(_ text: String) { write(text, to: 2) }
-    static func standardOutput(bytes: [UInt8]) { bytes.withUnsafeBufferPointer { write($0, to: 1) } }
+    static func standardOutput(bytes: UnsafeBufferPointer<UInt8>) { write(bytes, to: 1) }
 
     private static func write(_ text: String, to fd: Int32) {
         var text = text
