@@ -186,3 +186,16 @@ enum IfconfigOutput {
         }
     }
 }
+
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+struct NamespacePermissionTests {
+    @Test("an unprivileged user asking for another namespace gets exit 77 and what to do, not a crash")
+    func unprivilegedNetns() throws {
+        let lab = NetnsLab(prefix: "hxp")
+        defer { lab.teardown() }
+        let netns = try lab.namespace("perm")
+        let result = try Shell.run(["runuser", "-u", "nobody", "--", HAExplainBinary.path, "addr", "--netns", netns])
+        #expect(result.status == 77)
+        #expect(result.stderr.contains("needs CAP_SYS_ADMIN: run as root"))
+    }
+}
