@@ -193,3 +193,29 @@ extension InterfaceAddress: DirectJSONObject {
         object.add(CodingKeys.ifconfigHiddenReason, ifconfigHiddenReason)
     }
 }
+
+extension NetworkInterface: DirectJSONObject {
+    public func jsonFields(_ object: inout JSONObjectWriter) {
+        object.add(CodingKeys.ifindex, ifindex)
+        object.add(CodingKeys.link, link)
+        object.add(CodingKeys.linkIndex, linkIndex)
+        object.add(CodingKeys.ifname, ifname)
+        object.add(CodingKeys.flags, strings: flags)
+        object.add(CodingKeys.mtu, mtu)
+        object.add(CodingKeys.qdisc, qdisc)
+        object.add(CodingKeys.master, master)
+        object.add(CodingKeys.operstate, operstate)
+        object.add(CodingKeys.group, group)
+        object.add(CodingKeys.txqlen, txqlen)
+        object.add(CodingKeys.linkType, linkType)
+        object.add(CodingKeys.address, address)
+        object.add(CodingKeys.broadcast, broadcast)
+        object.add(CodingKeys.linkNetnsid, linkNetnsid)
+        object.add(CodingKeys.permaddr, permaddr)
+        object.add(CodingKeys.ifalias, ifalias)
+        // LinkKind's two optional strings cannot fail to encode.
+        try? object.add(CodingKeys.linkinfo, encodable: linkinfo)
+        object.add(CodingKeys.addrInfo, objects: addrInfo)
+        object.add(CodingKeys.rawFlags, rawFlags)
+    }
+}

@@ -48,6 +48,22 @@ final class ByteWriter {
         bytes.removeAll(keepingCapacity: true)
     }
 
+    func writeArray<T: DirectJSONObject>(_ objects: [T], depth: Int) {
+        if objects.isEmpty { append("[]"); return }
+        bytes.append(UInt8(ascii: "["))
+        for (i, object) in objects.enumerated() {
+            if sink != nil, bytes.count >= ByteWriter.chunk { flush() }
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            newline(depth + 1)
+            var fields = JSONObjectWriter(writer: self, depth: depth + 1)
+            fields.open()
+            object.jsonFields(&fields)
+            fields.close()
+        }
+        newline(depth)
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     func write(_ node: Node, depth: Int) {
         if sink != nil, bytes.count >= ByteWriter.chunk { flush() }
         switch node {
@@ -320,6 +336,8 @@ struct SingleTree: SingleValueEncodingContainer {
 /// Their keys come from their CodingKeys, and a test checks the
 /// result equals their Codable encoding.
 public protocol DirectJSONObject: Encodable {
+    /// Writes every field; a field that must fall back to Codable and fails is omitted
+    /// (only types whose fields cannot fail to encode adopt this).
     func jsonFields(_ object: inout JSONObjectWriter)
 }
 
@@ -373,5 +391,22 @@ public struct JSONObjectWriter {
         guard let value else { return }
         self.key(key)
         writer.quote(value.description)
+    }
+    public mutating func add(_ key: some CodingKey, strings: [String]?) {
+        guard let strings else { return }
+        self.key(key)
+        writer.write(.array({ let box = ArrayBox(); box.items = strings.map { .string($0) }; return box }()), depth: depth + 1)
+    }
+    /// An array of objects that write themselves: no per-element boxing.
+    public mutating func add<T: DirectJSONObject>(_ key: some CodingKey, objects: [T]) {
+        self.key(key)
+        writer.writeArray(objects, depth: depth + 1)
+    }
+    /// Anything else goes through the Codable path.
+    public mutating func add<T: Encodable>(_ key: some CodingKey, encodable value: T?) throws {
+        guard let value else { return }
+        let node = try TreeEncoder.node(value)
+        self.key(key)
+        writer.write(node, depth: depth + 1)
     }
 }
