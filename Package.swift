@@ -22,13 +22,16 @@ let package = Package(
         // Edge: the kernel's links and addresses over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
+        // Edge: other programs (ssh), the host's identity.
+        .target(name: "SystemFacts", dependencies: ["HAModel"]),
+
         // Pure reasoning and rendering over snapshots.
         .target(name: "HAExplainCore", dependencies: ["HAModel"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore",
+                "HAModel", "Netlink", "HAExplainCore", "SystemFacts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,5 +41,6 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
     ]
 )

@@ -1,0 +1,67 @@
+import HAModel
+
+/// Everything one host knows, as one JSON document (`haexplain snapshot`). Explaining from
+/// several of them (`--from`, `--host`) is how one answer covers both balancers and the
+/// application server without an agent.
+public struct HostSnapshot: Codable, Sendable {
+    public var schemaVersion: Int
+    public var hostname: String
+    public var takenAt: String
+    public var haexplainVersion: String
+    public var netns: String?
+    public var addresses: AddressTable?
+    /// What could not be observed when the snapshot was taken, and why.
+    public var limits: [Limit]
+
+    public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
+                addresses: AddressTable?, limits: [Limit] = []) {
+        self.schemaVersion = SchemaVersion.current
+        self.hostname = hostname
+        self.takenAt = takenAt
+        self.haexplainVersion = haexplainVersion
+        self.netns = netns
+        self.addresses = addresses
+        self.limits = limits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
+        case haexplainVersion = "haexplain_version", netns, addresses, limits
+    }
+
+    /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an
+    /// operator can act on: another schema version, or not a snapshot at all.
+    public static func decode(_ bytes: [UInt8], origin: String) throws(HAError) -> HostSnapshot {
+        let version: Int
+        do {
+            version = try JSONReading.decode(VersionProbe.self, from: bytes).schemaVersion
+        } catch {
+            throw HAError(.dataError, "not a haexplain snapshot (expected a JSON object with \"schema_version\"): \(JSONReading.describe(error))", file: origin)
+        }
+        guard version == SchemaVersion.current else {
+            throw HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.current); take it again with this version of haexplain", file: origin)
+        }
+        do {
+            return try JSONReading.decode(HostSnapshot.self, from: bytes)
+        } catch {
+            throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(error))", file: origin)
+        }
+    }
+
+    private struct VersionProbe: Decodable {
+        let schemaVersion: Int
+        enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
+    }
+}
+
+/// Something the answer could not observe, said plainly.
+public struct Limit: Codable, Sendable, Equatable {
+    /// Which source was missing: "vrrp", "keepalived", "hosts", "dns", "netlink", ...
+    public var source: String
+    public var message: String
+
+    public init(source: String, message: String) {
+        self.source = source
+        self.message = message
+    }
+}
