@@ -120,7 +120,7 @@ public enum PriorityCalculator {
         for term in terms {
             let isFailing = failing.contains(term.label)
             guard let add = isFailing ? term.whileFailing : term.whileOK else {
-                faultBy = faultBy ?? "\(term.label) \(isFailing ? "failing" : "OK with weight 0 reverse")"
+                faultBy = faultBy ?? "\(term.label) \(isFailing ? (term.kind == .interface || term.kind == .trackInterface ? "down" : "failing") : "OK with weight 0 reverse")"
                 continue
             }
             if add != 0 {
@@ -138,7 +138,7 @@ public enum PriorityCalculator {
         }
         let clamped = min(254, max(1, total))
         var arithmetic = parts.joined(separator: " ")
-        if parts.count > 1 { arithmetic += " = \(total)" }
+        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies)"
         if clamped != total { arithmetic += ", clamped to \(clamped)" }
         return EffectivePriority(base: base, value: clamped, fault: false, addressOwner: false,
                                  arithmetic: arithmetic, assumption: assumption, terms: terms)

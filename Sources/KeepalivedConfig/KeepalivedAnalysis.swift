@@ -140,6 +140,10 @@ public enum KeepalivedAnalysis {
             }
             report.problems += ConfigProblems.between(nodes, elections: report.elections, instances: report.vrrpInstances)
         }
+        let unread = report.problems.filter { ["include-missing", "include-unreadable", "include-loop", "include-too-deep", "unterminated-block"].contains($0.code) }
+        if !unread.isEmpty {
+            report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
+        }
         report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
         if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
         if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
