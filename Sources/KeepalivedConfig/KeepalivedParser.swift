@@ -91,6 +91,14 @@ public enum KeepalivedParser {
                     index += 2
                     continue
                 }
+                if Keywords.blockKeywords.contains(node.keyword) {
+                    // keepalived warns about the missing '{' and reads what follows as the block.
+                    reporter.error("missing-brace", "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
+                    node.children = []
+                    stack.append(node)
+                    index += 1
+                    continue
+                }
                 stack[stack.count - 1].children!.append(node)
             case let .open(at):
                 reporter.warn("unexpected-brace", "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))

@@ -4,6 +4,15 @@ import HAModel
 /// registers them. Keywords keepalived knows but haexplain does not interpret are accepted
 /// silently (`accept`), so only truly unknown keywords are reported.
 enum Keywords {
+    /// Keywords whose value is a block: keepalived expects a '{' after them.
+    static let blockKeywords: Set<String> = [
+        "global_defs", "vrrp_script", "vrrp_track_process", "vrrp_sync_group", "vrrp_instance", "virtual_server",
+        "virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "vrrp_track_file",
+        "virtual_ipaddress", "virtual_ipaddress_excluded", "virtual_routes", "virtual_rules", "track_script",
+        "track_interface", "track_file", "track_process", "unicast_peer", "authentication", "group",
+        "notification_email", "real_server",
+    ]
+
     typealias Handler<Model> = @Sendable (inout Model, ConfigNode, inout Reporter) -> Void
 
     static let topLevel: [String: Handler<KeepalivedConfiguration>] = {
