@@ -25,13 +25,16 @@ let package = Package(
         // Edge: other programs (ssh), the host's identity.
         .target(name: "SystemFacts", dependencies: ["HAModel"]),
 
+        // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
+        .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore", "SystemFacts",
+                "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +43,7 @@ let package = Package(
         .target(name: "LabSupport", dependencies: ["HAModel"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
     ]
