@@ -22,6 +22,10 @@ let package = Package(
         // Edge: the kernel's links and addresses over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
+        // Parsers for the name-service files glibc reads: hosts (with its lookup rules),
+        // host.conf, nsswitch.conf, resolv.conf.
+        .target(name: "HostsFile", dependencies: ["HAModel"]),
+
         // Pure reasoning and rendering over snapshots.
         .target(name: "HAExplainCore", dependencies: ["HAModel"]),
 
@@ -37,6 +41,7 @@ let package = Package(
         .target(name: "LabSupport", dependencies: ["HAModel"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
+        .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
