@@ -26,6 +26,9 @@ let package = Package(
         // host.conf, nsswitch.conf, resolv.conf.
         .target(name: "HostsFile", dependencies: ["HAModel"]),
 
+        // The DNS wire format: query building and a bounds-checked response parser.
+        .target(name: "DNSMessage", dependencies: ["HAModel"]),
+
         // Pure reasoning and rendering over snapshots.
         .target(name: "HAExplainCore", dependencies: ["HAModel"]),
 
@@ -42,6 +45,7 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
+        .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
