@@ -29,13 +29,16 @@ let package = Package(
         // The DNS wire format: query building and a bounds-checked response parser.
         .target(name: "DNSMessage", dependencies: ["HAModel"]),
 
+        // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "HostsFile", "DNSMessage"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore",
+                "HAModel", "Netlink", "HAExplainCore", "HostsFile", "DNSMessage", "NameService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -46,6 +49,6 @@ let package = Package(
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
     ]
 )
