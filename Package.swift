@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layout: pure core (HAModel, parsers, HAExplainCore) that tests need no root for;
-// one edge module per system boundary (Netlink, Capture); a thin executable.
+// one edge module per system boundary (Netlink, NameService, SystemFacts); a thin executable.
 let package = Package(
     name: "haexplain",
     platforms: [.macOS(.v13)],
@@ -28,13 +28,24 @@ let package = Package(
         // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
         .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
 
+        // Parsers for the name-service files glibc reads: hosts (with its lookup rules),
+        // host.conf, nsswitch.conf, resolv.conf.
+        .target(name: "HostsFile", dependencies: ["HAModel"]),
+
+        // The DNS wire format: query building and a bounds-checked response parser.
+        .target(name: "DNSMessage", dependencies: ["HAModel"]),
+
+        // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
+                "HostsFile", "DNSMessage", "NameService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,7 +55,9 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
+        .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
     ]
 )
