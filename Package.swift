@@ -15,6 +15,7 @@ let package = Package(
     targets: [
         // C shims: headers and pkg-config, nothing else.
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
 
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
@@ -22,13 +23,19 @@ let package = Package(
         // Edge: the kernel's links and addresses over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
+        // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
+        .target(name: "VRRP", dependencies: ["HAModel"]),
+
+        // Edge: live capture and pcap/pcapng files through libpcap.
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "VRRP"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore",
+                "HAModel", "Netlink", "HAExplainCore", "VRRP", "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,5 +45,7 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
