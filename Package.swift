@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
-        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
