@@ -15,6 +15,7 @@ let package = Package(
     targets: [
         // C shims: headers and pkg-config, nothing else.
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
 
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
@@ -38,14 +39,20 @@ let package = Package(
         // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
         .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink"]),
 
+        // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
+        .target(name: "VRRP", dependencies: ["HAModel"]),
+
+        // Edge: live capture and pcap/pcapng files through libpcap.
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -59,5 +66,7 @@ let package = Package(
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
