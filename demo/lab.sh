@@ -32,7 +32,7 @@ holder_pid() {
 
 run_on() {
   local node=$1; shift
-  nsenter -t "$(holder_pid "$node")" -n -m -p -- "$@"
+  nsenter -t "$(holder_pid "$node")" -n -m -p -u -- "$@"
 }
 
 node_config() {
@@ -45,12 +45,16 @@ node_config() {
   fi
   cp "$here/seed/app.hosts" "$dir/hosts"
   echo "$hostname" > "$dir/hostname"
+  echo "nameserver 127.0.0.1" > "$dir/resolv.conf"
   cat > "$dir/init.sh" <<INIT
 set -e
+hostname "$hostname"
 mount --make-rprivate /
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /tmp
 mount --bind "$dir/hosts" /etc/hosts
+# No nameserver in the lab: DNS questions go to the node's own loopback and are refused.
+mount --bind "$dir/resolv.conf" /etc/resolv.conf
 mkdir -p /run/lab
 if [ "$node" != app ]; then
   mount --bind "$dir/etc-keepalived" /etc/keepalived 2>/dev/null || { mkdir -p /tmp/etc-k; mount --bind "$dir/etc-keepalived" /tmp/etc-k; }
@@ -60,6 +64,11 @@ if [ "$node" != app ]; then
   keepalived -n -l -D --vrrp -f /etc/keepalived/keepalived.conf -p /run/keepalived.pid -r /run/vrrp.pid >/run/lab/keepalived.log 2>&1 &
   echo \$! > /run/lab/keepalived.pid
 fi
+if [ "$node" = app ]; then
+  # The seed's DNS: it knows nothing of prod-db-internal.panda.com (NXDOMAIN for everything).
+  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-hosts --no-resolv --user=root \
+      --local=/panda.com/ --local=/168.192.in-addr.arpa/ --listen-address=127.0.0.1 --bind-interfaces --pid-file=/run/lab/dnsmasq.pid >/run/lab/dnsmasq.log 2>&1 &
+fi
 while :; do sleep 3600; done
 INIT
   ip -n "$(ns sw)" link add "$node" type veth peer name eth2 netns "$(ns "$node")"
@@ -68,7 +77,7 @@ INIT
   ip -n "$(ns "$node")" addr add "$address/24" brd + dev eth2
   ip -n "$(ns "$node")" link set eth2 up
   ip -n "$(ns "$node")" link set lo up
-  ip netns exec "$(ns "$node")" unshare --pid --fork --kill-child --mount --mount-proc \
+  ip netns exec "$(ns "$node")" unshare --pid --fork --kill-child --mount --mount-proc --uts \
       sh "$dir/init.sh" >"$dir/init.log" 2>&1 &
   echo $! > "$dir/unshare.pid"
 }

@@ -24,8 +24,8 @@ public struct IPEvidence: Sendable {
     public var resolution: [NameClaim]?
     /// Names pointing at each address (hosts files, reverse lookups).
     public var names: [IPAddress: [NameClaim]]
-    /// A sentence about DNS for each address ("not in DNS"), when DNS was asked.
-    public var dnsFindings: [String]
+    /// What resolving the query said, sorted into notes, warnings and limits.
+    public var nameFindings: (notes: [String], warnings: [String], limits: [String])
     public var hosts: [HostView]
     /// keepalived's configurations of every known node, analysed together; instance `node`
     /// names match `HostView.hostname`.
@@ -35,13 +35,13 @@ public struct IPEvidence: Sendable {
     public var limits: [String]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
-                dnsFindings: [String] = [], hosts: [HostView], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
+                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [HostView], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
                 limits: [String] = []) {
         self.query = query
         self.addresses = addresses
         self.resolution = resolution
         self.names = names
-        self.dnsFindings = dnsFindings
+        self.nameFindings = nameFindings
         self.hosts = hosts
         self.keepalived = keepalived
         self.wire = wire
@@ -144,9 +144,10 @@ public enum IPExplainer {
         }
         var claims = input.names[address] ?? []
         if let resolution = input.resolution { claims = resolution.filter { $0.address == address } + claims.filter { c in !resolution.contains(c) } }
-        warnings += input.dnsFindings
-        return IPAnswer(address: address, names: claims, verdict: verdict, thisHost: thisHost, evidence: evidence,
-                        whatif: whatif, warnings: warnings, limits: limits)
+        warnings += input.nameFindings.warnings
+        limits += input.nameFindings.limits
+        return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
+                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits)
     }
 
     static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],

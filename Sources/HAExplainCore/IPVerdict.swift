@@ -39,6 +39,8 @@ public struct IPAnswer: Codable, Sendable {
     public var address: IPAddress
     /// Names that point at the address (hosts files, DNS), each with its source.
     public var names: [NameClaim]
+    /// What the name lookup found about those names, in sentences.
+    public var nameNotes: [String]
     public var verdict: Verdict
     /// This host's part for the address's VRID, when it runs keepalived for it.
     public var thisHost: ThisHost?
@@ -48,7 +50,7 @@ public struct IPAnswer: Codable, Sendable {
     public var limits: [String]
 
     enum CodingKeys: String, CodingKey {
-        case address, names, verdict, thisHost = "this_host", evidence, whatif, warnings, limits
+        case address, names, nameNotes = "name_notes", verdict, thisHost = "this_host", evidence, whatif, warnings, limits
     }
 }
 
