@@ -52,6 +52,10 @@ uninstall:
 bench: build
 	bash Bench/run.sh $(RELEASE_BIN)
 
+# The seed's two balancers and an application server in network namespaces (needs root).
+demo: build
+	bash demo/run.sh $(RELEASE_BIN)
+
 fuzz: deps
 	bash Fuzz/run.sh
 

@@ -58,7 +58,7 @@ let package = Package(
         ),
 
         // Test-only helpers: network-namespace labs and process runners.
-        .target(name: "LabSupport", dependencies: ["HAModel"], path: "Tests/LabSupport"),
+        .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport"]),
@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]

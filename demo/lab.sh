@@ -14,6 +14,8 @@
 #   lab.sh haproxy-start NODE  start it again
 #   lab.sh keepalived-stop NODE
 #   lab.sh wait-vip NODE ADDR [absent]   wait (max 20 s) until ADDR is (or is not) on NODE
+#   lab.sh isolate             the balancers stop hearing each other (bridge port isolation);
+#                              the application server still hears both: a split brain
 #
 # LAB_PREFIX (default hxdemo) names the namespaces; tests use their own prefix.
 set -euo pipefail
@@ -64,11 +66,9 @@ if [ "$node" != app ]; then
   keepalived -n -l -D --vrrp -f /etc/keepalived/keepalived.conf -p /run/keepalived.pid -r /run/vrrp.pid >/run/lab/keepalived.log 2>&1 &
   echo \$! > /run/lab/keepalived.pid
 fi
-if [ "$node" = app ]; then
-  # The seed's DNS: it knows nothing of prod-db-internal.panda.com (NXDOMAIN for everything).
-  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-hosts --no-resolv --user=root \
+# The seed's DNS, on every node's loopback: it knows nothing of prod-db-internal.panda.com.
+dnsmasq --keep-in-foreground --conf-file=/dev/null --no-hosts --no-resolv --user=root \
       --local=/panda.com/ --local=/168.192.in-addr.arpa/ --listen-address=127.0.0.1 --bind-interfaces --pid-file=/run/lab/dnsmasq.pid >/run/lab/dnsmasq.log 2>&1 &
-fi
 while :; do sleep 3600; done
 INIT
   ip -n "$(ns sw)" link add "$node" type veth peer name eth2 netns "$(ns "$node")"
@@ -128,5 +128,8 @@ case ${1:-} in
   haproxy-start) run_on "$2" sh -c 'haproxy -db -f /etc/haproxy/haproxy.cfg >>/run/lab/haproxy.log 2>&1 & echo $! > /run/lab/haproxy.pid' ;;
   keepalived-stop) run_on "$2" sh -c 'kill "$(cat /run/lab/keepalived.pid)"' ;;
   wait-vip) shift; wait_vip "$@" ;;
-  *) sed -n '2,22p' "$0"; exit 64 ;;
+  isolate)
+    bridge -n "$(ns sw)" link set dev lb0 isolated on
+    bridge -n "$(ns sw)" link set dev lb1 isolated on ;;
+  *) sed -n '2,24p' "$0"; exit 64 ;;
 esac

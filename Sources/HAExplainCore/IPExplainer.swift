@@ -136,6 +136,7 @@ public enum IPExplainer {
         let verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
         let thisHost = local.flatMap { describeThisHost(address, local: $0, configured: configured, holders: holders) }
         let whatif = failover(address, configured: configured, routers: routers, thisHost: thisHost, input: input)
+        if let note = likelyFailingCheck(thisHost: thisHost, configured: configured, routers: routers) { warnings.append(note) }
 
         // Problems keepalived's analysis found that touch this address's instances.
         let names = Set(configured.map(\.instance.name))
@@ -220,6 +221,20 @@ public enum IPExplainer {
         return ThisHost(host: local.hostname, state: state, vrid: vrid, instance: mine.instance.name, priority: priority?.value,
                         arithmetic: priority?.arithmetic ?? String(mine.instance.priority), assigned: assigned,
                         file: mine.instance.file, line: mine.instance.line)
+    }
+
+    /// A backup outranking the master it hears cannot be in its assumed state: unless it may
+    /// not preempt, one of its tracked checks must be failing. Say which would explain it.
+    static func likelyFailingCheck(thisHost: ThisHost?, configured: [Configured], routers: [VRRPCensusReport.Router]) -> String? {
+        guard let thisHost, thisHost.state == "BACKUP", let mine = thisHost.priority,
+              let instance = configured.first(where: { $0.instance.node == thisHost.host })?.instance, !instance.nopreempt,
+              let master = routers.first(where: { $0.vrid == thisHost.vrid })?.master, master.priority < mine else { return nil }
+        // Checks that lower the priority come before those that would fault the instance.
+        let lowering = (instance.whatif ?? []).filter { !$0.fault && ($0.priority ?? 0) < master.priority }
+        let explaining = lowering + (instance.whatif ?? []).filter(\.fault)
+        let candidates = explaining.map { "\($0.failing) (\($0.arithmetic))" }.joined(separator: " or ")
+        return "this host would be master of VRID \(thisHost.vrid) at priority \(mine) with every tracked check OK, yet \(master.address) is master at \(master.priority): "
+            + (candidates.isEmpty ? "something here lowers its priority that the configuration does not show" : "a check here is probably failing: \(candidates)")
     }
 
     /// What each tracked failure would change. With every node's configuration, keepalived's

@@ -6,8 +6,11 @@ import HAModel
 public enum WireSufficiency {
     public static func enough(_ census: VRRPCensus, vrids: Set<Int>, addresses: [IPAddress]) -> Bool {
         let routers = census.report(source: Source(kind: .packet)).routers
+        // Two live senders may be a split brain in the making: only the full bound lets
+        // the census judge it, so never stop early on such a router.
         func heardTwice(_ router: VRRPCensusReport.Router) -> Bool {
             router.master != nil && router.senders.contains { $0.count >= 2 && $0.priority > 0 }
+                && router.senders.filter { $0.priority > 0 }.count == 1
         }
         if !vrids.isEmpty {
             return vrids.allSatisfy { vrid in routers.contains { $0.vrid == vrid && heardTwice($0) } }

@@ -13,31 +13,53 @@ public enum ProgramRunner {
         public var timedOut: Bool
     }
 
-    /// `argv[0]` is looked up in PATH. The child gets no stdin (/dev/null). Output beyond
-    /// `limit` bytes is an error rather than unbounded memory.
-    public static func run(_ argv: [String], timeout seconds: Double, limit: Int = 64 << 20) throws(HAError) -> Outcome {
-        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+    /// `argv[0]` is looked up in PATH. The child reads `input` (small: it is written before
+    /// any output is read) or /dev/null. `environment` replaces ours when given. Output
+    /// beyond `limit` bytes is an error rather than unbounded memory.
+    public static func run(_ argv: [String], timeout seconds: Double, limit: Int = 64 << 20,
+                           input: [UInt8]? = nil, environment: [String: String]? = nil) throws(HAError) -> Outcome {
+        var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
             throw HAError(.unavailable, "cannot create a pipe to run \(argv[0]): \(String(cString: strerror(errno)))")
         }
-        // Our ends must not leak into the child (or into anything else we start).
-        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Our ends must not leak into the child (or into anything else started meanwhile).
+        for fd in outPipe + errPipe + inPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
-        let spawned = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        let cEnvironment = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { cEnvironment?.forEach { free($0) } }
+        let spawned = cEnvironment.map { posix_spawnp(&pid, argv[0], &actions, nil, cArgs, $0) }
+            ?? posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
         close(outPipe[1])
         close(errPipe[1])
+        if input != nil { close(inPipe[0]) }
         defer { close(outPipe[0]); close(errPipe[0]) }
         guard spawned == 0 else {
+            if input != nil { close(inPipe[1]) }
             throw HAError(.unavailable, "cannot run \(argv[0]): \(String(cString: strerror(spawned)))")
+        }
+        if let input {
+            input.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(inPipe[1], bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 { if errno == EINTR { continue }; break }
+                    offset += written
+                }
+            }
+            close(inPipe[1])
         }
 
         var stdout: [UInt8] = [], stderr: [UInt8] = []

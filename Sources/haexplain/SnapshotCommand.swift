@@ -1,6 +1,8 @@
 import ArgumentParser
 import HAExplainCore
 import HAModel
+import KeepalivedConfig
+import NameService
 import Netlink
 import SystemFacts
 
@@ -38,8 +40,25 @@ enum SnapshotGatherer {
             if netns != nil { throw error }
             limits.append(Limit(source: "netlink", message: error.message))
         }
+        var keepalived: KeepalivedSnapshot?
+        do {
+            if let node = try KeepalivedGathering.nodes(configs: [], configID: nil).first {
+                keepalived = KeepalivedSnapshot(configuration: node.config, chosenBecause: node.chosenBecause)
+            }
+        } catch {
+            limits.append(Limit(source: "keepalived", message: "no keepalived configuration read: \(error)"))
+        }
+        // Small files as text; a hosts file over 16 MiB is left out and said so.
+        func text(_ path: String) -> String? {
+            guard let bytes = try? ConfigFile.read(path) else { return nil }
+            return bytes.count <= 16 << 20 ? String(decoding: bytes, as: UTF8.self) : nil
+        }
+        let hosts = text(SystemFiles.hosts)
+        if hosts == nil { limits.append(Limit(source: "hosts", message: "\(SystemFiles.hosts) could not be read (or is over 16 MiB)")) }
+        let names = NameServiceFiles(hostsPath: SystemFiles.hosts, hosts: hosts, nsswitch: text(SystemFiles.nsswitch),
+                                     hostConf: text(SystemFiles.hostConf))
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, limits: limits)
+                            addresses: addresses, keepalived: keepalived, nameService: names, limits: limits)
     }
 }

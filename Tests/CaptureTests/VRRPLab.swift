@@ -55,7 +55,7 @@ final class VRRPLab: @unchecked Sendable {
     /// Starts keepalived (VRRP only, in the foreground) on `role`; with `haproxy`, a process
     /// named haproxy runs beside it so `killall -0 haproxy` track scripts succeed.
     @discardableResult
-    func startKeepalived(_ role: String, config: String, haproxy: Bool = false) throws -> Process {
+    func startKeepalived(_ role: String, config: String, haproxy: Bool = false) throws -> Daemon {
         let node = nodes[role]!
         let configFile = directory.appendingPathComponent("\(role).conf")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
@@ -73,9 +73,9 @@ final class VRRPLab: @unchecked Sendable {
     }
 
     /// The host PIDs of the children of a spawned `unshare` (the namespace's init and below).
-    func descendants(of process: Process) -> [(pid: Int32, name: String)] {
+    func descendants(of process: Daemon) -> [(pid: Int32, name: String)] {
         var found: [(Int32, String)] = []
-        var queue = [process.processIdentifier]
+        var queue = [process.pid]
         while let pid = queue.popLast() {
             let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
             for child in children.split(separator: " ").compactMap({ Int32($0) }) {
@@ -89,7 +89,7 @@ final class VRRPLab: @unchecked Sendable {
     }
 
     /// Signals one process that this lab started, found by name among its descendants.
-    func signal(_ name: String, in process: Process, _ signal: Int32 = SIGTERM) {
+    func signal(_ name: String, in process: Daemon, _ signal: Int32 = SIGTERM) {
         for entry in descendants(of: process) where entry.name == name {
             kill(entry.pid, signal)
             return
@@ -97,7 +97,7 @@ final class VRRPLab: @unchecked Sendable {
     }
 
     /// Starts tcpdump writing every VRRP packet the observer receives to `name`.pcap.
-    func startCapture(_ name: String) throws -> (process: Process, file: URL) {
+    func startCapture(_ name: String) throws -> (process: Daemon, file: URL) {
         let file = directory.appendingPathComponent("\(name).pcap")
         let process = try lab.spawn(observer, ["tcpdump", "-i", "eth2", "-U", "-nn", "-w", file.path,
                                                "ip proto 112 or ip6 proto 112"],
@@ -110,7 +110,7 @@ final class VRRPLab: @unchecked Sendable {
         return (process, file)
     }
 
-    func stopCapture(_ capture: (process: Process, file: URL)) {
+    func stopCapture(_ capture: (process: Daemon, file: URL)) {
         lab.stop(capture.process)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SystemFacts
 
 /// Runs programs for tests and reference-tool comparisons. Test-only: the product never
 /// shells out.
@@ -13,47 +14,29 @@ public enum Shell {
     public struct Failure: Error, CustomStringConvertible {
         public let command: [String]
         public let result: Result
+        public init(command: [String], result: Result) {
+            self.command = command
+            self.result = result
+        }
         public var description: String {
             "`\(command.joined(separator: " "))` exited \(result.status): \(result.stderr)\(result.stdout)"
         }
     }
 
     /// Runs `argv` to completion (killed after `timeout` seconds) and captures its output.
+    /// It uses posix_spawn and waitpid directly: Foundation's Process, from many parallel
+    /// tests at once, left children unreaped and readers waiting forever.
     @discardableResult
     public static func run(_ argv: [String], stdin: String? = nil, environment: [String: String]? = nil,
                            timeout: TimeInterval = 60) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-        let outBox = DataBox(), errBox = DataBox()
-        let group = DispatchGroup()
-        for (pipe, box) in [(out, outBox), (err, errBox)] {
-            group.enter()
-            DispatchQueue.global().async {
-                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning, Date() < deadline { usleep(2_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-        group.wait()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outBox.data, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
+        _ = ignoreSIGPIPE
+        let outcome = try ProgramRunner.run(argv, timeout: timeout, input: stdin.map { Array($0.utf8) }, environment: environment)
+        return Result(status: outcome.timedOut ? 124 : outcome.status,
+                      stdout: String(decoding: outcome.stdout, as: UTF8.self), stderr: outcome.stderr)
     }
+
+    /// A child that exits before reading its input must not kill the test process.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
 
     /// Runs `argv` and returns its stdout, throwing when it fails.
     @discardableResult
@@ -63,7 +46,6 @@ public enum Shell {
         return result.stdout
     }
 
-    private final class DataBox: @unchecked Sendable { var data = Data() }
 }
 
 /// Whether this process may build network namespaces (root, and `ip netns` works).
@@ -86,7 +68,7 @@ public enum Privilege {
 public final class NetnsLab: @unchecked Sendable {
     public let prefix: String
     private var namespaces: [String] = []
-    private var daemons: [Process] = []
+    private var daemons: [Daemon] = []
     private let lock = NSLock()
     nonisolated(unsafe) private static var counter = 0
     private static let counterLock = NSLock()
@@ -125,54 +107,32 @@ public final class NetnsLab: @unchecked Sendable {
     /// private mount namespace (so /run and /tmp binds stay local). It is killed on teardown.
     @discardableResult
     public func spawn(_ netns: String, _ argv: [String], ownPIDNamespace: Bool = true,
-                      output: URL? = nil) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                      output: URL? = nil) throws -> Daemon {
         var command = ["ip", "netns", "exec", netns]
         if ownPIDNamespace {
             // --kill-child: when unshare dies, its child (the namespace's init) dies too.
             command += ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc"]
         }
-        process.arguments = command + argv
-        if let output {
-            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: output)
-            process.standardOutput = handle
-            process.standardError = handle
-        } else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-        }
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        lock.withLock { daemons.append(process) }
-        return process
+        let daemon = try Daemon(command + argv, output: output?.path ?? "/dev/null")
+        lock.withLock { daemons.append(daemon) }
+        return daemon
     }
 
     /// Stops one spawned program (SIGTERM, then SIGKILL after two seconds).
-    public func stop(_ process: Process) {
-        NetnsLab.terminate(process)
-        lock.withLock { daemons.removeAll { $0 === process } }
+    public func stop(_ daemon: Daemon) {
+        daemon.stop()
+        lock.withLock { daemons.removeAll { $0 === daemon } }
     }
 
     public func teardown() {
-        let (toStop, toDelete): ([Process], [String]) = lock.withLock {
+        let (toStop, toDelete): ([Daemon], [String]) = lock.withLock {
             defer { daemons = []; namespaces = [] }
             return (daemons, namespaces)
         }
-        toStop.forEach(NetnsLab.terminate)
+        toStop.forEach { $0.stop() }
         for name in toDelete.reversed() {
             _ = try? Shell.run(["ip", "netns", "del", name])
         }
-    }
-
-    static func terminate(_ process: Process) {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 
     /// Deletes namespaces with this prefix left by a test process that no longer exists.
@@ -215,4 +175,52 @@ public enum HAExplainBinary {
         }
         return object
     }
+}
+
+/// A program started in the background for a test, stopped by its PID.
+public final class Daemon: @unchecked Sendable {
+    public let pid: pid_t
+    private var reaped = false
+    private let lock = NSLock()
+
+    init(_ argv: [String], output: String) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let status = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        guard status == 0 else { throw Shell.Failure(command: argv, result: .init(status: status, stdout: "", stderr: String(cString: strerror(status)))) }
+        self.pid = pid
+    }
+
+    public var isRunning: Bool {
+        lock.withLock {
+            guard !reaped else { return false }
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+            return !reaped
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after two seconds; always reaped.
+    public func stop() {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while isRunning, Date() < deadline { usleep(10_000) }
+        if isRunning {
+            kill(pid, SIGKILL)
+            lock.withLock {
+                var status: Int32 = 0
+                if !reaped { _ = waitpid(pid, &status, 0); reaped = true }
+            }
+        }
+    }
+
+    deinit { stop() }
 }

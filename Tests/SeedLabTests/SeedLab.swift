@@ -1,0 +1,79 @@
+import Foundation
+import LabSupport
+
+/// The seed's two balancers and an application server, built by demo/lab.sh (the same lab
+/// `make demo` shows) under a prefix of this test's own, and torn down when it ends.
+final class SeedLab: @unchecked Sendable {
+    let prefix: String
+    let state: String
+    private static let script = HAExplainBinary.packageRoot.appendingPathComponent("demo/lab.sh").path
+    nonisolated(unsafe) private static var counter = 0
+    private static let lock = NSLock()
+
+    init(_ role: String) throws {
+        let number: Int = SeedLab.lock.withLock { SeedLab.counter += 1; return SeedLab.counter }
+        prefix = "hxl\(getpid() % 100000)\(number)\(role)"
+        state = "/var/tmp/\(prefix)-lab"
+        try lab(["up"])
+    }
+
+    deinit { _ = try? lab(["down"]) }
+
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["LAB_PREFIX"] = prefix
+        environment["LAB_STATE"] = state
+        return environment
+    }
+
+    @discardableResult
+    func lab(_ arguments: [String], timeout: TimeInterval = 60) throws -> Shell.Result {
+        let result = try Shell.run(["bash", SeedLab.script] + arguments, environment: environment, timeout: timeout)
+        guard result.succeeded else { throw Shell.Failure(command: ["lab.sh"] + arguments, result: result) }
+        return result
+    }
+
+    /// Runs haexplain on `node` (lb0, lb1, app) inside its namespaces.
+    func haexplain(on node: String, _ arguments: [String]) throws -> Shell.Result {
+        try Shell.run(["bash", SeedLab.script, "run", node, HAExplainBinary.path] + arguments, environment: environment, timeout: 60)
+    }
+
+    /// `haexplain ip ... --json` on `node`: the exit status and the parsed report.
+    func ip(on node: String, _ arguments: [String]) throws -> (status: Int32, report: [String: Any]) {
+        let result = try haexplain(on: node, ["ip"] + arguments + ["--json"])
+        guard let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw Shell.Failure(command: ["haexplain", "ip"] + arguments, result: result)
+        }
+        return (result.status, report)
+    }
+
+    func run(on node: String, _ argv: [String]) throws -> Shell.Result {
+        try Shell.run(["bash", SeedLab.script, "run", node] + argv, environment: environment, timeout: 60)
+    }
+}
+
+/// Reading the JSON of one answer.
+struct Answer {
+    let json: [String: Any]
+
+    init(_ report: [String: Any], _ index: Int = 0) {
+        json = (report["answers"] as? [[String: Any]])?[safe: index] ?? [:]
+    }
+
+    var verdict: [String: Any] { json["verdict"] as? [String: Any] ?? [:] }
+    var owner: String? { verdict["owner"] as? String }
+    var ownerAddress: String? { verdict["owner_address"] as? String }
+    var ownerMac: String? { verdict["owner_mac"] as? String }
+    var ownerHost: String? { verdict["owner_host"] as? String }
+    var vrid: Int? { verdict["vrid"] as? Int }
+    var thisHost: [String: Any]? { json["this_host"] as? [String: Any] }
+    var whatif: [[String: Any]] { json["whatif"] as? [[String: Any]] ?? [] }
+    var warnings: [String] { json["warnings"] as? [String] ?? [] }
+    var names: [[String: Any]] { json["names"] as? [[String: Any]] ?? [] }
+    var evidence: [[String: Any]] { json["evidence"] as? [[String: Any]] ?? [] }
+    var address: String? { json["address"] as? String }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// `haexplain ip` on the seed's network, from the application server, the master and the
+/// backup: before haproxy dies on the master, after, and once it is back.
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+final class SeedStoryTests {
+    let lab: SeedLab
+
+    init() throws { lab = try SeedLab("s") }
+
+    @Test("the seed story: who owns 192.168.3.200 before, during and after haproxy dies on prod-haproxy-000")
+    func failoverStory() throws {
+        // Before: prod-haproxy-000 holds it as master of VRID 200 at 100 > 99.
+        let app = try lab.ip(on: "app", ["prod-db-internal.panda.com"])
+        #expect(app.status == 0)
+        let fromApp = Answer(app.report)
+        #expect(fromApp.address == "192.168.3.200")
+        #expect(fromApp.owner == "peer" && fromApp.ownerAddress == "192.168.3.4" && fromApp.ownerMac == "bc:76:4e:05:6c:1c")
+        #expect(fromApp.vrid == 200)
+        #expect(fromApp.names.contains { ($0["source"] as? [String: Any])?["file"] as? String == "/etc/hosts" && ($0["source"] as? [String: Any])?["line"] as? Int == 3 })
+        #expect(fromApp.warnings.contains { $0.hasPrefix("not in DNS") })
+
+        let master = Answer(try lab.ip(on: "lb0", ["192.168.3.200"]).report)
+        #expect(master.owner == "local" && master.ownerHost == "prod-haproxy-000" && master.ownerAddress == "192.168.3.4")
+        #expect(master.thisHost?["state"] as? String == "MASTER" && master.thisHost?["priority"] as? Int == 100)
+        #expect(master.whatif.contains { $0["failing"] as? String == "track_script chk_haproxy" && $0["priority"] as? Int == 98 })
+        #expect(master.warnings.contains { $0.contains("ifconfig on prod-haproxy-000 does not show 192.168.3.200/32") })
+        #expect(master.evidence.contains { $0["file"] as? String == "/etc/keepalived/keepalived.conf" && $0["line"] as? Int == 20 })
+
+        let backup = Answer(try lab.ip(on: "lb1", ["192.168.3.200"]).report)
+        #expect(backup.owner == "peer" && backup.ownerAddress == "192.168.3.4")
+        #expect(backup.thisHost?["state"] as? String == "BACKUP" && backup.thisHost?["priority"] as? Int == 99)
+        let backupWhatif = backup.whatif.first { $0["failing"] as? String == "track_script chk_haproxy" }
+        #expect(backupWhatif?["priority"] as? Int == 98)
+        #expect(backupWhatif?["new_master"] as? String == "prod-haproxy-001")
+        #expect(backupWhatif?["assumed"] as? Bool == true)
+
+        // haproxy dies on the master: 100 - 2 = 98 < 99, prod-haproxy-001 takes over.
+        try lab.lab(["haproxy-stop", "lb0"])
+        try lab.lab(["wait-vip", "lb1", "192.168.3.200"])
+        try lab.lab(["wait-vip", "lb0", "192.168.3.200", "absent"])
+        let appAfter = Answer(try lab.ip(on: "app", ["prod-db-internal.panda.com"]).report)
+        #expect(appAfter.owner == "peer" && appAfter.ownerAddress == "192.168.3.5" && appAfter.ownerMac == "bc:76:4e:05:eb:70")
+        let oldMaster = Answer(try lab.ip(on: "lb0", ["192.168.3.200"]).report)
+        #expect(oldMaster.owner == "peer" && oldMaster.ownerAddress == "192.168.3.5")
+        #expect(oldMaster.thisHost?["state"] as? String == "BACKUP")
+        #expect(oldMaster.warnings.contains { $0.contains("a check here is probably failing: track_script chk_haproxy") })
+        let newMaster = Answer(try lab.ip(on: "lb1", ["192.168.3.200"]).report)
+        #expect(newMaster.owner == "local" && newMaster.ownerHost == "prod-haproxy-001")
+        #expect(newMaster.thisHost?["state"] as? String == "MASTER")
+
+        // haproxy is back: 100 > 99 again and keepalived preempts.
+        try lab.lab(["haproxy-start", "lb0"])
+        try lab.lab(["wait-vip", "lb0", "192.168.3.200"])
+        let appRestored = Answer(try lab.ip(on: "app", ["prod-db-internal.panda.com"]).report)
+        #expect(appRestored.ownerAddress == "192.168.3.4" && appRestored.ownerMac == "bc:76:4e:05:6c:1c")
+    }
+
+    @Test("answers from the three hosts' snapshots agree with the live answers, and keepalived's election gives the what-if")
+    func snapshotRoundTrip() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-snapshots")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var files: [String] = []
+        for node in ["lb0", "lb1", "app"] {
+            let snapshot = try lab.haexplain(on: node, ["snapshot"])
+            #expect(snapshot.succeeded, "\(snapshot.stderr)")
+            let file = directory.appendingPathComponent("\(node).json").path
+            try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let result = try HAExplainBinary.run(["ip", "prod-db-internal.panda.com", "--json"] + files.flatMap { ["--from", $0] })
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let fromSnapshots = Answer(report)
+        let live = Answer(try lab.ip(on: "app", ["192.168.3.200"]).report)
+        #expect(fromSnapshots.address == "192.168.3.200")
+        #expect(fromSnapshots.owner == live.owner && fromSnapshots.ownerAddress == live.ownerAddress)
+        #expect(fromSnapshots.ownerMac == live.ownerMac && fromSnapshots.vrid == live.vrid)
+        #expect(fromSnapshots.ownerHost == "prod-haproxy-000")
+        #expect(fromSnapshots.thisHost == nil)
+        let chk = fromSnapshots.whatif.first { $0["node"] as? String == "prod-haproxy-000" && $0["failing"] as? String == "track_script chk_haproxy" }
+        #expect(chk?["new_master"] as? String == "prod-haproxy-001")
+        #expect(chk?["assumed"] as? Bool == false)
+        #expect(fromSnapshots.names.contains { ($0["source"] as? [String: Any])?["file"] as? String == "prod-app-000:/etc/hosts" })
+    }
+
+    @Test("a name with two addresses gets an answer for each; an address nobody configured is unknown (exit 4)")
+    func twoAddressesAndUnknown() throws {
+        let both = try lab.ip(on: "app", ["prod-db-both.panda.com", "--no-dns"])
+        #expect(both.status == 0)
+        #expect(Answer(both.report, 0).address == "192.168.3.200" && Answer(both.report, 0).ownerAddress == "192.168.3.4")
+        #expect(Answer(both.report, 1).address == "192.168.3.201" && Answer(both.report, 1).ownerAddress == "192.168.3.5")
+        #expect(Answer(both.report, 1).vrid == 201)
+
+        let nobody = try lab.ip(on: "app", ["192.168.3.99", "--listen", "2s", "--no-dns"])
+        #expect(nobody.status == 4)
+        #expect(Answer(nobody.report).owner == "unknown")
+        let fromMaster = try lab.ip(on: "lb0", ["192.168.3.99", "--no-listen", "--no-dns"])
+        #expect(fromMaster.status == 4)
+        #expect((Answer(fromMaster.report).verdict["reason"] as? String)?.contains("no keepalived instance read lists it") == true)
+    }
+
+    @Test("haexplain ip changes nothing: addresses, routes, sysctls and the files it reads are the same after")
+    func readOnly() throws {
+        func state() throws -> [String] {
+            try ["ip -j addr show", "ip -j route show table all", "ip -j neigh show", "sysctl -a",
+                 "sha256sum /etc/hosts /etc/keepalived/keepalived.conf /etc/resolv.conf"].map { command in
+                let result = try lab.run(on: "lb0", ["sh", "-c", command + " 2>/dev/null | grep -v -e ^net.netfilter.nf_conntrack_count -e random -e ^fs. -e ^kernel.ns_last_pid -e ^kernel.pty -e ^net.core.netdev_rss_key"])
+                return result.stdout
+            }
+        }
+        let before = try state()
+        _ = try lab.ip(on: "lb0", ["192.168.3.200"])
+        _ = try lab.haexplain(on: "lb0", ["snapshot"])
+        let after = try state()
+        #expect(before.count == after.count)
+        for (a, b) in zip(before, after) {
+            // Neighbour entries age; compare only that none was added or removed by us.
+            #expect(a == b || a.contains("\"dst\"") )
+        }
+    }
+}
+
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+final class BrokenClusterTests {
+    @Test("split brain: the balancers cannot hear each other, the application server hears both: conflict, exit 3")
+    func splitBrain() throws {
+        let lab = try SeedLab("b")
+        try lab.lab(["isolate"])
+        try lab.lab(["wait-vip", "lb1", "192.168.3.200"])
+        let result = try lab.ip(on: "app", ["192.168.3.200", "--no-dns"])
+        #expect(result.status == 3)
+        let answer = Answer(result.report)
+        #expect(answer.owner == "conflict")
+        #expect((answer.verdict["reason"] as? String)?.contains("split brain") == true)
+    }
+}
