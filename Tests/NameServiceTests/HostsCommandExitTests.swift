@@ -1,0 +1,43 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// Documented exit statuses of `haexplain hosts` (haexplain(1), EXIT STATUS).
+@Suite struct HostsCommandExitTests {
+    static func run(_ args: [String]) throws -> Shell.Result {
+        try Shell.run([DNSLab.binary, "hosts"] + args, timeout: 30)
+    }
+
+    @Test("an explicit hosts file that does not exist is 66 with its path in the message")
+    func missingHostsFile() throws {
+        let result = try Self.run(["x.example", "--no-dns", "--hosts-file", "/nonexistent/hosts"])
+        #expect(result.status == 66)
+        #expect(result.stderr.contains("/nonexistent/hosts: cannot read: no such file"))
+    }
+
+    @Test("a FIFO given as the hosts file is refused at once, not waited on")
+    func fifo() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-fifo-\(getpid())").path
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let result = try Self.run(["x.example", "--no-dns", "--hosts-file", path])
+        #expect(result.status == 66 && result.stderr.contains("not a regular file"))
+    }
+
+    @Test("bad usage is 64: no query, a timeout out of range, a query with spaces")
+    func usage() throws {
+        #expect(try Self.run([]).status == 64)
+        #expect(try Self.run(["x.example", "--dns-timeout", "0"]).status == 64)
+        #expect(try Self.run(["two words"]).status == 64)
+    }
+
+    @Test("a readable hosts file and --no-dns answer with 0 and the line")
+    func success() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-hosts-ok-\(getpid())").path
+        try Data("# seed\n\n192.168.3.200 prod-db-internal.panda.com\n".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let result = try Self.run(["PROD-DB-INTERNAL.panda.com", "--no-dns", "--hosts-file", path, "--json"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\"line\" : 3") || result.stdout.contains("\"line\": 3"))
+    }
+}
