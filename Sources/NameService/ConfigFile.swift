@@ -18,17 +18,34 @@ public enum ConfigFile {
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             throw HAError(.noInput, "not a regular file; give the path of a hosts-style text file", file: path)
         }
+        // Read straight into the array, growing it if the file grew since fstat.
+        var capacity = max(Int(info.st_size) + 1, 4096)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(info.st_size))
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
-                throw HAError(.noInput, "read failed: \(String(cString: strerror(errno)))", file: path)
+            var failure: Int32 = 0
+            var full = false
+            bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                while initialized < buffer.count {
+                    let count = Glibc.read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+                    if count < 0 {
+                        if errno == EINTR || errno == EAGAIN { continue }
+                        failure = errno
+                        return
+                    }
+                    if count == 0 { return }
+                    initialized += count
+                }
+                full = true
             }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
+            if failure != 0 {
+                throw HAError(.noInput, "read failed: \(String(cString: strerror(failure)))", file: path)
+            }
+            guard full else { break }
+            // Filled the buffer: start over with room for more (rare: the file is growing).
+            guard lseek(fd, 0, SEEK_SET) == 0 else {
+                throw HAError(.noInput, "the file changed while it was read", file: path)
+            }
+            capacity *= 2
         }
         return bytes
     }

@@ -15,10 +15,41 @@ public enum SystemResolver {
         case failed(String)
     }
 
+    /// A question put to glibc on a worker thread; `outcome()` waits for it until the deadline.
+    /// Starting it before reading the hosts file lets glibc's scan and ours run side by side.
+    public final class Pending: @unchecked Sendable {
+        private var result: Outcome?
+        private let done = DispatchSemaphore(value: 0)
+        private let deadline: DispatchTime
+        private let seconds: Double
+
+        init(seconds: Double, netns: String?, _ body: @escaping @Sendable () -> Outcome) {
+            self.seconds = seconds
+            deadline = .now() + seconds
+            // A detached worker: when glibc outlives the deadline it is left to finish on its own.
+            DispatchQueue.global().async { [self] in
+                do {
+                    result = try NetworkNamespace.with(netns) { () throws(HAError) in body() }
+                } catch {
+                    result = .failed("\(error)")
+                }
+                done.signal()
+            }
+        }
+
+        public func outcome() -> Outcome {
+            guard done.wait(timeout: deadline) == .success, let result else {
+                return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")
+            }
+            done.signal()
+            return result
+        }
+    }
+
     /// Addresses for `name` in getaddrinfo's order, as `getent ahosts` asks (AF_UNSPEC,
     /// AI_ADDRCONFIG | AI_CANONNAME), one per address.
-    public static func addresses(for name: String, netns: String?, timeoutSeconds: Double) -> Outcome {
-        bounded(timeoutSeconds, netns: netns) {
+    public static func addresses(for name: String, netns: String?, timeoutSeconds: Double) -> Pending {
+        Pending(seconds: timeoutSeconds, netns: netns) {
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -38,8 +69,8 @@ public enum SystemResolver {
     }
 
     /// The name getnameinfo(NI_NAMEREQD) gives for `address`.
-    public static func name(for address: IPAddress, netns: String?, timeoutSeconds: Double) -> Outcome {
-        bounded(timeoutSeconds, netns: netns) {
+    public static func name(for address: IPAddress, netns: String?, timeoutSeconds: Double) -> Pending {
+        Pending(seconds: timeoutSeconds, netns: netns) {
             var storage = sockaddr_storage()
             let length = fill(&storage, address)
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
@@ -51,28 +82,6 @@ public enum SystemResolver {
             guard status == 0 else { return .failed(String(cString: gai_strerror(status))) }
             return .names([String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)])
         }
-    }
-
-    private final class Box: @unchecked Sendable { var outcome: Outcome? }
-
-    private static func bounded(_ seconds: Double, netns: String?, _ body: @escaping @Sendable () -> Outcome) -> Outcome {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        // A detached worker: when glibc outlives the deadline it is left to finish on its own.
-        DispatchQueue.global().async {
-            let outcome: Outcome
-            do {
-                outcome = try NetworkNamespace.with(netns) { () throws(HAError) in body() }
-            } catch {
-                outcome = .failed("\(error)")
-            }
-            box.outcome = outcome
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + seconds) == .success, let outcome = box.outcome else {
-            return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")
-        }
-        return outcome
     }
 
     static func address(of pointer: UnsafeMutablePointer<sockaddr>?) -> IPAddress? {

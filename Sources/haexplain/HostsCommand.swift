@@ -36,6 +36,9 @@ struct HostsCommand: ParsableCommand {
     func run() throws {
         try Run.reporting {
             let address = IPAddress(query)
+            // glibc works on a worker while we read and scan the file ourselves.
+            let pending = address.map { SystemResolver.name(for: $0, netns: namespace.netns, timeoutSeconds: 5) }
+                ?? SystemResolver.addresses(for: query, netns: namespace.netns, timeoutSeconds: 5)
             let hostsPath = hosts.hostsFile ?? SystemFiles.hosts
             let contents: [UInt8]
             do {
@@ -47,8 +50,7 @@ struct HostsCommand: ParsableCommand {
             let hostConf = HostConf.parse(ConfigFile.text(SystemFiles.hostConf) ?? "", file: SystemFiles.hostConf)
             let nsswitch = ConfigFile.text(SystemFiles.nsswitch).map { NSSwitchHosts.parse($0, file: SystemFiles.nsswitch) }
                 ?? .glibcDefault(file: SystemFiles.nsswitch)
-            let glibc = address.map { SystemResolver.name(for: $0, netns: namespace.netns, timeoutSeconds: 5).fact("getnameinfo") }
-                ?? SystemResolver.addresses(for: query, netns: namespace.netns, timeoutSeconds: 5).fact("getaddrinfo")
+            let glibc = pending.outcome().fact(address == nil ? "getaddrinfo" : "getnameinfo")
             let dns = noDNS ? DNSFact(skipped: "--no-dns") : askDNS(address)
             let report = NameResolutionExplainer.explain(
                 query: query, reverseOf: address, hosts: hostsFile, hostConf: hostConf, nsswitch: nsswitch,
