@@ -12,6 +12,8 @@ public struct NameResolution: Encodable, Sendable {
     public var hostsFile: String
     public var hostConf: HostConfFact
     public var matches: [HostsLineFact]
+    /// Lines that also match but are not listed (a block list can repeat 0.0.0.0 a million times).
+    public var matchesOmitted: Int?
     public var nsswitch: NSSwitchHosts
     public var getaddrinfo: GlibcFact
     public var dns: DNSFact
@@ -21,7 +23,7 @@ public struct NameResolution: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", query, queryKind = "query_kind", hostsFile = "hosts_file"
-        case hostConf = "host_conf", matches, nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
+        case hostConf = "host_conf", matches, matchesOmitted = "matches_omitted", nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
     }
 }
 
@@ -152,9 +154,17 @@ public enum NameResolutionExplainer {
         let matches = address.map { HostsLookup.reverse($0, in: hosts) }
             ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
         let returned = matches.filter(\.returned)
+        // Every line glibc returns, and the first few others as evidence.
+        var othersShown = 0
+        let shown = matches.filter { match in
+            if match.returned { return true }
+            othersShown += 1
+            return othersShown <= evidenceLimit
+        }
         var report = NameResolution(
             query: query, queryKind: address == nil ? "name" : "address", hostsFile: hosts.path,
-            hostConf: HostConfFact(hostConf), matches: matches.map(HostsLineFact.init), nsswitch: nsswitch,
+            hostConf: HostConfFact(hostConf), matches: shown.map(HostsLineFact.init),
+            matchesOmitted: shown.count < matches.count ? matches.count - shown.count : nil, nsswitch: nsswitch,
             getaddrinfo: glibc, dns: dns, answeredBy: nil, findings: [])
         let filesAnswer: Set<String> = Set(address == nil
             ? returned.compactMap { $0.line.address?.description }
@@ -203,11 +213,14 @@ public enum NameResolutionExplainer {
         if !filesAnswer.isEmpty, !order.contains("files") {
             findings.append("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
         }
-        let skipped = matches.filter { $0.line.address == nil }
+        if let omitted = report.matchesOmitted {
+            findings.append("\(omitted) more line\(omitted == 1 ? "" : "s") of \(hosts.path) match \(subject) (not listed; glibc does not return them)")
+        }
+        let skipped = shown.filter { $0.line.address == nil }
         if !skipped.isEmpty {
             findings.append("glibc ignores \(skipped.map { $0.line.source.description }.joined(separator: ", ")): the address is not valid")
         }
-        let unreturned = matches.filter { !$0.returned && $0.line.address != nil }
+        let unreturned = shown.filter { !$0.returned && $0.line.address != nil }
         if address == nil, !unreturned.isEmpty, !returned.isEmpty, !hostConf.multi {
             findings.append("\(unreturned.map { $0.line.source.description }.joined(separator: ", ")) also name \(query) but glibc stops at the first line (host.conf multi is off)")
         }
@@ -222,6 +235,9 @@ public enum NameResolutionExplainer {
         report.findings = findings
         return report
     }
+
+    /// How many matching lines glibc does not return are listed as evidence.
+    public static let evidenceLimit = 20
 
     static func sorted(_ set: Set<String>) -> String { set.sorted().joined(separator: ", ") }
 

@@ -51,6 +51,17 @@ import Testing
         #expect(text.contains("127.0.0.1 (/etc/resolv.conf:1): timeout, no answer"))
     }
 
+    @Test("a block list repeating an address lists the returned line and 20 others, and counts the rest")
+    func evidenceIsCapped() {
+        let text = (1...500).map { "0.0.0.0 ad\($0).example" }.joined(separator: "\n")
+        let report = NameResolutionExplainer.explain(
+            query: "0.0.0.0", reverseOf: IPAddress("0.0.0.0"), hosts: HostsFile(path: "block", contents: Array(text.utf8)),
+            hostConf: HostConf(file: "h"), nsswitch: Self.nsswitch, glibc: GlibcFact(function: "getnameinfo", names: ["ad1.example"]),
+            dns: DNSFact(skipped: "--no-dns"))
+        #expect(report.matches.count == 21 && report.matches[0].returned && report.matchesOmitted == 479)
+        #expect(report.findings.contains("479 more lines of block match 0.0.0.0 (not listed; glibc does not return them)"))
+    }
+
     @Test("JSON carries the issue's field names in order")
     func json() throws {
         let json = try JSONOutput.encode(Self.explain(try Self.dns(3, [])), pretty: false)
