@@ -121,6 +121,9 @@ public struct DNSFact: Encodable, Sendable, Equatable {
         // One NOERROR with data is an answer; otherwise the first non-NOERROR code tells why not.
         let codes = replies.map(\.responseCodeName)
         status = answers?.isEmpty == false ? "NOERROR" : (codes.first { $0 != "NOERROR" } ?? "NOERROR")
+        if replies.contains(where: \.truncated) {
+            limit = "\(server) truncated its reply (TC bit) and haexplain does not retry over TCP: answers may be incomplete"
+        }
     }
 
     public init(server: IPAddress, source: Source, questions: [String], status: String, limit: String) {

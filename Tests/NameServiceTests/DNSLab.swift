@@ -74,18 +74,20 @@ final class DNSLab {
     }
 
     /// Runs `argv` in the lab with the test files mounted over the system's.
-    func run(_ argv: [String], resolv: String = "resolv.answering") throws -> Shell.Result {
+    /// `inside: false` runs it in this host's network namespace (to test `--netns`).
+    func run(_ argv: [String], resolv: String = "resolv.answering", inside: Bool = true) throws -> Shell.Result {
         let mounts = [("hosts", "/etc/hosts"), ("nsswitch.conf", "/etc/nsswitch.conf"),
                       ("host.conf", "/etc/host.conf"), (resolv, "/etc/resolv.conf")]
             .map { "mount --bind '\(directory.appendingPathComponent($0.0).path)' \($0.1)" }
             .joined(separator: " && ")
         let command = argv.map { "'\($0)'" }.joined(separator: " ")
-        return try lab.exec(netns, ["unshare", "-m", "sh", "-c", "\(mounts) && exec \(command)"], timeout: 30)
+        let argv = ["unshare", "-m", "sh", "-c", "\(mounts) && exec \(command)"]
+        return inside ? try lab.exec(netns, argv, timeout: 30) : try Shell.run(argv, timeout: 30)
     }
 
     /// `haexplain hosts ARGS --json`, decoded.
-    func explain(_ args: [String], resolv: String = "resolv.answering") throws -> [String: Any] {
-        let result = try run([Self.binary, "hosts"] + args + ["--json"], resolv: resolv)
+    func explain(_ args: [String], resolv: String = "resolv.answering", inside: Bool = true) throws -> [String: Any] {
+        let result = try run([Self.binary, "hosts"] + args + ["--json"], resolv: resolv, inside: inside)
         guard result.status == 0, let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
             throw LabError(message: "haexplain hosts \(args) exited \(result.status): \(result.stderr)")
         }

@@ -78,6 +78,14 @@ final class HostsCommandDNSTests {
         #expect(Self.dict(seed["dns"])["skipped"] as? String == "--no-dns")
     }
 
+    @Test("--netns asks glibc and DNS from inside the namespace, run from outside it")
+    func fromOutsideWithNetns() throws {
+        let report = try lab.explain(["only-dns.example", "--netns", lab.netns], inside: false)
+        let answers = Self.dict(report["dns"])["answers"] as? [[String: Any]] ?? []
+        #expect(answers.compactMap { $0["data"] as? String } == ["10.20.30.40"])
+        #expect(Self.strings(Self.dict(report["getaddrinfo"])["addresses"]) == ["10.20.30.40"])
+    }
+
     @Test("text output puts hosts line, glibc and DNS in one glance")
     func text() throws {
         let result = try lab.run([DNSLab.binary, "hosts", "prod-db-internal.panda.com"])
