@@ -154,8 +154,11 @@ public enum NameResolutionExplainer {
     public static func explain(query: String, reverseOf address: IPAddress?, hosts: HostsFile, hostConf: HostConf,
                                nsswitch: NSSwitchHosts, glibc: GlibcFact, dns: DNSFact,
                                glibcHostsFile: String = "/etc/hosts") -> NameResolution {
-        let matches = address.map { HostsLookup.reverse($0, in: hosts) }
-            ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
+        // Reverse lookups stop building lines after the evidence limit: a block list can
+        // repeat 0.0.0.0 half a million times.
+        let reverse = address.map { HostsLookup.reverse($0, in: hosts, limit: evidenceLimit + 1) }
+        let matches = reverse?.matches ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
+        let total = reverse?.total ?? matches.count
         let returned = matches.filter(\.returned)
         // Every line glibc returns, and the first few others as evidence.
         var othersShown = 0
@@ -167,7 +170,7 @@ public enum NameResolutionExplainer {
         var report = NameResolution(
             query: query, queryKind: address == nil ? "name" : "address", hostsFile: hosts.path,
             hostConf: HostConfFact(hostConf), matches: shown.map(HostsLineFact.init),
-            matchesOmitted: shown.count < matches.count ? matches.count - shown.count : nil, nsswitch: nsswitch,
+            matchesOmitted: shown.count < total ? total - shown.count : nil, nsswitch: nsswitch,
             getaddrinfo: glibc, dns: dns, answeredBy: nil, findings: [])
         let filesAnswer: Set<String> = Set(address == nil
             ? returned.compactMap { $0.line.address?.description }

@@ -93,9 +93,13 @@ public struct HostsFile: Sendable {
     /// Every line whose address is `address`, or is the same IPv4 address in the forms
     /// glibc maps (IPv4-mapped IPv6, ::1 for 127.0.0.1), in file order.
     public func lines(withAddress address: IPAddress) -> [HostsLine] {
-        scan { fields, _, buffer in
-            guard let text = fields.first else { return false }
-            let parsed = IPAddress(String(decoding: UnsafeBufferPointer(rebasing: buffer[text]), as: UTF8.self))
+        lines(withAddress: address, limit: .max).lines
+    }
+
+    /// The first `limit` such lines, and how many there are in all.
+    public func lines(withAddress address: IPAddress, limit: Int) -> (lines: [HostsLine], total: Int) {
+        scan(limit: limit) { fields, _, buffer in
+            let parsed = IPAddress(String(decoding: UnsafeBufferPointer(rebasing: buffer[fields[0]]), as: UTF8.self))
             guard let parsed else { return false }
             return parsed == address || parsed.hostsIPv4Form == address
         }
@@ -103,12 +107,13 @@ public struct HostsFile: Sendable {
 
     /// Every line with an address field and at least one name (valid or not), in file order.
     public func allLines() -> [HostsLine] {
-        scan { _, _, _ in true }
+        scan(limit: .max) { _, _, _ in true }.lines
     }
 
     /// Splits each line the way nss_files does and builds a HostsLine for those `wanted` accepts.
-    private func scan(_ wanted: ([Range<Int>], Int, UnsafeBufferPointer<UInt8>) -> Bool) -> [HostsLine] {
+    private func scan(limit: Int, _ wanted: ([Range<Int>], Int, UnsafeBufferPointer<UInt8>) -> Bool) -> (lines: [HostsLine], total: Int) {
         var found: [HostsLine] = []
+        var total = 0
         var fields: [Range<Int>] = []
         fields.reserveCapacity(16)
         contents.withUnsafeBufferPointer { buffer in
@@ -117,10 +122,12 @@ public struct HostsFile: Sendable {
             while position < buffer.count {
                 lineNumber += 1
                 position = HostsFile.fields(of: buffer, from: position, into: &fields)
-                if wanted(fields, lineNumber, buffer), let line = line(lineNumber, fields, buffer) { found.append(line) }
+                guard fields.count >= 2, wanted(fields, lineNumber, buffer) else { continue }
+                total += 1
+                if found.count < limit, let line = line(lineNumber, fields, buffer) { found.append(line) }
             }
         }
-        return found
+        return (found, total)
     }
 
     /// The fields of the line starting at `start` (cut at '#', NUL or newline; separated by
