@@ -11,6 +11,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     // Ask for names and addresses that are in the input, so matching paths are exercised.
     for line in lines.prefix(4) {
         for name in line.names.prefix(2) {
+            // Differential: the one-pass scanner must agree with the full line parser (for
+            // ASCII names, whose decoded text is exactly their bytes).
+            if name.utf8.allSatisfy({ $0 < 0x80 }) {
+                let folded = asciiFolded(name)
+                let expected = lines.filter { $0.names.contains { asciiFolded($0) == folded } }
+                if file.lines(naming: name) != expected { fatalError("scanner and parser disagree on '\(name)'") }
+            }
             _ = HostsLookup.forward(name, in: file, multi: true)
             _ = HostsLookup.forward(name.uppercased(), in: file, multi: false)
         }
@@ -23,4 +30,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = NSSwitchHosts.parse(text, file: "fuzz").sources.map { $0.returns(on: "NOTFOUND") }
     _ = ResolvConf.parse(text, file: "fuzz")
     return 0
+}
+
+func asciiFolded(_ text: String) -> [UInt8] {
+    text.utf8.map { $0 >= 0x41 && $0 <= 0x5a ? $0 | 0x20 : $0 }
 }
