@@ -29,18 +29,23 @@ public struct HostsLine: Sendable, Hashable {
 /// the lines that match, so a 500,000-line block list costs one pass and no per-line strings.
 public struct HostsFile: Sendable {
     public let path: String
-    public let contents: [UInt8]
+    public let bytes: FileBytes
+
+    public init(path: String, bytes: FileBytes) {
+        self.path = path
+        self.bytes = bytes
+    }
 
     public init(path: String, contents: [UInt8]) {
-        self.path = path
-        self.contents = contents
+        self.init(path: path, bytes: FileBytes(contents))
     }
 
     /// Every line that lists `name` (ASCII case-insensitive, as strcasecmp compares), in file order.
     public func lines(naming name: String) -> [HostsLine] {
         let query = Array(name.utf8).map(HostsFile.lowercased)
         guard !query.isEmpty else { return [] }
-        return contents.withUnsafeBufferPointer { buffer in
+        let buffer = bytes.buffer
+        return withExtendedLifetime(bytes) {
             HostsFile.linesNaming(query, in: buffer).compactMap { number, start in
                 var fields: [Range<Int>] = []
                 _ = HostsFile.fields(of: buffer, from: start, into: &fields)
@@ -116,7 +121,8 @@ public struct HostsFile: Sendable {
         var total = 0
         var fields: [Range<Int>] = []
         fields.reserveCapacity(16)
-        contents.withUnsafeBufferPointer { buffer in
+        let buffer = bytes.buffer
+        withExtendedLifetime(bytes) {
             var position = 0
             var lineNumber = 0
             while position < buffer.count {

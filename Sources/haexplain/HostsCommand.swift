@@ -40,13 +40,13 @@ struct HostsCommand: ParsableCommand {
             let pending = address.map { SystemResolver.name(for: $0, netns: namespace.netns, timeoutSeconds: 5) }
                 ?? SystemResolver.addresses(for: query, netns: namespace.netns, timeoutSeconds: 5)
             let hostsPath = hosts.hostsFile ?? SystemFiles.hosts
-            let contents: [UInt8]
+            let contents: FileBytes
             do {
-                contents = try ConfigFile.read(hostsPath)
+                contents = try ConfigFile.map(hostsPath)
             } catch where hosts.hostsFile == nil {
-                contents = []
+                contents = FileBytes([])
             }
-            let hostsFile = HostsFile(path: hostsPath, contents: contents)
+            let hostsFile = HostsFile(path: hostsPath, bytes: contents)
             let hostConf = HostConf.parse(ConfigFile.text(SystemFiles.hostConf) ?? "", file: SystemFiles.hostConf)
             let nsswitch = ConfigFile.text(SystemFiles.nsswitch).map { NSSwitchHosts.parse($0, file: SystemFiles.nsswitch) }
                 ?? .glibcDefault(file: SystemFiles.nsswitch)
