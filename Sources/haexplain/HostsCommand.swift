@@ -4,6 +4,7 @@ import HAExplainCore
 import HAModel
 import HostsFile
 import NameService
+import Netlink
 
 struct HostsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,8 @@ struct HostsCommand: ParsableCommand {
 
     func run() throws {
         try Run.reporting {
+            // A namespace that cannot be entered is an error (69/77), not a silent limit.
+            try NetworkNamespace.with(namespace.netns) { () throws(HAError) in }
             let address = IPAddress(query)
             // glibc works on a worker while we read and scan the file ourselves.
             let pending = address.map { SystemResolver.name(for: $0, netns: namespace.netns, timeoutSeconds: 5) }

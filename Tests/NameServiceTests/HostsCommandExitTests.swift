@@ -31,6 +31,14 @@ import Testing
         #expect(try Self.run(["two words"]).status == 64)
     }
 
+    @Test("a network namespace that does not exist is 69, said in a sentence",
+          .enabled(if: getuid() == 0, "entering namespaces needs root"))
+    func missingNamespace() throws {
+        let result = try Self.run(["x.example", "--no-dns", "--netns", "hxh-no-such-namespace"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("no network namespace 'hxh-no-such-namespace'"))
+    }
+
     @Test("a readable hosts file and --no-dns answer with 0 and the line")
     func success() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-hosts-ok-\(getpid())").path
