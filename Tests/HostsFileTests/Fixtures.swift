@@ -66,21 +66,26 @@ enum TrickyHosts {
         "fe80::1",
     ]
 
-    /// Writes the file (and host.conf) to a temporary directory and returns their paths.
+    /// Writes the file (and host.conf, and an nsswitch.conf with `hosts: files` so glibc never
+    /// asks the machine's nameserver) to a temporary directory and returns their paths.
     static func write(multi: Bool) throws -> (hosts: String, hostConf: String) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-hosts-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let hosts = dir.appendingPathComponent("hosts"), conf = dir.appendingPathComponent("host.conf.\(multi)")
         try Data(text.utf8).write(to: hosts)
         try Data((multi ? "multi on\n" : "multi off\n").utf8).write(to: conf)
+        try Data("hosts: files\n".utf8).write(to: dir.appendingPathComponent("nsswitch.conf"))
         return (hosts.path, conf.path)
     }
 
-    /// Runs `getent ARGS` with `hosts` over /etc/hosts and `hostConf` over /etc/host.conf,
-    /// in a private mount namespace, so the machine's files are never touched.
+    /// Runs `getent ARGS` with `hosts` over /etc/hosts, `hostConf` over /etc/host.conf and
+    /// `hosts: files` in nsswitch.conf, in a private mount namespace, so the machine's files
+    /// are never touched and its nameserver never asked.
     static func getent(_ args: [String], hosts: String, hostConf: String) throws -> [[String]] {
         let quoted = args.map { "'\($0)'" }.joined(separator: " ")
-        let script = "mount --bind '\(hosts)' /etc/hosts && mount --bind '\(hostConf)' /etc/host.conf && exec getent \(quoted)"
+        let nsswitch = URL(fileURLWithPath: hosts).deletingLastPathComponent().appendingPathComponent("nsswitch.conf").path
+        let script = "mount --bind '\(hosts)' /etc/hosts && mount --bind '\(hostConf)' /etc/host.conf"
+            + " && mount --bind '\(nsswitch)' /etc/nsswitch.conf && exec getent \(quoted)"
         let result = try Shell.run(["unshare", "-m", "sh", "-c", script], timeout: 30)
         // getent exits 2 for "not found"; anything else but 0 is a broken test setup.
         guard result.status == 0 || result.status == 2 else { throw GetentFailed(args: args, stderr: result.stderr) }
