@@ -216,6 +216,9 @@ public enum NameResolutionExplainer {
                 : "the hosts file (\(returnedLines)) answers \(subject): \(sorted(filesAnswer))")
         }
         if let dnsLimit { findings.append("limit: \(dnsLimit)") }
+        if address == nil, dns.skipped == nil, !query.contains(".") {
+            findings.append("limit: DNS was asked for '\(query)' as a full name; glibc would also try the search domains of resolv.conf")
+        }
         if !filesAnswer.isEmpty, !order.contains("files") {
             findings.append("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
         }
