@@ -47,7 +47,7 @@ public enum SystemResolver {
     }
 
     /// Addresses for `name` in getaddrinfo's order, as `getent ahosts` asks (AF_UNSPEC,
-    /// AI_ADDRCONFIG | AI_CANONNAME), one per address.
+    /// AI_ADDRCONFIG | AI_CANONNAME), asking for SOCK_STREAM so each comes once per answer.
     public static func addresses(for name: String, netns: String?, timeoutSeconds: Double) -> Pending {
         Pending(seconds: timeoutSeconds, netns: netns) {
             var hints = addrinfo()
@@ -61,7 +61,8 @@ public enum SystemResolver {
             var found: [IPAddress] = []
             var cursor = list
             while let entry = cursor {
-                if let address = address(of: entry.pointee.ai_addr), !found.contains(address) { found.append(address) }
+                // Kept as glibc gives them: with multi on, an address on two lines comes twice.
+                if let address = address(of: entry.pointee.ai_addr) { found.append(address) }
                 cursor = entry.pointee.ai_next
             }
             return .addresses(found)

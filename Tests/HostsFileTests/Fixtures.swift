@@ -47,6 +47,10 @@ enum TrickyHosts {
         "10.0.0.16 dual",
         "2001:db8::16 dual",
         "::ffff:10.0.0.17 dual",
+        "10.0.0.20 twice",
+        "10.0.0.20 twice again",
+        "2001:db8::20 twice6",
+        "2001:db8::20 TWICE6",
         "10.0.0.18 nonl",
     ].joined(separator: "\n")
 
@@ -56,13 +60,13 @@ enum TrickyHosts {
         "bad.oct", "crlf", "crlf2", "hex", "tab", "t2", "t3", "v6only", "commented", "dup", "first",
         "second", "lo6", "lo4", "six", "six-again", "blocked.example", "mixed.case.example",
         "sevengroups", "alias2999.long.example", "end-of-long-line", "nul", "hidden", "only6",
-        "upper6", "dual", "nonl", "not-there.example", "x",
+        "upper6", "dual", "twice", "twice6", "again", "nonl", "not-there.example", "x",
     ]
 
     static let addresses = [
         "127.0.0.1", "::1", "10.0.0.1", "10.0.0.2", "192.168.3.200", "10.1.1.1", "10.1.1.2",
         "::ffff:10.9.9.9", "10.9.9.9", "2001:db8::5", "2001:db8:0::5", "2001:db8::6", "0.0.0.0",
-        "10.0.0.14", "1:0:2:3:4:5:6:7", "2001:db8::8", "10.0.0.17", "::ffff:10.0.0.17", "10.0.0.99",
+        "10.0.0.14", "10.0.0.20", "2001:db8::20", "1:0:2:3:4:5:6:7", "2001:db8::8", "10.0.0.17", "::ffff:10.0.0.17", "10.0.0.99",
         "fe80::1",
     ]
 

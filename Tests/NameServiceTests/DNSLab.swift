@@ -94,13 +94,12 @@ final class DNSLab {
         return object
     }
 
-    /// The addresses `getent ahosts NAME` prints in the same lab, in order.
+    /// The addresses `getent ahosts NAME` prints, in order, one per answer (its STREAM lines).
     func getentAhosts(_ name: String, resolv: String = "resolv.answering") throws -> [String] {
-        var seen: [String] = []
-        for line in try run(["getent", "ahosts", name], resolv: resolv).stdout.split(separator: "\n") {
-            if let address = line.split(separator: " ").first.map(String.init), !seen.contains(address) { seen.append(address) }
+        try run(["getent", "ahosts", name], resolv: resolv).stdout.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            return fields.count >= 2 && fields[1] == "STREAM" ? String(fields[0]) : nil
         }
-        return seen
     }
 
     static let binary: String = {
