@@ -70,16 +70,22 @@ enum TrickyHosts {
         "fe80::1",
     ]
 
-    /// Writes the file (and host.conf, and an nsswitch.conf with `hosts: files` so glibc never
-    /// asks the machine's nameserver) to a temporary directory and returns their paths.
-    static func write(multi: Bool) throws -> (hosts: String, hostConf: String) {
+    /// The file, host.conf (multi off and on) and an nsswitch.conf with `hosts: files` (so
+    /// glibc never asks the machine's nameserver), written once: tests run in parallel and
+    /// must never see a file being rewritten.
+    static let written: Result<URL, any Error> = Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-hosts-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let hosts = dir.appendingPathComponent("hosts"), conf = dir.appendingPathComponent("host.conf.\(multi)")
-        try Data(text.utf8).write(to: hosts)
-        try Data((multi ? "multi on\n" : "multi off\n").utf8).write(to: conf)
-        try Data("hosts: files\n".utf8).write(to: dir.appendingPathComponent("nsswitch.conf"))
-        return (hosts.path, conf.path)
+        try Data(text.utf8).write(to: dir.appendingPathComponent("hosts"), options: .atomic)
+        try Data("multi off\n".utf8).write(to: dir.appendingPathComponent("host.conf.false"), options: .atomic)
+        try Data("multi on\n".utf8).write(to: dir.appendingPathComponent("host.conf.true"), options: .atomic)
+        try Data("hosts: files\n".utf8).write(to: dir.appendingPathComponent("nsswitch.conf"), options: .atomic)
+        return dir
+    }
+
+    static func write(multi: Bool) throws -> (hosts: String, hostConf: String) {
+        let dir = try written.get()
+        return (dir.appendingPathComponent("hosts").path, dir.appendingPathComponent("host.conf.\(multi)").path)
     }
 
     /// Runs `getent ARGS` with `hosts` over /etc/hosts, `hostConf` over /etc/host.conf and
