@@ -20,7 +20,7 @@ in_ns() { printf "unshare -m sh -c '%s && exec %s >/dev/null'" "$mounts" "$1"; }
 # Same answer first: both must find the last line.
 unshare -m sh -c "$mounts && getent hosts $name" | grep -q 192.168.3.200
 unshare -m sh -c "$mounts && $bin hosts $name --no-dns --hosts-file $file" | grep -q ':500001)  returned'
-hyperfine -N --warmup 2 --runs "${BENCH_RUNS:-15}" --export-csv "$out/result.csv" \
+hyperfine -N --warmup 2 --runs "${BENCH_RUNS:-30}" --export-csv "$out/result.csv" \
   -n haexplain "$(in_ns "$bin hosts $name --no-dns --hosts-file $file")" \
   -n getent "$(in_ns "getent hosts $name")"
 # CSV columns: command,mean,stddev,median,...
