@@ -153,7 +153,7 @@ public struct DNSFact: Encodable, Sendable, Equatable {
 public enum NameResolutionExplainer {
     public static func explain(query: String, reverseOf address: IPAddress?, hosts: HostsFile, hostConf: HostConf,
                                nsswitch: NSSwitchHosts, glibc: GlibcFact, dns: DNSFact,
-                               glibcHostsFile: String = "/etc/hosts") -> NameResolution {
+                               glibcHostsFile: String = "/etc/hosts", hostsFileProblem: String? = nil) -> NameResolution {
         // Reverse lookups stop building lines after the evidence limit: a block list can
         // repeat 0.0.0.0 half a million times.
         let reverse = address.map { HostsLookup.reverse($0, in: hosts, limit: evidenceLimit + 1) }
@@ -192,6 +192,7 @@ public enum NameResolutionExplainer {
         }
 
         var findings: [String] = []
+        if let hostsFileProblem { findings.append("limit: \(hostsFileProblem); read as empty") }
         let subject = address == nil ? query : address!.description
         let dnsLimit = dns.skipped.map { "DNS not asked (\($0))" } ?? dns.limit
         switch (filesAnswer.isEmpty, dnsAnswer.isEmpty) {

@@ -55,7 +55,7 @@ public struct HostsFile: Sendable {
     }
 
     /// The hot path: one pass over the bytes, comparing only name fields of the query's
-    /// length, building nothing; returns the numbers of the lines that name the query.
+    /// length, building nothing; returns the number and start offset of each line naming it.
     static func linesNaming(_ query: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> [(number: Int, start: Int)] {
         var found: [(number: Int, start: Int)] = []
         let count = buffer.count

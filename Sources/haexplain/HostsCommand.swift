@@ -44,10 +44,13 @@ struct HostsCommand: ParsableCommand {
                 ?? SystemResolver.addresses(for: query, netns: namespace.netns, timeoutSeconds: 5)
             let hostsPath = hosts.hostsFile ?? SystemFiles.hosts
             let contents: FileBytes
+            var unreadable: HAError? = nil
             do {
                 contents = try ConfigFile.map(hostsPath)
-            } catch where hosts.hostsFile == nil {
+            } catch let error as HAError where hosts.hostsFile == nil {
+                // The system's own file missing narrows the answer; an explicit one is an error.
                 contents = FileBytes([])
+                unreadable = error
             }
             let hostsFile = HostsFile(path: hostsPath, bytes: contents)
             let hostConf = HostConf.parse(ConfigFile.text(SystemFiles.hostConf) ?? "", file: SystemFiles.hostConf)
@@ -57,7 +60,7 @@ struct HostsCommand: ParsableCommand {
             let dns = noDNS ? DNSFact(skipped: "--no-dns") : askDNS(address)
             let report = NameResolutionExplainer.explain(
                 query: query, reverseOf: address, hosts: hostsFile, hostConf: hostConf, nsswitch: nsswitch,
-                glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts)
+                glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts, hostsFileProblem: unreadable?.description)
             try Run.emit(output.json ? JSONOutput.encode(report) : NameResolutionText.render(report))
         }
     }

@@ -62,6 +62,15 @@ import Testing
         #expect(report.findings.contains("479 more lines of block match 0.0.0.0 (not listed; glibc does not return them)"))
     }
 
+    @Test("an unreadable /etc/hosts is a stated limit of the answer")
+    func unreadableHostsFile() {
+        let report = NameResolutionExplainer.explain(
+            query: "db", reverseOf: nil, hosts: HostsFile(path: "/etc/hosts", contents: []), hostConf: HostConf(file: "h"),
+            nsswitch: Self.nsswitch, glibc: GlibcFact(function: "getaddrinfo", error: "Name or service not known"),
+            dns: DNSFact(skipped: "--no-dns"), hostsFileProblem: "/etc/hosts: cannot read: no such file")
+        #expect(report.findings.first == "limit: /etc/hosts: cannot read: no such file; read as empty")
+    }
+
     @Test("JSON carries the issue's field names in order")
     func json() throws {
         let json = try JSONOutput.encode(Self.explain(try Self.dns(3, [])), pretty: false)
