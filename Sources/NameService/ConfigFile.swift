@@ -71,7 +71,7 @@ public enum ConfigFile {
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
             close(fd)
-            throw HAError(.noInput, "not a regular file; give the path of a hosts-style text file", file: path)
+            throw HAError(.noInput, "not a regular file (a directory, FIFO or device cannot be read as a file)", file: path)
         }
         return fd
     }
