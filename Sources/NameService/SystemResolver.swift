@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import HAModel
 import Netlink
 
@@ -15,34 +14,69 @@ public enum SystemResolver {
         case failed(String)
     }
 
-    /// A question put to glibc on a worker thread; `outcome()` waits for it until the deadline.
-    /// Starting it before reading the hosts file lets glibc's scan and ours run side by side.
+    /// A question put to glibc on a thread of its own; `outcome()` waits for it until the
+    /// deadline. Starting it before reading the hosts file lets glibc's scan and ours run side
+    /// by side. A plain detached pthread and a pipe: no thread pool that might hold the work
+    /// back on a busy machine, and a wait that poll(2) bounds.
     public final class Pending: @unchecked Sendable {
         private var result: Outcome?
-        private let done = DispatchSemaphore(value: 0)
-        private let deadline: DispatchTime
+        private let body: () -> Outcome
+        private var signal: [Int32] = [-1, -1]
+        private let deadline: Double
         private let seconds: Double
 
-        init(seconds: Double, netns: String?, _ body: @escaping @Sendable () -> Outcome) {
+        init(seconds: Double, netns: String?, _ work: @escaping @Sendable () -> Outcome) {
             self.seconds = seconds
-            deadline = .now() + seconds
-            // A detached worker: when glibc outlives the deadline it is left to finish on its own.
-            DispatchQueue.global().async { [self] in
+            deadline = DNSClient.now() + seconds
+            body = {
                 do {
-                    result = try NetworkNamespace.with(netns) { () throws(HAError) in body() }
+                    return try NetworkNamespace.with(netns) { () throws(HAError) in work() }
                 } catch {
-                    result = .failed("\(error)")
+                    return .failed("\(error)")
                 }
-                done.signal()
+            }
+            guard pipe(&signal) == 0 else {
+                signal = [-1, -1]
+                result = body()
+                return
+            }
+            signal.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+            // The thread owns a reference until it is done, so a late answer never writes
+            // into freed memory; when glibc outlives the deadline it finishes on its own.
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                Unmanaged<Pending>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, context)
+            if started == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<Pending>.fromOpaque(context).release()
+                result = body()
+                signal.forEach { close($0) }
+                signal = [-1, -1]
             }
         }
 
+        deinit { signal.forEach { if $0 >= 0 { close($0) } } }
+
+        private func run() {
+            result = body()
+            var byte: UInt8 = 1
+            _ = write(signal[1], &byte, 1)
+        }
+
         public func outcome() -> Outcome {
-            guard done.wait(timeout: deadline) == .success, let result else {
+            if signal[0] < 0, let result { return result }
+            while true {
+                let left = deadline - DNSClient.now()
+                var poller = pollfd(fd: signal[0], events: Int16(POLLIN), revents: 0)
+                let ready = left > 0 ? poll(&poller, 1, Int32(max(1, (left * 1000).rounded(.up)))) : 0
+                if ready < 0, errno == EINTR { continue }
+                if ready > 0, let result { return result }
                 return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")
             }
-            done.signal()
-            return result
         }
     }
 

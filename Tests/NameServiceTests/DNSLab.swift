@@ -30,6 +30,7 @@ final class DNSLab {
         try write("host.conf", "multi on\n")
         try write("resolv.answering", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n")
         try write("resolv.silent", "nameserver 127.0.0.2\noptions timeout:1 attempts:1\n")
+        try write("resolv.patient", "nameserver 127.0.0.2\noptions timeout:30 attempts:5\n")
         try lab.ip(netns, "addr", "add", "127.0.0.2/8", "dev", "lo")
         try startDnsmasq(on: "127.0.0.1", records: [
             "--host-record=only-dns.example,10.20.30.40",

@@ -67,6 +67,15 @@ final class HostsCommandDNSTests {
         #expect(Self.strings(Self.dict(report["getaddrinfo"])["addresses"]) == ["192.168.3.200"])
     }
 
+    @Test("glibc told to wait minutes for a silent server is cut off at haexplain's 5 s deadline")
+    func glibcDeadline() throws {
+        let report = try lab.explain(["only-dns.example", "--dns-timeout", "0.5"], resolv: "resolv.patient")
+        let glibc = Self.dict(report["getaddrinfo"])
+        #expect((glibc["error"] as? String)?.hasPrefix("no answer within 5 s") == true)
+        #expect(Self.strings(report["findings"]).contains { $0.hasPrefix("getaddrinfo failed: no answer within 5 s") })
+        #expect(Self.dict(report["dns"])["status"] as? String == "timeout")
+    }
+
     @Test("reverse: the PTR record and the hosts line for an address, side by side")
     func reverse() throws {
         let report = try lab.explain(["10.20.30.40"])
