@@ -12,6 +12,8 @@ public struct NameResolution: Encodable, Sendable {
     public var hostsFile: String
     public var hostConf: HostConfFact
     public var matches: [HostsLineFact]
+    /// Lines that also match but are not listed (a block list can repeat 0.0.0.0 a million times).
+    public var matchesOmitted: Int?
     public var nsswitch: NSSwitchHosts
     public var getaddrinfo: GlibcFact
     public var dns: DNSFact
@@ -21,7 +23,7 @@ public struct NameResolution: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", query, queryKind = "query_kind", hostsFile = "hosts_file"
-        case hostConf = "host_conf", matches, nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
+        case hostConf = "host_conf", matches, matchesOmitted = "matches_omitted", nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
     }
 }
 
@@ -119,6 +121,9 @@ public struct DNSFact: Encodable, Sendable, Equatable {
         // One NOERROR with data is an answer; otherwise the first non-NOERROR code tells why not.
         let codes = replies.map(\.responseCodeName)
         status = answers?.isEmpty == false ? "NOERROR" : (codes.first { $0 != "NOERROR" } ?? "NOERROR")
+        if replies.contains(where: \.truncated) {
+            limit = "\(server) truncated its reply (TC bit) and haexplain does not retry over TCP: answers may be incomplete"
+        }
     }
 
     public init(server: IPAddress, source: Source, questions: [String], status: String, limit: String) {
@@ -148,13 +153,24 @@ public struct DNSFact: Encodable, Sendable, Equatable {
 public enum NameResolutionExplainer {
     public static func explain(query: String, reverseOf address: IPAddress?, hosts: HostsFile, hostConf: HostConf,
                                nsswitch: NSSwitchHosts, glibc: GlibcFact, dns: DNSFact,
-                               glibcHostsFile: String = "/etc/hosts") -> NameResolution {
-        let matches = address.map { HostsLookup.reverse($0, in: hosts) }
-            ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
+                               glibcHostsFile: String = "/etc/hosts", hostsFileProblem: String? = nil) -> NameResolution {
+        // Reverse lookups stop building lines after the evidence limit: a block list can
+        // repeat 0.0.0.0 half a million times.
+        let reverse = address.map { HostsLookup.reverse($0, in: hosts, limit: evidenceLimit + 1) }
+        let matches = reverse?.matches ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
+        let total = reverse?.total ?? matches.count
         let returned = matches.filter(\.returned)
+        // Every line glibc returns, and the first few others as evidence.
+        var othersShown = 0
+        let shown = matches.filter { match in
+            if match.returned { return true }
+            othersShown += 1
+            return othersShown <= evidenceLimit
+        }
         var report = NameResolution(
             query: query, queryKind: address == nil ? "name" : "address", hostsFile: hosts.path,
-            hostConf: HostConfFact(hostConf), matches: matches.map(HostsLineFact.init), nsswitch: nsswitch,
+            hostConf: HostConfFact(hostConf), matches: shown.map(HostsLineFact.init),
+            matchesOmitted: shown.count < total ? total - shown.count : nil, nsswitch: nsswitch,
             getaddrinfo: glibc, dns: dns, answeredBy: nil, findings: [])
         let filesAnswer: Set<String> = Set(address == nil
             ? returned.compactMap { $0.line.address?.description }
@@ -176,6 +192,7 @@ public enum NameResolutionExplainer {
         }
 
         var findings: [String] = []
+        if let hostsFileProblem { findings.append("limit: \(hostsFileProblem); read as empty") }
         let subject = address == nil ? query : address!.description
         let dnsLimit = dns.skipped.map { "DNS not asked (\($0))" } ?? dns.limit
         switch (filesAnswer.isEmpty, dnsAnswer.isEmpty) {
@@ -200,14 +217,20 @@ public enum NameResolutionExplainer {
                 : "the hosts file (\(returnedLines)) answers \(subject): \(sorted(filesAnswer))")
         }
         if let dnsLimit { findings.append("limit: \(dnsLimit)") }
+        if address == nil, dns.skipped == nil, !query.contains(".") {
+            findings.append("limit: DNS was asked for '\(query)' as a full name; glibc would also try the search domains of resolv.conf")
+        }
         if !filesAnswer.isEmpty, !order.contains("files") {
             findings.append("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
         }
-        let skipped = matches.filter { $0.line.address == nil }
+        if let omitted = report.matchesOmitted {
+            findings.append("\(omitted) more line\(omitted == 1 ? "" : "s") of \(hosts.path) match \(subject) (not listed; glibc does not return them)")
+        }
+        let skipped = shown.filter { $0.line.address == nil }
         if !skipped.isEmpty {
             findings.append("glibc ignores \(skipped.map { $0.line.source.description }.joined(separator: ", ")): the address is not valid")
         }
-        let unreturned = matches.filter { !$0.returned && $0.line.address != nil }
+        let unreturned = shown.filter { !$0.returned && $0.line.address != nil }
         if address == nil, !unreturned.isEmpty, !returned.isEmpty, !hostConf.multi {
             findings.append("\(unreturned.map { $0.line.source.description }.joined(separator: ", ")) also name \(query) but glibc stops at the first line (host.conf multi is off)")
         }
@@ -222,6 +245,9 @@ public enum NameResolutionExplainer {
         report.findings = findings
         return report
     }
+
+    /// How many matching lines glibc does not return are listed as evidence.
+    public static let evidenceLimit = 20
 
     static func sorted(_ set: Set<String>) -> String { set.sorted().joined(separator: ", ") }
 

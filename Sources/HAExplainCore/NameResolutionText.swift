@@ -18,6 +18,7 @@ public enum NameResolutionText {
             if index == 0 { row("hosts", text) } else { more(text) }
             if let note = match.note { more("  \(note)") }
         }
+        if let omitted = report.matchesOmitted { more("... and \(omitted) more") }
         let conf = report.hostConf
         row("host.conf", "multi \(conf.multi ? "on" : "off") " + (conf.line.map { "(\(conf.file):\($0))" } ?? "(glibc default; \(conf.file) does not set it)"))
         let services = report.nsswitch.sources.map { entry in

@@ -29,31 +29,82 @@ public struct HostsLine: Sendable, Hashable {
 /// the lines that match, so a 500,000-line block list costs one pass and no per-line strings.
 public struct HostsFile: Sendable {
     public let path: String
-    public let contents: [UInt8]
+    public let bytes: FileBytes
+
+    public init(path: String, bytes: FileBytes) {
+        self.path = path
+        self.bytes = bytes
+    }
 
     public init(path: String, contents: [UInt8]) {
-        self.path = path
-        self.contents = contents
+        self.init(path: path, bytes: FileBytes(contents))
     }
 
     /// Every line that lists `name` (ASCII case-insensitive, as strcasecmp compares), in file order.
     public func lines(naming name: String) -> [HostsLine] {
         let query = Array(name.utf8).map(HostsFile.lowercased)
         guard !query.isEmpty else { return [] }
-        return scan { fields, lineNumber, buffer in
-            for field in fields.dropFirst() where HostsFile.equalsFolded(buffer, field, query) {
-                return true
+        let buffer = bytes.buffer
+        return withExtendedLifetime(bytes) {
+            HostsFile.linesNaming(query, in: buffer).compactMap { number, start in
+                var fields: [Range<Int>] = []
+                _ = HostsFile.fields(of: buffer, from: start, into: &fields)
+                return line(number, fields, buffer)
             }
-            return false
         }
+    }
+
+    /// The hot path: one pass over the bytes, comparing only name fields of the query's
+    /// length, building nothing; returns the number and start offset of each line naming it.
+    static func linesNaming(_ query: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> [(number: Int, start: Int)] {
+        var found: [(number: Int, start: Int)] = []
+        let count = buffer.count
+        let length = query.count
+        var i = 0
+        var lineNumber = 0
+        query.withUnsafeBufferPointer { query in
+            while i < count {
+                lineNumber += 1
+                let lineStart = i
+                var field = 0
+                // Walk the fields of this line; stop at newline, '#' or NUL.
+                while i < count {
+                    var byte = buffer[i]
+                    while byte != 0x0a, isSpace(byte) {
+                        i += 1
+                        guard i < count else { break }
+                        byte = buffer[i]
+                    }
+                    if i >= count || byte == 0x0a || byte == UInt8(ascii: "#") || byte == 0 { break }
+                    let start = i
+                    while i < count {
+                        let b = buffer[i]
+                        if isSpace(b) || b == UInt8(ascii: "#") || b == 0 { break }
+                        i += 1
+                    }
+                    if field > 0, i - start == length, equalsFolded(buffer, start..<i, query) {
+                        if found.last?.number != lineNumber { found.append((lineNumber, lineStart)) }
+                    }
+                    field += 1
+                }
+                // Skip what is left of the line (a comment, a NUL tail) and its newline.
+                while i < count, buffer[i] != 0x0a { i += 1 }
+                i += 1
+            }
+        }
+        return found
     }
 
     /// Every line whose address is `address`, or is the same IPv4 address in the forms
     /// glibc maps (IPv4-mapped IPv6, ::1 for 127.0.0.1), in file order.
     public func lines(withAddress address: IPAddress) -> [HostsLine] {
-        scan { fields, _, buffer in
-            guard let text = fields.first else { return false }
-            let parsed = IPAddress(String(decoding: UnsafeBufferPointer(rebasing: buffer[text]), as: UTF8.self))
+        lines(withAddress: address, limit: .max).lines
+    }
+
+    /// The first `limit` such lines, and how many there are in all.
+    public func lines(withAddress address: IPAddress, limit: Int) -> (lines: [HostsLine], total: Int) {
+        scan(limit: limit) { fields, _, buffer in
+            let parsed = IPAddress(String(decoding: UnsafeBufferPointer(rebasing: buffer[fields[0]]), as: UTF8.self))
             guard let parsed else { return false }
             return parsed == address || parsed.hostsIPv4Form == address
         }
@@ -61,46 +112,58 @@ public struct HostsFile: Sendable {
 
     /// Every line with an address field and at least one name (valid or not), in file order.
     public func allLines() -> [HostsLine] {
-        scan { _, _, _ in true }
+        scan(limit: .max) { _, _, _ in true }.lines
     }
 
-    /// Splits each line the way nss_files does (cut at '#', NUL or newline; fields separated
-    /// by C isspace) and builds a HostsLine for those `wanted` accepts.
-    private func scan(_ wanted: ([Range<Int>], Int, UnsafeBufferPointer<UInt8>) -> Bool) -> [HostsLine] {
+    /// Splits each line the way nss_files does and builds a HostsLine for those `wanted` accepts.
+    private func scan(limit: Int, _ wanted: ([Range<Int>], Int, UnsafeBufferPointer<UInt8>) -> Bool) -> (lines: [HostsLine], total: Int) {
         var found: [HostsLine] = []
+        var total = 0
         var fields: [Range<Int>] = []
         fields.reserveCapacity(16)
-        contents.withUnsafeBufferPointer { buffer in
-            let count = buffer.count
+        let buffer = bytes.buffer
+        withExtendedLifetime(bytes) {
             var position = 0
             var lineNumber = 0
-            while position < count {
+            while position < buffer.count {
                 lineNumber += 1
-                var end = position
-                while end < count, buffer[end] != 0x0a { end += 1 }
-                let next = end + 1
-                var cut = position
-                while cut < end, buffer[cut] != UInt8(ascii: "#"), buffer[cut] != 0 { cut += 1 }
-                fields.removeAll(keepingCapacity: true)
-                var i = position
-                while i < cut {
-                    while i < cut, HostsFile.isSpace(buffer[i]) { i += 1 }
-                    guard i < cut else { break }
-                    let start = i
-                    while i < cut, !HostsFile.isSpace(buffer[i]) { i += 1 }
-                    fields.append(start..<i)
-                }
-                position = next
+                position = HostsFile.fields(of: buffer, from: position, into: &fields)
                 guard fields.count >= 2, wanted(fields, lineNumber, buffer) else { continue }
-                func text(_ range: Range<Int>) -> String {
-                    String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
-                }
-                let addressText = text(fields[0])
-                found.append(HostsLine(file: path, line: lineNumber, addressText: addressText,
-                                       address: IPAddress(addressText), names: fields.dropFirst().map(text)))
+                total += 1
+                if found.count < limit, let line = line(lineNumber, fields, buffer) { found.append(line) }
             }
         }
-        return found
+        return (found, total)
+    }
+
+    /// The fields of the line starting at `start` (cut at '#', NUL or newline; separated by
+    /// C isspace); returns where the next line starts.
+    static func fields(of buffer: UnsafeBufferPointer<UInt8>, from start: Int, into fields: inout [Range<Int>]) -> Int {
+        fields.removeAll(keepingCapacity: true)
+        var end = start
+        while end < buffer.count, buffer[end] != 0x0a { end += 1 }
+        var cut = start
+        while cut < end, buffer[cut] != UInt8(ascii: "#"), buffer[cut] != 0 { cut += 1 }
+        var i = start
+        while i < cut {
+            while i < cut, isSpace(buffer[i]) { i += 1 }
+            guard i < cut else { break }
+            let fieldStart = i
+            while i < cut, !isSpace(buffer[i]) { i += 1 }
+            fields.append(fieldStart..<i)
+        }
+        return end + 1
+    }
+
+    /// A HostsLine when the line has an address field and at least one name.
+    private func line(_ number: Int, _ fields: [Range<Int>], _ buffer: UnsafeBufferPointer<UInt8>) -> HostsLine? {
+        guard fields.count >= 2 else { return nil }
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+        }
+        let addressText = text(fields[0])
+        return HostsLine(file: path, line: number, addressText: addressText, address: IPAddress(addressText),
+                         names: fields.dropFirst().map(text))
     }
 
     @inline(__always)
@@ -114,7 +177,7 @@ public struct HostsFile: Sendable {
     }
 
     @inline(__always)
-    static func equalsFolded(_ buffer: UnsafeBufferPointer<UInt8>, _ field: Range<Int>, _ query: [UInt8]) -> Bool {
+    static func equalsFolded(_ buffer: UnsafeBufferPointer<UInt8>, _ field: Range<Int>, _ query: UnsafeBufferPointer<UInt8>) -> Bool {
         guard field.count == query.count else { return false }
         var j = 0
         for i in field {

@@ -34,12 +34,19 @@ public enum HostsLookup {
     }
 
     public static func reverse(_ address: IPAddress, in file: HostsFile) -> [HostsMatch] {
+        reverse(address, in: file, limit: .max).matches
+    }
+
+    /// The first `limit` lines for `address` (the one glibc returns comes first) and how
+    /// many lines list it in all.
+    public static func reverse(_ address: IPAddress, in file: HostsFile, limit: Int) -> (matches: [HostsMatch], total: Int) {
         // An IPv4 query reads every line as IPv4 (mapped forms and ::1 included); an IPv6
         // query only lines with exactly that IPv6 address. The first such line answers.
-        let lines = file.lines(withAddress: address)
-        return lines.indices.map { index in
+        let (lines, total) = file.lines(withAddress: address, limit: limit)
+        let matches = lines.indices.map { index in
             HostsMatch(line: lines[index], returned: index == 0, returnedByGethostbyname: nil,
                        note: index == 0 ? nil : "same address as line \(lines[0].line), which glibc returns instead")
         }
+        return (matches, total)
     }
 }

@@ -70,11 +70,19 @@ public enum DNSClient {
             }
             // Replies that do not parse or do not match a question are ignored, as resolvers do.
             guard let message = try? DNSMessage.parse(Array(buffer[0..<count])), message.isResponse,
-                  queries.contains(where: { $0.id == message.id }) else { continue }
+                  let index = queries.firstIndex(where: { $0.id == message.id }),
+                  message.questions.isEmpty || message.questions.contains(where: {
+                      $0.type == questions[index].1 && $0.name.lowercased() == asked(questions[index].0)
+                  }) else { continue }
             replies[message.id] = message
         }
         guard replies.count == queries.count else { return .timedOut(seconds: timeoutSeconds) }
         return .replies(queries.compactMap { replies[$0.id] })
+    }
+
+    /// The question name as a reply spells it: lower case, no trailing dot.
+    static func asked(_ name: String) -> String {
+        (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased()
     }
 
     static func now() -> Double {

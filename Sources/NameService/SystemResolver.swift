@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
 import HAModel
 import Netlink
 
@@ -15,10 +14,76 @@ public enum SystemResolver {
         case failed(String)
     }
 
+    /// A question put to glibc on a thread of its own; `outcome()` waits for it until the
+    /// deadline. Starting it before reading the hosts file lets glibc's scan and ours run side
+    /// by side. A plain detached pthread and a pipe: no thread pool that might hold the work
+    /// back on a busy machine, and a wait that poll(2) bounds.
+    public final class Pending: @unchecked Sendable {
+        private var result: Outcome?
+        private let body: () -> Outcome
+        private var signal: [Int32] = [-1, -1]
+        private let deadline: Double
+        private let seconds: Double
+
+        init(seconds: Double, netns: String?, _ work: @escaping @Sendable () -> Outcome) {
+            self.seconds = seconds
+            deadline = DNSClient.now() + seconds
+            body = {
+                do {
+                    return try NetworkNamespace.with(netns) { () throws(HAError) in work() }
+                } catch {
+                    return .failed("\(error)")
+                }
+            }
+            guard pipe(&signal) == 0 else {
+                signal = [-1, -1]
+                result = body()
+                return
+            }
+            signal.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+            // The thread owns a reference until it is done, so a late answer never writes
+            // into freed memory; when glibc outlives the deadline it finishes on its own.
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var thread = pthread_t()
+            let started = pthread_create(&thread, nil, { raw in
+                Unmanaged<Pending>.fromOpaque(raw!).takeRetainedValue().run()
+                return nil
+            }, context)
+            if started == 0 {
+                pthread_detach(thread)
+            } else {
+                Unmanaged<Pending>.fromOpaque(context).release()
+                result = body()
+                signal.forEach { close($0) }
+                signal = [-1, -1]
+            }
+        }
+
+        deinit { signal.forEach { if $0 >= 0 { close($0) } } }
+
+        private func run() {
+            result = body()
+            var byte: UInt8 = 1
+            _ = write(signal[1], &byte, 1)
+        }
+
+        public func outcome() -> Outcome {
+            if signal[0] < 0, let result { return result }
+            while true {
+                let left = deadline - DNSClient.now()
+                var poller = pollfd(fd: signal[0], events: Int16(POLLIN), revents: 0)
+                let ready = left > 0 ? poll(&poller, 1, Int32(max(1, (left * 1000).rounded(.up)))) : 0
+                if ready < 0, errno == EINTR { continue }
+                if ready > 0, let result { return result }
+                return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")
+            }
+        }
+    }
+
     /// Addresses for `name` in getaddrinfo's order, as `getent ahosts` asks (AF_UNSPEC,
-    /// AI_ADDRCONFIG | AI_CANONNAME), one per address.
-    public static func addresses(for name: String, netns: String?, timeoutSeconds: Double) -> Outcome {
-        bounded(timeoutSeconds, netns: netns) {
+    /// AI_ADDRCONFIG | AI_CANONNAME), asking for SOCK_STREAM so each comes once per answer.
+    public static func addresses(for name: String, netns: String?, timeoutSeconds: Double) -> Pending {
+        Pending(seconds: timeoutSeconds, netns: netns) {
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC
             hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -30,7 +95,8 @@ public enum SystemResolver {
             var found: [IPAddress] = []
             var cursor = list
             while let entry = cursor {
-                if let address = address(of: entry.pointee.ai_addr), !found.contains(address) { found.append(address) }
+                // Kept as glibc gives them: with multi on, an address on two lines comes twice.
+                if let address = address(of: entry.pointee.ai_addr) { found.append(address) }
                 cursor = entry.pointee.ai_next
             }
             return .addresses(found)
@@ -38,8 +104,8 @@ public enum SystemResolver {
     }
 
     /// The name getnameinfo(NI_NAMEREQD) gives for `address`.
-    public static func name(for address: IPAddress, netns: String?, timeoutSeconds: Double) -> Outcome {
-        bounded(timeoutSeconds, netns: netns) {
+    public static func name(for address: IPAddress, netns: String?, timeoutSeconds: Double) -> Pending {
+        Pending(seconds: timeoutSeconds, netns: netns) {
             var storage = sockaddr_storage()
             let length = fill(&storage, address)
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
@@ -51,28 +117,6 @@ public enum SystemResolver {
             guard status == 0 else { return .failed(String(cString: gai_strerror(status))) }
             return .names([String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)])
         }
-    }
-
-    private final class Box: @unchecked Sendable { var outcome: Outcome? }
-
-    private static func bounded(_ seconds: Double, netns: String?, _ body: @escaping @Sendable () -> Outcome) -> Outcome {
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        // A detached worker: when glibc outlives the deadline it is left to finish on its own.
-        DispatchQueue.global().async {
-            let outcome: Outcome
-            do {
-                outcome = try NetworkNamespace.with(netns) { () throws(HAError) in body() }
-            } catch {
-                outcome = .failed("\(error)")
-            }
-            box.outcome = outcome
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + seconds) == .success, let outcome = box.outcome else {
-            return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")
-        }
-        return outcome
     }
 
     static func address(of pointer: UnsafeMutablePointer<sockaddr>?) -> IPAddress? {

@@ -78,24 +78,31 @@ enum NameGathering {
     /// Everything about where `query` (a name, or an address for a reverse lookup) resolves
     /// from: hosts-file lines, nsswitch, glibc's answer and, unless `noDNS`, DNS asked directly.
     static func resolve(_ query: String, hostsFile: String?, noDNS: Bool, dnsTimeout: Double, netns: String?) throws(HAError) -> NameResolution {
+        // A namespace that cannot be entered is an error (69/77), not a silent limit.
+        try NetworkNamespace.with(netns) { () throws(HAError) in }
         let address = IPAddress(query)
+        // glibc works on a worker while we map and scan the file ourselves.
+        let pending = address.map { SystemResolver.name(for: $0, netns: netns, timeoutSeconds: 5) }
+            ?? SystemResolver.addresses(for: query, netns: netns, timeoutSeconds: 5)
         let hostsPath = hostsFile ?? SystemFiles.hosts
-        let contents: [UInt8]
+        let contents: FileBytes
+        var unreadable: HAError? = nil
         do {
-            contents = try ConfigFile.read(hostsPath)
+            contents = try ConfigFile.map(hostsPath)
         } catch where hostsFile == nil {
-            contents = []
+            // The system's own file missing narrows the answer; an explicit one is an error.
+            contents = FileBytes([])
+            unreadable = error
         }
-        let hosts = HostsFile(path: hostsPath, contents: contents)
+        let hosts = HostsFile(path: hostsPath, bytes: contents)
         let hostConf = HostConf.parse(ConfigFile.text(SystemFiles.hostConf) ?? "", file: SystemFiles.hostConf)
         let nsswitch = ConfigFile.text(SystemFiles.nsswitch).map { NSSwitchHosts.parse($0, file: SystemFiles.nsswitch) }
             ?? .glibcDefault(file: SystemFiles.nsswitch)
-        let glibc = address.map { SystemResolver.name(for: $0, netns: netns, timeoutSeconds: 5).fact("getnameinfo") }
-            ?? SystemResolver.addresses(for: query, netns: netns, timeoutSeconds: 5).fact("getaddrinfo")
+        let glibc = pending.outcome().fact(address == nil ? "getaddrinfo" : "getnameinfo")
         let dns = noDNS ? DNSFact(skipped: "--no-dns") : askDNS(query, address, timeout: dnsTimeout, netns: netns)
         return NameResolutionExplainer.explain(
             query: query, reverseOf: address, hosts: hosts, hostConf: hostConf, nsswitch: nsswitch,
-            glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts)
+            glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts, hostsFileProblem: unreadable?.description)
     }
 
     /// Asks the nameservers of resolv.conf in order until one answers; glibc uses 127.0.0.1

@@ -51,6 +51,26 @@ import Testing
         #expect(text.contains("127.0.0.1 (/etc/resolv.conf:1): timeout, no answer"))
     }
 
+    @Test("a block list repeating an address lists the returned line and 20 others, and counts the rest")
+    func evidenceIsCapped() {
+        let text = (1...500).map { "0.0.0.0 ad\($0).example" }.joined(separator: "\n")
+        let report = NameResolutionExplainer.explain(
+            query: "0.0.0.0", reverseOf: IPAddress("0.0.0.0"), hosts: HostsFile(path: "block", contents: Array(text.utf8)),
+            hostConf: HostConf(file: "h"), nsswitch: Self.nsswitch, glibc: GlibcFact(function: "getnameinfo", names: ["ad1.example"]),
+            dns: DNSFact(skipped: "--no-dns"))
+        #expect(report.matches.count == 21 && report.matches[0].returned && report.matchesOmitted == 479)
+        #expect(report.findings.contains("479 more lines of block match 0.0.0.0 (not listed; glibc does not return them)"))
+    }
+
+    @Test("an unreadable /etc/hosts is a stated limit of the answer")
+    func unreadableHostsFile() {
+        let report = NameResolutionExplainer.explain(
+            query: "db", reverseOf: nil, hosts: HostsFile(path: "/etc/hosts", contents: []), hostConf: HostConf(file: "h"),
+            nsswitch: Self.nsswitch, glibc: GlibcFact(function: "getaddrinfo", error: "Name or service not known"),
+            dns: DNSFact(skipped: "--no-dns"), hostsFileProblem: "/etc/hosts: cannot read: no such file")
+        #expect(report.findings.first == "limit: /etc/hosts: cannot read: no such file; read as empty")
+    }
+
     @Test("JSON carries the issue's field names in order")
     func json() throws {
         let json = try JSONOutput.encode(Self.explain(try Self.dns(3, [])), pretty: false)

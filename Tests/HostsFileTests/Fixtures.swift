@@ -47,6 +47,10 @@ enum TrickyHosts {
         "10.0.0.16 dual",
         "2001:db8::16 dual",
         "::ffff:10.0.0.17 dual",
+        "10.0.0.20 twice",
+        "10.0.0.20 twice again",
+        "2001:db8::20 twice6",
+        "2001:db8::20 TWICE6",
         "10.0.0.18 nonl",
     ].joined(separator: "\n")
 
@@ -56,31 +60,42 @@ enum TrickyHosts {
         "bad.oct", "crlf", "crlf2", "hex", "tab", "t2", "t3", "v6only", "commented", "dup", "first",
         "second", "lo6", "lo4", "six", "six-again", "blocked.example", "mixed.case.example",
         "sevengroups", "alias2999.long.example", "end-of-long-line", "nul", "hidden", "only6",
-        "upper6", "dual", "nonl", "not-there.example", "x",
+        "upper6", "dual", "twice", "twice6", "again", "nonl", "not-there.example", "x",
     ]
 
     static let addresses = [
         "127.0.0.1", "::1", "10.0.0.1", "10.0.0.2", "192.168.3.200", "10.1.1.1", "10.1.1.2",
         "::ffff:10.9.9.9", "10.9.9.9", "2001:db8::5", "2001:db8:0::5", "2001:db8::6", "0.0.0.0",
-        "10.0.0.14", "1:0:2:3:4:5:6:7", "2001:db8::8", "10.0.0.17", "::ffff:10.0.0.17", "10.0.0.99",
+        "10.0.0.14", "10.0.0.20", "2001:db8::20", "1:0:2:3:4:5:6:7", "2001:db8::8", "10.0.0.17", "::ffff:10.0.0.17", "10.0.0.99",
         "fe80::1",
     ]
 
-    /// Writes the file (and host.conf) to a temporary directory and returns their paths.
-    static func write(multi: Bool) throws -> (hosts: String, hostConf: String) {
+    /// The file, host.conf (multi off and on) and an nsswitch.conf with `hosts: files` (so
+    /// glibc never asks the machine's nameserver), written once: tests run in parallel and
+    /// must never see a file being rewritten.
+    static let written: Result<URL, any Error> = Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxh-hosts-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let hosts = dir.appendingPathComponent("hosts"), conf = dir.appendingPathComponent("host.conf.\(multi)")
-        try Data(text.utf8).write(to: hosts)
-        try Data((multi ? "multi on\n" : "multi off\n").utf8).write(to: conf)
-        return (hosts.path, conf.path)
+        try Data(text.utf8).write(to: dir.appendingPathComponent("hosts"), options: .atomic)
+        try Data("multi off\n".utf8).write(to: dir.appendingPathComponent("host.conf.false"), options: .atomic)
+        try Data("multi on\n".utf8).write(to: dir.appendingPathComponent("host.conf.true"), options: .atomic)
+        try Data("hosts: files\n".utf8).write(to: dir.appendingPathComponent("nsswitch.conf"), options: .atomic)
+        return dir
     }
 
-    /// Runs `getent ARGS` with `hosts` over /etc/hosts and `hostConf` over /etc/host.conf,
-    /// in a private mount namespace, so the machine's files are never touched.
+    static func write(multi: Bool) throws -> (hosts: String, hostConf: String) {
+        let dir = try written.get()
+        return (dir.appendingPathComponent("hosts").path, dir.appendingPathComponent("host.conf.\(multi)").path)
+    }
+
+    /// Runs `getent ARGS` with `hosts` over /etc/hosts, `hostConf` over /etc/host.conf and
+    /// `hosts: files` in nsswitch.conf, in a private mount namespace, so the machine's files
+    /// are never touched and its nameserver never asked.
     static func getent(_ args: [String], hosts: String, hostConf: String) throws -> [[String]] {
         let quoted = args.map { "'\($0)'" }.joined(separator: " ")
-        let script = "mount --bind '\(hosts)' /etc/hosts && mount --bind '\(hostConf)' /etc/host.conf && exec getent \(quoted)"
+        let nsswitch = URL(fileURLWithPath: hosts).deletingLastPathComponent().appendingPathComponent("nsswitch.conf").path
+        let script = "mount --bind '\(hosts)' /etc/hosts && mount --bind '\(hostConf)' /etc/host.conf"
+            + " && mount --bind '\(nsswitch)' /etc/nsswitch.conf && exec getent \(quoted)"
         let result = try Shell.run(["unshare", "-m", "sh", "-c", script], timeout: 30)
         // getent exits 2 for "not found"; anything else but 0 is a broken test setup.
         guard result.status == 0 || result.status == 2 else { throw GetentFailed(args: args, stderr: result.stderr) }

@@ -24,6 +24,16 @@ import Testing
         #expect(HostsLookup.forward("lead.zero", in: file, multi: true).first?.note?.contains("inet_pton") == true)
     }
 
+    @Test("the one-pass name scanner finds exactly the lines the full line parser finds")
+    func scannerAgreesWithParser() {
+        let file = HostsFile(path: "h", contents: Array(TrickyHosts.text.utf8))
+        let all = file.allLines()
+        for name in TrickyHosts.names + ["#x", "x", "nul\u{0}hidden", "10.0.0.1"] {
+            let expected = all.filter { $0.names.contains { $0.lowercased() == name.lowercased() } }
+            #expect(file.lines(naming: name) == expected, "\(name)")
+        }
+    }
+
     @Test("a 100,000-line block list is scanned and the last line found")
     func blockList() {
         var text = ""
