@@ -181,9 +181,11 @@ public final class PacketCapture {
             let pointer = Unmanaged.passUnretained(context).toOpaque().assumingMemoryBound(to: UInt8.self)
             let handler: pcap_handler = { user, header, bytes in
                 guard let user, let header, let bytes else { return }
-                let context = Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
                 let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec), nanoseconds: Int64(header.pointee.ts.tv_usec))
-                context.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
+                // The context outlives the loop, so no retain per packet.
+                Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user))._withUnsafeGuaranteedRef {
+                    $0.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
+                }
             }
             defer { withExtendedLifetime(context) {} }
             if isFile {

@@ -37,6 +37,8 @@ public struct VRRPCensus {
     private(set) var problems: [VRRPCensusReport.Problem] = []
     private var index: [RouterKey: Int] = [:]
     private var routers: [RouterState] = []
+    /// The routers' keys apart from their state, so looking one up copies no state.
+    private var routerKeys: [RouterKey] = []
     private var routersDropped = 0
     private var lastKey: RouterKey?
     private var lastRouter = 0
@@ -61,12 +63,16 @@ public struct VRRPCensus {
         let slot: Int
         if key == lastKey {
             slot = lastRouter
-        } else if let found = index[key] {
+        } else if routerKeys.count <= 16, let found = routerKeys.firstIndex(of: key) {
+            // A handful of routers is the common case: comparing beats hashing.
+            slot = found
+        } else if routerKeys.count > 16, let found = index[key] {
             slot = found
         } else {
             guard routers.count < Self.maximumRouters else { routersDropped += 1; return }
             slot = routers.count
             routers.append(RouterState(key: key))
+            routerKeys.append(key)
             index[key] = slot
         }
         lastKey = key
@@ -159,6 +165,32 @@ struct SenderState {
         ttl = advert.ttl
     }
 
+    /// Counts an advert; false when its checksum failed, so its fields are not believed.
+    mutating func record(_ advert: VRRPAdvert) -> Bool {
+        count += 1
+        if advert.time < first { first = advert.time; firstPacket = advert.packet }
+        if advert.time >= last { last = advert.time; lastPacket = advert.packet }
+        ttl = advert.ttl
+        if advert.ttl != 255 {
+            badTTL += 1
+            if firstBadTTLPacket == nil { firstBadTTLPacket = advert.packet }
+        }
+        guard advert.checksumValid else {
+            badChecksums += 1
+            if firstBadChecksumPacket == nil { firstBadChecksumPacket = advert.packet }
+            return false
+        }
+        if version != advert.version { version = advert.version }
+        if type != advert.type { type = advert.type }
+        if interval != advert.interval { interval = advert.interval }
+        if authType != advert.authType { authType = advert.authType }
+        if authenticationHeader != advert.authenticationHeader { authenticationHeader = advert.authenticationHeader }
+        if auth != advert.authData { auth = advert.authData }
+        if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
+        if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
+        return true
+    }
+
     func isActive(at time: PacketTime) -> Bool {
         guard let lastActive else { return false }
         return time <= lastActive.adding(centiseconds: masterDownInterval(centiseconds: interval, priority: priority))
@@ -196,34 +228,8 @@ struct RouterState {
             senders.append(SenderState(advert))
             slot = senders.count - 1
         }
-        let time = advert.time
-        do {
-            var sender = senders[slot]
-            sender.count += 1
-            if time < sender.first { sender.first = time; sender.firstPacket = advert.packet }
-            if time >= sender.last { sender.last = time; sender.lastPacket = advert.packet }
-            sender.ttl = advert.ttl
-            if advert.ttl != 255 {
-                sender.badTTL += 1
-                if sender.firstBadTTLPacket == nil { sender.firstBadTTLPacket = advert.packet }
-            }
-            if !advert.checksumValid {
-                // A corrupted advert's fields cannot be trusted: counted, not believed.
-                sender.badChecksums += 1
-                if sender.firstBadChecksumPacket == nil { sender.firstBadChecksumPacket = advert.packet }
-                senders[slot] = sender
-                return
-            }
-            sender.version = advert.version
-            sender.type = advert.type
-            sender.interval = advert.interval
-            sender.authType = advert.authType
-            sender.authenticationHeader = advert.authenticationHeader
-            sender.auth = advert.authData
-            if sender.addresses != advert.virtualAddresses { sender.addresses = advert.virtualAddresses }
-            if advert.priority == 255, sender.ownerPacket == nil { sender.ownerPacket = advert.packet }
-            senders[slot] = sender
-        }
+        // Updated in place: copying a sender out and back costs more than decoding.
+        guard senders[slot].record(advert) else { return }
         if advert.priority == 0 {
             resign(slot, advert)
         } else {

@@ -32,6 +32,10 @@ public struct VRRPAdvert: Sendable, Equatable {
     public var authData: Secret?
 
     public var family: AddressFamily { sourceAddress.family }
+
+    /// A value to decode into (`VRRPDecoder.decode(frame:...into:)`).
+    public static let placeholder = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0),
+                                               destinationAddress: .v4(0), vrid: 0, priority: 0)
     public var source: Source { Source(kind: .packet, detail: "#\(packet)") }
 
     public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil,
@@ -125,9 +129,9 @@ public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 6 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes { value = value << 8 | UInt64(byte) }
-        self.value = value
+        let high = UInt64(UInt16(bigEndian: bytes.loadUnaligned(as: UInt16.self)))
+        let low = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+        self.value = high << 32 | low
     }
 
     public init?(_ text: String) {

@@ -61,6 +61,7 @@ struct VRRPCommand: ParsableCommand {
             let seconds = listen.flatMap(Self.seconds) ?? Self.defaultListen
             var decoder = VRRPDecoder()
             var census = VRRPCensus()
+            var advert = VRRPAdvert.placeholder
             var number = 0
             let countdown = read == nil && isatty(2) == 1
             var shown = -1
@@ -72,11 +73,10 @@ struct VRRPCommand: ParsableCommand {
                 number += 1
                 census.notePacket(time: time)
                 do throws(VRRPDecodeError) {
-                    guard var advert = try decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time) else { return }
-                    if let single = capture.interface {
-                        advert.interface = single
-                    } else if let index = advert.interfaceIndex {
-                        advert.interface = capture.interfaceName(index: index)
+                    guard try decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time,
+                                             into: &advert) else { return }
+                    if let name = capture.interface ?? advert.interfaceIndex.map(capture.interfaceName(index:)) {
+                        advert.interface = name
                     }
                     census.add(advert)
                 } catch {

@@ -179,6 +179,18 @@ struct KeepalivedWireTests {
             192.168.3.153
           }
         }
+        vrrp_instance ah {
+          interface eth2
+          virtual_router_id 54
+          priority \(priority)
+          authentication {
+            auth_type AH
+            auth_pass ahsecret
+          }
+          virtual_ipaddress {
+            192.168.3.154
+          }
+        }
         vrrp_instance v3 {
           interface eth2
           version 3
@@ -212,7 +224,7 @@ struct KeepalivedWireTests {
         """
     }
 
-    @Test("one LAN: VRID collision, advert_int and auth mismatch, VRRPv3 over IPv4 and IPv6, unicast peers")
+    @Test("one LAN: VRID collision, advert_int and auth mismatch, IPsec AH, VRRPv3 over IPv4 and IPv6, unicast peers")
     func misconfigurationsAndVersions() throws {
         let lab = try VRRPLab(nodes: [
             .init(role: "lb006", address: "192.168.3.6", mac: "02:00:00:00:00:06"),
@@ -224,7 +236,7 @@ struct KeepalivedWireTests {
         try lab.startKeepalived("lb007", config: Self.misconfiguredNode("192.168.3.7", peer: "192.168.3.6", priority: 90,
                                                                         collisionVIP: "192.168.3.251", interval: 2, password: "bravo2"))
         #expect(poll(timeout: 15) {
-            lab.holds("lb006", "192.168.3.160") && lab.holds("lb006", "fd00::61") && lab.holds("lb006", "192.168.3.162")
+            lab.holds("lb006", "192.168.3.160") && lab.holds("lb006", "fd00::61") && lab.holds("lb006", "192.168.3.162") && lab.holds("lb006", "192.168.3.154")
                 && lab.holds("lb007", "192.168.3.153")
         }, "\(lab.log("lb006"))")
         usleep(2_500_000)
@@ -242,6 +254,9 @@ struct KeepalivedWireTests {
         for output in [text, jsonText] {
             #expect(!output.contains("alpha1") && !output.contains("bravo2"), "a PASS password was printed")
         }
+
+        #expect(census.sender(54, "192.168.3.6")?["auth_type"] as? String == "ah")
+        #expect(census.master(54)?.address == "192.168.3.6" && census.verdicts(54).isEmpty, "\(census.verdicts(54))")
 
         #expect(census.router(60)?["version"] as? Int == 3)
         #expect(census.master(60)?.address == "192.168.3.6" && census.master(60)?.priority == 100)
