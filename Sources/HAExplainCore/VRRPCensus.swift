@@ -40,8 +40,6 @@ public struct VRRPCensus {
     /// The routers' keys apart from their state, so looking one up copies no state.
     private var routerKeys: [RouterKey] = []
     private var routersDropped = 0
-    private var lastKey: RouterKey?
-    private var lastRouter = 0
 
     public init() {}
 
@@ -57,27 +55,40 @@ public struct VRRPCensus {
         if problems.count < 20 { problems.append(.init(packet: packet, message: reason)) }
     }
 
-    public mutating func add(_ advert: VRRPAdvert) {
+    public mutating func add(_ advert: borrowing VRRPAdvert) {
+        var copy = copy advert
+        add(lending: &copy)
+    }
+
+    /// The same without copying the advert (inout is passed by address): the per-packet path.
+    public mutating func add(lending advert: inout VRRPAdvert) {
+        var router = -1
+        add(lending: &advert, router: &router)
+    }
+
+    /// `router` is where an earlier, identical advert went (-1 when unknown); it is set to
+    /// where this one went, so a repeated advert skips the lookup.
+    public mutating func add(lending advert: inout VRRPAdvert, router: inout Int) {
         adverts += 1
-        let key = RouterKey(interface: advert.interface, family: advert.family, vrid: advert.vrid)
-        let slot: Int
-        if key == lastKey {
-            slot = lastRouter
-        } else if routerKeys.count <= 16, let found = routerKeys.firstIndex(of: key) {
-            // A handful of routers is the common case: comparing beats hashing.
-            slot = found
-        } else if routerKeys.count > 16, let found = index[key] {
-            slot = found
-        } else {
-            guard routers.count < Self.maximumRouters else { routersDropped += 1; return }
-            slot = routers.count
-            routers.append(RouterState(key: key))
-            routerKeys.append(key)
-            index[key] = slot
+        if router < 0 || router >= routers.count {
+            guard let slot = routerSlot(for: advert) else { return }
+            router = slot
         }
-        lastKey = key
-        lastRouter = slot
-        routers[slot].add(advert)
+        routers[router].add(advert)
+    }
+
+    private mutating func routerSlot(for advert: borrowing VRRPAdvert) -> Int? {
+        let key = RouterKey(interface: advert.interface, family: advert.family, vrid: advert.vrid)
+        if routerKeys.count <= 16, let found = routerKeys.firstIndex(of: key) {
+            // A handful of routers is the common case: comparing beats hashing.
+            return found
+        }
+        if routerKeys.count > 16, let found = index[key] { return found }
+        guard routers.count < Self.maximumRouters else { routersDropped += 1; return nil }
+        routers.append(RouterState(key: key))
+        routerKeys.append(key)
+        index[key] = routers.count - 1
+        return routers.count - 1
     }
 
     /// The census at `end` (the end of the capture; the last packet's time by default).
@@ -147,7 +158,7 @@ struct SenderState {
     var resignedTime: PacketTime?
     var ownerPacket: Int?
 
-    init(_ advert: VRRPAdvert) {
+    init(_ advert: borrowing VRRPAdvert) {
         address = advert.sourceAddress
         mac = advert.sourceMAC
         version = advert.version
@@ -166,7 +177,7 @@ struct SenderState {
     }
 
     /// Counts an advert; false when its checksum failed, so its fields are not believed.
-    mutating func record(_ advert: VRRPAdvert) -> Bool {
+    mutating func record(_ advert: borrowing VRRPAdvert) -> Bool {
         count += 1
         if advert.time < first { first = advert.time; firstPacket = advert.packet }
         if advert.time >= last { last = advert.time; lastPacket = advert.packet }
@@ -217,7 +228,7 @@ struct RouterState {
 
     init(key: VRRPCensus.RouterKey) { self.key = key }
 
-    mutating func add(_ advert: VRRPAdvert) {
+    mutating func add(_ advert: borrowing VRRPAdvert) {
         var slot = -1
         for i in senders.indices where senders[i].address == advert.sourceAddress && senders[i].mac == advert.sourceMAC {
             slot = i
@@ -237,7 +248,7 @@ struct RouterState {
         }
     }
 
-    private mutating func resign(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func resign(_ slot: Int, _ advert: borrowing VRRPAdvert) {
         senders[slot].priority = 0
         senders[slot].lastActive = nil
         senders[slot].resignedPacket = senders[slot].resignedPacket ?? advert.packet
@@ -251,7 +262,7 @@ struct RouterState {
         concurrentSince = nil
     }
 
-    private mutating func advertise(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func advertise(_ slot: Int, _ advert: borrowing VRRPAdvert) {
         let time = advert.time
         let oldPriority = senders[slot].priority
         // A master that went quiet for longer than its master-down interval is gone.
@@ -304,7 +315,7 @@ struct RouterState {
         }
     }
 
-    private mutating func becomeMaster(_ slot: Int, _ advert: VRRPAdvert, previous: Int?) {
+    private mutating func becomeMaster(_ slot: Int, _ advert: borrowing VRRPAdvert, previous: Int?) {
         if previous != nil { masterChanges += 1 }
         master = slot
         record(.init(kind: .master, time: advert.time, packet: advert.packet, address: advert.sourceAddress,

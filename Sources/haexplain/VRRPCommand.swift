@@ -59,10 +59,8 @@ struct VRRPCommand: ParsableCommand {
             let capture = try read.map { path throws(HAError) in try PacketCapture.open(file: path) }
                 ?? PacketCapture.open(interface: interface, netns: namespace.netns)
             let seconds = listen.flatMap(Self.seconds) ?? Self.defaultListen
-            var decoder = VRRPDecoder()
-            var census = VRRPCensus()
-            var advert = VRRPAdvert.placeholder
-            var number = 0
+            var recorder = VRRPCensusRecorder(linkType: capture.linkType, interface: capture.interface,
+                                              interfaceName: capture.interfaceName(index:))
             let countdown = read == nil && isatty(2) == 1
             var shown = -1
             let ending = try capture.run(seconds: seconds, tick: { left in
@@ -70,23 +68,12 @@ struct VRRPCommand: ParsableCommand {
                 shown = Int(left.rounded(.up))
                 FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
             }) { frame, time in
-                number += 1
-                census.notePacket(time: time)
-                do throws(VRRPDecodeError) {
-                    guard try decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time,
-                                             into: &advert) else { return }
-                    if let name = capture.interface ?? advert.interfaceIndex.map(capture.interfaceName(index:)) {
-                        advert.interface = name
-                    }
-                    census.add(advert)
-                } catch {
-                    census.noteMalformed(packet: number, reason: error.reason)
-                }
+                recorder.record(frame: frame, time: time)
             }
             if countdown { FileOutput.standardError("\r\u{1b}[K") }
             var truncated: String? = nil
             if case .truncated(let detail) = ending {
-                truncated = "the file ends in the middle of packet #\(number + 1) (\(detail)); the census covers the \(number) complete packet(s)"
+                truncated = "the file ends in the middle of packet #\(recorder.census.packets + 1) (\(detail)); the census covers the \(recorder.census.packets) complete packet(s)"
             }
             let source: Source
             let end: PacketTime?
@@ -100,7 +87,7 @@ struct VRRPCommand: ParsableCommand {
                 let how = ending == .interrupted ? "interrupted" : "\(seconds) s"
                 source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
             }
-            let report = census.report(source: source, end: end, truncated: truncated)
+            let report = recorder.census.report(source: source, end: end, truncated: truncated)
             try Run.emit(output.json ? JSONOutput.encode(report) : VRRPCensusText.render(report))
             if let truncated, let read {
                 throw HAError(.dataError, truncated, file: read)

@@ -100,7 +100,7 @@ final class VRRPLab: @unchecked Sendable {
     func startCapture(_ name: String) throws -> (process: Process, file: URL) {
         let file = directory.appendingPathComponent("\(name).pcap")
         let process = try lab.spawn(observer, ["tcpdump", "-i", "eth2", "-U", "-nn", "-w", file.path,
-                                               "ip proto 112 or ip6 proto 112"],
+                                               "ip proto 112 or ip6 proto 112 or ip proto 51"],
                                     ownPIDNamespace: false, output: directory.appendingPathComponent("\(name).tcpdump.log"))
         // tcpdump prints "listening on" once the socket is bound.
         _ = poll(timeout: 5) {
