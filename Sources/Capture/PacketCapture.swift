@@ -54,7 +54,15 @@ public final class PacketCapture {
         if info.st_mode & S_IFMT == S_IFDIR {
             throw HAError(.noInput, "is a directory, not a pcap or pcapng file", file: path)
         }
-        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+        guard let file = fopen(path, "rb") else {
+            let code = errno
+            throw HAError(code == EACCES ? .noPermission : .noInput,
+                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+        }
+        // A 1 MiB stdio buffer instead of one block: a 70 MB file in 70 reads, not 17,000.
+        setvbuf(file, nil, _IOFBF, 1 << 20)
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+            fclose(file)
             let message = Self.text(errorBuffer)
             let unreadable = message.contains("Permission denied") || message.contains("No such file")
             throw HAError(unreadable ? .noInput : .dataError,
