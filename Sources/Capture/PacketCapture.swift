@@ -226,6 +226,11 @@ enum Interrupt {
 
     static func install() {
         requested.store(false, ordering: .relaxed)
+        // A parent may have left SIGINT blocked (process spawners do); Ctrl-C must get through.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             Interrupt.requested.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)

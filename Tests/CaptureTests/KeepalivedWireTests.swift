@@ -73,6 +73,25 @@ struct KeepalivedWireTests {
             #expect(liveCensus.senders(vrid).count == 1, "only the master advertises")
             #expect(liveCensus.verdicts(vrid).isEmpty)
         }
+        // Ctrl-C ends a long capture on one interface early and still prints the census.
+        let interrupted = Process()
+        interrupted.executableURL = URL(fileURLWithPath: HAExplainBinary.path)
+        interrupted.arguments = ["vrrp", "--netns", lab.observer, "--interface", "eth2", "--listen", "60", "--json"]
+        let output = Pipe()
+        interrupted.standardOutput = output
+        interrupted.standardError = FileHandle.nullDevice
+        try interrupted.run()
+        usleep(2_500_000)
+        kill(interrupted.processIdentifier, SIGINT)
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        interrupted.waitUntilExit()
+        #expect(interrupted.terminationStatus == 0)
+        let root = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
+        let afterInterrupt = CensusJSON(root: root)
+        #expect(((root["source"] as? [String: Any])?["detail"] as? String)?.contains("interrupted") == true)
+        #expect(afterInterrupt.master(200)?.address == "192.168.3.4" && afterInterrupt.master(201)?.address == "192.168.3.5")
+        #expect(afterInterrupt.router(201)?["interface"] as? String == "eth2")
+
         lab.stopCapture(startup)
         let seed = try census(startup.file)
         #expect(seed.master(200)?.address == "192.168.3.4" && seed.master(200)?.priority == 100)
