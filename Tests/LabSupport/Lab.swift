@@ -168,6 +168,11 @@ public final class NetnsLab: @unchecked Sendable {
 
     static func terminate(_ process: Process) {
         guard process.isRunning else { return }
+        // `unshare --fork` ignores SIGTERM while it waits, so tell its child (the pid
+        // namespace's init) too; it exits cleanly and unshare follows.
+        let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
+                                    encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGTERM) }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(2)
         while process.isRunning, Date() < deadline { usleep(10_000) }
