@@ -88,8 +88,8 @@ public struct PacketTime: Hashable, Comparable, Sendable, Codable, CustomStringC
 
     /// RFC 3339 in UTC with nanoseconds, e.g. 2026-11-25T03:57:12.123456789Z.
     public var description: String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds &- 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds &- seconds &* 1_000_000_000
         var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

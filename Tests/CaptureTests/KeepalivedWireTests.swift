@@ -147,7 +147,7 @@ struct KeepalivedWireTests {
             .init(role: "lb000", address: "192.168.3.4", mac: "bc:76:4e:05:6c:1c"),
             .init(role: "lb001", address: "192.168.3.5", mac: "bc:76:4e:05:eb:70"),
         ], isolated: true)
-        let capture = try lab.startCapture("split")
+        let capture = try lab.startCapture("split", interface: "any")
         try lab.startKeepalived("lb000", config: Self.seedConfig(node: "prod-haproxy-000", priority200: 100, priority201: 99), haproxy: true)
         try lab.startKeepalived("lb001", config: Self.seedConfig(node: "prod-haproxy-001", priority200: 99, priority201: 100), haproxy: true)
         #expect(poll(timeout: 15) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.200") })
