@@ -78,7 +78,7 @@ struct VRRPCommand: ParsableCommand {
             let source: Source
             let end: PacketTime?
             if let read {
-                source = Source(kind: .file, file: read, detail: "pcap")
+                source = Source(kind: .file, file: read, detail: "capture file, link type \(capture.linkType)")
                 end = nil
             } else {
                 var now = timespec()
