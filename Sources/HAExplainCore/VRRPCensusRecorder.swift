@@ -18,6 +18,7 @@ public struct VRRPCensusRecorder {
     private var recentAdverts: [VRRPAdvert] = []
     private var recentRouters: [Int] = []
     private var nextSlot = 0
+    private var lastHit = 0
     private let interfaceName: (Int) -> String
     private let interface: String?
 
@@ -34,14 +35,25 @@ public struct VRRPCensusRecorder {
     public mutating func record(frame: UnsafeRawBufferPointer, time: PacketTime) {
         packets += 1
         census.notePacket(time: time)
+        let count = recentLengths.count
         let hit: Int? = recentBytes.withUnsafeBytes { store in
-            for index in recentLengths.indices where recentLengths[index] == frame.count {
-                let stored = UnsafeRawBufferPointer(rebasing: store[(index * Self.recentStride)..<(index * Self.recentStride + frame.count)])
-                if Self.same(frame, stored, ipv4Start: recentIPv4Start[index]) { return index }
+            func matches(_ index: Int) -> Bool {
+                guard recentLengths[index] == frame.count else { return false }
+                let start = index * Self.recentStride
+                return Self.same(frame, UnsafeRawBufferPointer(rebasing: store[start..<(start + frame.count)]),
+                                 ipv4Start: recentIPv4Start[index])
             }
+            // Masters take turns in a fixed order, so the entry after the last hit, then the
+            // last hit itself, are the likely ones.
+            guard count > 0 else { return nil }
+            let next = (lastHit + 1) % count
+            if matches(next) { return next }
+            if lastHit < count, lastHit != next, matches(lastHit) { return lastHit }
+            for index in 0..<count where index != next && index != lastHit && matches(index) { return index }
             return nil
         }
         if let index = hit {
+            lastHit = index
             recentAdverts.withUnsafeMutableBufferPointer { adverts in
                 // Through the buffer the advert is lent to the census, not copied.
                 adverts[index].packet = packets
@@ -97,27 +109,32 @@ public struct VRRPCensusRecorder {
         return start >= 0 && frame.count >= start + 20 ? start : -1
     }
 
-    /// Equal bytes, except an IPv4 header's identification (bytes 4-5) and checksum (10-11).
+    /// Equal bytes, except an IPv4 header's identification (bytes 4-5) and checksum (10-11):
+    /// eight bytes at a time, forgiving differences only in those four bytes.
     static func same(_ frame: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer, ipv4Start: Int) -> Bool {
-        guard frame.count == stored.count else { return false }
-        guard ipv4Start >= 0 else { return equal(frame, stored, 0, frame.count) }
-        let id = ipv4Start + 4, checksum = ipv4Start + 10
-        // The VRRP part (after the header) differs first between senders and routers.
-        return equal(frame, stored, checksum + 2, frame.count) && equal(frame, stored, 0, id)
-            && equal(frame, stored, id + 2, checksum)
-    }
-
-    @inline(__always)
-    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Bool {
-        var index = from
-        while index + 8 <= to {
-            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self) != b.loadUnaligned(fromByteOffset: index, as: UInt64.self) { return false }
-            index += 8
+        let count = frame.count
+        guard count == stored.count else { return false }
+        guard count >= 8 else { return frame.elementsEqual(stored) }
+        let id = ipv4Start >= 0 ? ipv4Start + 4 : -100, checksum = ipv4Start >= 0 ? ipv4Start + 10 : -100
+        var offset = 0
+        while true {
+            // The last chunk may overlap the one before it: comparing bytes twice is harmless.
+            let at = min(offset, count - 8)
+            // Little-endian order puts byte k of the chunk at bits 8k on every platform.
+            var difference = UInt64(littleEndian: frame.loadUnaligned(fromByteOffset: at, as: UInt64.self)
+                ^ stored.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            if difference != 0 {
+                func forgive(_ position: Int) {
+                    if position >= at, position < at + 8 { difference &= ~(UInt64(0xff) << UInt64((position - at) * 8)) }
+                }
+                forgive(id)
+                forgive(id + 1)
+                forgive(checksum)
+                forgive(checksum + 1)
+                if difference != 0 { return false }
+            }
+            if at == count - 8 { return true }
+            offset += 8
         }
-        while index < to {
-            if a[index] != b[index] { return false }
-            index += 1
-        }
-        return true
     }
 }
