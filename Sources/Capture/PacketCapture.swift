@@ -172,6 +172,8 @@ public final class PacketCapture {
         case truncated(String)
         case timeUp
         case interrupted
+        /// The caller's `until` said the capture already answered its question.
+        case enough
     }
 
     final class Context {
@@ -182,7 +184,7 @@ public final class PacketCapture {
     /// Reads packets, calling `body` with each frame and its time, until the file ends, the
     /// `seconds` of a live capture pass, or Ctrl-C. `tick` gets the seconds left, about ten
     /// times a second, for a countdown.
-    public func run(seconds: Double, tick: (Double) -> Void = { _ in },
+    public func run(seconds: Double, tick: (Double) -> Void = { _ in }, until: () -> Bool = { false },
                     _ body: (UnsafeRawBufferPointer, PacketTime) -> Void) throws(HAError) -> Ending {
         try withoutActuallyEscaping(body) { (body) throws(HAError) -> Ending in
             let context = Context(body)
@@ -210,6 +212,7 @@ public final class PacketCapture {
                 let left = deadline - Monotonic.now
                 if left <= 0 { return .timeUp }
                 if Interrupt.requested.load(ordering: .relaxed) { return .interrupted }
+                if until() { return .enough }
                 tick(left)
                 let status = pcap_dispatch(handle, -1, handler, pointer)
                 if status == PCAP_ERROR {

@@ -59,35 +59,10 @@ struct VRRPCommand: ParsableCommand {
             let capture = try read.map { path throws(HAError) in try PacketCapture.open(file: path) }
                 ?? PacketCapture.open(interface: interface, netns: namespace.netns)
             let seconds = listen.flatMap(Self.seconds) ?? Self.defaultListen
-            var recorder = VRRPCensusRecorder(linkType: capture.linkType, interface: capture.interface,
-                                              interfaceName: capture.interfaceName(index:))
-            let countdown = read == nil && isatty(2) == 1
-            var shown = -1
-            let ending = try capture.run(seconds: seconds, tick: { left in
-                guard countdown, Int(left.rounded(.up)) != shown else { return }
-                shown = Int(left.rounded(.up))
-                FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
-            }) { frame, time in
-                recorder.record(frame: frame, time: time)
-            }
-            if countdown { FileOutput.standardError("\r\u{1b}[K") }
-            var truncated: String? = nil
-            if case .truncated(let detail) = ending {
-                truncated = "the file ends in the middle of packet #\(recorder.census.packets + 1) (\(detail)); the census covers the \(recorder.census.packets) complete packet(s)"
-            }
-            let source: Source
-            let end: PacketTime?
-            if let read {
-                source = Source(kind: .file, file: read, detail: "capture file, link type \(capture.linkType)")
-                end = nil
-            } else {
-                var now = timespec()
-                clock_gettime(CLOCK_REALTIME, &now)
-                end = PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
-                let how = ending == .interrupted ? "interrupted" : "\(seconds) s"
-                source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
-            }
-            let report = recorder.census.report(source: source, end: end, truncated: truncated)
+            let result = try WireListening.census(capture, seconds: seconds, fileName: read,
+                                                  countdown: read == nil && isatty(2) == 1)
+            let report = result.report
+            let truncated = result.truncated
             try Run.emit(output.json ? JSONOutput.encode(report) : VRRPCensusText.render(report))
             if let truncated, let read {
                 throw HAError(.dataError, truncated, file: read)

@@ -1,0 +1,115 @@
+import HAModel
+import KeepalivedConfig
+
+/// The text form of `haexplain keepalived`: the report as an operator reads it, every line
+/// with its file:line. It prints what the model holds and computes nothing.
+public enum KeepalivedText {
+    public static func render(_ report: KeepalivedReport) -> String {
+        var out: [String] = []
+        for config in report.configs {
+            out.append("config    \(config.file) (node \(config.node), config id \(config.configID))")
+            out.append("          why: \(config.chosenBecause)")
+            if config.filesRead.count > 1 { out.append("          files read: \(config.filesRead.joined(separator: ", "))") }
+            if let routerID = config.globalDefs.routerID { out.append("          router_id \(routerID)") }
+        }
+        for instance in report.vrrpInstances {
+            out.append("")
+            out.append("vrrp_instance \(instance.name)  \(instance.file):\(instance.line)\(instance.node.map { "  [\($0)]" } ?? "")")
+            var facts = ["VRID \(instance.virtualRouterID.map(String.init) ?? "unset")"]
+            facts.append("on \(instance.interface ?? "default interface")")
+            facts.append("state \(instance.state ?? "BACKUP (default)")")
+            facts.append("priority \(instance.priority)")
+            facts.append("advert_int \(format(instance.advertInt))s")
+            if let version = instance.version { facts.append("version \(version)") }
+            facts.append(instance.nopreempt ? "nopreempt" : "preempt")
+            if let delay = instance.preemptDelay { facts.append("preempt_delay \(format(delay))s") }
+            if let vmac = instance.useVmac { facts.append("use_vmac \(vmac)") }
+            if let group = instance.syncGroup { facts.append("sync group \(group)") }
+            out.append("  " + facts.joined(separator: ", "))
+            if let effective = instance.effectivePriority {
+                out.append("  effective priority \(effective.arithmetic)")
+                out.append("            assuming \(effective.assumption)")
+            }
+            for vip in instance.virtualIpaddress { out.append("  virtual_ipaddress " + describe(vip)) }
+            for vip in instance.virtualIpaddressExcluded { out.append("  virtual_ipaddress_excluded " + describe(vip)) }
+            for route in instance.virtualRoutes { out.append("  virtual_routes \(route.route)  \(route.file):\(route.line)") }
+            for term in instance.effectivePriority?.terms ?? [] where term.kind != .interface {
+                out.append("  \(term.kind.rawValue) \(term.name) weight \(term.weight)\(term.reverse ? " reverse" : "")  \(term.file):\(term.line)")
+            }
+            if let auth = instance.authentication {
+                out.append("  authentication \(auth.authType ?? "(no auth_type)") \(auth.authPass?.fingerprint ?? "")  \(auth.file):\(auth.line)")
+            }
+            if let source = instance.unicastSrcIP { out.append("  unicast_src_ip \(source)") }
+            if !instance.unicastPeer.isEmpty { out.append("  unicast_peer \(instance.unicastPeer.joined(separator: " "))") }
+            let notify = [("notify", instance.notify.notify), ("notify_master", instance.notify.notifyMaster),
+                          ("notify_backup", instance.notify.notifyBackup), ("notify_fault", instance.notify.notifyFault),
+                          ("notify_stop", instance.notify.notifyStop)]
+            for case let (keyword, script?) in notify { out.append("  \(keyword) \(script)") }
+            for whatif in instance.whatif ?? [] { out.append("  what-if   \(whatif.sentence)") }
+        }
+        if !report.vrrpScripts.isEmpty { out.append("") }
+        for script in report.vrrpScripts {
+            var facts = ["\"\(script.script ?? "")\""]
+            if let interval = script.interval { facts.append("interval \(format(interval))s") }
+            if let timeout = script.timeout { facts.append("timeout \(format(timeout))s") }
+            facts.append("weight \(script.weight ?? 0)\(script.reverse ? " reverse" : "")")
+            if let rise = script.rise { facts.append("rise \(rise)") }
+            if let fall = script.fall { facts.append("fall \(fall)") }
+            if let user = script.user { facts.append("user \(user)\(script.group.map { " \($0)" } ?? "")") }
+            out.append("vrrp_script \(script.name)  \(script.file):\(script.line)\(script.node.map { "  [\($0)]" } ?? "")")
+            out.append("  " + facts.joined(separator: ", "))
+        }
+        for process in report.vrrpTrackProcesses {
+            out.append("vrrp_track_process \(process.name)  \(process.file):\(process.line): process \(process.process ?? "?")\(process.weight.map { ", weight \($0)" } ?? "")")
+        }
+        for group in report.vrrpSyncGroups {
+            out.append("vrrp_sync_group \(group.name)  \(group.file):\(group.line): \(group.group.joined(separator: ", "))")
+        }
+        for server in report.virtualServers {
+            out.append("virtual_server \(server.address) \(server.port ?? "")  \(server.file):\(server.line): \(server.realServers.count) real server(s) (listed, not explained)")
+        }
+        for election in report.elections {
+            out.append("")
+            out.append("VRID \(election.virtualRouterID) (\(election.virtualIpaddress.joined(separator: ", "))): master \(election.master ?? "undecided") (\(election.reason))")
+            for candidate in election.candidates {
+                out.append("  \(candidate.node): \(candidate.instance) priority \(candidate.priority.map(String.init) ?? "FAULT") (\(candidate.arithmetic))  \(candidate.file):\(candidate.line)")
+            }
+            for whatif in election.whatif { out.append("  what-if   \(whatif.sentence)") }
+        }
+        if !report.problems.isEmpty {
+            out.append("")
+            out.append("problems")
+            for problem in report.problems {
+                let location = problem.file.map { file in problem.line.map { "\(file):\($0)" } ?? file } ?? ""
+                out.append("  \(problem.severity.rawValue) \(problem.code)  \(location)")
+                out.append("    \(problem.message)")
+            }
+        }
+        if !report.limits.isEmpty {
+            out.append("")
+            out.append("limits")
+            for limit in report.limits { out.append("  \(limit)") }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    static func describe(_ vip: VirtualAddress) -> String {
+        var text = "\(vip.address)/\(vip.prefixlen)"
+        if let brd = vip.brd { text += " brd \(brd)" }
+        if let dev = vip.dev { text += " dev \(dev)" }
+        if let scope = vip.scope { text += " scope \(scope)" }
+        if let label = vip.label { text += " label \(label)" }
+        for option in vip.options { text += " \(option)" }
+        text += "  \(vip.file):\(vip.line)"
+        switch (vip.assignedHere, vip.assignedOn) {
+        case (true?, let dev?): text += "  assigned here on \(dev)"
+        case (false?, _): text += "  not assigned here"
+        default: break
+        }
+        return text
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
+    }
+}

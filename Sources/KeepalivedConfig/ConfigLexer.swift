@@ -1,0 +1,436 @@
+import HAModel
+
+/// One piece of the token stream keepalived's parser sees: the words of a statement, or a
+/// brace. Every piece carries the file and line it came from, through includes and
+/// definitions.
+public enum ConfigToken: Sendable, Equatable {
+    case words([String], ConfigLocation)
+    case open(ConfigLocation)
+    case close(ConfigLocation)
+
+    var location: ConfigLocation {
+        switch self {
+        case .words(_, let at), .open(let at), .close(let at): return at
+        }
+    }
+}
+
+public struct ConfigLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+    public var description: String { "\(file):\(line)" }
+}
+
+/// Something the reader noticed and, like keepalived, stepped over.
+public struct ConfigDiagnostic: Sendable, Equatable, Codable {
+    public enum Severity: String, Sendable, Codable, Comparable {
+        case info, warning, error
+        public static func < (a: Severity, b: Severity) -> Bool {
+            [.info, .warning, .error].firstIndex(of: a)! < [.info, .warning, .error].firstIndex(of: b)!
+        }
+    }
+    public var severity: Severity
+    public var code: String
+    public var message: String
+    public var file: String?
+    public var line: Int?
+
+    public init(_ severity: Severity, _ code: String, _ message: String, at location: ConfigLocation?) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.file = location?.file
+        self.line = location?.line
+    }
+}
+
+/// Turns keepalived.conf text into tokens the way keepalived 2.2.7 reads it (each rule
+/// checked against `keepalived -t` / `--dump-conf`):
+/// - `#` and `!` start a comment anywhere outside quotes, even inside a word (`A#x` is `A`);
+/// - a trailing `\` continues a line only inside a `$NAME=` definition, nowhere else;
+/// - `include` is recognised before conditionals and definitions; relative names are
+///   relative to the including file's directory; a missing file is reported, not fatal;
+/// - `@ID` / `@^ID` keep or drop a line by config id, then `$NAME=value` defines, then
+///   `$NAME` (followed by whitespace) and `${NAME}` expand, recursively;
+/// - `{` and `}` split a line into statements, so blocks open on the same or the next
+///   line and several statements may share a line.
+public struct ConfigLexer {
+    public let files: any ConfigFiles
+    public let configID: String
+    public private(set) var tokens: [ConfigToken] = []
+    public private(set) var diagnostics: [ConfigDiagnostic] = []
+    public private(set) var filesRead: [String] = []
+
+    private var definitions: [String: Definition] = [:]
+    private var includeStack: [String] = []
+    /// Guards against definitions that expand into themselves.
+    private let maximumExpansions = 10_000
+    private let maximumIncludeDepth = 64
+
+    struct Definition {
+        var lines: [String]
+    }
+
+    public init(files: any ConfigFiles, configID: String) {
+        self.files = files
+        self.configID = configID
+    }
+
+    /// Reads the main file; an unreadable main file is an error, everything else a diagnostic.
+    public mutating func readMain(_ path: String) throws {
+        let bytes = try files.read(path)
+        try checkText(bytes, path: path)
+        filesRead.append(path)
+        includeStack.append(path)
+        readText(bytes, file: path)
+        includeStack.removeLast()
+    }
+
+    private func checkText(_ bytes: [UInt8], path: String) throws {
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = bytes[..<nul].reduce(1) { $1 == 10 ? $0 + 1 : $0 }
+            throw HAError(.dataError, "binary data (a NUL byte) in a configuration file; is this really keepalived.conf?", file: path, line: line)
+        }
+    }
+
+    private mutating func readText(_ bytes: [UInt8], file: String) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        var index = 0
+        while index < lines.count {
+            let number = index + 1
+            var line = String(lines[index])
+            if line.hasSuffix("\r") { line.removeLast() }
+            index += 1
+            let location = ConfigLocation(file: file, line: number)
+            if let include = Self.includeDirective(line) {
+                readInclude(include, at: location)
+                continue
+            }
+            guard var kept = applyCondition(line) else { continue }
+            kept = Self.stripComment(kept)
+            if let (name, value) = Self.definition(kept) {
+                if value.hasSuffix("\\") {
+                    // A multi-line definition: each line but the last ends in a backslash.
+                    var body: [String] = []
+                    var current = String(value.dropLast())
+                    while true {
+                        if !current.trimmingWhitespace().isEmpty { body.append(current) }
+                        guard index < lines.count else { break }
+                        var next = String(lines[index])
+                        index += 1
+                        if next.hasSuffix("\r") { next.removeLast() }
+                        next = Self.stripComment(next)
+                        if next.hasSuffix("\\") {
+                            current = String(next.dropLast())
+                            continue
+                        }
+                        if !next.trimmingWhitespace().isEmpty { body.append(next) }
+                        break
+                    }
+                    definitions[name] = Definition(lines: body)
+                } else {
+                    definitions[name] = Definition(lines: [value])
+                }
+                continue
+            }
+            emitExpanded(kept, at: location, depth: 0)
+        }
+    }
+
+    /// `include`, `includer`, ... followed by a name: recognised on the raw line.
+    static func includeDirective(_ line: String) -> String? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count >= 2, ["include", "includer", "includem", "includew", "includeb", "includea", "includet"].contains(words[0]) else { return nil }
+        let name = String(stripComment(String(words[1])))
+        return name.isEmpty ? nil : unquote(name)
+    }
+
+    private mutating func readInclude(_ name: String, at location: ConfigLocation) {
+        let pattern = ConfigPath.resolve(name, from: location.file)
+        let matches = files.glob(pattern)
+        if matches.isEmpty {
+            diagnostics.append(ConfigDiagnostic(.warning, "include-missing", "include '\(name)' matches no file (looked for \(pattern)); keepalived skips it, so whatever it was meant to define is absent", at: location))
+            return
+        }
+        for path in matches {
+            if includeStack.contains(path) {
+                diagnostics.append(ConfigDiagnostic(.error, "include-loop", "include '\(name)' includes \(path) again while it is still being read (\((includeStack + [path]).joined(separator: " -> "))); keepalived recurses until it runs out of file descriptors: remove the loop", at: location))
+                continue
+            }
+            guard includeStack.count < maximumIncludeDepth else {
+                diagnostics.append(ConfigDiagnostic(.error, "include-too-deep", "includes nested more than \(maximumIncludeDepth) deep at '\(name)'; skipped", at: location))
+                continue
+            }
+            do {
+                let bytes = try files.read(path)
+                try checkText(bytes, path: path)
+                if !filesRead.contains(path) { filesRead.append(path) }
+                includeStack.append(path)
+                readText(bytes, file: path)
+                includeStack.removeLast()
+            } catch let error as HAError {
+                diagnostics.append(ConfigDiagnostic(.error, "include-unreadable", "include '\(name)': \(error); keepalived skips it, so whatever it was meant to define is absent", at: location))
+            } catch {
+                diagnostics.append(ConfigDiagnostic(.error, "include-unreadable", "include '\(name)': \(error)", at: location))
+            }
+        }
+    }
+
+    private func applyCondition(_ line: String) -> String? {
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+        guard trimmed.first == "@" else { return line }
+        var rest = trimmed.dropFirst()
+        let negated = rest.first == "^"
+        if negated { rest = rest.dropFirst() }
+        let id = rest.prefix(while: { $0 != " " && $0 != "\t" })
+        let remainder = String(rest.dropFirst(id.count))
+        return (id == configID) != negated ? remainder : nil
+    }
+
+    /// `$NAME=value` with only whitespace before the `$` and none before the `=`.
+    static func definition(_ line: String) -> (String, String)? {
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+        guard trimmed.first == "$" else { return nil }
+        let body = trimmed.dropFirst()
+        let name = body.prefix(while: { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        guard let first = name.first, !first.isNumber, body.dropFirst(name.count).first == "=" else { return nil }
+        let value = body.dropFirst(name.count + 1)
+        return (String(name), String(value.trimmingWhitespace()))
+    }
+
+    private mutating func emitExpanded(_ line: String, at location: ConfigLocation, depth: Int) {
+        guard depth < 32 else {
+            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand into themselves more than 32 times; line skipped", at: location))
+            return
+        }
+        let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+        if trimmed.hasPrefix("~SEQ") || trimmed.hasPrefix("~LST") {
+            expandSequence(String(trimmed), at: location, depth: depth)
+            return
+        }
+        guard line.contains("$") else {
+            tokenize(line, at: location)
+            return
+        }
+        var budget = maximumExpansions
+        let expanded = expand(line, budget: &budget)
+        if budget <= 0 {
+            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end on this line; skipped", at: location))
+            return
+        }
+        let pieces = expanded.split(separator: "\n", omittingEmptySubsequences: false)
+        if pieces.count == 1 {
+            // A definition may expand to a conditional or a sequence: re-read it as a line.
+            let once = String(pieces[0])
+            if once.drop(while: { $0 == " " || $0 == "\t" }).first == "@" || once.contains("~SEQ") {
+                if let kept = applyCondition(once) { emitExpanded(kept, at: location, depth: depth + 1) }
+            } else if let (name, value) = Self.definition(once) {
+                definitions[name] = Definition(lines: [value])
+            } else {
+                tokenize(once, at: location)
+            }
+            return
+        }
+        for piece in pieces {
+            guard let kept = applyCondition(String(piece)) else { continue }
+            if let (name, value) = Self.definition(kept) {
+                definitions[name] = Definition(lines: [value])
+            } else {
+                emitExpanded(kept, at: location, depth: depth + 1)
+            }
+        }
+    }
+
+    /// Replaces `${NAME}` anywhere and `$NAME` followed by whitespace or the end; unknown
+    /// names stay as written.
+    private func expand(_ line: String, budget: inout Int) -> String {
+        var text = Array(line)
+        var index = 0
+        while index < text.count {
+            guard text[index] == "$", budget > 0 else { index += 1; continue }
+            var nameStart = index + 1
+            var nameEnd: Int
+            var end: Int
+            if nameStart < text.count, text[nameStart] == "{" {
+                nameStart += 1
+                nameEnd = nameStart
+                while nameEnd < text.count, text[nameEnd] != "}" { nameEnd += 1 }
+                guard nameEnd < text.count else { index += 1; continue }
+                end = nameEnd + 1
+            } else {
+                nameEnd = nameStart
+                while nameEnd < text.count, text[nameEnd].isASCII, text[nameEnd].isLetter || text[nameEnd].isNumber || text[nameEnd] == "_" { nameEnd += 1 }
+                guard nameEnd < text.count ? (text[nameEnd] == " " || text[nameEnd] == "\t") : true else { index += 1; continue }
+                end = nameEnd
+            }
+            let name = String(text[nameStart..<nameEnd])
+            guard let value = builtin(name) ?? definitions[name].map({ $0.lines.joined(separator: "\n") }) else {
+                index += 1
+                continue
+            }
+            budget -= 1
+            text.replaceSubrange(index..<end, with: Array(value))
+            // Recursive: re-scan from the same place.
+        }
+        return String(text)
+    }
+
+    private func builtin(_ name: String) -> String? {
+        switch name {
+        case "_HASH": return "#"
+        case "_BANG": return "!"
+        case "_INSTANCE": return configID
+        case "_PWD": return ConfigPath.directory(of: includeStack.last ?? ".")
+        default: return nil
+        }
+    }
+
+    /// `~SEQ(var, start, step, end) rest` repeats `rest` with $var counting; `~LST(var, a, b)`
+    /// repeats it for each value.
+    private mutating func expandSequence(_ line: String, at location: ConfigLocation, depth: Int) {
+        let isList = line.hasPrefix("~LST")
+        let hex = line.hasPrefix("~SEQx")
+        guard let open = line.firstIndex(of: "("), let close = line.firstIndex(of: ")"), open < close else {
+            diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ/~LST without (...); line skipped", at: location))
+            return
+        }
+        let args = line[line.index(after: open)..<close].split(separator: ",").map { String($0.trimmingWhitespace()) }
+        let rest = String(line[line.index(after: close)...])
+        guard let variable = args.first, !variable.isEmpty else {
+            diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ/~LST needs a variable name; line skipped", at: location))
+            return
+        }
+        var values: [String] = []
+        if isList {
+            values = Array(args.dropFirst())
+        } else {
+            let numbers = args.dropFirst().map { Self.integer($0) }
+            guard !numbers.isEmpty, numbers.count <= 3, numbers.allSatisfy({ $0 != nil }) else {
+                diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ(\(args.joined(separator: ", "))) needs 1 to 3 integers after the variable; line skipped", at: location))
+                return
+            }
+            let n = numbers.map { $0! }
+            let end = n[n.count - 1]
+            let start = n.count >= 2 ? n[0] : (end >= 0 ? 1 : -1)
+            let step = n.count == 3 ? n[1] : (end >= start ? 1 : -1)
+            guard step != 0, (end - start) / step <= 100_000 else {
+                diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ step 0 or more than 100000 repetitions; line skipped", at: location))
+                return
+            }
+            var value = start
+            while step > 0 ? value <= end : value >= end {
+                values.append(hex ? String(value, radix: 16) : String(value))
+                value += step
+            }
+        }
+        let saved = definitions[variable]
+        for value in values {
+            definitions[variable] = Definition(lines: [value])
+            emitExpanded(rest, at: location, depth: depth + 1)
+        }
+        definitions[variable] = saved
+    }
+
+    static func integer(_ text: String) -> Int? {
+        if text.hasPrefix("0x") || text.hasPrefix("0X") { return Int(text.dropFirst(2), radix: 16) }
+        if text.hasPrefix("-0x") { return Int(text.dropFirst(3), radix: 16).map { -$0 } }
+        return Int(text)
+    }
+
+    /// Cuts the line at the first `#` or `!` outside quotes.
+    static func stripComment(_ line: String) -> String {
+        var quote: Character?
+        var escaped = false
+        for index in line.indices {
+            let c = line[index]
+            if escaped { escaped = false; continue }
+            if quote != nil, c == "\\" { escaped = true; continue }
+            if let open = quote {
+                if c == open { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+            } else if c == "#" || c == "!" {
+                return String(line[..<index])
+            }
+        }
+        return line
+    }
+
+    static func unquote(_ word: String) -> String {
+        if word.count >= 2, let first = word.first, first == "\"" || first == "'", word.last == first {
+            return String(word.dropFirst().dropLast())
+        }
+        return word
+    }
+
+    /// Splits a line into words (quotes group and are removed, with shell-like escapes inside
+    /// them) and braces, and emits statements split at each brace.
+    private mutating func tokenize(_ line: String, at location: ConfigLocation) {
+        var words: [String] = []
+        var current = ""
+        var inWord = false
+        var quote: Character?
+        var chars = Array(line)[...]
+        func flushWords(_ tokens: inout [ConfigToken]) {
+            if !words.isEmpty { tokens.append(.words(words, location)) }
+            words = []
+        }
+        while let c = chars.popFirst() {
+            if let open = quote {
+                if c == open {
+                    quote = nil
+                } else if c == "\\", let next = chars.popFirst() {
+                    current.append(Self.escape(next, rest: &chars))
+                } else {
+                    current.append(c)
+                }
+                continue
+            }
+            switch c {
+            case " ", "\t", "\r", "\u{0B}", "\u{0C}":
+                if inWord { words.append(current); current = ""; inWord = false }
+            case "\"", "'":
+                quote = c
+                inWord = true
+            case "{", "}":
+                if inWord { words.append(current); current = ""; inWord = false }
+                flushWords(&tokens)
+                tokens.append(c == "{" ? .open(location) : .close(location))
+            default:
+                current.append(c)
+                inWord = true
+            }
+        }
+        if inWord { words.append(current) }
+        flushWords(&tokens)
+    }
+
+    static func escape(_ c: Character, rest: inout ArraySlice<Character>) -> Character {
+        switch c {
+        case "a": return "\u{07}"
+        case "b": return "\u{08}"
+        case "E": return "\u{1B}"
+        case "f": return "\u{0C}"
+        case "n": return "\n"
+        case "r": return "\r"
+        case "t": return "\t"
+        case "v": return "\u{0B}"
+        default: return c
+        }
+    }
+}
+
+extension StringProtocol {
+    func trimmingWhitespace() -> SubSequence {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }) else { return self[endIndex...] }
+        let end = lastIndex(where: { !isSpace($0) })!
+        return self[start...end]
+    }
+}

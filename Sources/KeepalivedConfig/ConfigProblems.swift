@@ -1,0 +1,169 @@
+import HAModel
+
+/// Mistakes in configurations, each with a stable code, a location and what to do.
+enum ConfigProblems {
+    static func at(_ file: String, _ line: Int) -> ConfigLocation { ConfigLocation(file: file, line: line) }
+
+    /// Problems visible in one node's configuration.
+    static func single(_ config: KeepalivedConfiguration, node: String, scriptOwners: [String: UInt32]) -> [ConfigDiagnostic] {
+        var problems: [ConfigDiagnostic] = []
+        let instances = config.vrrpInstances
+        for (index, instance) in instances.enumerated() {
+            if let vrid = instance.virtualRouterID,
+               let other = instances[..<index].first(where: { $0.virtualRouterID == vrid && $0.interface == instance.interface && $0.family == instance.family }) {
+                problems.append(ConfigDiagnostic(.error, "duplicate-vrid",
+                    "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
+                    at: at(instance.file, instance.line(of: "virtual_router_id"))))
+            }
+            for vip in instance.virtualIpaddress {
+                if let other = instances[..<index].first(where: { $0.virtualIpaddress.contains { $0.address == vip.address } }) {
+                    problems.append(ConfigDiagnostic(.error, "vip-in-two-instances",
+                        "\(vip.address) is a virtual_ipaddress of vrrp_instance \(instance.name) and of \(other.name) (\(other.file):\(other.line)): whichever becomes master last takes it, and the other removes it when it steps down; keep each address in one instance",
+                        at: at(vip.file, vip.line)))
+                }
+            }
+            if instance.nopreempt, instance.state == "MASTER" {
+                problems.append(ConfigDiagnostic(.warning, "nopreempt-with-master",
+                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived 2.2.7 accepts it silently but nopreempt only works from state BACKUP, so this node will still preempt at startup; set state BACKUP on every node",
+                    at: at(instance.file, instance.line(of: "nopreempt"))))
+            }
+            for item in instance.trackScript where config.script(named: item.name) == nil {
+                problems.append(ConfigDiagnostic(.error, "undefined-track-script",
+                    "vrrp_instance \(instance.name) tracks script \(item.name), which no vrrp_script defines: keepalived ignores the entry, so the instance never reacts to it; define vrrp_script \(item.name) or fix the name",
+                    at: at(item.file, item.line)))
+            }
+            for item in instance.trackProcess where !config.vrrpTrackProcesses.contains(where: { $0.name == item.name }) {
+                problems.append(ConfigDiagnostic(.error, "undefined-track-process",
+                    "vrrp_instance \(instance.name) tracks process \(item.name), which no vrrp_track_process defines: keepalived ignores the entry",
+                    at: at(item.file, item.line)))
+            }
+            if instance.priority == 255, instance.effectivePriorityTracks {
+                problems.append(ConfigDiagnostic(.warning, "owner-with-weights",
+                    "vrrp_instance \(instance.name) has priority 255 (address owner), so tracking weights never change it: use a priority below 255 if failures should move the addresses",
+                    at: at(instance.file, instance.line(of: "priority"))))
+            }
+            if instance.virtualIpaddress.isEmpty {
+                problems.append(ConfigDiagnostic(.warning, "no-virtual-address",
+                    "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
+                    at: at(instance.file, instance.line)))
+            }
+        }
+        let usedScripts = Set(instances.flatMap { $0.trackScript.map(\.name) } + config.vrrpSyncGroups.flatMap { $0.trackScript.map(\.name) })
+        for script in config.vrrpScripts where !usedScripts.contains(script.name) {
+            problems.append(ConfigDiagnostic(.info, "unused-script",
+                "vrrp_script \(script.name) is not tracked by any vrrp_instance or sync group: keepalived does not run it",
+                at: at(script.file, script.line)))
+        }
+        let hasScripts = !config.vrrpScripts.isEmpty || instances.contains { !$0.notify.all.isEmpty }
+        if hasScripts, !config.globalDefs.enableScriptSecurity {
+            problems.append(ConfigDiagnostic(.warning, "script-security-off",
+                "scripts are configured but global_defs has no enable_script_security: keepalived runs them as root without checking who can modify them (it logs SECURITY VIOLATION); add enable_script_security and script_user",
+                at: config.globalDefs.file.map { at($0, config.globalDefs.line ?? 1) } ?? at(config.file, 1)))
+        }
+        for script in config.vrrpScripts {
+            if let program = script.program, program.hasPrefix("/"), let uid = scriptOwners[program], uid != 0 {
+                problems.append(ConfigDiagnostic(.warning, "script-not-root-owned",
+                    "vrrp_script \(script.name) runs \(program), owned by uid \(uid), not root: whoever owns it can run code as keepalived's script user; chown root and remove group/other write",
+                    at: at(script.file, script.line)))
+            }
+            if let program = script.program, !program.hasPrefix("/") {
+                problems.append(ConfigDiagnostic(.info, "script-relative-path",
+                    "vrrp_script \(script.name) runs '\(program)' found by PATH search; keepalived warns and asks for a full path",
+                    at: at(script.file, script.line)))
+            }
+        }
+        return problems
+    }
+
+    /// A VIP with the same prefix as an address already on its interface joins that subnet:
+    /// the kernel makes it a `secondary`, hidden from ifconfig and deleted with the primary.
+    static func subnets(_ config: KeepalivedConfiguration, addresses: AddressTable) -> [ConfigDiagnostic] {
+        var problems: [ConfigDiagnostic] = []
+        for instance in config.vrrpInstances {
+            for vip in instance.virtualIpaddress {
+                guard let dev = vip.dev, let interface = addresses.interfaces.first(where: { $0.ifname == dev }) else { continue }
+                for existing in interface.addrInfo where !existing.isSecondary && existing.local != vip.address
+                    && existing.family == vip.address.family && existing.prefixlen == vip.prefixlen
+                    && vip.address.isInside(existing.local, prefixLength: existing.prefixlen) {
+                    problems.append(ConfigDiagnostic(.info, "vip-in-interface-subnet",
+                        "\(vip.address)/\(vip.prefixlen) is inside \(existing.local)/\(existing.prefixlen) already on \(dev): the kernel adds it as a secondary address (ifconfig will not show it, and deleting \(existing.local) deletes it too unless promote_secondaries is set); use /32 if that is not wanted",
+                        at: at(vip.file, vip.line)))
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Problems between nodes that should form the same virtual routers.
+    static func between(_ nodes: [NodeConfiguration], elections: [Election], instances: [VRRPInstance]) -> [ConfigDiagnostic] {
+        var problems: [ConfigDiagnostic] = []
+        for election in elections {
+            let members = instances.filter { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family }
+            guard let first = members.first else { continue }
+            for other in members.dropFirst() {
+                if other.advertInt != first.advertInt {
+                    problems.append(ConfigDiagnostic(.error, "advert-int-mismatch",
+                        "VRID \(election.virtualRouterID): advert_int \(other.advertInt) on \(other.node ?? "") but \(first.advertInt) on \(first.node ?? "") (\(first.file):\(first.line(of: "advert_int"))): VRRPv2 routers drop adverts with another interval; set the same advert_int on every node",
+                        at: at(other.file, other.line(of: "advert_int"))))
+                }
+                let a = first.authentication, b = other.authentication
+                let sameType = a?.authType == b?.authType
+                let samePass = a?.authPass == nil && b?.authPass == nil || (a?.authPass).flatMap { x in (b?.authPass).map { x.matches($0) } } == true
+                if !sameType || !samePass {
+                    problems.append(ConfigDiagnostic(.error, "auth-mismatch",
+                        "VRID \(election.virtualRouterID): authentication differs between \(first.node ?? "") (\(a?.authType ?? "none") \(a?.authPass?.fingerprint ?? "")) and \(other.node ?? "") (\(b?.authType ?? "none") \(b?.authPass?.fingerprint ?? "")): each drops the other's adverts and both become master; use the same auth_type and auth_pass",
+                        at: at(other.file, other.authentication?.line ?? other.line)))
+                }
+                let firstPeers = Set(first.unicastPeer), otherPeers = Set(other.unicastPeer)
+                if !firstPeers.isEmpty || !otherPeers.isEmpty {
+                    let mirrored = first.unicastSrcIP.map { otherPeers.contains($0) } ?? false
+                        && other.unicastSrcIP.map { firstPeers.contains($0) } ?? false
+                    if !mirrored {
+                        problems.append(ConfigDiagnostic(.error, "unicast-peers-not-mirrored",
+                            "VRID \(election.virtualRouterID): \(first.node ?? "") sends to [\(first.unicastPeer.joined(separator: ", "))] from \(first.unicastSrcIP ?? "its primary address") and \(other.node ?? "") sends to [\(other.unicastPeer.joined(separator: ", "))] from \(other.unicastSrcIP ?? "its primary address"): each node's unicast_peer must list the other's unicast_src_ip, or adverts are not heard and both become master",
+                            at: at(other.file, other.line(of: "unicast_peer"))))
+                    }
+                }
+            }
+            problems += weightProblems(election, members: members)
+        }
+        let sets = nodes.map { node in (node.name, Set(node.config.vrrpInstances.compactMap(\.virtualRouterID))) }
+        if let (firstName, firstSet) = sets.first {
+            for (name, set) in sets.dropFirst() where set != firstSet {
+                let node = nodes.first { $0.name == name }!
+                problems.append(ConfigDiagnostic(.warning, "vrid-set-mismatch",
+                    "\(firstName) has VRIDs [\(firstSet.sorted().map(String.init).joined(separator: ", "))] but \(name) has [\(set.sorted().map(String.init).joined(separator: ", "))]: a VRID on one node only has no backup; add the missing instances or check the virtual_router_id values",
+                    at: at(node.config.file, 1)))
+            }
+        }
+        return problems
+    }
+
+    /// Whether a failure on the master actually moves mastership, and by how much.
+    static func weightProblems(_ election: Election, members: [VRRPInstance]) -> [ConfigDiagnostic] {
+        guard let master = election.master, let masterInstance = members.first(where: { $0.node == master }),
+              let masterPriority = masterInstance.effectivePriority?.value,
+              let runnerUp = members.filter({ $0.node != master }).compactMap({ i in i.effectivePriority?.value.map { (i, $0) } }).max(by: { $0.1 < $1.1 })
+        else { return [] }
+        var problems: [ConfigDiagnostic] = []
+        for term in masterInstance.effectivePriority?.terms ?? [] {
+            guard let failing = term.whileFailing, let ok = term.whileOK, failing - ok < 0 else { continue }
+            let after = min(254, max(1, masterPriority - ok + failing))
+            let location = at(term.file, term.line)
+            if after >= runnerUp.1 {
+                problems.append(ConfigDiagnostic(.warning, "weight-too-small",
+                    "VRID \(election.virtualRouterID): if \(term.label) fails on \(master), \(masterPriority) - \(ok - failing) = \(after) is not below \(runnerUp.0.node ?? "")'s \(runnerUp.1), so mastership does not move; use a weight of at least \(masterPriority - runnerUp.1 + 1) in magnitude",
+                    at: location))
+            } else if after == runnerUp.1 - 1 {
+                problems.append(ConfigDiagnostic(.info, "weight-exactly-enough",
+                    "VRID \(election.virtualRouterID): if \(term.label) fails on \(master), \(masterPriority) - \(ok - failing) = \(after) is just one below \(runnerUp.0.node ?? "")'s \(runnerUp.1): failover works, but any other change of one (another script, a priority edit) cancels it; a larger weight leaves margin",
+                    at: location))
+            }
+        }
+        return problems
+    }
+}
+
+extension VRRPInstance {
+    var effectivePriorityTracks: Bool { !trackScript.isEmpty || !trackInterface.isEmpty || !trackProcess.isEmpty || !trackFile.isEmpty }
+}

@@ -1,0 +1,146 @@
+import HAModel
+
+/// One tracked object's part in an instance's priority.
+public struct PriorityTerm: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case trackScript = "track_script", trackInterface = "track_interface"
+        case trackFile = "track_file", trackProcess = "track_process", interface
+    }
+    public var kind: Kind
+    public var name: String
+    public var weight: Int
+    public var reverse: Bool
+    /// What it adds while OK and while failing; nil means "the instance goes to FAULT".
+    public var whileOK: Int?
+    public var whileFailing: Int?
+    public var defined: Bool
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey {
+        case kind, name, weight, reverse, whileOK = "while_ok", whileFailing = "while_failing", defined, file, line
+    }
+
+    /// keepalived's rule: a positive weight is added while OK, a negative one while failing;
+    /// `reverse` flips the sign and swaps the states; weight 0 means FAULT (on failure, or
+    /// while OK with reverse).
+    init(kind: Kind, name: String, weight: Int, reverse: Bool, defined: Bool = true, file: String, line: Int) {
+        self.kind = kind
+        self.name = name
+        self.weight = weight
+        self.reverse = reverse
+        self.defined = defined
+        self.file = file
+        self.line = line
+        let sign = reverse ? -1 : 1
+        switch (weight, reverse) {
+        case (0, false): (whileOK, whileFailing) = (0, nil)
+        case (0, true): (whileOK, whileFailing) = (nil, 0)
+        case (1..., _): (whileOK, whileFailing) = (weight * sign, 0)
+        default: (whileOK, whileFailing) = (0, weight * sign)
+        }
+    }
+
+    public var label: String { "\(kind.rawValue) \(name)" }
+}
+
+/// An instance's priority with its arithmetic, under an assumption about tracked state.
+public struct EffectivePriority: Sendable, Codable, Equatable {
+    public var base: Int
+    /// nil when the instance is in FAULT (it then neither advertises nor holds addresses).
+    public var value: Int?
+    public var fault: Bool
+    public var addressOwner: Bool
+    public var arithmetic: String
+    public var assumption: String
+    public var terms: [PriorityTerm]
+
+    enum CodingKeys: String, CodingKey {
+        case base, value, fault, addressOwner = "address_owner", arithmetic, assumption, terms
+    }
+}
+
+/// What happens if one tracked object fails.
+public struct WhatIf: Sendable, Codable, Equatable {
+    public var node: String?
+    public var failing: String
+    public var priority: Int?
+    public var fault: Bool
+    public var arithmetic: String
+    /// With peers' configurations: the node that would then be master of this VRID.
+    public var newMaster: String?
+    public var sentence: String
+
+    enum CodingKeys: String, CodingKey {
+        case node, failing, priority, fault, arithmetic, newMaster = "new_master", sentence
+    }
+}
+
+public enum PriorityCalculator {
+    public static let allOKAssumption = "all tracked scripts, processes and files OK and tracked interfaces up (their live state is not read yet)"
+
+    /// The terms of an instance, in keepalived's order: its own interface, then the tracked lists.
+    public static func terms(of instance: VRRPInstance, in config: KeepalivedConfiguration) -> [PriorityTerm] {
+        var terms: [PriorityTerm] = []
+        if let interface = instance.interface, instance.keywordLines["dont_track_primary"] == nil {
+            terms.append(PriorityTerm(kind: .interface, name: interface, weight: 0, reverse: false,
+                                      file: instance.file, line: instance.line(of: "interface")))
+        }
+        for item in instance.trackScript {
+            let script = config.script(named: item.name)
+            terms.append(PriorityTerm(kind: .trackScript, name: item.name,
+                                      weight: item.weight ?? script?.weight ?? 0,
+                                      reverse: item.weight != nil ? item.reverse : (script?.reverse ?? false),
+                                      defined: script != nil, file: item.file, line: item.line))
+        }
+        for item in instance.trackInterface {
+            terms.append(PriorityTerm(kind: .trackInterface, name: item.name, weight: item.weight ?? 0,
+                                      reverse: item.reverse, file: item.file, line: item.line))
+        }
+        for item in instance.trackProcess {
+            let process = config.vrrpTrackProcesses.first { $0.name == item.name }
+            terms.append(PriorityTerm(kind: .trackProcess, name: item.name, weight: item.weight ?? process?.weight ?? 1,
+                                      reverse: item.weight != nil ? item.reverse : (process?.reverse ?? false),
+                                      defined: process != nil, file: item.file, line: item.line))
+        }
+        for item in instance.trackFile {
+            terms.append(PriorityTerm(kind: .trackFile, name: item.name, weight: item.weight ?? 1,
+                                      reverse: item.reverse, file: item.file, line: item.line))
+        }
+        // keepalived drops entries naming undefined scripts/processes: they count for nothing.
+        return terms.filter(\.defined)
+    }
+
+    /// The priority with the labelled terms failing and every other term OK.
+    public static func compute(_ instance: VRRPInstance, terms: [PriorityTerm], failing: Set<String> = [], assumption: String = allOKAssumption) -> EffectivePriority {
+        let base = instance.priority
+        var parts = ["\(base)"]
+        var total = base
+        var faultBy: String?
+        for term in terms {
+            let isFailing = failing.contains(term.label)
+            guard let add = isFailing ? term.whileFailing : term.whileOK else {
+                faultBy = faultBy ?? "\(term.label) \(isFailing ? (term.kind == .interface || term.kind == .trackInterface ? "down" : "failing") : "OK with weight 0 reverse")"
+                continue
+            }
+            if add != 0 {
+                parts.append(add > 0 ? "+ \(add)" : "- \(-add)")
+                total += add
+            }
+        }
+        if let faultBy {
+            return EffectivePriority(base: base, value: nil, fault: true, addressOwner: base == 255,
+                                     arithmetic: "FAULT (\(faultBy)): no adverts, addresses released", assumption: assumption, terms: terms)
+        }
+        if base == 255 {
+            return EffectivePriority(base: base, value: 255, fault: false, addressOwner: true,
+                                     arithmetic: "255 (address owner: tracking weights do not apply)", assumption: assumption, terms: terms)
+        }
+        let clamped = min(254, max(1, total))
+        var arithmetic = parts.joined(separator: " ")
+        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies)"
+        if clamped != total { arithmetic += ", clamped to \(clamped)" }
+        return EffectivePriority(base: base, value: clamped, fault: false, addressOwner: false,
+                                 arithmetic: arithmetic, assumption: assumption, terms: terms)
+    }
+}

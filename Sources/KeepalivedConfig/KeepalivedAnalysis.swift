@@ -1,0 +1,223 @@
+import HAModel
+
+/// One node's configuration and why it was the one read.
+public struct NodeConfiguration: Sendable {
+    public var name: String
+    public var config: KeepalivedConfiguration
+    public var chosenBecause: String
+
+    public init(name: String, config: KeepalivedConfiguration, chosenBecause: String) {
+        self.name = name
+        self.config = config
+        self.chosenBecause = chosenBecause
+    }
+
+    /// A node's label: its router_id, else the directory of a file named keepalived.conf
+    /// (configs collected as NODE/keepalived.conf), else the path.
+    public static func label(for config: KeepalivedConfiguration) -> String {
+        if let routerID = config.globalDefs.routerID { return routerID }
+        let parts = config.file.split(separator: "/")
+        if parts.count >= 2, parts.last == "keepalived.conf", parts[parts.count - 2] != "keepalived" {
+            return String(parts[parts.count - 2])
+        }
+        return config.file
+    }
+}
+
+public struct ConfigSummary: Sendable, Codable {
+    public var node: String
+    public var file: String
+    public var chosenBecause: String
+    public var configID: String
+    public var filesRead: [String]
+    public var globalDefs: GlobalDefs
+
+    enum CodingKeys: String, CodingKey {
+        case node, file, chosenBecause = "chosen_because", configID = "config_id", filesRead = "files_read", globalDefs = "global_defs"
+    }
+}
+
+/// Who is master of one VRID when several nodes' configurations are given.
+public struct Election: Sendable, Codable {
+    public struct Candidate: Sendable, Codable {
+        public var node: String
+        public var instance: String
+        public var state: String?
+        public var priority: Int?
+        public var arithmetic: String
+        public var primaryIP: String?
+        public var file: String
+        public var line: Int
+
+        enum CodingKeys: String, CodingKey {
+            case node, instance, state, priority, arithmetic, primaryIP = "primary_ip", file, line
+        }
+    }
+    public var virtualRouterID: Int
+    public var family: AddressFamily
+    public var virtualIpaddress: [String]
+    public var candidates: [Candidate]
+    public var master: String?
+    public var reason: String
+    public var whatif: [WhatIf]
+
+    enum CodingKeys: String, CodingKey {
+        case virtualRouterID = "virtual_router_id", family, virtualIpaddress = "virtual_ipaddress"
+        case candidates, master, reason, whatif
+    }
+}
+
+/// Everything `haexplain keepalived` says: the model of every node's configuration, the
+/// elections between them, and the problems found.
+public struct KeepalivedReport: Sendable, Codable {
+    public var schemaVersion = SchemaVersion.current
+    public var configs: [ConfigSummary] = []
+    public var vrrpInstances: [VRRPInstance] = []
+    public var vrrpScripts: [VRRPScript] = []
+    public var vrrpTrackProcesses: [VRRPTrackProcess] = []
+    public var vrrpSyncGroups: [VRRPSyncGroup] = []
+    public var virtualServers: [VirtualServer] = []
+    public var elections: [Election] = []
+    public var problems: [ConfigDiagnostic] = []
+    /// What the answer could not observe, said plainly.
+    public var limits: [String] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", configs, vrrpInstances = "vrrp_instances"
+        case vrrpScripts = "vrrp_scripts", vrrpTrackProcesses = "vrrp_track_processes"
+        case vrrpSyncGroups = "vrrp_sync_groups", virtualServers = "virtual_servers"
+        case elections, problems, limits
+    }
+}
+
+public enum KeepalivedAnalysis {
+    /// Builds the report. `addresses` is this host's address table (the first node is this
+    /// host); `scriptOwners` maps script paths to their owner uid when they could be seen.
+    public static func analyze(_ nodes: [NodeConfiguration], addresses: AddressTable? = nil,
+                               scriptOwners: [String: UInt32] = [:]) -> KeepalivedReport {
+        var report = KeepalivedReport()
+        for node in nodes {
+            let config = node.config
+            report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,
+                                                configID: config.configID, filesRead: config.filesRead, globalDefs: config.globalDefs))
+            report.problems += config.diagnostics
+            for var instance in config.vrrpInstances {
+                instance.node = node.name
+                let terms = PriorityCalculator.terms(of: instance, in: config)
+                instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms)
+                instance.whatif = terms.map { term in
+                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: [term.label])
+                    let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
+                    return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
+                                  newMaster: nil, sentence: "if \(term.label) \(what): \(failed.arithmetic)")
+                }
+                if let addresses, node.name == nodes.first?.name {
+                    mark(&instance.virtualIpaddress, in: addresses)
+                    mark(&instance.virtualIpaddressExcluded, in: addresses)
+                }
+                report.vrrpInstances.append(instance)
+            }
+            report.vrrpScripts += config.vrrpScripts.map { var script = $0; script.node = node.name; return script }
+            report.vrrpTrackProcesses += config.vrrpTrackProcesses
+            report.vrrpSyncGroups += config.vrrpSyncGroups
+            report.virtualServers += config.virtualServers
+            report.problems += ConfigProblems.single(config, node: node.name, scriptOwners: scriptOwners)
+            if let addresses, node.name == nodes.first?.name {
+                report.problems += ConfigProblems.subnets(config, addresses: addresses)
+            }
+        }
+        if nodes.count > 1 {
+            report.elections = elections(nodes, instances: report.vrrpInstances)
+            for election in report.elections {
+                for whatif in election.whatif {
+                    if let index = report.vrrpInstances.firstIndex(where: { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family && $0.node == whatif.node }),
+                       let slot = report.vrrpInstances[index].whatif?.firstIndex(where: { $0.failing == whatif.failing }) {
+                        report.vrrpInstances[index].whatif?[slot] = whatif
+                    }
+                }
+            }
+            report.problems += ConfigProblems.between(nodes, elections: report.elections, instances: report.vrrpInstances)
+        }
+        let unread = report.problems.filter { ["include-missing", "include-unreadable", "include-loop", "include-too-deep", "unterminated-block"].contains($0.code) }
+        if !unread.isEmpty {
+            report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
+        }
+        report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
+        if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
+        if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
+        return report
+    }
+
+    static func mark(_ vips: inout [VirtualAddress], in table: AddressTable) {
+        for index in vips.indices {
+            let found = table.assignments(of: vips[index].address)
+            vips[index].assignedHere = !found.isEmpty
+            vips[index].assignedOn = found.first?.0.ifname
+        }
+    }
+
+    /// Per VRID and family: the highest effective priority wins; equal priorities go to the
+    /// higher primary IP (RFC 3768 5.3.5). And the same question under each tracked failure.
+    static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance]) -> [Election] {
+        var keys: [(Int, AddressFamily)] = []
+        for instance in instances {
+            guard let vrid = instance.virtualRouterID else { continue }
+            if !keys.contains(where: { $0 == (vrid, instance.family) }) { keys.append((vrid, instance.family)) }
+        }
+        return keys.map { vrid, family in
+            let members = instances.filter { $0.virtualRouterID == vrid && $0.family == family }
+            let candidates = members.map { instance in
+                Election.Candidate(node: instance.node ?? "", instance: instance.name, state: instance.state,
+                                   priority: instance.effectivePriority?.value, arithmetic: instance.effectivePriority?.arithmetic ?? "",
+                                   primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
+            }
+            let (master, reason) = winner(candidates)
+            var whatifs: [WhatIf] = []
+            for (position, instance) in members.enumerated() {
+                guard let node = nodes.first(where: { $0.name == instance.node }) else { continue }
+                let terms = PriorityCalculator.terms(of: instance, in: node.config)
+                for term in terms {
+                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: [term.label])
+                    var changed = candidates
+                    changed[position].priority = failed.value
+                    changed[position].arithmetic = failed.arithmetic
+                    let (newMaster, newReason) = winner(changed)
+                    let vips = instance.virtualIpaddress.map { $0.address.description }.joined(separator: ", ")
+                    let outcome: String
+                    if newMaster == master {
+                        outcome = "\(newMaster ?? "nobody") stays master (\(newReason))"
+                    } else if let newMaster {
+                        outcome = "\(newMaster) takes \(vips.isEmpty ? "VRID \(vrid)" : vips) (\(newReason))"
+                    } else {
+                        outcome = "no node can be master (\(newReason))"
+                    }
+                    let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
+                    whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: failed.value, fault: failed.fault,
+                                          arithmetic: failed.arithmetic, newMaster: newMaster,
+                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?"): \(failed.arithmetic); \(outcome)"))
+                }
+            }
+            return Election(virtualRouterID: vrid, family: family,
+                            virtualIpaddress: Array(Set(members.flatMap { $0.virtualIpaddress.map(\.address.description) })).sorted(),
+                            candidates: candidates, master: master, reason: reason, whatif: whatifs)
+        }
+    }
+
+    static func winner(_ candidates: [Election.Candidate]) -> (String?, String) {
+        let alive = candidates.filter { $0.priority != nil }
+        guard let best = alive.map({ $0.priority! }).max() else { return (nil, "every candidate is in FAULT") }
+        let top = alive.filter { $0.priority == best }
+        let others = alive.filter { $0.priority != best }.map { "\($0.priority!)" }
+        if top.count == 1 {
+            let rest = others.isEmpty ? "the only candidate not in FAULT" : "\(best) > \(others.joined(separator: ", "))"
+            return (top[0].node, rest)
+        }
+        let withIP = top.compactMap { c in c.primaryIP.flatMap(IPAddress.init).map { (c, $0) } }
+        if withIP.count == top.count, let highest = withIP.max(by: { $0.1 < $1.1 }) {
+            return (highest.0.node, "equal priority \(best): the higher primary address \(highest.1) wins")
+        }
+        return (nil, "equal priority \(best) on \(top.map(\.node).joined(separator: " and ")): the higher primary IP address wins, which the configurations do not show")
+    }
+}

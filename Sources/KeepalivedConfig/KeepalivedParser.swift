@@ -1,0 +1,128 @@
+import HAModel
+
+/// A statement and, when a `{` followed it, the statements of its block.
+public struct ConfigNode: Sendable {
+    public var words: [String]
+    public var at: ConfigLocation
+    public var children: [ConfigNode]?
+
+    var keyword: String { words.first ?? "" }
+    var arguments: ArraySlice<String> { words.dropFirst() }
+    var value: String? { words.count > 1 ? words[1] : nil }
+}
+
+/// Collects what the handlers notice, as keepalived logs it and carries on.
+struct Reporter {
+    var diagnostics: [ConfigDiagnostic] = []
+
+    mutating func warn(_ code: String, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: node.at))
+    }
+
+    mutating func error(_ code: String, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.error, code, message, at: node.at))
+    }
+
+    mutating func unknown(_ node: ConfigNode, in context: String) {
+        warn("unknown-keyword", "unknown keyword '\(node.keyword)' in \(context); keepalived ignores it\(node.children != nil ? " and its block" : "")", at: node)
+    }
+
+    mutating func integer(_ node: ConfigNode, in range: ClosedRange<Int>) -> Int? {
+        guard let text = node.value else {
+            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            return nil
+        }
+        guard let value = Int(text), range.contains(value) else {
+            warn("invalid-value", "'\(node.keyword) \(text)': expected a number in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            return nil
+        }
+        return value
+    }
+
+    mutating func seconds(_ node: ConfigNode, in range: ClosedRange<Double>) -> Double? {
+        guard let text = node.value else {
+            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            return nil
+        }
+        guard let value = Double(text), value.isFinite, range.contains(value) else {
+            warn("invalid-value", "'\(node.keyword) \(text)': expected a time in seconds in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            return nil
+        }
+        return value
+    }
+}
+
+/// keepalived.conf as keepalived 2.2.7 reads it: the lexer's tokens folded into blocks,
+/// then one handler per keyword (keepalived's install_keyword table) fills the model.
+public enum KeepalivedParser {
+    /// Parses PATH (and everything it includes). Throws only when PATH itself cannot be read;
+    /// everything else becomes a diagnostic, as keepalived logs it and goes on.
+    public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String) throws -> KeepalivedConfiguration {
+        var lexer = ConfigLexer(files: files, configID: configID)
+        try lexer.readMain(path)
+        var reporter = Reporter(diagnostics: lexer.diagnostics)
+        let nodes = fold(lexer.tokens, reporter: &reporter)
+        var config = KeepalivedConfiguration(file: path, configID: configID)
+        config.filesRead = lexer.filesRead
+        for node in nodes {
+            guard let handler = Keywords.topLevel[node.keyword] else {
+                if node.keyword == "}" { continue }
+                reporter.unknown(node, in: "the top level")
+                continue
+            }
+            handler(&config, node, &reporter)
+        }
+        Keywords.finish(&config, reporter: &reporter)
+        config.diagnostics = reporter.diagnostics
+        return config
+    }
+
+    /// Folds the flat token stream into statements with blocks.
+    static func fold(_ tokens: [ConfigToken], reporter: inout Reporter) -> [ConfigNode] {
+        var stack: [ConfigNode] = [ConfigNode(words: [], at: ConfigLocation(file: "", line: 0), children: [])]
+        var index = 0
+        while index < tokens.count {
+            switch tokens[index] {
+            case let .words(words, at):
+                var node = ConfigNode(words: words, at: at, children: nil)
+                if index + 1 < tokens.count, case .open = tokens[index + 1] {
+                    node.children = []
+                    stack.append(node)
+                    index += 2
+                    continue
+                }
+                if Keywords.blockKeywords.contains(node.keyword) {
+                    // keepalived warns about the missing '{' and reads what follows as the block.
+                    reporter.error("missing-brace", "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
+                    node.children = []
+                    stack.append(node)
+                    index += 1
+                    continue
+                }
+                stack[stack.count - 1].children!.append(node)
+            case let .open(at):
+                reporter.warn("unexpected-brace", "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
+                stack.append(ConfigNode(words: ["{"], at: at, children: []))
+            case let .close(at):
+                if stack.count == 1 {
+                    reporter.warn("extra-brace", "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
+                } else {
+                    let done = stack.removeLast()
+                    if done.keyword != "{" { stack[stack.count - 1].children!.append(done) }
+                }
+            }
+            index += 1
+        }
+        if stack.count > 1 {
+            let open = stack.dropFirst()
+            for node in open {
+                reporter.error("unterminated-block", "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
+            }
+            while stack.count > 1 {
+                let done = stack.removeLast()
+                stack[stack.count - 1].children!.append(done)
+            }
+        }
+        return stack[0].children!
+    }
+}

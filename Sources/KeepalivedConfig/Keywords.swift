@@ -1,0 +1,357 @@
+import HAModel
+
+/// keepalived's keyword tables: one handler per keyword, per block, as install_keyword
+/// registers them. Keywords keepalived knows but haexplain does not interpret are accepted
+/// silently (`accept`), so only truly unknown keywords are reported.
+enum Keywords {
+    /// Keywords whose value is a block: keepalived expects a '{' after them.
+    static let blockKeywords: Set<String> = [
+        "global_defs", "vrrp_script", "vrrp_track_process", "vrrp_sync_group", "vrrp_instance", "virtual_server",
+        "virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "vrrp_track_file",
+        "virtual_ipaddress", "virtual_ipaddress_excluded", "virtual_routes", "virtual_rules", "track_script",
+        "track_interface", "track_file", "track_process", "unicast_peer", "authentication", "group",
+        "notification_email", "real_server",
+    ]
+
+    typealias Handler<Model> = @Sendable (inout Model, ConfigNode, inout Reporter) -> Void
+
+    static let topLevel: [String: Handler<KeepalivedConfiguration>] = {
+        var t: [String: Handler<KeepalivedConfiguration>] = [:]
+        t["global_defs"] = block { config, node, reporter in
+            config.globalDefs.file = node.at.file
+            config.globalDefs.line = node.at.line
+            run(globalDefs, on: &config.globalDefs, node: node, context: "global_defs", reporter: &reporter)
+        }
+        t["vrrp_script"] = block { config, node, reporter in
+            guard let name = named(node, &reporter) else { return }
+            var script = VRRPScript(name: name, file: node.at.file, line: node.at.line)
+            run(vrrpScript, on: &script, node: node, context: "vrrp_script \(name)", reporter: &reporter)
+            if config.vrrpScripts.contains(where: { $0.name == name }) {
+                reporter.error("duplicate-script", "vrrp_script \(name) is defined twice; keepalived refuses the configuration", at: node)
+            }
+            config.vrrpScripts.append(script)
+        }
+        t["vrrp_track_process"] = block { config, node, reporter in
+            guard let name = named(node, &reporter) else { return }
+            var process = VRRPTrackProcess(name: name, file: node.at.file, line: node.at.line)
+            run(trackProcess, on: &process, node: node, context: "vrrp_track_process \(name)", reporter: &reporter)
+            config.vrrpTrackProcesses.append(process)
+        }
+        t["vrrp_sync_group"] = block { config, node, reporter in
+            guard let name = named(node, &reporter) else { return }
+            var group = VRRPSyncGroup(name: name, file: node.at.file, line: node.at.line)
+            run(syncGroup, on: &group, node: node, context: "vrrp_sync_group \(name)", reporter: &reporter)
+            config.vrrpSyncGroups.append(group)
+        }
+        t["vrrp_instance"] = block { config, node, reporter in
+            guard let name = named(node, &reporter) else { return }
+            if config.vrrpInstances.contains(where: { $0.name == name }) {
+                reporter.error("duplicate-instance", "vrrp_instance \(name) is already defined; keepalived stops with a configuration error", at: node)
+                return
+            }
+            var instance = VRRPInstance(name: name, file: node.at.file, line: node.at.line)
+            run(vrrpInstance, on: &instance, node: node, context: "vrrp_instance \(name)", reporter: &reporter)
+            for child in node.children ?? [] where instance.keywordLines[child.keyword] == nil {
+                instance.keywordLines[child.keyword] = child.at.line
+            }
+            if instance.virtualRouterID == nil {
+                reporter.error("missing-vrid", "vrrp_instance \(name) has no virtual_router_id; keepalived stops with a configuration error", at: node)
+            }
+            config.vrrpInstances.append(instance)
+        }
+        t["virtual_server"] = block { config, node, reporter in
+            var server = VirtualServer(address: node.value ?? "", port: node.words.count > 2 ? node.words[2] : nil, file: node.at.file, line: node.at.line)
+            for child in node.children ?? [] {
+                if child.keyword == "real_server" {
+                    server.realServers.append(child.arguments.joined(separator: " "))
+                } else {
+                    server.settings.append(ConfigSetting(keyword: child.keyword, value: Array(child.arguments), file: child.at.file, line: child.at.line))
+                }
+            }
+            config.virtualServers.append(server)
+        }
+        accept(["virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces", "track_group", "vrrp_track_file", "bfd_instance", "garp_group", "static_track_group", "vrrp_track_bfd"], into: &t)
+        accept(["net_namespace", "net_namespace_ipvs", "namespace_with_ipsets", "instance",
+                "use_pid_dir", "linkbeat_use_polling", "child_wait_time"], into: &t)
+        return t
+    }()
+
+    static let globalDefs: [String: Handler<GlobalDefs>] = {
+        var t: [String: Handler<GlobalDefs>] = [:]
+        t["router_id"] = { defs, node, _ in defs.routerID = node.value }
+        t["vrrp_version"] = { defs, node, reporter in defs.vrrpVersion = reporter.integer(node, in: 2...3) }
+        t["script_user"] = { defs, node, _ in defs.scriptUser = node.arguments.joined(separator: " ") }
+        t["enable_script_security"] = { defs, _, _ in defs.enableScriptSecurity = true }
+        t["vrrp_strict"] = { defs, _, _ in defs.vrrpStrict = true }
+        t["max_auto_priority"] = { defs, node, _ in defs.maxAutoPriority = node.value.flatMap { Int($0) } ?? -1 }
+        for name in ["notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "lvs_id", "lvs_sync_daemon", "lvs_flush", "lvs_flush_onstop", "lvs_timeouts", "vrrp_skip_check_adv_addr", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_iptables", "vrrp_ipsets", "vrrp_check_unicast_src", "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_min_garp", "vrrp_startup_delay", "vrrp_priority", "checker_priority", "bfd_priority", "vrrp_no_swap", "checker_no_swap", "bfd_no_swap", "vrrp_rt_priority", "checker_rt_priority", "bfd_rt_priority", "vrrp_rlimit_rtime", "checker_rlimit_rtime", "dynamic_interfaces", "notify_fifo", "notify_fifo_script", "vrrp_notify_fifo", "vrrp_notify_fifo_script", "lvs_notify_fifo", "lvs_notify_fifo_script", "enable_traps", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_dbus", "snmp_socket", "process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "default_interface", "nftables", "nftables_counters", "nftables_ifindex", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs", "umask", "script_user", "startup_script", "shutdown_script", "startup_script_timeout", "shutdown_script_timeout", "tmp_config_directory", "config_save_dir", "vrrp_garp_extra_if", "vrrp_garp_interval_vmac", "no_email_faults", "router_id_min", "log_unknown_vrids", "vrrp_skip_check_adv_address", "vrrp_notify_priority_changes", "random_seed", "reload_check_config", "reload_time_file", "vrrp_own_all_vips", "checker_log_all_failures", "net_namespace", "instance", "use_pid_dir", "linkbeat_use_polling", "child_wait_time", "fifo_write_vrrp_states_on_reload", "vrrp_tx_buffer", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "rs_init_notifies", "no_checker_emails"] {
+            t[name] = { defs, node, _ in
+                defs.other.append(ConfigSetting(keyword: node.keyword, value: Array(node.arguments), file: node.at.file, line: node.at.line))
+            }
+        }
+        return t
+    }()
+
+    static let vrrpScript: [String: Handler<VRRPScript>] = {
+        var t: [String: Handler<VRRPScript>] = [:]
+        t["script"] = { script, node, _ in script.script = node.arguments.joined(separator: " ") }
+        t["interval"] = { script, node, reporter in script.interval = reporter.seconds(node, in: 0.000001...Double(UInt32.max)) }
+        t["timeout"] = { script, node, reporter in script.timeout = reporter.seconds(node, in: 0.000001...Double(UInt32.max)) }
+        t["weight"] = { script, node, reporter in
+            script.weight = reporter.integer(node, in: -253...253)
+            script.reverse = node.words.dropFirst(2).first == "reverse"
+        }
+        t["rise"] = { script, node, reporter in script.rise = reporter.integer(node, in: 1...Int(Int32.max)) }
+        t["fall"] = { script, node, reporter in script.fall = reporter.integer(node, in: 1...Int(Int32.max)) }
+        t["user"] = { script, node, _ in
+            script.user = node.value
+            script.group = node.words.count > 2 ? node.words[2] : nil
+        }
+        t["init_fail"] = { _, _, _ in }
+        return t
+    }()
+
+    static let trackProcess: [String: Handler<VRRPTrackProcess>] = {
+        var t: [String: Handler<VRRPTrackProcess>] = [:]
+        t["process"] = { process, node, _ in process.process = node.value }
+        t["param_match"] = { _, _, _ in }
+        t["param"] = { process, node, _ in process.param = node.arguments.joined(separator: " ") }
+        t["quorum"] = { process, node, reporter in process.quorum = reporter.integer(node, in: 1...65535) }
+        t["quorum_max"] = { _, _, _ in }
+        t["weight"] = { process, node, reporter in
+            process.weight = reporter.integer(node, in: -253...253)
+            process.reverse = node.words.dropFirst(2).first == "reverse"
+        }
+        t["delay"] = { process, node, reporter in process.delay = reporter.seconds(node, in: 0...Double(UInt32.max)) }
+        accept(["terminate_delay", "fork_delay", "full_command"], into: &t)
+        return t
+    }()
+
+    static let syncGroup: [String: Handler<VRRPSyncGroup>] = {
+        var t: [String: Handler<VRRPSyncGroup>] = [:]
+        t["group"] = block { group, node, _ in group.group = (node.children ?? []).flatMap(\.words) }
+        t["track_script"] = block { group, node, reporter in group.trackScript = tracked(node, reporter: &reporter) }
+        t["notify"] = { group, node, _ in group.notify.notify = node.arguments.joined(separator: " ") }
+        t["notify_master"] = { group, node, _ in group.notify.notifyMaster = node.arguments.joined(separator: " ") }
+        t["notify_backup"] = { group, node, _ in group.notify.notifyBackup = node.arguments.joined(separator: " ") }
+        t["notify_fault"] = { group, node, _ in group.notify.notifyFault = node.arguments.joined(separator: " ") }
+        t["notify_stop"] = { group, node, _ in group.notify.notifyStop = node.arguments.joined(separator: " ") }
+        accept(["smtp_alert", "global_tracking", "sync_group_tracking_weight"], into: &t)
+        accept(["track_interface", "track_file", "track_process"], into: &t)
+        return t
+    }()
+
+    static let vrrpInstance: [String: Handler<VRRPInstance>] = {
+        var t: [String: Handler<VRRPInstance>] = [:]
+        t["state"] = { instance, node, reporter in
+            guard let value = node.value, value == "MASTER" || value == "BACKUP" else {
+                reporter.warn("invalid-value", "state '\(node.value ?? "")' is neither MASTER nor BACKUP; keepalived ignores it and starts as BACKUP", at: node)
+                return
+            }
+            instance.state = value
+        }
+        t["interface"] = { instance, node, _ in instance.interface = node.value }
+        t["virtual_router_id"] = { instance, node, reporter in instance.virtualRouterID = reporter.integer(node, in: 1...255) }
+        t["priority"] = { instance, node, reporter in
+            if let value = reporter.integer(node, in: 1...255) { instance.priority = value }
+        }
+        t["advert_int"] = { instance, node, reporter in
+            if let value = reporter.seconds(node, in: 0.01...255) { instance.advertInt = value }
+        }
+        t["version"] = { instance, node, reporter in instance.version = reporter.integer(node, in: 2...3) }
+        t["nopreempt"] = { instance, _, _ in instance.nopreempt = true }
+        t["preempt"] = { instance, _, _ in instance.nopreempt = false }
+        t["preempt_delay"] = { instance, node, reporter in instance.preemptDelay = reporter.seconds(node, in: 0...1000) }
+        t["use_vmac"] = { instance, node, _ in instance.useVmac = node.value ?? "vrrp.\(instance.virtualRouterID.map(String.init) ?? "")" }
+        t["unicast_src_ip"] = { instance, node, reporter in
+            guard let value = node.value, IPAddress(value) != nil else {
+                reporter.warn("invalid-value", "unicast_src_ip '\(node.value ?? "")' is not an address; keepalived ignores it", at: node)
+                return
+            }
+            instance.unicastSrcIP = value
+        }
+        t["unicast_peer"] = block { instance, node, reporter in
+            for peer in node.children ?? [] {
+                guard IPAddress(peer.keyword) != nil else {
+                    reporter.warn("invalid-value", "unicast_peer '\(peer.keyword)' is not an address; keepalived ignores it", at: peer)
+                    continue
+                }
+                instance.unicastPeer.append(peer.keyword)
+            }
+        }
+        t["authentication"] = block { instance, node, reporter in
+            var auth = Authentication(file: node.at.file, line: node.at.line)
+            for child in node.children ?? [] {
+                switch child.keyword {
+                case "auth_type":
+                    guard let type = child.value, type == "PASS" || type == "AH" else {
+                        reporter.warn("invalid-value", "auth_type '\(child.value ?? "")' is neither PASS nor AH; keepalived ignores it", at: child)
+                        continue
+                    }
+                    auth.authType = type
+                case "auth_pass":
+                    // VRRP carries 8 bytes of password: keepalived truncates longer ones.
+                    guard let pass = child.value else { continue }
+                    if pass.utf8.count > 8 {
+                        reporter.warn("auth-pass-truncated", "auth_pass is longer than 8 characters; keepalived uses only the first 8", at: child)
+                    }
+                    auth.authPass = Secret(Array(pass.utf8.prefix(8)))
+                default:
+                    reporter.unknown(child, in: "authentication")
+                }
+            }
+            instance.authentication = auth
+        }
+        t["virtual_ipaddress"] = block { instance, node, reporter in
+            instance.virtualIpaddress += addresses(node, reporter: &reporter)
+        }
+        t["virtual_ipaddress_excluded"] = block { instance, node, reporter in
+            instance.virtualIpaddressExcluded += addresses(node, reporter: &reporter)
+        }
+        t["virtual_routes"] = block { instance, node, _ in
+            instance.virtualRoutes += (node.children ?? []).map { VirtualRoute(route: $0.words.joined(separator: " "), file: $0.at.file, line: $0.at.line) }
+        }
+        t["track_script"] = block { instance, node, reporter in instance.trackScript += tracked(node, reporter: &reporter) }
+        t["track_interface"] = block { instance, node, reporter in instance.trackInterface += tracked(node, reporter: &reporter) }
+        t["track_file"] = block { instance, node, reporter in instance.trackFile += tracked(node, reporter: &reporter) }
+        t["track_process"] = block { instance, node, reporter in instance.trackProcess += tracked(node, reporter: &reporter) }
+        t["notify"] = { instance, node, _ in instance.notify.notify = node.arguments.joined(separator: " ") }
+        t["notify_master"] = { instance, node, _ in instance.notify.notifyMaster = node.arguments.joined(separator: " ") }
+        t["notify_backup"] = { instance, node, _ in instance.notify.notifyBackup = node.arguments.joined(separator: " ") }
+        t["notify_fault"] = { instance, node, _ in instance.notify.notifyFault = node.arguments.joined(separator: " ") }
+        t["notify_stop"] = { instance, node, _ in instance.notify.notifyStop = node.arguments.joined(separator: " ") }
+        t["notify_master_rx_lower_pri"] = { instance, node, _ in instance.notify.notifyMasterRxLowerPri = node.arguments.joined(separator: " ") }
+        accept(["dont_track_primary", "mcast_src_ip", "accept", "no_accept", "garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat", "garp_lower_prio_delay", "garp_lower_prio_repeat", "lower_prio_no_advert", "higher_prio_send_advert", "smtp_alert", "native_ipv6", "strict_mode", "vmac_xmit_base", "use_ipvlan", "skip_check_adv_addr", "check_unicast_src", "unicast_ttl", "debug", "kernel_rx_buf_size", "track_src_ip", "down_timer_adverts", "notify_deleted", "notify_priority_changes", "linkbeat_use_polling", "promote_secondaries", "unicast_fault_no_peer", "old_unicast_checksum", "mcast_dst_ip"], into: &t)
+        accept(["virtual_rules", "track_bfd", "track_group"], into: &t)
+        return t
+    }()
+
+    /// keepalived's entry syntax: `NAME [weight N [reverse|noreverse]]`; any other option
+    /// makes keepalived ignore the whole entry.
+    static func tracked(_ node: ConfigNode, reporter: inout Reporter) -> [TrackedItem] {
+        var items: [TrackedItem] = []
+        for entry in node.children ?? [] {
+            var item = TrackedItem(name: entry.keyword, file: entry.at.file, line: entry.at.line)
+            var rest = entry.arguments[...]
+            var valid = true
+            while let option = rest.popFirst() {
+                switch option {
+                case "weight":
+                    guard let text = rest.popFirst(), let weight = Int(text), (-254...254).contains(weight) else {
+                        reporter.warn("invalid-value", "\(node.keyword) \(entry.keyword): weight must be a number in [-254, 254]; keepalived ignores the entry", at: entry)
+                        valid = false
+                        break
+                    }
+                    item.weight = weight
+                case "reverse": item.reverse = true
+                case "noreverse": item.reverse = false
+                default:
+                    reporter.warn("invalid-value", "\(node.keyword) \(entry.keyword): unknown option '\(option)'; keepalived ignores the whole entry", at: entry)
+                    valid = false
+                }
+                if !valid { break }
+            }
+            if valid { items.append(item) }
+        }
+        return items
+    }
+
+    /// `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope S] [label L] [...]`, one per line.
+    static func addresses(_ node: ConfigNode, reporter: inout Reporter) -> [VirtualAddress] {
+        var result: [VirtualAddress] = []
+        for entry in node.children ?? [] {
+            let parts = entry.keyword.split(separator: "/", maxSplits: 1)
+            guard let first = parts.first, let address = IPAddress(first) else {
+                reporter.warn("invalid-address", "\(node.keyword): '\(entry.keyword)' is not an address; keepalived skips it", at: entry)
+                continue
+            }
+            let maxPrefix = address.family == .inet ? 32 : 128
+            var prefix = maxPrefix
+            if parts.count == 2 {
+                guard let value = Int(parts[1]), (0...maxPrefix).contains(value) else {
+                    reporter.warn("invalid-address", "\(node.keyword): bad prefix length in '\(entry.keyword)'; keepalived skips the address", at: entry)
+                    continue
+                }
+                prefix = value
+            }
+            var vip = VirtualAddress(address: address, prefixlen: prefix, dev: nil, file: entry.at.file, line: entry.at.line)
+            var rest = entry.arguments[...]
+            while let option = rest.popFirst() {
+                switch option {
+                case "dev": vip.dev = rest.popFirst()
+                case "label": vip.label = rest.popFirst()
+                case "scope": vip.scope = rest.popFirst()
+                case "brd", "broadcast": vip.brd = rest.popFirst()
+                case "no_track", "home", "-nodad", "nodad", "noprefixroute", "autojoin":
+                    vip.options.append(option)
+                case "preferred_lft", "peer", "track_group":
+                    vip.options.append(option + " " + (rest.popFirst() ?? ""))
+                default:
+                    reporter.warn("invalid-address", "\(node.keyword): unknown option '\(option)' for \(entry.keyword); keepalived ignores the option", at: entry)
+                }
+            }
+            result.append(vip)
+        }
+        return result
+    }
+
+    /// Checks keepalived makes once everything is read.
+    static func finish(_ config: inout KeepalivedConfiguration, reporter: inout Reporter) {
+        // An address without `dev` goes on the instance's interface, wherever that is set.
+        for index in config.vrrpInstances.indices {
+            let interface = config.vrrpInstances[index].interface
+            for vip in config.vrrpInstances[index].virtualIpaddress.indices where config.vrrpInstances[index].virtualIpaddress[vip].dev == nil {
+                config.vrrpInstances[index].virtualIpaddress[vip].dev = interface
+            }
+            for vip in config.vrrpInstances[index].virtualIpaddressExcluded.indices where config.vrrpInstances[index].virtualIpaddressExcluded[vip].dev == nil {
+                config.vrrpInstances[index].virtualIpaddressExcluded[vip].dev = interface
+            }
+        }
+        for group in config.vrrpSyncGroups {
+            for member in group.group {
+                if let index = config.vrrpInstances.firstIndex(where: { $0.name == member }) {
+                    config.vrrpInstances[index].syncGroup = group.name
+                } else {
+                    reporter.diagnostics.append(ConfigDiagnostic(.warning, "undefined-sync-member", "vrrp_sync_group \(group.name) names instance \(member), which is not defined; keepalived drops it from the group", at: ConfigLocation(file: group.file, line: group.line)))
+                }
+            }
+        }
+    }
+
+    // MARK: table building
+
+    static func block<Model>(_ handler: @escaping Handler<Model>) -> Handler<Model> {
+        { model, node, reporter in
+            guard node.children != nil else {
+                reporter.error("missing-brace", "'\(node.keyword)' must be followed by a '{' block on the same or the next line; keepalived skips it", at: node)
+                return
+            }
+            handler(&model, node, &reporter)
+        }
+    }
+
+    /// Keywords keepalived knows and haexplain lists without interpreting.
+    static func accept<Model>(_ names: [String], into table: inout [String: Handler<Model>]) {
+        for name in names where table[name] == nil {
+            table[name] = { _, _, _ in }
+        }
+    }
+
+    static func named(_ node: ConfigNode, _ reporter: inout Reporter) -> String? {
+        guard let name = node.value else {
+            reporter.error("missing-name", "'\(node.keyword)' needs a name; keepalived skips the block", at: node)
+            return nil
+        }
+        return name
+    }
+
+    static func run<Model>(_ table: [String: Handler<Model>], on model: inout Model, node: ConfigNode, context: String, reporter: inout Reporter) {
+        for child in node.children ?? [] {
+            guard let handler = table[child.keyword] else {
+                reporter.unknown(child, in: context)
+                continue
+            }
+            handler(&model, child, &reporter)
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import HAModel
+
+/// What keepalived would build from one configuration, element by element, each with the
+/// file and line it came from. JSON field names are keepalived.conf's own keywords.
+public struct KeepalivedConfiguration: Sendable, Codable {
+    public var file: String
+    public var configID: String
+    public var filesRead: [String] = []
+    public var globalDefs = GlobalDefs()
+    public var vrrpScripts: [VRRPScript] = []
+    public var vrrpTrackProcesses: [VRRPTrackProcess] = []
+    public var vrrpSyncGroups: [VRRPSyncGroup] = []
+    public var vrrpInstances: [VRRPInstance] = []
+    public var virtualServers: [VirtualServer] = []
+    /// What the reader stepped over or doubted: unknown keywords, bad values, missing includes.
+    public var diagnostics: [ConfigDiagnostic] = []
+
+    public init(file: String, configID: String) {
+        self.file = file
+        self.configID = configID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case file, configID = "config_id", filesRead = "files_read", globalDefs = "global_defs"
+        case vrrpScripts = "vrrp_scripts", vrrpTrackProcesses = "vrrp_track_processes"
+        case vrrpSyncGroups = "vrrp_sync_groups", vrrpInstances = "vrrp_instances"
+        case virtualServers = "virtual_servers", diagnostics
+    }
+
+    public func script(named name: String) -> VRRPScript? { vrrpScripts.first { $0.name == name } }
+}
+
+public struct GlobalDefs: Sendable, Codable, Equatable {
+    public var routerID: String?
+    public var vrrpVersion: Int?
+    public var scriptUser: String?
+    public var enableScriptSecurity = false
+    public var vrrpStrict = false
+    public var maxAutoPriority: Int?
+    public var file: String?
+    public var line: Int?
+    /// Every other global_defs keyword, as written (it is accepted, not interpreted).
+    public var other: [ConfigSetting] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case routerID = "router_id", vrrpVersion = "vrrp_version", scriptUser = "script_user"
+        case enableScriptSecurity = "enable_script_security", vrrpStrict = "vrrp_strict"
+        case maxAutoPriority = "max_auto_priority", file, line, other
+    }
+}
+
+/// A keyword kept as written, for blocks haexplain lists but does not interpret.
+public struct ConfigSetting: Sendable, Codable, Equatable {
+    public var keyword: String
+    public var value: [String]
+    public var file: String
+    public var line: Int
+}
+
+public struct VRRPScript: Sendable, Codable, Equatable {
+    public var name: String
+    public var script: String?
+    public var interval: Double?
+    public var timeout: Double?
+    public var weight: Int?
+    public var reverse = false
+    public var rise: Int?
+    public var fall: Int?
+    public var user: String?
+    public var group: String?
+    public var file: String
+    public var line: Int
+    public var node: String?
+
+    enum CodingKeys: String, CodingKey {
+        case node, name, script, interval, timeout, weight, reverse, rise, fall, user, group, file, line
+    }
+
+    /// The executable keepalived would run: the first word of `script`.
+    public var program: String? { script?.split(separator: " ").first.map(String.init) }
+}
+
+public struct VRRPTrackProcess: Sendable, Codable, Equatable {
+    public var name: String
+    public var process: String?
+    public var param: String?
+    public var quorum: Int?
+    public var weight: Int?
+    public var reverse = false
+    public var delay: Double?
+    public var file: String
+    public var line: Int
+}
+
+public struct VRRPSyncGroup: Sendable, Codable, Equatable {
+    public var name: String
+    public var group: [String] = []
+    public var trackScript: [TrackedItem] = []
+    public var notify: NotifyScripts = NotifyScripts()
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, group, trackScript = "track_script", notify, file, line
+    }
+}
+
+/// An entry of track_script / track_interface / track_file / track_process.
+public struct TrackedItem: Sendable, Codable, Equatable {
+    public var name: String
+    /// The weight written in the instance; nil means "the tracked object's own weight".
+    public var weight: Int?
+    public var reverse = false
+    public var file: String
+    public var line: Int
+}
+
+public struct NotifyScripts: Sendable, Codable, Equatable {
+    public var notify: String?
+    public var notifyMaster: String?
+    public var notifyBackup: String?
+    public var notifyFault: String?
+    public var notifyStop: String?
+    public var notifyMasterRxLowerPri: String?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case notify, notifyMaster = "notify_master", notifyBackup = "notify_backup"
+        case notifyFault = "notify_fault", notifyStop = "notify_stop"
+        case notifyMasterRxLowerPri = "notify_master_rx_lower_pri"
+    }
+
+    var all: [String] { [notify, notifyMaster, notifyBackup, notifyFault, notifyStop, notifyMasterRxLowerPri].compactMap { $0 } }
+}
+
+/// One virtual_ipaddress entry: `<addr>[/<prefix>] [brd <addr>] [dev <if>] [scope <s>] [label <l>] ...`
+public struct VirtualAddress: Sendable, Codable, Equatable {
+    public var address: IPAddress
+    public var prefixlen: Int
+    public var dev: String?
+    public var label: String?
+    public var scope: String?
+    public var brd: String?
+    /// Whether this address is on an interface here now (from netlink); nil when not looked.
+    public var assignedHere: Bool?
+    public var assignedOn: String?
+    /// Options keepalived accepts that haexplain does not interpret (no_track, preferred_lft ...).
+    public var options: [String] = []
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey {
+        case address, prefixlen, dev, label, scope, brd, assignedHere = "assigned_here", assignedOn = "assigned_on"
+        case options, file, line
+    }
+}
+
+public struct VirtualRoute: Sendable, Codable, Equatable {
+    public var route: String
+    public var file: String
+    public var line: Int
+}
+
+public struct Authentication: Sendable, Codable, Equatable {
+    public var authType: String?
+    /// Never printed: only its fingerprint is encoded.
+    public var authPass: Secret?
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey {
+        case authType = "auth_type", authPass = "auth_pass", file, line
+    }
+}
+
+public struct VRRPInstance: Sendable, Codable, Equatable {
+    public var name: String
+    public var state: String?
+    public var interface: String?
+    public var virtualRouterID: Int?
+    /// As configured; keepalived's default is 100 (255 when it owns the addresses is explicit).
+    public var priority: Int = 100
+    public var advertInt: Double = 1
+    public var version: Int?
+    public var nopreempt = false
+    public var preemptDelay: Double?
+    public var useVmac: String?
+    public var unicastSrcIP: String?
+    public var unicastPeer: [String] = []
+    public var authentication: Authentication?
+    public var virtualIpaddress: [VirtualAddress] = []
+    public var virtualIpaddressExcluded: [VirtualAddress] = []
+    public var virtualRoutes: [VirtualRoute] = []
+    public var trackScript: [TrackedItem] = []
+    public var trackInterface: [TrackedItem] = []
+    public var trackFile: [TrackedItem] = []
+    public var trackProcess: [TrackedItem] = []
+    public var notify = NotifyScripts()
+    public var syncGroup: String?
+    public var file: String
+    public var line: Int
+    /// Filled by the analysis: which node's configuration this is, its priority under the
+    /// stated assumption, and what each tracked failure would do.
+    public var node: String?
+    public var effectivePriority: EffectivePriority?
+    public var whatif: [WhatIf]?
+    /// Where each keyword was set, for problems that point at one line.
+    public var keywordLines: [String: Int] = [:]
+
+    public init(name: String, file: String, line: Int) {
+        self.name = name
+        self.file = file
+        self.line = line
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, interface, virtualRouterID = "virtual_router_id", priority
+        case advertInt = "advert_int", version, nopreempt, preemptDelay = "preempt_delay"
+        case useVmac = "use_vmac", unicastSrcIP = "unicast_src_ip", unicastPeer = "unicast_peer"
+        case authentication, virtualIpaddress = "virtual_ipaddress"
+        case virtualIpaddressExcluded = "virtual_ipaddress_excluded", virtualRoutes = "virtual_routes"
+        case trackScript = "track_script", trackInterface = "track_interface"
+        case trackFile = "track_file", trackProcess = "track_process", notify
+        case syncGroup = "sync_group", file, line, node
+        case effectivePriority = "effective_priority", whatif
+    }
+
+    public func line(of keyword: String) -> Int { keywordLines[keyword] ?? line }
+
+    /// The address family of the instance: its VIPs' (keepalived refuses mixed families).
+    public var family: AddressFamily { virtualIpaddress.first?.address.family ?? .inet }
+}
+
+public struct VirtualServer: Sendable, Codable, Equatable {
+    public var address: String
+    public var port: String?
+    public var realServers: [String] = []
+    public var settings: [ConfigSetting] = []
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey {
+        case address, port, realServers = "real_servers", settings, file, line
+    }
+}

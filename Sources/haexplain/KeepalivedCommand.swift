@@ -1,0 +1,41 @@
+import ArgumentParser
+import HAExplainCore
+import HAModel
+import KeepalivedConfig
+import Netlink
+
+struct KeepalivedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keepalived",
+        abstract: "Explain keepalived.conf: instances, VIPs, effective priorities, what-if and problems.",
+        discussion: "Reads the configuration the way keepalived 2.2 reads it (includes, definitions, conditionals). Without --keepalived-config, uses the file the running keepalived was started with (-f), else /etc/keepalived/keepalived.conf. Repeat --keepalived-config with the peers' files to see who is master of each VRID and what each failure changes."
+    )
+
+    @Option(name: .customLong("keepalived-config"), help: ArgumentHelp(
+        "A keepalived.conf to read; repeat for the peers' configurations (the first is this host's).", valueName: "path"))
+    var configs: [String] = []
+
+    @Option(name: .customLong("config-id"), help: ArgumentHelp(
+        "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot).", valueName: "id"))
+    var configID: String?
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    func run() throws {
+        try Run.reporting {
+            let nodes = try KeepalivedGathering.nodes(configs: configs, configID: configID)
+            var limits: [String] = []
+            var table: AddressTable?
+            do {
+                table = try AddressReader.read(netns: namespace.netns)
+            } catch let error as HAError {
+                limits.append("Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown.")
+            }
+            let owners = KeepalivedGathering.scriptOwners(nodes)
+            var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners)
+            report.limits += limits
+            Run.emit(output.json ? try JSONOutput.encode(report) : KeepalivedText.render(report))
+        }
+    }
+}

@@ -1,0 +1,228 @@
+import HAModel
+import KeepalivedConfig
+import Testing
+
+/// keepalived 2.2.7's reading rules, each as observed with `keepalived -t` / `--dump-conf`
+/// (the conformance suite re-checks them against the real binary).
+@Suite("keepalived.conf reading rules")
+struct ReaderRulesTests {
+    static func parse(_ files: [String: String], main: String = "keepalived.conf", id: String = "lb1") throws -> KeepalivedConfiguration {
+        try KeepalivedParser.parse(path: main, files: InMemoryConfigFiles(files), configID: id)
+    }
+
+    @Test("# and ! start a comment anywhere outside quotes, even inside a word")
+    func comments() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_script chk { ! a comment
+              script "/bin/echo a#b !c"   # trailing
+            }
+            vrrp_instance A#x {
+              interface eth0
+              virtual_router_id 10 ! bang comment
+              virtual_ipaddress {
+                10.1.1.2#comment
+              }
+            }
+            """])
+        // The comment swallows A's "{": keepalived says so and reads the block anyway.
+        #expect(config.vrrpInstances.map(\.name) == ["A"])
+        #expect(config.diagnostics.contains { $0.code == "missing-brace" && $0.line == 4 })
+        #expect(config.vrrpInstances.first?.virtualRouterID == 10)
+        #expect(config.vrrpInstances.first?.virtualIpaddress.map(\.address.description) == ["10.1.1.2"])
+        #expect(config.vrrpScripts.first?.script == "/bin/echo a#b !c")
+    }
+
+    @Test("braces open blocks on the same or the next line, and split a line into statements")
+    func braces() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance Q
+            {
+              interface eth0
+              virtual_router_id 10 priority 50
+              priority 120 } vrrp_instance R { interface eth0
+              virtual_router_id 11
+              virtual_ipaddress { 10.0.0.1 }
+            }
+            """])
+        #expect(config.vrrpInstances.map(\.name) == ["Q", "R"])
+        // Extra words after a value are ignored, as keepalived does.
+        #expect(config.vrrpInstances.map(\.priority) == [120, 100])
+        #expect(config.vrrpInstances[1].virtualIpaddress.map(\.address.description) == ["10.0.0.1"])
+        #expect(config.vrrpInstances[1].line == 5)
+    }
+
+    @Test("a trailing backslash does not continue an ordinary line")
+    func backslashOutsideDefinitions() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              virtual_ipaddress {
+                10.1.1.1/32 \\
+                   dev eth1
+              }
+            }
+            """])
+        let vips = try #require(config.vrrpInstances.first?.virtualIpaddress)
+        // keepalived keeps 10.1.1.1 on the instance's interface and rejects "dev" as an address.
+        #expect(vips.map(\.address.description) == ["10.1.1.1"])
+        #expect(vips.map(\.dev) == ["eth0"])
+        #expect(config.diagnostics.contains { $0.code == "invalid-address" && $0.line == 6 })
+    }
+
+    @Test("$NAME definitions expand, multi-line ones too, and @ID / @^ID select lines by config id")
+    func definitionsAndConditionals() throws {
+        let text = """
+            $PRI=150
+            $IFACE=eth2
+            $VS= \\
+            vrrp_instance V${N} { \\
+              interface $IFACE \\
+              virtual_router_id ${N} \\
+              priority 9${N} \\
+            }
+            vrrp_instance A {
+              interface $IFACE
+              virtual_router_id 10
+              priority $PRI
+              @lb1 advert_int 3
+              @^lb1 advert_int 4
+            }
+            $N=1
+            $VS
+            $N=2
+            $VS
+            """
+        let lb1 = try Self.parse(["keepalived.conf": text], id: "lb1")
+        #expect(lb1.vrrpInstances.map(\.name) == ["A", "V1", "V2"])
+        #expect(lb1.vrrpInstances.map(\.priority) == [150, 91, 92])
+        #expect(lb1.vrrpInstances.map(\.interface) == ["eth2", "eth2", "eth2"])
+        #expect(lb1.vrrpInstances.first?.advertInt == 3)
+        #expect(lb1.vrrpInstances.last?.line == 19)
+        let other = try Self.parse(["keepalived.conf": text], id: "lb2")
+        #expect(other.vrrpInstances.first?.advertInt == 4)
+    }
+
+    @Test("~SEQ repeats a line with its variable counting")
+    func sequence() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              virtual_ipaddress {
+                ~SEQ(N, 1, 3) 10.0.${N}.1
+              }
+            }
+            """])
+        #expect(config.vrrpInstances.first?.virtualIpaddress.map(\.address.description) == ["10.0.1.1", "10.0.2.1", "10.0.3.1"])
+    }
+
+    @Test("includes are relative to the including file, glob, and carry their own file:line")
+    func includes() throws {
+        let config = try Self.parse([
+            "/etc/keepalived/keepalived.conf": "include conf.d/*.conf\ninclude missing.conf\n",
+            "/etc/keepalived/conf.d/a.conf": "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\ninclude ../extra/b.conf\n",
+            "/etc/keepalived/extra/b.conf": "vrrp_instance B {\n interface eth0\n virtual_router_id 2\n}\n",
+            "/etc/keepalived/conf.d/c.conf": "vrrp_instance C { interface eth0\n virtual_router_id 3\n}\n",
+            "/b.conf": "vrrp_instance WRONG {\n}\n",
+        ], main: "/etc/keepalived/keepalived.conf")
+        #expect(config.vrrpInstances.map(\.name) == ["A", "B", "C"])
+        #expect(config.vrrpInstances.map(\.file) == ["/etc/keepalived/conf.d/a.conf", "/etc/keepalived/extra/b.conf", "/etc/keepalived/conf.d/c.conf"])
+        #expect(config.vrrpInstances[1].line == 1)
+        let missing = try #require(config.diagnostics.first { $0.code == "include-missing" })
+        #expect(missing.file == "/etc/keepalived/keepalived.conf")
+        #expect(missing.line == 2)
+    }
+
+    @Test("unknown keywords are reported with file:line and skipped, blocks and all")
+    func unknownKeywords() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance A {
+              interface eth0
+              bogus_kw 1
+              bogus_block {
+                priority 1
+              }
+              virtual_router_id 10
+            }
+            """])
+        #expect(config.vrrpInstances.first?.priority == 100)
+        #expect(config.diagnostics.filter { $0.code == "unknown-keyword" }.map(\.line) == [3, 4])
+    }
+
+    @Test("track entries: instance weight overrides the script's; an unknown option drops the entry")
+    func trackEntries() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_script chk { script /bin/true
+              weight 10 reverse
+            }
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              track_script {
+                chk weight -30
+                chk chk2
+              }
+              track_interface {
+                eth1 weight -20
+                eth2
+              }
+            }
+            """])
+        let instance = try #require(config.vrrpInstances.first)
+        #expect(instance.trackScript.map(\.weight) == [-30])
+        #expect(instance.trackInterface.map(\.weight) == [-20, nil])
+        #expect(config.vrrpScripts.first?.reverse == true)
+        #expect(config.diagnostics.contains { $0.code == "invalid-value" && $0.line == 9 })
+    }
+
+    @Test("effective priority: positive weight while OK, negative while failing, reverse, weight 0 faults, clamp")
+    func arithmetic() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_script up { script /bin/true
+              weight 20
+            }
+            vrrp_script down { script /bin/true
+              weight -50
+            }
+            vrrp_script rev { script /bin/true
+              weight 10 reverse
+            }
+            vrrp_script zero { script /bin/true
+            }
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              priority 250
+              track_script {
+                up
+                down
+                rev
+                zero
+              }
+            }
+            """])
+        let instance = try #require(config.vrrpInstances.first)
+        let terms = PriorityCalculator.terms(of: instance, in: config)
+        let ok = PriorityCalculator.compute(instance, terms: terms)
+        #expect(ok.arithmetic == "250 + 20 - 10 = 260, clamped to 254")
+        #expect(ok.value == 254)
+        let downFails = PriorityCalculator.compute(instance, terms: terms, failing: ["track_script down"])
+        #expect(downFails.value == 210)
+        let revFails = PriorityCalculator.compute(instance, terms: terms, failing: ["track_script rev"])
+        #expect(revFails.value == 254)
+        let zeroFails = PriorityCalculator.compute(instance, terms: terms, failing: ["track_script zero"])
+        #expect(zeroFails.fault)
+        #expect(zeroFails.value == nil)
+    }
+
+    @Test("keepalived's -f and -i are found in its argument vector however they are spelled")
+    func commandLine() {
+        #expect(KeepalivedCommandLine(arguments: ["keepalived", "-f", "/a.conf"]) == KeepalivedCommandLine(useFile: "/a.conf"))
+        #expect(KeepalivedCommandLine(arguments: ["keepalived", "-nlf/b.conf", "-i", "lb2"]) == KeepalivedCommandLine(useFile: "/b.conf", configID: "lb2"))
+        #expect(KeepalivedCommandLine(arguments: ["keepalived", "--use-file=/c.conf", "--config-id=x"]) == KeepalivedCommandLine(useFile: "/c.conf", configID: "x"))
+        #expect(KeepalivedCommandLine(arguments: ["keepalived", "--dont-fork", "--use-file", "/d.conf"]).useFile == "/d.conf")
+        #expect(KeepalivedCommandLine(arguments: ["keepalived", "-D"]) == KeepalivedCommandLine())
+        #expect(KeepalivedCommandLine.defaultConfigID(nodeName: "prod-haproxy-000.panda.com") == "prod-haproxy-000")
+    }
+}
