@@ -54,7 +54,15 @@ public final class PacketCapture {
         if info.st_mode & S_IFMT == S_IFDIR {
             throw HAError(.noInput, "is a directory, not a pcap or pcapng file", file: path)
         }
-        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+        guard let file = fopen(path, "rb") else {
+            let code = errno
+            throw HAError(code == EACCES ? .noPermission : .noInput,
+                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+        }
+        // A 1 MiB stdio buffer instead of one block: a 70 MB file in 70 reads, not 17,000.
+        setvbuf(file, nil, _IOFBF, 1 << 20)
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+            fclose(file)
             let message = Self.text(errorBuffer)
             let unreadable = message.contains("Permission denied") || message.contains("No such file")
             throw HAError(unreadable ? .noInput : .dataError,
@@ -183,9 +191,11 @@ public final class PacketCapture {
             let pointer = Unmanaged.passUnretained(context).toOpaque().assumingMemoryBound(to: UInt8.self)
             let handler: pcap_handler = { user, header, bytes in
                 guard let user, let header, let bytes else { return }
-                let context = Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
                 let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec), nanoseconds: Int64(header.pointee.ts.tv_usec))
-                context.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
+                // The context outlives the loop, so no retain per packet.
+                Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user))._withUnsafeGuaranteedRef {
+                    $0.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
+                }
             }
             defer { withExtendedLifetime(context) {} }
             if isFile {
@@ -219,6 +229,11 @@ enum Interrupt {
 
     static func install() {
         requested.store(false, ordering: .relaxed)
+        // A parent may have left SIGINT blocked (process spawners do); Ctrl-C must get through.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in
             Interrupt.requested.store(true, ordering: .relaxed)
             signal(SIGINT, SIG_DFL)

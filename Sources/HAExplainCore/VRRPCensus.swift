@@ -37,9 +37,9 @@ public struct VRRPCensus {
     private(set) var problems: [VRRPCensusReport.Problem] = []
     private var index: [RouterKey: Int] = [:]
     private var routers: [RouterState] = []
+    /// The routers' keys apart from their state, so looking one up copies no state.
+    private var routerKeys: [RouterKey] = []
     private var routersDropped = 0
-    private var lastKey: RouterKey?
-    private var lastRouter = 0
 
     public init() {}
 
@@ -55,23 +55,40 @@ public struct VRRPCensus {
         if problems.count < 20 { problems.append(.init(packet: packet, message: reason)) }
     }
 
-    public mutating func add(_ advert: VRRPAdvert) {
+    public mutating func add(_ advert: borrowing VRRPAdvert) {
+        var copy = copy advert
+        add(lending: &copy)
+    }
+
+    /// The same without copying the advert (inout is passed by address): the per-packet path.
+    public mutating func add(lending advert: inout VRRPAdvert) {
+        var router = -1
+        add(lending: &advert, router: &router)
+    }
+
+    /// `router` is where an earlier, identical advert went (-1 when unknown); it is set to
+    /// where this one went, so a repeated advert skips the lookup.
+    public mutating func add(lending advert: inout VRRPAdvert, router: inout Int) {
         adverts += 1
-        let key = RouterKey(interface: advert.interface, family: advert.family, vrid: advert.vrid)
-        let slot: Int
-        if key == lastKey {
-            slot = lastRouter
-        } else if let found = index[key] {
-            slot = found
-        } else {
-            guard routers.count < Self.maximumRouters else { routersDropped += 1; return }
-            slot = routers.count
-            routers.append(RouterState(key: key))
-            index[key] = slot
+        if router < 0 || router >= routers.count {
+            guard let slot = routerSlot(for: advert) else { return }
+            router = slot
         }
-        lastKey = key
-        lastRouter = slot
-        routers[slot].add(advert)
+        routers[router].add(advert)
+    }
+
+    private mutating func routerSlot(for advert: borrowing VRRPAdvert) -> Int? {
+        let key = RouterKey(interface: advert.interface, family: advert.family, vrid: advert.vrid)
+        if routerKeys.count <= 16, let found = routerKeys.firstIndex(of: key) {
+            // A handful of routers is the common case: comparing beats hashing.
+            return found
+        }
+        if routerKeys.count > 16, let found = index[key] { return found }
+        guard routers.count < Self.maximumRouters else { routersDropped += 1; return nil }
+        routers.append(RouterState(key: key))
+        routerKeys.append(key)
+        index[key] = routers.count - 1
+        return routers.count - 1
     }
 
     /// The census at `end` (the end of the capture; the last packet's time by default).
@@ -141,7 +158,7 @@ struct SenderState {
     var resignedTime: PacketTime?
     var ownerPacket: Int?
 
-    init(_ advert: VRRPAdvert) {
+    init(_ advert: borrowing VRRPAdvert) {
         address = advert.sourceAddress
         mac = advert.sourceMAC
         version = advert.version
@@ -157,6 +174,32 @@ struct SenderState {
         firstPacket = advert.packet
         lastPacket = advert.packet
         ttl = advert.ttl
+    }
+
+    /// Counts an advert; false when its checksum failed, so its fields are not believed.
+    mutating func record(_ advert: borrowing VRRPAdvert) -> Bool {
+        count += 1
+        if advert.time < first { first = advert.time; firstPacket = advert.packet }
+        if advert.time >= last { last = advert.time; lastPacket = advert.packet }
+        ttl = advert.ttl
+        if advert.ttl != 255 {
+            badTTL += 1
+            if firstBadTTLPacket == nil { firstBadTTLPacket = advert.packet }
+        }
+        guard advert.checksumValid else {
+            badChecksums += 1
+            if firstBadChecksumPacket == nil { firstBadChecksumPacket = advert.packet }
+            return false
+        }
+        if version != advert.version { version = advert.version }
+        if type != advert.type { type = advert.type }
+        if interval != advert.interval { interval = advert.interval }
+        if authType != advert.authType { authType = advert.authType }
+        if authenticationHeader != advert.authenticationHeader { authenticationHeader = advert.authenticationHeader }
+        if auth != advert.authData { auth = advert.authData }
+        if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
+        if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
+        return true
     }
 
     func isActive(at time: PacketTime) -> Bool {
@@ -185,7 +228,7 @@ struct RouterState {
 
     init(key: VRRPCensus.RouterKey) { self.key = key }
 
-    mutating func add(_ advert: VRRPAdvert) {
+    mutating func add(_ advert: borrowing VRRPAdvert) {
         var slot = -1
         for i in senders.indices where senders[i].address == advert.sourceAddress && senders[i].mac == advert.sourceMAC {
             slot = i
@@ -196,34 +239,8 @@ struct RouterState {
             senders.append(SenderState(advert))
             slot = senders.count - 1
         }
-        let time = advert.time
-        do {
-            var sender = senders[slot]
-            sender.count += 1
-            if time < sender.first { sender.first = time; sender.firstPacket = advert.packet }
-            if time >= sender.last { sender.last = time; sender.lastPacket = advert.packet }
-            sender.ttl = advert.ttl
-            if advert.ttl != 255 {
-                sender.badTTL += 1
-                if sender.firstBadTTLPacket == nil { sender.firstBadTTLPacket = advert.packet }
-            }
-            if !advert.checksumValid {
-                // A corrupted advert's fields cannot be trusted: counted, not believed.
-                sender.badChecksums += 1
-                if sender.firstBadChecksumPacket == nil { sender.firstBadChecksumPacket = advert.packet }
-                senders[slot] = sender
-                return
-            }
-            sender.version = advert.version
-            sender.type = advert.type
-            sender.interval = advert.interval
-            sender.authType = advert.authType
-            sender.authenticationHeader = advert.authenticationHeader
-            sender.auth = advert.authData
-            if sender.addresses != advert.virtualAddresses { sender.addresses = advert.virtualAddresses }
-            if advert.priority == 255, sender.ownerPacket == nil { sender.ownerPacket = advert.packet }
-            senders[slot] = sender
-        }
+        // Updated in place: copying a sender out and back costs more than decoding.
+        guard senders[slot].record(advert) else { return }
         if advert.priority == 0 {
             resign(slot, advert)
         } else {
@@ -231,7 +248,7 @@ struct RouterState {
         }
     }
 
-    private mutating func resign(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func resign(_ slot: Int, _ advert: borrowing VRRPAdvert) {
         senders[slot].priority = 0
         senders[slot].lastActive = nil
         senders[slot].resignedPacket = senders[slot].resignedPacket ?? advert.packet
@@ -245,7 +262,7 @@ struct RouterState {
         concurrentSince = nil
     }
 
-    private mutating func advertise(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func advertise(_ slot: Int, _ advert: borrowing VRRPAdvert) {
         let time = advert.time
         let oldPriority = senders[slot].priority
         // A master that went quiet for longer than its master-down interval is gone.
@@ -298,7 +315,7 @@ struct RouterState {
         }
     }
 
-    private mutating func becomeMaster(_ slot: Int, _ advert: VRRPAdvert, previous: Int?) {
+    private mutating func becomeMaster(_ slot: Int, _ advert: borrowing VRRPAdvert, previous: Int?) {
         if previous != nil { masterChanges += 1 }
         master = slot
         record(.init(kind: .master, time: advert.time, packet: advert.packet, address: advert.sourceAddress,

@@ -3,40 +3,50 @@
 /// The caller keeps the underlying memory alive while the reader is in use.
 public struct ByteReader {
     public let bytes: UnsafeRawBufferPointer
-    public private(set) var offset: Int
+    /// Settable so inlined readers can advance it; moving it never reads out of bounds.
+    public var offset: Int
 
+    @inlinable
     public init(_ bytes: UnsafeRawBufferPointer, offset: Int = 0) {
         self.bytes = bytes
         self.offset = offset
     }
 
+    @inlinable
     public var remaining: Int { bytes.count - offset }
 
     public struct Truncated: Error, Equatable, Sendable, CustomStringConvertible {
         public let offset: Int
         public let needed: Int
+        @usableFromInline init(offset: Int, needed: Int) {
+            self.offset = offset
+            self.needed = needed
+        }
         public var description: String { "truncated at byte \(offset): \(needed) more byte(s) needed" }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     func check(_ count: Int) throws(Truncated) {
         guard count >= 0, count <= bytes.count - offset else {
             throw Truncated(offset: offset, needed: count - max(0, bytes.count - offset))
         }
     }
 
+    @inlinable
     public mutating func u8() throws(Truncated) -> UInt8 {
         try check(1)
         defer { offset += 1 }
         return bytes[offset]
     }
 
+    @inlinable
     public mutating func u16be() throws(Truncated) -> UInt16 {
         try check(2)
         defer { offset += 2 }
         return UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
+    @inlinable
     public mutating func u32be() throws(Truncated) -> UInt32 {
         try check(4)
         defer { offset += 4 }
@@ -44,24 +54,28 @@ public struct ByteReader {
     }
 
     /// Host byte order, as netlink carries its integers.
+    @inlinable
     public mutating func u16host() throws(Truncated) -> UInt16 {
         try check(2)
         defer { offset += 2 }
         return bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)
     }
 
+    @inlinable
     public mutating func u32host() throws(Truncated) -> UInt32 {
         try check(4)
         defer { offset += 4 }
         return bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
     }
 
+    @inlinable
     public mutating func skip(_ count: Int) throws(Truncated) {
         try check(count)
         offset += count
     }
 
     /// The next `count` bytes, as a view into the same memory.
+    @inlinable
     public mutating func take(_ count: Int) throws(Truncated) -> UnsafeRawBufferPointer {
         try check(count)
         defer { offset += count }

@@ -32,6 +32,10 @@ public struct VRRPAdvert: Sendable, Equatable {
     public var authData: Secret?
 
     public var family: AddressFamily { sourceAddress.family }
+
+    /// A value to decode into (`VRRPDecoder.decode(frame:...into:)`).
+    public static let placeholder = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0),
+                                               destinationAddress: .v4(0), vrid: 0, priority: 0)
     public var source: Source { Source(kind: .packet, detail: "#\(packet)") }
 
     public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil,
@@ -84,8 +88,8 @@ public struct PacketTime: Hashable, Comparable, Sendable, Codable, CustomStringC
 
     /// RFC 3339 in UTC with nanoseconds, e.g. 2026-11-25T03:57:12.123456789Z.
     public var description: String {
-        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds &- 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds &- seconds &* 1_000_000_000
         var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let secondOfDay = seconds - days * 86400
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -125,9 +129,9 @@ public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 6 else { return nil }
-        var value: UInt64 = 0
-        for byte in bytes { value = value << 8 | UInt64(byte) }
-        self.value = value
+        let high = UInt64(UInt16(bigEndian: bytes.loadUnaligned(as: UInt16.self)))
+        let low = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+        self.value = high << 32 | low
     }
 
     public init?(_ text: String) {

@@ -48,6 +48,15 @@ public struct VRRPDecoder {
     /// protocol); an error means it claims to be VRRP (or IP carrying it) but is malformed.
     public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
                                 time: PacketTime) throws(VRRPDecodeError) -> VRRPAdvert? {
+        var advert = VRRPAdvert.placeholder
+        guard try decode(frame: frame, linkType: linkType, packet: packet, time: time, into: &advert) else { return nil }
+        return advert
+    }
+
+    /// The same, writing into `advert` (reused across a capture) and returning whether the
+    /// frame was VRRP: a stream of adverts then costs no copies.
+    public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
+                                into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Bool {
         var reader = ByteReader(frame)
         var mac: MACAddress? = nil
         var ifindex: Int? = nil
@@ -96,14 +105,14 @@ public struct VRRPDecoder {
                 etherType = family == 2 ? 0x0800 : [10, 24, 28, 30].contains(family) ? 0x86dd : 0
             }
         } catch {
-            return nil  // too short for its link header: not a VRRP packet
+            return false  // too short for its link header: not a VRRP packet
         }
-        var advert: VRRPAdvert?
+        let envelope = Frame(packet: packet, time: time, mac: mac, interfaceIndex: ifindex)
         do {
             switch etherType {
-            case 0x0800: advert = try decodeIPv4(&reader, packet: packet, time: time)
-            case 0x86dd: advert = try decodeIPv6(&reader, packet: packet, time: time)
-            default: return nil
+            case 0x0800: return try decodeIPv4(&reader, envelope, into: &advert)
+            case 0x86dd: return try decodeIPv6(&reader, envelope, into: &advert)
+            default: return false
             }
         } catch let truncated as ByteReader.Truncated {
             throw VRRPDecodeError("\(etherType == 0x0800 ? "IPv4" : "IPv6") VRRP packet truncated (\(truncated))")
@@ -112,9 +121,14 @@ public struct VRRPDecoder {
         } catch {
             throw VRRPDecodeError("\(error)")
         }
-        advert?.sourceMAC = mac
-        advert?.interfaceIndex = ifindex
-        return advert
+    }
+
+    /// What the link layer and the capture say about a packet, carried down to the advert.
+    struct Frame {
+        var packet: Int
+        var time: PacketTime
+        var mac: MACAddress?
+        var interfaceIndex: Int?
     }
 
     /// Decodes an IP packet (IPv4 or IPv6, by its version nibble).
@@ -123,22 +137,21 @@ public struct VRRPDecoder {
         try decode(frame: ipPacket, linkType: .rawIP, packet: packet, time: time)
     }
 
-    private mutating func decodeIPv4(_ reader: inout ByteReader, packet: Int, time: PacketTime) throws -> VRRPAdvert? {
-        var header = reader
+    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Bool {
         let start = reader.offset
-        let versionAndLength = try header.u8()
-        guard versionAndLength >> 4 == 4 else { return nil }
+        // The fixed header is bounds-checked once, then read field by field.
+        var peek = reader
+        let header = try peek.take(20)
+        let versionAndLength = header[0]
+        guard versionAndLength >> 4 == 4 else { return false }
         let headerLength = Int(versionAndLength & 0xf) * 4
-        try header.skip(1)
-        let totalLength = Int(try header.u16be())
-        try header.skip(2)
-        let fragment = try header.u16be()
-        let ttl = try header.u8()
-        var proto = try header.u8()
-        guard proto == Self.ipProtocolVRRP || proto == Self.ipProtocolAH else { return nil }
-        try header.skip(2)
-        let sourceBytes = try header.take(4)
-        let destinationBytes = try header.take(4)
+        let totalLength = Int(header.be16(2))
+        let fragment = header.be16(6)
+        let ttl = header[8]
+        var proto = header[9]
+        guard proto == Self.ipProtocolVRRP || proto == Self.ipProtocolAH else { return false }
+        let sourceBytes = UnsafeRawBufferPointer(rebasing: header[12..<16])
+        let destinationBytes = UnsafeRawBufferPointer(rebasing: header[16..<20])
         guard headerLength >= 20 else { throw VRRPDecodeError("IPv4 header length \(headerLength) is below 20") }
         guard totalLength >= headerLength else {
             throw VRRPDecodeError("IPv4 total length \(totalLength) is shorter than its header (\(headerLength))")
@@ -153,16 +166,17 @@ public struct VRRPDecoder {
         if proto == Self.ipProtocolAH {
             proto = try payload.u8()
             let ahLength = (Int(try payload.u8()) + 2) * 4
-            guard proto == Self.ipProtocolVRRP else { return nil }
+            guard proto == Self.ipProtocolVRRP else { return false }
             try payload.skip(ahLength - 2)
             authenticationHeader = true
         }
-        return try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, packet: packet,
-                              time: time, ttl: ttl, authenticationHeader: authenticationHeader)
+        try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, frame: frame,
+                              ttl: ttl, authenticationHeader: authenticationHeader, into: &advert)
+        return true
     }
 
-    private mutating func decodeIPv6(_ reader: inout ByteReader, packet: Int, time: PacketTime) throws -> VRRPAdvert? {
-        guard try reader.u8() >> 4 == 6 else { return nil }
+    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Bool {
+        guard try reader.u8() >> 4 == 6 else { return false }
         try reader.skip(3)
         let payloadLength = Int(try reader.u16be())
         var next = try reader.u8()
@@ -189,7 +203,7 @@ public struct VRRPDecoder {
                 let offsetAndFlags = try payload.u16be()
                 try payload.skip(4)
                 if offsetAndFlags & 0xfff9 != 0 {
-                    guard next == Self.ipProtocolVRRP else { return nil }
+                    guard next == Self.ipProtocolVRRP else { return false }
                     throw VRRPDecodeError("fragmented IPv6 packet (VRRP is never fragmented)")
                 }
             case Self.ipProtocolAH:
@@ -197,42 +211,43 @@ public struct VRRPDecoder {
                 try payload.skip((Int(try payload.u8()) + 2) * 4 - 2)
                 authenticationHeader = true
             default:
-                return nil
+                return false
             }
         }
-        return try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, packet: packet,
-                              time: time, ttl: hopLimit, authenticationHeader: authenticationHeader)
+        try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, frame: frame,
+                              ttl: hopLimit, authenticationHeader: authenticationHeader, into: &advert)
+        return true
     }
 
     /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
     private mutating func decodeVRRP(_ payload: ByteReader, sourceBytes: UnsafeRawBufferPointer,
-                                     destinationBytes: UnsafeRawBufferPointer, packet: Int, time: PacketTime,
-                                     ttl: UInt8, authenticationHeader: Bool) throws -> VRRPAdvert {
+                                     destinationBytes: UnsafeRawBufferPointer, frame: Frame,
+                                     ttl: UInt8, authenticationHeader: Bool, into advert: inout VRRPAdvert) throws {
         let source = IPAddress(bytes: sourceBytes)!
         let destination = IPAddress(bytes: destinationBytes)!
         let body = UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...])
         var pseudoHeaderSum = Self.sum(sourceBytes) &+ Self.sum(destinationBytes)
         pseudoHeaderSum &+= UInt32(Self.ipProtocolVRRP) &+ UInt32(body.count)
         var reader = ByteReader(body)
-        let versionAndType = try reader.u8()
-        let version = versionAndType >> 4
-        let type = versionAndType & 0xf
-        let vrid = try reader.u8()
-        let priority = try reader.u8()
-        let count = Int(try reader.u8())
+        let header = try reader.take(8)
+        let version = header[0] >> 4
+        let type = header[0] & 0xf
+        let vrid = header[1]
+        let priority = header[2]
+        let count = Int(header[3])
         let authType: UInt8?
         let interval: Int
         switch version {
         case 2:
-            authType = try reader.u8()
-            interval = Int(try reader.u8()) * 100
+            authType = header[4]
+            interval = Int(header[5]) * 100
         case 3:
             authType = nil
-            interval = Int(try reader.u16be() & 0x0fff)
+            interval = Int(header.be16(4) & 0x0fff)
         default:
             throw VRRPDecodeError("VRRP version \(version) (only 2 and 3 exist)")
         }
-        let checksum = try reader.u16be()
+        let checksum = header.be16(6)
         let width = source.family == .inet ? 4 : 16
         if version == 2, source.family == .inet6 {
             throw VRRPDecodeError("VRRPv2 over IPv6 (RFC 3768 is IPv4 only)")
@@ -247,11 +262,26 @@ public struct VRRPDecoder {
         var sum = Self.sum(body)
         if version == 3 { sum &+= pseudoHeaderSum }
         let checksumValid = Self.fold(sum) == 0xffff
-        return VRRPAdvert(packet: packet, time: time, sourceAddress: source, destinationAddress: destination,
-                          ttl: ttl, version: version, type: type, vrid: vrid, priority: priority,
-                          authType: authType, authenticationHeader: authenticationHeader, interval: interval,
-                          checksum: checksum, checksumValid: checksumValid,
-                          virtualAddresses: addresses(addressBytes, width: width), authData: authData)
+        // Written field by field into the caller's advert: no copy of the whole value.
+        advert.packet = frame.packet
+        advert.time = frame.time
+        advert.interface = nil
+        advert.interfaceIndex = frame.interfaceIndex
+        advert.sourceMAC = frame.mac
+        advert.sourceAddress = source
+        advert.destinationAddress = destination
+        advert.ttl = ttl
+        advert.version = version
+        advert.type = type
+        advert.vrid = vrid
+        advert.priority = priority
+        advert.authType = authType
+        advert.authenticationHeader = authenticationHeader
+        advert.interval = interval
+        advert.checksum = checksum
+        advert.checksumValid = checksumValid
+        advert.virtualAddresses = addresses(addressBytes, width: width)
+        advert.authData = authData
     }
 
     private mutating func addresses(_ bytes: UnsafeRawBufferPointer, width: Int) -> [IPAddress] {
@@ -259,7 +289,7 @@ public struct VRRPDecoder {
         var hash: UInt32 = 2_166_136_261
         for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let slot = Int(hash % UInt32(addressCache.count))
-        if let cached = addressCache[slot], cached.bytes.elementsEqual(bytes) { return cached.addresses }
+        if let cached = addressCache[slot], Self.same(cached.bytes, bytes) { return cached.addresses }
         var list: [IPAddress] = []
         list.reserveCapacity(bytes.count / width)
         var offset = 0
@@ -284,17 +314,30 @@ public struct VRRPDecoder {
         return secret
     }
 
+    static func same(_ stored: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard stored.count == bytes.count else { return false }
+        for index in 0..<bytes.count where stored[index] != bytes[index] { return false }
+        return true
+    }
+
     /// The 32-bit running sum of big-endian 16-bit words (an odd last byte padded with zero).
     static func sum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var sum: UInt32 = 0
+        var sum: UInt64 = 0
         var index = 0
         let count = bytes.count
+        // Four bytes at a time: the ones' complement sum does not care how words are grouped.
+        while index + 4 <= count {
+            sum &+= UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+            index += 4
+        }
         while index + 1 < count {
-            sum &+= UInt32(bytes[index]) << 8 | UInt32(bytes[index + 1])
+            sum &+= UInt64(bytes[index]) << 8 | UInt64(bytes[index + 1])
             index += 2
         }
-        if index < count { sum &+= UInt32(bytes[index]) << 8 }
-        return sum
+        if index < count { sum &+= UInt64(bytes[index]) << 8 }
+        sum = (sum & 0xffff_ffff) &+ (sum >> 32)
+        sum = (sum & 0xffff) &+ (sum >> 16)
+        return UInt32(truncatingIfNeeded: sum)
     }
 
     static func fold(_ sum: UInt32) -> UInt16 {
@@ -318,5 +361,13 @@ public struct VRRPDecoder {
             total &+= UInt32(ipProtocolVRRP) &+ UInt32(message.count)
         }
         return ~fold(total)
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// A big-endian 16-bit field of a block whose length the caller has already checked.
+    @inline(__always)
+    func be16(_ offset: Int) -> UInt16 {
+        UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
     }
 }

@@ -152,38 +152,26 @@ enum WireListening {
     /// Ctrl-C, or `enough` says the census already answers the question.
     static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
                        expected: [VRRPCensus.ExpectedRouter] = [], enough: ((VRRPCensus) -> Bool)? = nil) throws(HAError) -> Result {
-        var decoder = VRRPDecoder()
-        var census = VRRPCensus()
-        var number = 0
+        var recorder = VRRPCensusRecorder(linkType: capture.linkType, interface: capture.interface,
+                                          interfaceName: capture.interfaceName(index:))
         var shown = -1
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
             FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
-        }, until: { enough?(census) ?? false }) { frame, time in
-            number += 1
-            census.notePacket(time: time)
-            do throws(VRRPDecodeError) {
-                guard var advert = try decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time) else { return }
-                if let single = capture.interface {
-                    advert.interface = single
-                } else if let index = advert.interfaceIndex {
-                    advert.interface = capture.interfaceName(index: index)
-                }
-                census.add(advert)
-            } catch {
-                census.noteMalformed(packet: number, reason: error.reason)
-            }
+        }, until: { enough?(recorder.census) ?? false }) { frame, time in
+            recorder.record(frame: frame, time: time)
         }
         if countdown { FileOutput.standardError("\r\u{1b}[K") }
         var truncated: String? = nil
         if case .truncated(let detail) = ending {
-            truncated = "the file ends in the middle of packet #\(number + 1) (\(detail)); the census covers the \(number) complete packet(s)"
+            let complete = recorder.census.packets
+            truncated = "the file ends in the middle of packet #\(complete + 1) (\(detail)); the census covers the \(complete) complete packet(s)"
         }
         let source: Source
         let end: PacketTime?
         if let fileName {
-            source = Source(kind: .file, file: fileName, detail: "pcap")
+            source = Source(kind: .file, file: fileName, detail: "capture file, link type \(capture.linkType)")
             end = nil
         } else {
             var now = timespec()
@@ -197,6 +185,7 @@ enum WireListening {
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
         }
-        return Result(report: census.report(source: source, end: end, expected: expected, truncated: truncated), truncated: truncated)
+        return Result(report: recorder.census.report(source: source, end: end, expected: expected, truncated: truncated),
+                      truncated: truncated)
     }
 }

@@ -73,6 +73,25 @@ struct KeepalivedWireTests {
             #expect(liveCensus.senders(vrid).count == 1, "only the master advertises")
             #expect(liveCensus.verdicts(vrid).isEmpty)
         }
+        // Ctrl-C ends a long capture on one interface early and still prints the census.
+        let interrupted = Process()
+        interrupted.executableURL = URL(fileURLWithPath: HAExplainBinary.path)
+        interrupted.arguments = ["vrrp", "--netns", lab.observer, "--interface", "eth2", "--listen", "60", "--json"]
+        let output = Pipe()
+        interrupted.standardOutput = output
+        interrupted.standardError = FileHandle.nullDevice
+        try interrupted.run()
+        usleep(2_500_000)
+        kill(interrupted.processIdentifier, SIGINT)
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        interrupted.waitUntilExit()
+        #expect(interrupted.terminationStatus == 0)
+        let root = try #require(try JSONSerialization.jsonObject(with: printed) as? [String: Any])
+        let afterInterrupt = CensusJSON(root: root)
+        #expect(((root["source"] as? [String: Any])?["detail"] as? String)?.contains("interrupted") == true)
+        #expect(afterInterrupt.master(200)?.address == "192.168.3.4" && afterInterrupt.master(201)?.address == "192.168.3.5")
+        #expect(afterInterrupt.router(201)?["interface"] as? String == "eth2")
+
         lab.stopCapture(startup)
         let seed = try census(startup.file)
         #expect(seed.master(200)?.address == "192.168.3.4" && seed.master(200)?.priority == 100)
@@ -128,7 +147,7 @@ struct KeepalivedWireTests {
             .init(role: "lb000", address: "192.168.3.4", mac: "bc:76:4e:05:6c:1c"),
             .init(role: "lb001", address: "192.168.3.5", mac: "bc:76:4e:05:eb:70"),
         ], isolated: true)
-        let capture = try lab.startCapture("split")
+        let capture = try lab.startCapture("split", interface: "any")
         try lab.startKeepalived("lb000", config: Self.seedConfig(node: "prod-haproxy-000", priority200: 100, priority201: 99), haproxy: true)
         try lab.startKeepalived("lb001", config: Self.seedConfig(node: "prod-haproxy-001", priority200: 99, priority201: 100), haproxy: true)
         #expect(poll(timeout: 15) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.200") })
@@ -179,6 +198,18 @@ struct KeepalivedWireTests {
             192.168.3.153
           }
         }
+        vrrp_instance ah {
+          interface eth2
+          virtual_router_id 54
+          priority \(priority)
+          authentication {
+            auth_type AH
+            auth_pass ahsecret
+          }
+          virtual_ipaddress {
+            192.168.3.154
+          }
+        }
         vrrp_instance v3 {
           interface eth2
           version 3
@@ -212,7 +243,7 @@ struct KeepalivedWireTests {
         """
     }
 
-    @Test("one LAN: VRID collision, advert_int and auth mismatch, VRRPv3 over IPv4 and IPv6, unicast peers")
+    @Test("one LAN: VRID collision, advert_int and auth mismatch, IPsec AH, VRRPv3 over IPv4 and IPv6, unicast peers")
     func misconfigurationsAndVersions() throws {
         let lab = try VRRPLab(nodes: [
             .init(role: "lb006", address: "192.168.3.6", mac: "02:00:00:00:00:06"),
@@ -224,7 +255,7 @@ struct KeepalivedWireTests {
         try lab.startKeepalived("lb007", config: Self.misconfiguredNode("192.168.3.7", peer: "192.168.3.6", priority: 90,
                                                                         collisionVIP: "192.168.3.251", interval: 2, password: "bravo2"))
         #expect(poll(timeout: 15) {
-            lab.holds("lb006", "192.168.3.160") && lab.holds("lb006", "fd00::61") && lab.holds("lb006", "192.168.3.162")
+            lab.holds("lb006", "192.168.3.160") && lab.holds("lb006", "fd00::61") && lab.holds("lb006", "192.168.3.162") && lab.holds("lb006", "192.168.3.154")
                 && lab.holds("lb007", "192.168.3.153")
         }, "\(lab.log("lb006"))")
         usleep(2_500_000)
@@ -242,6 +273,9 @@ struct KeepalivedWireTests {
         for output in [text, jsonText] {
             #expect(!output.contains("alpha1") && !output.contains("bravo2"), "a PASS password was printed")
         }
+
+        #expect(census.sender(54, "192.168.3.6")?["auth_type"] as? String == "ah")
+        #expect(census.master(54)?.address == "192.168.3.6" && !census.verdicts(54).contains("auth_mismatch"), "\(census.verdicts(54))")
 
         #expect(census.router(60)?["version"] as? Int == 3)
         #expect(census.master(60)?.address == "192.168.3.6" && census.master(60)?.priority == 100)

@@ -78,6 +78,11 @@ func expectTsharkParity(_ file: URL, sourceLocation: SourceLocation = #_sourceLo
         }
         if let eth = layers["eth"] as? [String: Any] {
             #expect(strings(eth["eth.src"]).first == advert.sourceMAC?.description, "\(context)", sourceLocation: sourceLocation)
+        } else if let sll = layers["sll"] as? [String: Any] {
+            #expect(strings(sll["sll.src.eth"]).first == advert.sourceMAC?.description, "\(context)", sourceLocation: sourceLocation)
+            #expect(int(sll["sll.ifindex"]) == advert.interfaceIndex, "\(context)", sourceLocation: sourceLocation)
+        } else {
+            Issue.record("\(context): neither an Ethernet nor a Linux cooked header", sourceLocation: sourceLocation)
         }
         compared += 1
     }

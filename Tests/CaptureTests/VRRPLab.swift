@@ -96,11 +96,12 @@ final class VRRPLab: @unchecked Sendable {
         }
     }
 
-    /// Starts tcpdump writing every VRRP packet the observer receives to `name`.pcap.
-    func startCapture(_ name: String) throws -> (process: Daemon, file: URL) {
+    /// Starts tcpdump writing every VRRP packet the observer receives to `name`.pcap
+    /// (on `any` tcpdump writes Linux cooked v2 frames, on eth2 Ethernet).
+    func startCapture(_ name: String, interface: String = "eth2") throws -> (process: Daemon, file: URL) {
         let file = directory.appendingPathComponent("\(name).pcap")
-        let process = try lab.spawn(observer, ["tcpdump", "-i", "eth2", "-U", "-nn", "-w", file.path,
-                                               "ip proto 112 or ip6 proto 112"],
+        let process = try lab.spawn(observer, ["tcpdump", "-i", interface, "-U", "-nn", "-w", file.path,
+                                               "ip proto 112 or ip6 proto 112 or ip proto 51"],
                                     ownPIDNamespace: false, output: directory.appendingPathComponent("\(name).tcpdump.log"))
         // tcpdump prints "listening on" once the socket is bound.
         _ = poll(timeout: 5) {

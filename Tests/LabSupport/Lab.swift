@@ -210,6 +210,10 @@ public final class Daemon: @unchecked Sendable {
     /// SIGTERM, then SIGKILL after two seconds; always reaped.
     public func stop() {
         guard isRunning else { return }
+        // `unshare --fork` ignores SIGTERM while it waits, so tell its child (the pid
+        // namespace's init) too; it exits cleanly and unshare follows.
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGTERM) }
         kill(pid, SIGTERM)
         let deadline = Date().addingTimeInterval(2)
         while isRunning, Date() < deadline { usleep(10_000) }

@@ -63,7 +63,7 @@ final class DNSLab {
                                     ownPIDNamespace: true)
         for _ in 0..<200 {
             let sockets = try lab.exec(netns, ["ss", "-lnu"]).stdout
-            let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children", encoding: .utf8)) ?? ""
+            let children = (try? String(contentsOfFile: "/proc/\(process.pid)/task/\(process.pid)/children", encoding: .utf8)) ?? ""
             if let pid = children.split(separator: " ").first.flatMap({ pid_t($0) }) {
                 if !dnsmasqs.contains(pid) { dnsmasqs.append(pid) }
                 if sockets.contains("\(address):53") { return pid }

@@ -15,6 +15,7 @@ struct PacketBuilder {
     var source = IPAddress("192.168.3.4")!
     var destination = IPAddress("224.0.0.18")!
     var ttl: UInt8 = 255
+    var ipID: UInt16 = 0
     var ipv4Options: [UInt8] = []
     /// Extension headers in order: their type and bytes (whose first byte names the next header).
     var ipv6Extensions: [(type: UInt8, bytes: [UInt8])] = []
@@ -54,7 +55,7 @@ struct PacketBuilder {
             let headerLength = 20 + ipv4Options.count
             let total = headerLength + payload.count
             var header: [UInt8] = [0x40 | UInt8(headerLength / 4), 0xc0, UInt8(total >> 8), UInt8(total & 0xff),
-                                   0, 0, 0, 0, ttl, 112, 0, 0]
+                                   UInt8(ipID >> 8), UInt8(ipID & 0xff), 0, 0, ttl, 112, UInt8(ipID & 0xff), 0]
             header += Self.bytes(source) + Self.bytes(destination) + ipv4Options
             return header + payload
         case .v6:

@@ -168,3 +168,45 @@ import VRRP
         #expect(router.senders.count == 2)
     }
 }
+
+@Suite struct VRRPCensusRecorderTests {
+    @Test("reusing the decode of a repeated frame gives the same census as decoding every frame")
+    func repeatedFramesMatchFullDecode() throws {
+        var frames: [[UInt8]] = []
+        for index in 0..<60 {
+            var builder = PacketBuilder()
+            builder.ipID = UInt16(index)  // keepalived numbers its packets; nothing else changes
+            switch index % 3 {
+            case 0: builder.vrid = 200
+            case 1: builder.vrid = 201; builder.source = IPAddress("192.168.3.5")!; builder.mac[5] = 0x70
+            default: builder.vrid = 53; builder.authType = 1; builder.password = Array("alpha1".utf8)
+            }
+            if index >= 30, index % 3 == 0 { builder.priority = 98 }
+            if index == 45 { builder.corruptChecksum = true }
+            if index == 50 { builder.ttl = 64 }
+            frames.append(index % 7 == 6 ? Array(builder.ethernet.prefix(30)) : builder.ethernet)
+        }
+        var recorder = VRRPCensusRecorder(linkType: .ethernet)
+        var decoder = VRRPDecoder()
+        var reference = VRRPCensus()
+        for (index, frame) in frames.enumerated() {
+            let time = PacketTime(seconds: 1_764_043_032 + Int64(index))
+            frame.withUnsafeBytes { recorder.record(frame: $0, time: time) }
+            reference.notePacket(time: time)
+            do {
+                if let advert = try frame.withUnsafeBytes({ buffer throws(VRRPDecodeError) in
+                    try decoder.decode(frame: buffer, linkType: .ethernet, packet: index + 1, time: time)
+                }) {
+                    reference.add(advert)
+                }
+            } catch {
+                reference.noteMalformed(packet: index + 1, reason: (error as? VRRPDecodeError)?.reason ?? "\(error)")
+            }
+        }
+        let source = Source(kind: .packet, detail: "test")
+        let fast = try JSONOutput.encode(recorder.census.report(source: source))
+        let full = try JSONOutput.encode(reference.report(source: source))
+        #expect(fast == full)
+        #expect(fast.contains("bad_checksum") && fast.contains("bad_ttl") && fast.contains("priority_changed"))
+    }
+}
