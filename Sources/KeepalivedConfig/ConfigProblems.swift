@@ -54,8 +54,9 @@ enum ConfigProblems {
                 "vrrp_script \(script.name) is not tracked by any vrrp_instance or sync group: keepalived does not run it",
                 at: at(script.file, script.line)))
         }
-        let hasScripts = !config.vrrpScripts.isEmpty || instances.contains { !$0.notify.all.isEmpty }
-        if hasScripts, !config.globalDefs.enableScriptSecurity {
+        // keepalived checks only scripts it will run: found by PATH search, or existing files.
+        let runnable = KeepalivedAnalysis.scriptPrograms(config).contains { !$0.hasPrefix("/") || scriptOwners[$0] != nil }
+        if runnable, !config.globalDefs.enableScriptSecurity {
             problems.append(ConfigDiagnostic(.warning, "script-security-off",
                 "scripts are configured but global_defs has no enable_script_security: keepalived runs them as root without checking who can modify them (it logs SECURITY VIOLATION); add enable_script_security and script_user",
                 at: config.globalDefs.file.map { at($0, config.globalDefs.line ?? 1) } ?? at(config.file, 1)))

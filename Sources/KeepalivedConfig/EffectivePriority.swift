@@ -90,22 +90,22 @@ public enum PriorityCalculator {
             let script = config.script(named: item.name)
             terms.append(PriorityTerm(kind: .trackScript, name: item.name,
                                       weight: item.weight ?? script?.weight ?? 0,
-                                      reverse: item.weight != nil ? item.reverse : (script?.reverse ?? false),
+                                      reverse: item.reverse ?? script?.reverse ?? false,
                                       defined: script != nil, file: item.file, line: item.line))
         }
         for item in instance.trackInterface {
             terms.append(PriorityTerm(kind: .trackInterface, name: item.name, weight: item.weight ?? 0,
-                                      reverse: item.reverse, file: item.file, line: item.line))
+                                      reverse: item.reverse ?? false, file: item.file, line: item.line))
         }
         for item in instance.trackProcess {
             let process = config.vrrpTrackProcesses.first { $0.name == item.name }
             terms.append(PriorityTerm(kind: .trackProcess, name: item.name, weight: item.weight ?? process?.weight ?? 1,
-                                      reverse: item.weight != nil ? item.reverse : (process?.reverse ?? false),
+                                      reverse: item.reverse ?? process?.reverse ?? false,
                                       defined: process != nil, file: item.file, line: item.line))
         }
         for item in instance.trackFile {
             terms.append(PriorityTerm(kind: .trackFile, name: item.name, weight: item.weight ?? 1,
-                                      reverse: item.reverse, file: item.file, line: item.line))
+                                      reverse: item.reverse ?? false, file: item.file, line: item.line))
         }
         // keepalived drops entries naming undefined scripts/processes: they count for nothing.
         return terms.filter(\.defined)

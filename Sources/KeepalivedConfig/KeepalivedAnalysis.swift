@@ -150,6 +150,13 @@ public enum KeepalivedAnalysis {
         return report
     }
 
+    /// The programs keepalived would run for this configuration: vrrp_scripts (of tracked and
+    /// untracked scripts alike) and notify scripts, first word of each.
+    public static func scriptPrograms(_ config: KeepalivedConfiguration) -> [String] {
+        let commands = config.vrrpScripts.compactMap(\.script) + config.vrrpInstances.flatMap(\.notify.all) + config.vrrpSyncGroups.flatMap(\.notify.all)
+        return commands.compactMap { $0.split(separator: " ").first.map(String.init) }
+    }
+
     static func mark(_ vips: inout [VirtualAddress], in table: AddressTable) {
         for index in vips.indices {
             let found = table.assignments(of: vips[index].address)

@@ -99,11 +99,12 @@ public struct VRRPSyncGroup: Sendable, Codable, Equatable {
     public var group: [String] = []
     public var trackScript: [TrackedItem] = []
     public var notify: NotifyScripts = NotifyScripts()
+    public var trackingWeight = false
     public var file: String
     public var line: Int
 
     enum CodingKeys: String, CodingKey {
-        case name, group, trackScript = "track_script", notify, file, line
+        case name, group, trackScript = "track_script", notify, trackingWeight = "sync_group_tracking_weight", file, line
     }
 }
 
@@ -112,7 +113,8 @@ public struct TrackedItem: Sendable, Codable, Equatable {
     public var name: String
     /// The weight written in the instance; nil means "the tracked object's own weight".
     public var weight: Int?
-    public var reverse = false
+    /// `reverse` / `noreverse` as written; nil means "the tracked object's own".
+    public var reverse: Bool?
     public var file: String
     public var line: Int
 }

@@ -59,8 +59,8 @@ struct KeepalivedCommand: ParsableCommand {
             }
             var owners: [String: UInt32] = [:]
             for node in nodes {
-                for script in node.config.vrrpScripts {
-                    if let program = script.program, program.hasPrefix("/"), let owner = files.owner(program) { owners[program] = owner.uid }
+                for program in KeepalivedAnalysis.scriptPrograms(node.config) where program.hasPrefix("/") {
+                    if let owner = files.owner(program) { owners[program] = owner.uid }
                 }
             }
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners)
