@@ -68,16 +68,22 @@ public struct ConfigLexer {
     private var definitions: [String: Definition] = [:]
     private var includeStack: [String] = []
     /// Guards against definitions that expand into themselves.
-    private let maximumExpansions = 10_000
+    private let maximumExpansions = 1_000
     private let maximumIncludeDepth = 64
+    private let maximumExpandedLength = 65536
 
     struct Definition {
         var lines: [String]
     }
 
-    public init(files: any ConfigFiles, configID: String) {
+    /// Lines ~SEQ/~LST may generate in all: keepalived's own example makes 65024 instances.
+    public let maximumGeneratedLines: Int
+    private var generatedLines = 0
+
+    public init(files: any ConfigFiles, configID: String, maximumGeneratedLines: Int = 2_000_000) {
         self.files = files
         self.configID = configID
+        self.maximumGeneratedLines = maximumGeneratedLines
     }
 
     /// Reads the main file; an unreadable main file is an error, everything else a diagnostic.
@@ -221,7 +227,7 @@ public struct ConfigLexer {
         var budget = maximumExpansions
         let expanded = expand(line, budget: &budget)
         if budget <= 0 {
-            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end on this line; skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end (or beyond \(maximumExpandedLength) characters) on this line; skipped", at: location))
             return
         }
         let pieces = expanded.split(separator: "\n", omittingEmptySubsequences: false)
@@ -250,35 +256,45 @@ public struct ConfigLexer {
     /// Replaces `${NAME}` anywhere and `$NAME` followed by whitespace or the end; unknown
     /// names stay as written.
     private func expand(_ line: String, budget: inout Int) -> String {
-        var text = Array(line)
+        var text = Array(line.utf8)
         var index = 0
+        func isNameByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f
+        }
         while index < text.count {
-            guard text[index] == "$", budget > 0 else { index += 1; continue }
+            guard text[index] == UInt8(ascii: "$"), budget > 0 else { index += 1; continue }
             var nameStart = index + 1
             var nameEnd: Int
             var end: Int
-            if nameStart < text.count, text[nameStart] == "{" {
+            if nameStart < text.count, text[nameStart] == UInt8(ascii: "{") {
                 nameStart += 1
                 nameEnd = nameStart
-                while nameEnd < text.count, text[nameEnd] != "}" { nameEnd += 1 }
+                while nameEnd < text.count, text[nameEnd] != UInt8(ascii: "}") { nameEnd += 1 }
                 guard nameEnd < text.count else { index += 1; continue }
                 end = nameEnd + 1
             } else {
                 nameEnd = nameStart
-                while nameEnd < text.count, text[nameEnd].isASCII, text[nameEnd].isLetter || text[nameEnd].isNumber || text[nameEnd] == "_" { nameEnd += 1 }
-                guard nameEnd < text.count ? (text[nameEnd] == " " || text[nameEnd] == "\t") : true else { index += 1; continue }
+                while nameEnd < text.count, isNameByte(text[nameEnd]) { nameEnd += 1 }
+                guard nameEnd == text.count || text[nameEnd] == UInt8(ascii: " ") || text[nameEnd] == UInt8(ascii: "\t") else { index += 1; continue }
                 end = nameEnd
             }
-            let name = String(text[nameStart..<nameEnd])
+            let name = String(decoding: text[nameStart..<nameEnd], as: UTF8.self)
             guard let value = builtin(name) ?? definitions[name].map({ $0.lines.joined(separator: "\n") }) else {
                 index += 1
                 continue
             }
             budget -= 1
-            text.replaceSubrange(index..<end, with: Array(value))
-            // Recursive: re-scan from the same place.
+            let bytes = Array(value.utf8)
+            // A definition that doubles itself would grow without end: stop at a line length
+            // no real configuration reaches.
+            guard text.count - (end - index) + bytes.count <= maximumExpandedLength else {
+                budget = 0
+                break
+            }
+            // Recursive: the replacement is scanned again from the same place.
+            text.replaceSubrange(index..<end, with: bytes)
         }
-        return String(text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     private func builtin(_ name: String) -> String? {
@@ -331,6 +347,13 @@ public struct ConfigLexer {
         }
         let saved = definitions[variable]
         for value in values {
+            generatedLines += 1
+            guard generatedLines <= maximumGeneratedLines else {
+                if generatedLines == maximumGeneratedLines + 1 {
+                    diagnostics.append(ConfigDiagnostic(.error, "sequence-too-large", "~SEQ/~LST lines would generate more than \(maximumGeneratedLines) lines; the rest is skipped", at: location))
+                }
+                break
+            }
             definitions[variable] = Definition(lines: [value])
             emitExpanded(rest, at: location, depth: depth + 1)
         }
