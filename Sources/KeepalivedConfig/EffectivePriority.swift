@@ -138,7 +138,7 @@ public enum PriorityCalculator {
         }
         let clamped = min(254, max(1, total))
         var arithmetic = parts.joined(separator: " ")
-        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies)"
+        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies in this state)"
         if clamped != total { arithmetic += ", clamped to \(clamped)" }
         return EffectivePriority(base: base, value: clamped, fault: false, addressOwner: false,
                                  arithmetic: arithmetic, assumption: assumption, terms: terms)

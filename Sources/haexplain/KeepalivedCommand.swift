@@ -51,6 +51,11 @@ struct KeepalivedCommand: ParsableCommand {
                 nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
             }
             var limits: [String] = []
+            if let running, namespace.netns == nil,
+               let theirs = RunningKeepalived.readLink("/proc/\(running.pid)/ns/net"),
+               let ours = RunningKeepalived.readLink("/proc/self/ns/net"), theirs != ours {
+                limits.append("The running keepalived (pid \(running.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): VIP assignment is checked here; add --netns /proc/\(running.pid)/ns/net to check its namespace.")
+            }
             var table: AddressTable?
             do {
                 table = try AddressReader.read(netns: namespace.netns)
