@@ -104,16 +104,22 @@ public struct ConfigLexer {
     }
 
     private mutating func readText(_ bytes: [UInt8], file: String) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
         var index = 0
         while index < lines.count {
             let number = index + 1
-            var line = String(lines[index])
-            if line.hasSuffix("\r") { line.removeLast() }
+            var raw = lines[index]
+            if raw.last == 0x0D { raw = raw.dropLast() }
             index += 1
             let location = ConfigLocation(file: file, line: number)
+            guard let first = raw.first(where: { $0 != 0x20 && $0 != 0x09 }), first != UInt8(ascii: "#"), first != UInt8(ascii: "!") else { continue }
+            // Most lines hold no include, condition, definition or sequence: tokenize the bytes.
+            if first != UInt8(ascii: "i"), first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")) {
+                tokenize(Self.stripComment(raw), at: location)
+                continue
+            }
+            let line = String(decoding: raw, as: UTF8.self)
             if let include = Self.includeDirective(line) {
                 readInclude(include, at: location)
                 continue
@@ -128,7 +134,7 @@ public struct ConfigLexer {
                     while true {
                         if !current.trimmingWhitespace().isEmpty { body.append(current) }
                         guard index < lines.count else { break }
-                        var next = String(lines[index])
+                        var next = String(decoding: lines[index], as: UTF8.self)
                         index += 1
                         if next.hasSuffix("\r") { next.removeLast() }
                         next = Self.stripComment(next)
@@ -368,18 +374,21 @@ public struct ConfigLexer {
 
     /// Cuts the line at the first `#` or `!` outside quotes.
     static func stripComment(_ line: String) -> String {
-        var quote: Character?
+        String(decoding: stripComment(Array(line.utf8)[...]), as: UTF8.self)
+    }
+
+    static func stripComment(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var quote: UInt8 = 0
         var escaped = false
         for index in line.indices {
             let c = line[index]
             if escaped { escaped = false; continue }
-            if quote != nil, c == "\\" { escaped = true; continue }
-            if let open = quote {
-                if c == open { quote = nil }
-            } else if c == "\"" || c == "'" {
+            if quote != 0 {
+                if c == UInt8(ascii: "\\") { escaped = true } else if c == quote { quote = 0 }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                 quote = c
-            } else if c == "#" || c == "!" {
-                return String(line[..<index])
+            } else if c == UInt8(ascii: "#") || c == UInt8(ascii: "!") {
+                return line[line.startIndex..<index]
             }
         }
         return line
@@ -392,58 +401,62 @@ public struct ConfigLexer {
         return word
     }
 
+    private mutating func tokenize(_ line: String, at location: ConfigLocation) {
+        tokenize(Array(line.utf8)[...], at: location)
+    }
+
     /// Splits a line into words (quotes group and are removed, with shell-like escapes inside
     /// them) and braces, and emits statements split at each brace.
-    private mutating func tokenize(_ line: String, at location: ConfigLocation) {
+    private mutating func tokenize(_ line: ArraySlice<UInt8>, at location: ConfigLocation) {
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         var inWord = false
-        var quote: Character?
-        var chars = Array(line)[...]
-        func flushWords(_ tokens: inout [ConfigToken]) {
-            if !words.isEmpty { tokens.append(.words(words, location)) }
-            words = []
-        }
-        while let c = chars.popFirst() {
-            if let open = quote {
-                if c == open {
-                    quote = nil
-                } else if c == "\\", let next = chars.popFirst() {
-                    current.append(Self.escape(next, rest: &chars))
+        var quote: UInt8 = 0
+        var index = line.startIndex
+        while index < line.endIndex {
+            let c = line[index]
+            index += 1
+            if quote != 0 {
+                if c == quote {
+                    quote = 0
+                } else if c == UInt8(ascii: "\\"), index < line.endIndex {
+                    current.append(Self.escape(line[index]))
+                    index += 1
                 } else {
                     current.append(c)
                 }
                 continue
             }
             switch c {
-            case " ", "\t", "\r", "\u{0B}", "\u{0C}":
-                if inWord { words.append(current); current = ""; inWord = false }
-            case "\"", "'":
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C:
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 quote = c
                 inWord = true
-            case "{", "}":
-                if inWord { words.append(current); current = ""; inWord = false }
-                flushWords(&tokens)
-                tokens.append(c == "{" ? .open(location) : .close(location))
+            case UInt8(ascii: "{"), UInt8(ascii: "}"):
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+                if !words.isEmpty { tokens.append(.words(words, location)) }
+                words = []
+                tokens.append(c == UInt8(ascii: "{") ? .open(location) : .close(location))
             default:
                 current.append(c)
                 inWord = true
             }
         }
-        if inWord { words.append(current) }
-        flushWords(&tokens)
+        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
+        if !words.isEmpty { tokens.append(.words(words, location)) }
     }
 
-    static func escape(_ c: Character, rest: inout ArraySlice<Character>) -> Character {
+    static func escape(_ c: UInt8) -> UInt8 {
         switch c {
-        case "a": return "\u{07}"
-        case "b": return "\u{08}"
-        case "E": return "\u{1B}"
-        case "f": return "\u{0C}"
-        case "n": return "\n"
-        case "r": return "\r"
-        case "t": return "\t"
-        case "v": return "\u{0B}"
+        case UInt8(ascii: "a"): return 0x07
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "E"): return 0x1B
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        case UInt8(ascii: "v"): return 0x0B
         default: return c
         }
     }

@@ -8,15 +8,22 @@ enum ConfigProblems {
     static func single(_ config: KeepalivedConfiguration, node: String, scriptOwners: [String: UInt32]) -> [ConfigDiagnostic] {
         var problems: [ConfigDiagnostic] = []
         let instances = config.vrrpInstances
+        // First instance seen per (VRID, interface, family) and per VIP: one pass, not n².
+        var byRouter: [String: Int] = [:]
+        var byAddress: [IPAddress: Int] = [:]
         for (index, instance) in instances.enumerated() {
-            if let vrid = instance.virtualRouterID,
-               let other = instances[..<index].first(where: { $0.virtualRouterID == vrid && $0.interface == instance.interface && $0.family == instance.family }) {
+            let routerKey = "\(instance.virtualRouterID ?? 0) \(instance.interface ?? "") \(instance.family.rawValue)"
+            if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
+            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
+                let other = instances[first]
                 problems.append(ConfigDiagnostic(.error, "duplicate-vrid",
                     "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
                     at: at(instance.file, instance.line(of: "virtual_router_id"))))
             }
             for vip in instance.virtualIpaddress {
-                if let other = instances[..<index].first(where: { $0.virtualIpaddress.contains { $0.address == vip.address } }) {
+                if byAddress[vip.address] == nil { byAddress[vip.address] = index }
+                if let first = byAddress[vip.address], first != index {
+                    let other = instances[first]
                     problems.append(ConfigDiagnostic(.error, "vip-in-two-instances",
                         "\(vip.address) is a virtual_ipaddress of vrrp_instance \(instance.name) and of \(other.name) (\(other.file):\(other.line)): whichever becomes master last takes it, and the other removes it when it steps down; keep each address in one instance",
                         at: at(vip.file, vip.line)))

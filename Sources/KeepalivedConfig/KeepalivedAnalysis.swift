@@ -98,6 +98,7 @@ public enum KeepalivedAnalysis {
     public static func analyze(_ nodes: [NodeConfiguration], addresses: AddressTable? = nil,
                                scriptOwners: [String: UInt32] = [:]) -> KeepalivedReport {
         var report = KeepalivedReport()
+        report.vrrpInstances.reserveCapacity(nodes.reduce(0) { $0 + $1.config.vrrpInstances.count })
         for node in nodes {
             let config = node.config
             report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,

@@ -45,7 +45,7 @@ enum Keywords {
         }
         t["vrrp_instance"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
-            if config.vrrpInstances.contains(where: { $0.name == name }) {
+            guard config.instanceNames.insert(name).inserted else {
                 reporter.error("duplicate-instance", "vrrp_instance \(name) is already defined: keepalived ignores this second block entirely; rename one of them", at: node)
                 return
             }

@@ -14,6 +14,8 @@ public struct KeepalivedConfiguration: Sendable, Codable {
     public var virtualServers: [VirtualServer] = []
     /// What the reader stepped over or doubted: unknown keywords, bad values, missing includes.
     public var diagnostics: [ConfigDiagnostic] = []
+    /// Instance names already defined, for keepalived's duplicate check (not encoded).
+    var instanceNames: Set<String> = []
 
     public init(file: String, configID: String) {
         self.file = file
