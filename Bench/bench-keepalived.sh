@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# haexplain keepalived (parse + model + analysis, JSON out) against `keepalived -t` on the
+# haexplain keepalived (parse + model + analysis, text out) against `keepalived -t` on the
 # same configuration: 2,000 vrrp_instances split over 8 included files. Prints the median
 # ratio haexplain/keepalived (target <= 1.0x).
 set -euo pipefail
@@ -48,7 +48,7 @@ CONF
   done > "$out/conf.d/$file.conf"
 done
 hyperfine --warmup 2 --runs 15 -N -i --export-csv "$out/result.csv" \
-  -n haexplain "$bin keepalived --keepalived-config $out/keepalived.conf --json" \
+  -n haexplain "$bin keepalived --keepalived-config $out/keepalived.conf" \
   -n "keepalived -t" "keepalived -t -f $out/keepalived.conf"
 awk -F, 'NR > 1 { median[$1] = $4 } END {
   printf "keepalived: median haexplain %.1f ms, keepalived -t %.1f ms, ratio %.2fx (target <= 1.0x)\n",
