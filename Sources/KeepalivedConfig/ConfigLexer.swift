@@ -115,7 +115,7 @@ public struct ConfigLexer {
             let location = ConfigLocation(file: file, line: number)
             guard let first = raw.first(where: { $0 != 0x20 && $0 != 0x09 }), first != UInt8(ascii: "#"), first != UInt8(ascii: "!") else { continue }
             // Most lines hold no include, condition, definition or sequence: tokenize the bytes.
-            if first != UInt8(ascii: "i"), first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")) {
+            if first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")), !Self.startsWithInclude(raw) {
                 tokenize(Self.stripComment(raw), at: location)
                 continue
             }
@@ -153,6 +153,11 @@ public struct ConfigLexer {
             }
             emitExpanded(kept, at: location, depth: 0)
         }
+    }
+
+    static func startsWithInclude(_ line: ArraySlice<UInt8>) -> Bool {
+        let word = line.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        return word.starts(with: "include".utf8)
     }
 
     /// `include`, `includer`, ... followed by a name: recognised on the raw line.
