@@ -31,7 +31,7 @@ enum ConfigProblems {
             }
             if instance.nopreempt, instance.state == "MASTER" {
                 problems.append(ConfigDiagnostic(.warning, "nopreempt-with-master",
-                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived 2.2.7 accepts it silently but nopreempt only works from state BACKUP, so this node will still preempt at startup; set state BACKUP on every node",
+                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived documents nopreempt as working only when the initial state is BACKUP (2.2.7 accepts this silently), so do not count on it here; set state BACKUP on every node that should not preempt",
                     at: at(instance.file, instance.line(of: "nopreempt"))))
             }
             for item in instance.trackScript where config.script(named: item.name) == nil {

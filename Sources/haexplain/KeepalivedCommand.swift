@@ -60,6 +60,8 @@ struct KeepalivedCommand: ParsableCommand {
             do {
                 table = try AddressReader.read(netns: namespace.netns)
             } catch let error as HAError {
+                // An explicit --netns that cannot be read is the user's input failing: say so.
+                if namespace.netns != nil { throw error }
                 limits.append("Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown.")
             }
             var owners: [String: UInt32] = [:]

@@ -38,3 +38,16 @@ struct CommandExitTests {
         #expect(try Self.run(["--no-such-option"]).status == 64)
     }
 }
+
+extension CommandExitTests {
+    @Test("an explicit --netns that does not exist is exit 69, not a silent answer")
+    func missingNamespace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxk-netns-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n".write(toFile: dir + "/k.conf", atomically: true, encoding: .utf8)
+        let result = try Self.run(["--keepalived-config", dir + "/k.conf", "--netns", "hxk-no-such-namespace"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("hxk-no-such-namespace"))
+    }
+}
