@@ -157,6 +157,13 @@ enum ConformanceConfigs {
                 }
             }
             """)]),
+        ConformanceConfig(name: "nested includes resolve relative to the including file", files: [
+            ("keepalived.conf", "include sites/{a,b}.conf\n"),
+            ("sites/a.conf", "vrrp_instance site_a {\n    interface eth0\n    virtual_router_id 81\n    virtual_ipaddress {\n        198.18.0.81\n    }\n}\ninclude common.conf\n"),
+            ("sites/b.conf", "vrrp_instance site_b {\n    interface eth1\n    virtual_router_id 82\n    priority 82\n}\n"),
+            ("sites/common.conf", "vrrp_instance site_common {\n    interface eth2\n    virtual_router_id 83\n}\n"),
+            ("common.conf", "vrrp_instance WRONG_DIRECTORY {\n    interface eth2\n    virtual_router_id 84\n}\n"),
+        ]),
         ConformanceConfig(name: "duplicate instance name: the second block is ignored", files: [("keepalived.conf", """
             vrrp_instance DUP {
                 interface eth0
