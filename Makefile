@@ -12,14 +12,15 @@ RELEASE_BIN = .build/release/haexplain
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent), and bench/lint.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
-       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps
+       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps \
+       openssh-server openssh-client netcat-openbsd
 
 .PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
 
 all: build
 
 build: deps
-	$(SWIFT) build -c release --product haexplain
+	$(SWIFT) build -c release --product haexplain --static-swift-stdlib
 
 # Installs only what is missing, so a machine that has everything is not touched.
 deps:

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Layout: pure core (HAModel, parsers, HAExplainCore) that tests need no root for;
-// one edge module per system boundary (Netlink, Capture); a thin executable.
+// one edge module per system boundary (Netlink, NameService, SystemFacts); a thin executable.
 let package = Package(
     name: "haexplain",
     platforms: [.macOS(.v13)],
@@ -15,6 +15,7 @@ let package = Package(
     targets: [
         // C shims: headers and pkg-config, nothing else.
         .systemLibrary(name: "CMNL", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
 
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
@@ -22,16 +23,36 @@ let package = Package(
         // Edge: the kernel's links and addresses over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
+        // Edge: other programs (ssh), the host's identity.
+        .target(name: "SystemFacts", dependencies: ["HAModel"]),
+
         // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
         .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
 
+        // Parsers for the name-service files glibc reads: hosts (with its lookup rules),
+        // host.conf, nsswitch.conf, resolv.conf.
+        .target(name: "HostsFile", dependencies: ["HAModel"]),
+
+        // The DNS wire format: query building and a bounds-checked response parser.
+        .target(name: "DNSMessage", dependencies: ["HAModel"]),
+
+        // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink"]),
+
+        // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
+        .target(name: "VRRP", dependencies: ["HAModel"]),
+
+        // Edge: live capture and pcap/pcapng files through libpcap.
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
+
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig",
+                "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,6 +62,11 @@ let package = Package(
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
+        .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
+        .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )

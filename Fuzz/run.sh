@@ -9,7 +9,7 @@ for dir in */; do
   target=${dir%/}
   [ -f "$target/build.sh" ] || continue
   echo "== fuzz $target (${seconds}s)"
-  mkdir -p "out/$target"
+  mkdir -p "out/$target/corpus"
   bash "$target/build.sh" "out/$target/fuzzer"
   SWIFT_BACKTRACE=enable=no "out/$target/fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       "out/$target/corpus" "$target/corpus" >"out/$target/log" 2>&1 || { status=1; tail -30 "out/$target/log"; }

@@ -12,8 +12,10 @@ public enum AddressTableText {
         }
         let hidden = IfconfigView.hidden(in: table)
         if !hidden.isEmpty {
-            let list = hidden.map { "\($0.address.local)/\($0.address.prefixlen) on \($0.interface)" }
-            out += "\n\(hidden.count) IPv4 address\(hidden.count == 1 ? "" : "es") hidden from ifconfig (it prints one per label): \(list.joined(separator: ", "))\n"
+            // Name a few; with thousands of VIPs the list itself would hide the point.
+            let shown = hidden.prefix(5).map { "\($0.address.local)/\($0.address.prefixlen) on \($0.interface)" }
+            let more = hidden.count > shown.count ? " and \(hidden.count - shown.count) more" : ""
+            out += "\n\(hidden.count) IPv4 address\(hidden.count == 1 ? "" : "es") hidden from ifconfig (it prints one per label): \(shown.joined(separator: ", "))\(more)\n"
         }
         return out
     }

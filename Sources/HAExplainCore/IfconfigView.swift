@@ -7,16 +7,17 @@ import HAModel
 public enum IfconfigView {
     public static func mark(_ table: inout AddressTable) {
         for i in table.interfaces.indices {
-            var shownByLabel: [String: IPAddress] = [:]
+            // One reason per label, shared by every address it hides (there may be thousands).
+            var reasonByLabel: [String: String] = [:]
+            let ifname = table.interfaces[i].ifname
             for j in table.interfaces[i].addrInfo.indices where table.interfaces[i].addrInfo[j].family == .inet {
-                let address = table.interfaces[i].addrInfo[j]
-                let label = address.label ?? table.interfaces[i].ifname
-                if let shown = shownByLabel[label] {
+                let label = table.interfaces[i].addrInfo[j].label ?? ifname
+                if let reason = reasonByLabel[label] {
                     table.interfaces[i].addrInfo[j].ifconfigVisible = false
-                    table.interfaces[i].addrInfo[j].ifconfigHiddenReason =
-                        "ifconfig shows one IPv4 address per label, and label \(label) shows \(shown)"
+                    table.interfaces[i].addrInfo[j].ifconfigHiddenReason = reason
                 } else {
-                    shownByLabel[label] = address.local
+                    let shown = table.interfaces[i].addrInfo[j].local
+                    reasonByLabel[label] = "ifconfig shows one IPv4 address per label, and label \(label) shows \(shown)"
                     table.interfaces[i].addrInfo[j].ifconfigVisible = true
                 }
             }

@@ -116,9 +116,24 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     public var description: String {
         switch self {
         case .v4(let v):
-            return "\(v >> 24).\(v >> 16 & 0xff).\(v >> 8 & 0xff).\(v & 0xff)"
+            return IPAddress.format4(v)
         case .v6(let high, let low):
             return IPAddress.format6(high, low)
+        }
+    }
+
+    /// Dotted quad without string interpolation: addresses are printed by the ten thousand.
+    static func format4(_ v: UInt32) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+            var count = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = Int(v >> UInt32(shift) & 0xff)
+                if octet >= 100 { buffer[count] = UInt8(48 + octet / 100); count += 1 }
+                if octet >= 10 { buffer[count] = UInt8(48 + octet / 10 % 10); count += 1 }
+                buffer[count] = UInt8(48 + octet % 10); count += 1
+                if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
         }
     }
 
@@ -128,10 +143,13 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
             groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
             groups[4 + i] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
         }
-        // IPv4-mapped addresses print with a dotted tail, as inet_ntop does.
+        // As glibc's inet_ntop (which iproute2 prints with): IPv4-mapped and IPv4-compatible
+        // addresses get a dotted tail; the latter only when the seventh group is not zero.
         if high == 0, low >> 32 == 0xffff {
-            let v4 = UInt32(truncatingIfNeeded: low)
-            return "::ffff:" + IPAddress.v4(v4).description
+            return "::ffff:" + IPAddress.format4(UInt32(truncatingIfNeeded: low))
+        }
+        if high == 0, low >> 32 == 0, low >> 16 & 0xffff != 0 {
+            return "::" + IPAddress.format4(UInt32(truncatingIfNeeded: low))
         }
         // RFC 5952: compress the longest run of two or more zero groups, the first on a tie.
         var bestStart = -1, bestLength = 0, runStart = -1

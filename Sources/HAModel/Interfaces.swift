@@ -162,3 +162,60 @@ public enum SchemaVersion {
     /// Bumped on any incompatible change to the JSON haexplain writes.
     public static let current = 1
 }
+
+extension InterfaceAddress: DirectJSONObject {
+    public func jsonFields(_ object: inout JSONObjectWriter) {
+        object.add(CodingKeys.family, family.rawValue)
+        object.add(CodingKeys.local, local)
+        object.add(CodingKeys.address, address)
+        object.add(CodingKeys.prefixlen, prefixlen)
+        object.add(CodingKeys.broadcast, broadcast)
+        object.add(CodingKeys.anycast, anycast)
+        object.add(CodingKeys.scope, scope)
+        object.add(CodingKeys.dynamic, dynamic)
+        object.add(CodingKeys.secondary, secondary)
+        object.add(CodingKeys.temporary, temporary)
+        object.add(CodingKeys.nodad, nodad)
+        object.add(CodingKeys.optimistic, optimistic)
+        object.add(CodingKeys.dadfailed, dadfailed)
+        object.add(CodingKeys.home, home)
+        object.add(CodingKeys.deprecated, deprecated)
+        object.add(CodingKeys.tentative, tentative)
+        object.add(CodingKeys.mngtmpaddr, mngtmpaddr)
+        object.add(CodingKeys.noprefixroute, noprefixroute)
+        object.add(CodingKeys.autojoin, autojoin)
+        object.add(CodingKeys.stablePrivacy, stablePrivacy)
+        object.add(CodingKeys.label, label)
+        object.add(CodingKeys.validLifeTime, validLifeTime)
+        object.add(CodingKeys.preferredLifeTime, preferredLifeTime)
+        object.add(CodingKeys.rawFlags, rawFlags)
+        object.add(CodingKeys.ifconfigVisible, ifconfigVisible)
+        object.add(CodingKeys.ifconfigHiddenReason, ifconfigHiddenReason)
+    }
+}
+
+extension NetworkInterface: DirectJSONObject {
+    public func jsonFields(_ object: inout JSONObjectWriter) {
+        object.add(CodingKeys.ifindex, ifindex)
+        object.add(CodingKeys.link, link)
+        object.add(CodingKeys.linkIndex, linkIndex)
+        object.add(CodingKeys.ifname, ifname)
+        object.add(CodingKeys.flags, strings: flags)
+        object.add(CodingKeys.mtu, mtu)
+        object.add(CodingKeys.qdisc, qdisc)
+        object.add(CodingKeys.master, master)
+        object.add(CodingKeys.operstate, operstate)
+        object.add(CodingKeys.group, group)
+        object.add(CodingKeys.txqlen, txqlen)
+        object.add(CodingKeys.linkType, linkType)
+        object.add(CodingKeys.address, address)
+        object.add(CodingKeys.broadcast, broadcast)
+        object.add(CodingKeys.linkNetnsid, linkNetnsid)
+        object.add(CodingKeys.permaddr, permaddr)
+        object.add(CodingKeys.ifalias, ifalias)
+        // LinkKind's two optional strings cannot fail to encode.
+        try? object.add(CodingKeys.linkinfo, encodable: linkinfo)
+        object.add(CodingKeys.addrInfo, objects: addrInfo)
+        object.add(CodingKeys.rawFlags, rawFlags)
+    }
+}

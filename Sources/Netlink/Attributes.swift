@@ -5,32 +5,42 @@ import HAModel
 /// walks them and checks each header against the message's end; we check each payload's
 /// length before we read it.
 struct AttributeTable {
-    private(set) var payloads: [UnsafeRawBufferPointer?]
+    /// Types up to 63 are kept (all we read), in a bit set plus two small arrays that the
+    /// decoder reuses from message to message: ten thousand addresses, no allocation each.
+    private var present: UInt64 = 0
+    private var starts: [UnsafeRawPointer?]
+    private var lengths: [Int]
+    private let limit: Int
 
     init(maxType: Int) {
-        payloads = Array(repeating: nil, count: maxType + 1)
+        limit = min(maxType, 63)
+        starts = Array(repeating: nil, count: limit + 1)
+        lengths = Array(repeating: 0, count: limit + 1)
     }
 
-    subscript(type: Int32) -> UnsafeRawBufferPointer? { payloads[Int(type)] }
-    subscript(type: UInt32) -> UnsafeRawBufferPointer? { payloads[Int(type)] }
+    subscript(type: Int32) -> UnsafeRawBufferPointer? {
+        guard type >= 0, Int(type) <= limit, present & (1 << UInt64(type)) != 0 else { return nil }
+        return UnsafeRawBufferPointer(start: starts[Int(type)], count: lengths[Int(type)])
+    }
 
     fileprivate mutating func store(_ attr: UnsafePointer<nlattr>) {
         let type = Int(mnl_attr_get_type(attr))
-        guard type < payloads.count else { return }
-        let length = Int(mnl_attr_get_payload_len(attr))
-        payloads[type] = UnsafeRawBufferPointer(start: mnl_attr_get_payload(attr), count: length)
+        guard type <= limit else { return }
+        present |= 1 << UInt64(type)
+        starts[type] = mnl_attr_get_payload(attr).map { UnsafeRawPointer($0) }
+        lengths[type] = Int(mnl_attr_get_payload_len(attr))
     }
 
-    /// The attributes of `message` after its family header of `headerSize` bytes.
-    static func parse(_ message: UnsafePointer<nlmsghdr>, headerSize: Int, maxType: Int) -> AttributeTable {
-        var table = AttributeTable(maxType: maxType)
-        withUnsafeMutablePointer(to: &table) { pointer in
+    /// Loads the attributes of `message` after its family header of `headerSize` bytes,
+    /// forgetting the previous message's.
+    mutating func load(_ message: UnsafePointer<nlmsghdr>, headerSize: Int) {
+        present = 0
+        withUnsafeMutablePointer(to: &self) { pointer in
             _ = mnl_attr_parse(message, UInt32(headerSize), { attr, data in
                 data!.assumingMemoryBound(to: AttributeTable.self).pointee.store(attr!)
                 return MNL_CB_OK
             }, pointer)
         }
-        return table
     }
 
     /// The attributes nested inside `payload`, which must itself have come from a table.

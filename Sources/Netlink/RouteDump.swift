@@ -17,6 +17,8 @@ public final class RouteDumpDecoder {
     var links: [DecodedLink] = []
     var addresses: [(ifindex: Int, address: InterfaceAddress)] = []
     private var failure: HAError?
+    private var linkAttributes = AttributeTable(maxType: Int(__IFLA_MAX) - 1)
+    private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
 
     public init() {}
 
@@ -109,7 +111,8 @@ public final class RouteDumpDecoder {
         // A message too short for its fixed header is skipped, never read past.
         guard body.count >= RouteDumpDecoder.ifinfoSize else { return nil }
         let info = body.loadUnaligned(as: ifinfomsg.self)
-        let attrs = AttributeTable.parse(message, headerSize: RouteDumpDecoder.ifinfoSize, maxType: Int(__IFLA_MAX) - 1)
+        linkAttributes.load(message, headerSize: RouteDumpDecoder.ifinfoSize)
+        let attrs = linkAttributes
         var interface = NetworkInterface(
             ifindex: Int(info.ifi_index),
             ifname: attrs.string(Int32(IFLA_IFNAME)) ?? "if\(info.ifi_index)",
@@ -151,7 +154,8 @@ public final class RouteDumpDecoder {
         guard body.count >= RouteDumpDecoder.ifaddrSize else { return nil }
         let info = body.loadUnaligned(as: ifaddrmsg.self)
         guard info.ifa_family == UInt8(AF_INET) || info.ifa_family == UInt8(AF_INET6) else { return nil }
-        let attrs = AttributeTable.parse(message, headerSize: RouteDumpDecoder.ifaddrSize, maxType: Int(__IFA_MAX) - 1)
+        addressAttributes.load(message, headerSize: RouteDumpDecoder.ifaddrSize)
+        let attrs = addressAttributes
         let peer = try attrs.address(Int32(IFA_ADDRESS))
         let localAttribute = try attrs.address(Int32(IFA_LOCAL))
         // As iproute2: IFA_LOCAL is the address; IFA_ADDRESS is the peer when it differs.
@@ -195,9 +199,10 @@ public final class RouteDumpDecoder {
             if let master = link.masterIndex {
                 interfaces[position].master = byIndex[Int(master)].map { links[$0].interface.ifname } ?? "if\(master)"
             }
-            // iproute2 prints M-DOWN when the lower device is not up (or not known here).
+            // iproute2 prints M-DOWN when the lower device here is not up (or not known);
+            // a peer in another namespace (link_netnsid) it does not judge.
             let lowerDown: Bool = {
-                guard let lower = link.linkIndex, lower != 0 else { return false }
+                guard let lower = link.linkIndex, lower != 0, link.interface.linkNetnsid == nil else { return false }
                 guard let at = byIndex[Int(lower)] else { return true }
                 return links[at].interface.rawFlags & LinkFlags.up == 0
             }()

@@ -26,7 +26,7 @@ struct AddrCommand: ParsableCommand {
                     throw HAError(.usage, "no interface named '\(interface)'\(namespace.netns.map { " in network namespace \($0)" } ?? "")")
                 }
             }
-            try Run.emit(output.json ? JSONOutput.encode(table) : AddressTableText.render(table))
+            try Run.emit(table, json: output.json, render: AddressTableText.render)
         }
     }
 }

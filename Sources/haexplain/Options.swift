@@ -13,3 +13,9 @@ struct NamespaceOptions: ParsableArguments {
         valueName: "name"))
     var netns: String?
 }
+
+/// Which hosts file to read (glibc itself always reads /etc/hosts).
+struct HostsFileOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read this hosts file instead of /etc/hosts.", valueName: "path"))
+    var hostsFile: String?
+}

@@ -189,3 +189,30 @@ public final class NetnsLab: @unchecked Sendable {
         }
     }
 }
+
+/// The haexplain binary that `swift build` made, for end-to-end tests.
+public enum HAExplainBinary {
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    public static var path: String {
+        let debug = packageRoot.appendingPathComponent(".build/debug/haexplain").path
+        return FileManager.default.isExecutableFile(atPath: debug)
+            ? debug : packageRoot.appendingPathComponent(".build/release/haexplain").path
+    }
+
+    /// Runs haexplain with `arguments`.
+    public static func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> Shell.Result {
+        try Shell.run([path] + arguments, timeout: timeout)
+    }
+
+    /// Runs haexplain and parses its JSON output.
+    public static func json(_ arguments: [String]) throws -> [String: Any] {
+        let result = try run(arguments + ["--json"])
+        guard result.succeeded else { throw Shell.Failure(command: [path] + arguments, result: result) }
+        guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
+            throw Shell.Failure(command: [path] + arguments, result: result)
+        }
+        return object
+    }
+}

@@ -1,0 +1,237 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPcap
+import HAModel
+import Netlink
+import Synchronization
+import VRRP
+
+/// Packets from the wire or a pcap/pcapng file, through libpcap. Read-only: nothing is sent;
+/// the multicast memberships it adds belong to its socket and vanish with it.
+public final class PacketCapture {
+    /// What the capture reads, for the report's `source`.
+    public let description: String
+    public let linkType: LinkType
+    /// A single interface's name when capturing on one, else nil (all interfaces or a file).
+    public let interface: String?
+    private let handle: OpaquePointer
+    private let isFile: Bool
+    private var interfaceNames: [Int: String]
+
+    /// The kernel-side filter: VRRP over IPv4 and IPv6, also inside IPsec AH and behind an
+    /// IPv6 hop-by-hop header (the decoder drops whatever is not VRRP after all).
+    public static let filter = "ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51 or ip6 proto 0"
+
+    private init(handle: OpaquePointer, description: String, interface: String?, isFile: Bool,
+                 interfaceNames: [Int: String]) throws(HAError) {
+        self.handle = handle
+        self.description = description
+        self.interface = interface
+        self.isFile = isFile
+        self.interfaceNames = interfaceNames
+        let dlt = pcap_datalink(handle)
+        guard let linkType = LinkType(dlt: dlt) else {
+            let name = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "\(dlt)"
+            pcap_close(handle)
+            throw HAError(isFile ? .dataError : .unavailable,
+                          "link type \(name) is not one haexplain decodes (Ethernet, Linux cooked v1/v2, raw IP)")
+        }
+        self.linkType = linkType
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// Opens a pcap or pcapng file with nanosecond timestamps.
+    public static func open(file path: String) throws(HAError) -> PacketCapture {
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        var info = stat()
+        if stat(path, &info) != 0 {
+            let code = errno
+            throw HAError(code == EACCES ? .noPermission : .noInput,
+                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw HAError(.noInput, "is a directory, not a pcap or pcapng file", file: path)
+        }
+        guard let handle = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+            let message = Self.text(errorBuffer)
+            let unreadable = message.contains("Permission denied") || message.contains("No such file")
+            throw HAError(unreadable ? .noInput : .dataError,
+                          "not a readable pcap or pcapng file (\(message)); write one with `tcpdump -w FILE vrrp`", file: path)
+        }
+        return try PacketCapture(handle: handle, description: path, interface: nil, isFile: true, interfaceNames: [:])
+    }
+
+    /// Opens a live capture on `interface` (all interfaces when nil) inside network namespace
+    /// `netns`, with the VRRP filter compiled by libpcap and attached in the kernel.
+    public static func open(interface: String?, netns: String?) throws(HAError) -> PacketCapture {
+        try NetworkNamespace.with(netns) { () throws(HAError) -> PacketCapture in
+            let device = interface ?? "any"
+            var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+            guard let handle = pcap_create(device, &errorBuffer) else {
+                throw HAError(.unavailable, "cannot capture on \(device): \(Self.text(errorBuffer))")
+            }
+            pcap_set_snaplen(handle, 65535)
+            pcap_set_promisc(handle, 0)
+            pcap_set_timeout(handle, 100)
+            pcap_set_immediate_mode(handle, 1)
+            pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
+            let status = pcap_activate(handle)
+            if status < 0 {
+                let detail = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                let place = netns.map { " in network namespace \($0)" } ?? ""
+                switch status {
+                case PCAP_ERROR_PERM_DENIED:
+                    throw HAError(.noPermission, "capturing packets needs CAP_NET_RAW: run as root or grant it (setcap cap_net_raw+ep); \(detail)")
+                case PCAP_ERROR_NO_SUCH_DEVICE:
+                    throw HAError(.usage, "no interface named '\(device)'\(place)")
+                case PCAP_ERROR_IFACE_NOT_UP:
+                    throw HAError(.unavailable, "interface \(device)\(place) is down")
+                default:
+                    throw HAError(.unavailable, "cannot capture on \(device)\(place): \(detail)")
+                }
+            }
+            if interface == nil {
+                // Linux cooked v2 carries the ifindex, so adverts keep their interface.
+                _ = pcap_set_datalink(handle, 276)
+            }
+            var program = bpf_program()
+            guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                let detail = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw HAError(.software, "libpcap rejected the VRRP filter: \(detail)")
+            }
+            defer { pcap_freecode(&program) }
+            guard pcap_setfilter(handle, &program) == 0 else {
+                let detail = String(cString: pcap_geterr(handle))
+                pcap_close(handle)
+                throw HAError(.unavailable, "cannot attach the VRRP filter: \(detail)")
+            }
+            let names = Self.interfaceNames()
+            joinVRRPGroups(fd: pcap_fileno(handle), interfaces: interface.flatMap { name in
+                names.first { $0.value == name }.map { [$0.key] } } ?? Array(names.keys))
+            let label = (interface ?? "all interfaces") + (netns.map { " in network namespace \($0)" } ?? "")
+            return try PacketCapture(handle: handle, description: label, interface: interface, isFile: false,
+                                     interfaceNames: names)
+        }
+    }
+
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The name of the interface with this ifindex in the captured namespace.
+    public func interfaceName(index: Int) -> String {
+        interfaceNames[index] ?? "ifindex \(index)"
+    }
+
+    static func interfaceNames() -> [Int: String] {
+        var names: [Int: String] = [:]
+        guard let list = if_nameindex() else { return names }
+        defer { if_freenameindex(list) }
+        var entry = list
+        while entry.pointee.if_index != 0, let name = entry.pointee.if_name {
+            names[Int(entry.pointee.if_index)] = String(cString: name)
+            entry += 1
+        }
+        return names
+    }
+
+    /// NICs filter multicast in hardware; asking for the VRRP groups' MAC addresses on this
+    /// socket (not the interface) makes sure adverts reach us without promiscuous mode.
+    static func joinVRRPGroups(fd: Int32, interfaces: [Int]) {
+        guard fd >= 0 else { return }
+        let groups: [[UInt8]] = [[0x01, 0x00, 0x5e, 0x00, 0x00, 0x12], [0x33, 0x33, 0x00, 0x00, 0x00, 0x12]]
+        for index in interfaces {
+            for group in groups {
+                var request = packet_mreq()
+                request.mr_ifindex = Int32(index)
+                request.mr_type = UInt16(PACKET_MR_MULTICAST)
+                request.mr_alen = 6
+                withUnsafeMutableBytes(of: &request.mr_address) { address in
+                    for (offset, byte) in group.enumerated() { address[offset] = byte }
+                }
+                _ = setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, socklen_t(MemoryLayout<packet_mreq>.size))
+            }
+        }
+    }
+
+    public enum Ending: Equatable, Sendable {
+        case endOfFile
+        /// The file ended in the middle of a packet record (a capture cut short).
+        case truncated(String)
+        case timeUp
+        case interrupted
+        /// The caller's `until` said the capture already answered its question.
+        case enough
+    }
+
+    final class Context {
+        let body: (UnsafeRawBufferPointer, PacketTime) -> Void
+        init(_ body: @escaping (UnsafeRawBufferPointer, PacketTime) -> Void) { self.body = body }
+    }
+
+    /// Reads packets, calling `body` with each frame and its time, until the file ends, the
+    /// `seconds` of a live capture pass, or Ctrl-C. `tick` gets the seconds left, about ten
+    /// times a second, for a countdown.
+    public func run(seconds: Double, tick: (Double) -> Void = { _ in }, until: () -> Bool = { false },
+                    _ body: (UnsafeRawBufferPointer, PacketTime) -> Void) throws(HAError) -> Ending {
+        try withoutActuallyEscaping(body) { (body) throws(HAError) -> Ending in
+            let context = Context(body)
+            let pointer = Unmanaged.passUnretained(context).toOpaque().assumingMemoryBound(to: UInt8.self)
+            let handler: pcap_handler = { user, header, bytes in
+                guard let user, let header, let bytes else { return }
+                let context = Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
+                let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec), nanoseconds: Int64(header.pointee.ts.tv_usec))
+                context.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
+            }
+            defer { withExtendedLifetime(context) {} }
+            if isFile {
+                let status = pcap_loop(handle, -1, handler, pointer)
+                if status == PCAP_ERROR {
+                    return .truncated(String(cString: pcap_geterr(handle)))
+                }
+                return .endOfFile
+            }
+            Interrupt.install()
+            defer { Interrupt.remove() }
+            let deadline = Monotonic.now + seconds
+            while true {
+                let left = deadline - Monotonic.now
+                if left <= 0 { return .timeUp }
+                if Interrupt.requested.load(ordering: .relaxed) { return .interrupted }
+                if until() { return .enough }
+                tick(left)
+                let status = pcap_dispatch(handle, -1, handler, pointer)
+                if status == PCAP_ERROR {
+                    throw HAError(.unavailable, "capture on \(description) failed: \(String(cString: pcap_geterr(handle)))")
+                }
+            }
+        }
+    }
+}
+
+/// Ctrl-C ends a live capture early and still prints the census; a second Ctrl-C kills.
+enum Interrupt {
+    static let requested = Atomic<Bool>(false)
+
+    static func install() {
+        requested.store(false, ordering: .relaxed)
+        signal(SIGINT) { _ in
+            Interrupt.requested.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)
+        }
+    }
+
+    static func remove() { signal(SIGINT, SIG_DFL) }
+}
+
+enum Monotonic {
+    static var now: Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,104 @@
+import HAModel
+import KeepalivedConfig
+
+/// Everything one host knows, as one JSON document (`haexplain snapshot`). Explaining from
+/// several of them (`--from`, `--host`) is how one answer covers both balancers and the
+/// application server without an agent.
+public struct HostSnapshot: Codable, Sendable {
+    public var schemaVersion: Int
+    public var hostname: String
+    public var takenAt: String
+    public var haexplainVersion: String
+    public var netns: String?
+    public var addresses: AddressTable?
+    /// The keepalived configuration this host runs (auth_pass only as a fingerprint).
+    public var keepalived: KeepalivedSnapshot?
+    /// The name-service files, as text, so names are resolved as this host would.
+    public var nameService: NameServiceFiles?
+    /// What could not be observed when the snapshot was taken, and why.
+    public var limits: [Limit]
+
+    public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
+                addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
+                limits: [Limit] = []) {
+        self.schemaVersion = SchemaVersion.current
+        self.hostname = hostname
+        self.takenAt = takenAt
+        self.haexplainVersion = haexplainVersion
+        self.netns = netns
+        self.addresses = addresses
+        self.keepalived = keepalived
+        self.nameService = nameService
+        self.limits = limits
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
+        case haexplainVersion = "haexplain_version", netns, addresses, keepalived
+        case nameService = "name_service", limits
+    }
+
+    /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an
+    /// operator can act on: another schema version, or not a snapshot at all.
+    public static func decode(_ bytes: [UInt8], origin: String) throws(HAError) -> HostSnapshot {
+        let version: Int
+        do {
+            version = try JSONReading.decode(VersionProbe.self, from: bytes).schemaVersion
+        } catch {
+            throw HAError(.dataError, "not a haexplain snapshot (expected a JSON object with \"schema_version\"): \(JSONReading.describe(error))", file: origin)
+        }
+        guard version == SchemaVersion.current else {
+            throw HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.current); take it again with this version of haexplain", file: origin)
+        }
+        do {
+            return try JSONReading.decode(HostSnapshot.self, from: bytes)
+        } catch {
+            throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(error))", file: origin)
+        }
+    }
+
+    private struct VersionProbe: Decodable {
+        let schemaVersion: Int
+        enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version" }
+    }
+}
+
+/// Something the answer could not observe, said plainly.
+public struct Limit: Codable, Sendable, Equatable {
+    /// Which source was missing: "vrrp", "keepalived", "hosts", "dns", "netlink", ...
+    public var source: String
+    public var message: String
+
+    public init(source: String, message: String) {
+        self.source = source
+        self.message = message
+    }
+}
+
+public struct KeepalivedSnapshot: Codable, Sendable {
+    public var configuration: KeepalivedConfiguration
+    public var chosenBecause: String
+
+    public init(configuration: KeepalivedConfiguration, chosenBecause: String) {
+        self.configuration = configuration
+        self.chosenBecause = chosenBecause
+    }
+
+    enum CodingKeys: String, CodingKey { case configuration, chosenBecause = "chosen_because" }
+}
+
+public struct NameServiceFiles: Codable, Sendable {
+    public var hostsPath: String
+    public var hosts: String?
+    public var nsswitch: String?
+    public var hostConf: String?
+
+    public init(hostsPath: String, hosts: String?, nsswitch: String?, hostConf: String?) {
+        self.hostsPath = hostsPath
+        self.hosts = hosts
+        self.nsswitch = nsswitch
+        self.hostConf = hostConf
+    }
+
+    enum CodingKeys: String, CodingKey { case hostsPath = "hosts_path", hosts, nsswitch, hostConf = "host_conf" }
+}

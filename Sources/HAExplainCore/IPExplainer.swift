@@ -1,0 +1,259 @@
+import HAModel
+import KeepalivedConfig
+import VRRP
+
+/// One host as the verdict sees it: the live host, or a host from a snapshot.
+public struct HostView: Sendable {
+    public var hostname: String
+    public var isLocal: Bool
+    public var addresses: AddressTable?
+
+    public init(hostname: String, isLocal: Bool, addresses: AddressTable?) {
+        self.hostname = hostname
+        self.isLocal = isLocal
+        self.addresses = addresses
+    }
+}
+
+/// Everything the verdict is drawn from. Gathering it touches the system; explaining it is
+/// this pure function of values, so tests and several hosts' snapshots use the same code.
+public struct IPEvidence: Sendable {
+    public var query: String
+    public var addresses: [IPAddress]
+    /// For a name query: the lines and answers that turned it into addresses.
+    public var resolution: [NameClaim]?
+    /// Names pointing at each address (hosts files, reverse lookups).
+    public var names: [IPAddress: [NameClaim]]
+    /// What resolving the query said, sorted into notes, warnings and limits.
+    public var nameFindings: (notes: [String], warnings: [String], limits: [String])
+    public var hosts: [HostView]
+    /// keepalived's configurations of every known node, analysed together; instance `node`
+    /// names match `HostView.hostname`.
+    public var keepalived: KeepalivedReport?
+    /// The VRRP census of what was heard on the wire; nil when nobody listened.
+    public var wire: VRRPCensusReport?
+    public var limits: [String]
+
+    public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
+                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [HostView], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
+                limits: [String] = []) {
+        self.query = query
+        self.addresses = addresses
+        self.resolution = resolution
+        self.names = names
+        self.nameFindings = nameFindings
+        self.hosts = hosts
+        self.keepalived = keepalived
+        self.wire = wire
+        self.limits = limits
+    }
+}
+
+public enum IPExplainer {
+    public static func explain(_ input: IPEvidence) -> IPReport {
+        IPReport(query: input.query, resolution: input.resolution,
+                 answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits)
+    }
+
+    struct Holder {
+        var host: HostView
+        var interface: NetworkInterface
+        var address: InterfaceAddress
+    }
+
+    struct Configured {
+        var instance: VRRPInstance
+        var vip: VirtualAddress
+    }
+
+    static func answer(for address: IPAddress, _ input: IPEvidence) -> IPAnswer {
+        var evidence: [Evidence] = []
+        var warnings: [String] = []
+        var limits: [String] = []
+        let local = input.hosts.first { $0.isLocal }
+
+        // The kernel: who has the address on an interface.
+        var holders: [Holder] = []
+        for host in input.hosts {
+            guard let table = host.addresses else {
+                limits.append("the addresses of \(host.hostname) are unknown, so whether it holds \(address) is not known")
+                continue
+            }
+            for (interface, assigned) in table.assignments(of: address) {
+                holders.append(Holder(host: host, interface: interface, address: assigned))
+                let kind = assigned.isSecondary ? " as a secondary address" : ""
+                let label = assigned.label.map { $0 != interface.ifname ? " (label \($0))" : "" } ?? ""
+                evidence.append(Evidence(.netlink("RTM_GETADDR"), "\(address)/\(assigned.prefixlen) is assigned on \(interface.ifname)\(label) of \(host.hostname)\(kind)", host: host.hostname))
+                if assigned.ifconfigVisible == false, let reason = assigned.ifconfigHiddenReason {
+                    warnings.append("ifconfig on \(host.hostname) does not show \(address)/\(assigned.prefixlen): \(reason)")
+                }
+            }
+            if host.isLocal, table.assignments(of: address).isEmpty {
+                evidence.append(Evidence(.netlink("RTM_GETADDR"), "\(address) is not assigned on any interface of \(host.hostname)", host: host.hostname))
+            }
+        }
+
+        // keepalived: which instances make it a virtual address.
+        let instances = input.keepalived?.vrrpInstances ?? []
+        var configured: [Configured] = []
+        for instance in instances {
+            for vip in instance.virtualIpaddress + instance.virtualIpaddressExcluded where vip.address == address {
+                configured.append(Configured(instance: instance, vip: vip))
+                let vrid = instance.virtualRouterID.map { ", VRID \($0)" } ?? ""
+                let on = vip.dev ?? instance.interface ?? "its interface"
+                evidence.append(Evidence(.file(vip.file, line: vip.line),
+                    "vrrp_instance \(instance.name) on \(instance.node ?? "?") makes \(address) a virtual address on \(on)\(vrid), state \(instance.state ?? "BACKUP") configured, priority \(instance.effectivePriority?.arithmetic ?? String(instance.priority))",
+                    host: instance.node))
+            }
+        }
+        if configured.isEmpty, input.keepalived != nil, !instances.isEmpty {
+            evidence.append(Evidence(Source(kind: .assumption, detail: "keepalived"), "no vrrp_instance in the keepalived configuration read lists \(address)"))
+        }
+        let vrids = Set(configured.compactMap { $0.instance.virtualRouterID })
+
+        // The wire: which virtual routers speak for it.
+        var routers: [VRRPCensusReport.Router] = []
+        if let wire = input.wire {
+            routers = wire.routers.filter { router in
+                router.family == address.family
+                    && (vrids.contains(router.vrid) || router.senders.contains { $0.virtualAddresses.contains(address) })
+            }
+            for router in routers {
+                if let master = router.master {
+                    let mac = master.mac.map { " (\($0))" } ?? ""
+                    evidence.append(Evidence(master.source, "VRID \(router.vrid) on \(router.interface ?? "the wire"): \(master.address)\(mac) is master, advertising priority \(master.priority)"))
+                }
+                for verdict in router.verdicts where verdict.code != .masterChanged || router.master == nil {
+                    warnings.append("VRID \(router.vrid): \(verdict.message)")
+                }
+            }
+            if routers.isEmpty {
+                let what = vrids.isEmpty ? "no advert listed \(address)" : "no advert for VRID \(vrids.sorted().map(String.init).joined(separator: ", ")) was heard"
+                evidence.append(Evidence(wire.source, "\(what) (\(wire.capture.adverts) VRRP advert(s) heard in all)"))
+            }
+        }
+
+        let verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
+        let thisHost = local.flatMap { describeThisHost(address, local: $0, configured: configured, holders: holders) }
+        let whatif = failover(address, configured: configured, routers: routers, thisHost: thisHost, input: input)
+
+        // Problems keepalived's analysis found that touch this address's instances.
+        let names = Set(configured.map(\.instance.name))
+        for problem in input.keepalived?.problems ?? [] where names.contains(where: { problem.message.contains($0) }) || problem.message.contains(address.description) {
+            warnings.append("\(problem.code): \(problem.message)\(problem.file.map { " (\($0)\(problem.line.map { ":\($0)" } ?? ""))" } ?? "")")
+        }
+        var claims = input.names[address] ?? []
+        if let resolution = input.resolution { claims = resolution.filter { $0.address == address } + claims.filter { c in !resolution.contains(c) } }
+        warnings += input.nameFindings.warnings
+        limits += input.nameFindings.limits
+        return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
+                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits)
+    }
+
+    static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],
+                       input: IPEvidence, local: HostView?) -> Verdict {
+        let holderHosts = Array(Set(holders.map(\.host.hostname))).sorted()
+        let vrid = configured.first?.instance.virtualRouterID ?? routers.first?.vrid
+        if let split = routers.first(where: { $0.has(.splitBrain) }) {
+            let senders = split.senders.map { "\($0.address) (priority \($0.priority))" }.joined(separator: " and ")
+            return Verdict(owner: .conflict, vrid: split.vrid, reason: "split brain: \(senders) both advertise VRID \(split.vrid) as master")
+        }
+        if holderHosts.count > 1 {
+            return Verdict(owner: .conflict, vrid: vrid, reason: "\(holderHosts.joined(separator: " and ")) all hold \(address): only one should")
+        }
+        if let holder = holders.first {
+            let primary = primaryAddress(on: holder.interface, family: address.family, excluding: address)
+            let instance = configured.first { $0.instance.node == holder.host.hostname }?.instance
+            var reason: String
+            if let instance, let id = instance.virtualRouterID {
+                reason = "VRRP master of VRID \(id) (vrrp_instance \(instance.name)), priority \(instance.effectivePriority?.value.map(String.init) ?? "FAULT")"
+            } else if let master = routers.compactMap(\.master).first, let id = vrid {
+                reason = "VRRP master of VRID \(id), advertising priority \(master.priority)"
+            } else if configured.isEmpty {
+                reason = "assigned on \(holder.interface.ifname); no keepalived instance read here manages it"
+            } else {
+                reason = "assigned on \(holder.interface.ifname)"
+            }
+            if let master = routers.compactMap(\.master).first, let primary, master.address != primary {
+                reason += "; but the wire says \(master.address) is master"
+            }
+            return Verdict(owner: holder.host.isLocal ? .local : .peer, ownerAddress: primary, ownerMac: holder.interface.address,
+                           ownerHost: holder.host.hostname, vrid: instance?.virtualRouterID ?? vrid, reason: reason)
+        }
+        if let router = routers.first(where: { $0.master != nil }), let master = router.master {
+            let host = input.hosts.first { host in host.addresses?.assignments(of: master.address).isEmpty == false }
+            if let host, host.isLocal {
+                return Verdict(owner: .unknown, ownerAddress: master.address, ownerMac: master.mac?.description, ownerHost: host.hostname,
+                               vrid: router.vrid, reason: "this host advertises VRID \(router.vrid) as master but \(address) is not assigned here")
+            }
+            return Verdict(owner: .peer, ownerAddress: master.address, ownerMac: master.mac?.description, ownerHost: host?.hostname,
+                           vrid: router.vrid, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
+        }
+        if !configured.isEmpty, input.wire != nil, input.hosts.allSatisfy({ $0.addresses != nil }) {
+            let ids = vrids(configured)
+            return Verdict(owner: .none, vrid: vrid,
+                           reason: "configured as a virtual address (\(ids)) but no node holds it and no advert for it was heard: keepalived is not running, or every node is in FAULT")
+        }
+        var missing: [String] = []
+        if local != nil { missing.append("not assigned here") }
+        if configured.isEmpty { missing.append(input.keepalived == nil ? "no keepalived configuration was read" : "no keepalived instance read lists it") }
+        if input.wire == nil { missing.append("the wire was not listened to") } else { missing.append("no VRRP advert mentions it") }
+        return Verdict(owner: .unknown, vrid: vrid, reason: missing.joined(separator: "; "))
+    }
+
+    static func vrids(_ configured: [Configured]) -> String {
+        let ids = Set(configured.compactMap(\.instance.virtualRouterID)).sorted()
+        return ids.isEmpty ? "no VRID" : "VRID " + ids.map(String.init).joined(separator: ", ")
+    }
+
+    /// The node's own address on the interface: what peers and ARP see as it.
+    static func primaryAddress(on interface: NetworkInterface, family: AddressFamily, excluding vip: IPAddress) -> IPAddress? {
+        let candidates = interface.addrInfo.filter { $0.family == family && $0.local != vip && $0.scope == "global" }
+        return (candidates.first { !$0.isSecondary } ?? candidates.first)?.local
+    }
+
+    static func describeThisHost(_ address: IPAddress, local: HostView, configured: [Configured], holders: [Holder]) -> ThisHost? {
+        guard let mine = configured.first(where: { $0.instance.node == local.hostname }), let vrid = mine.instance.virtualRouterID else { return nil }
+        let assigned = holders.contains { $0.host.isLocal }
+        let priority = mine.instance.effectivePriority
+        let state = priority?.fault == true ? "FAULT" : (assigned ? "MASTER" : "BACKUP")
+        return ThisHost(host: local.hostname, state: state, vrid: vrid, instance: mine.instance.name, priority: priority?.value,
+                        arithmetic: priority?.arithmetic ?? String(mine.instance.priority), assigned: assigned,
+                        file: mine.instance.file, line: mine.instance.line)
+    }
+
+    /// What each tracked failure would change. With every node's configuration, keepalived's
+    /// election says it; with only this host's, the wire supplies the master's priority and
+    /// the rest is stated as an assumption.
+    static func failover(_ address: IPAddress, configured: [Configured], routers: [VRRPCensusReport.Router],
+                         thisHost: ThisHost?, input: IPEvidence) -> [FailoverWhatIf] {
+        let vrids = Set(configured.compactMap(\.instance.virtualRouterID))
+        if let election = input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
+           election.candidates.count > 1 {
+            return election.whatif.map {
+                FailoverWhatIf(node: $0.node, failing: $0.failing, priority: $0.priority, newMaster: $0.newMaster, sentence: $0.sentence, assumed: false)
+            }
+        }
+        guard let thisHost, let mine = configured.first(where: { $0.instance.node == thisHost.host })?.instance else { return [] }
+        let master = routers.first { $0.vrid == thisHost.vrid }?.master
+        let myPriority = thisHost.priority
+        var result: [FailoverWhatIf] = []
+        for whatif in mine.whatif ?? [] {
+            if thisHost.state == "MASTER" {
+                result.append(FailoverWhatIf(node: thisHost.host, failing: whatif.failing, priority: whatif.priority, newMaster: nil,
+                    sentence: "if \(whatif.failing) fails here: \(whatif.arithmetic); a peer takes over if its priority is higher (peers' configurations were not read: give them with --keepalived-config or --from)",
+                    assumed: true))
+            } else if let master, let mine = myPriority, let failed = whatif.priority, failed < mine {
+                let term = failed - mine
+                // The master's configuration is not here: assume it tracks the same object with the same weight.
+                let after = master.priority + term
+                let outcome = after < mine ? "\(after) < \(mine), this host takes over" : "\(after) >= \(mine), \(master.address) stays master"
+                result.append(FailoverWhatIf(node: master.address.description, failing: whatif.failing, priority: after,
+                    newMaster: after < mine ? thisHost.host : master.address.description,
+                    sentence: "if \(whatif.failing) fails on \(master.address) (assuming it tracks it as this host does, weight \(term)): \(master.priority) -> \(after); \(outcome)",
+                    assumed: true))
+            }
+        }
+        return result
+    }
+}

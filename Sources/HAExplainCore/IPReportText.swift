@@ -1,0 +1,60 @@
+import HAModel
+
+/// The human rendering of `haexplain ip`: one block per address, the verdict first, every
+/// claim with its source. It reads the report and computes nothing of its own.
+public enum IPReportText {
+    public static func render(_ report: IPReport) -> String {
+        var out = ""
+        if report.answers.isEmpty {
+            out += "\(report.query): no address to explain\n"
+        }
+        for answer in report.answers {
+            out += block(answer, query: report.query)
+        }
+        for limit in report.limits { out += "limit: \(limit)\n" }
+        return out
+    }
+
+    static func block(_ answer: IPAnswer, query: String) -> String {
+        let names = Array(Set(answer.names.filter(\.returned).map(\.name))).sorted()
+        var out = "\(answer.address)\(names.isEmpty ? "" : "  " + names.joined(separator: ", "))\n"
+        out += field("owner", owner(answer.verdict))
+        if let this = answer.thisHost {
+            let assigned = this.assigned ? "\(answer.address) is assigned here" : "\(answer.address) is not assigned here"
+            out += field("this host", "\(this.state) for VRID \(this.vrid) at priority \(this.priority.map(String.init) ?? "none (FAULT)") (vrrp_instance \(this.instance), \(this.file):\(this.line)); \(assigned)")
+        }
+        out += field("why", answer.evidence.map { "\($0.claim) [\($0.location)]" })
+        out += field("failover", answer.whatif.map { $0.sentence + ($0.assumed ? " (assumed)" : "") })
+        out += field("names", answer.names.map { claim in
+            "\(claim.name) -> \(claim.address) (\(claim.source))\(claim.returned ? "" : "; \(claim.note ?? "not returned")")"
+        } + answer.nameNotes)
+        out += field("warning", answer.warnings)
+        out += field("limit", answer.limits)
+        return out + "\n"
+    }
+
+    static func owner(_ verdict: Verdict) -> String {
+        let who: String
+        var identity: [String] = []
+        if let address = verdict.ownerAddress { identity.append(address.description) }
+        if let mac = verdict.ownerMac { identity.append(mac) }
+        let detail = identity.isEmpty ? "" : " (\(identity.joined(separator: ", ")))"
+        switch verdict.owner {
+        case .local: who = "this host, \(verdict.ownerHost ?? "?")\(detail)"
+        case .peer: who = verdict.ownerHost.map { "\($0)\(detail)" } ?? identity.joined(separator: ", ")
+        case .none: who = "nobody"
+        case .conflict: who = "CONFLICT"
+        case .unknown: who = "unknown"
+        }
+        return "\(who): \(verdict.reason)"
+    }
+
+    static func field(_ name: String, _ value: String) -> String { field(name, [value]) }
+
+    static func field(_ name: String, _ values: [String]) -> String {
+        guard !values.isEmpty else { return "" }
+        let label = "  " + name + String(repeating: " ", count: max(1, 11 - name.count))
+        let indent = String(repeating: " ", count: label.count)
+        return values.enumerated().map { (i, value) in (i == 0 ? label : indent) + value + "\n" }.joined()
+    }
+}

@@ -1,0 +1,55 @@
+import HAModel
+
+/// The names and addresses a `NameResolution` establishes, as claims with their sources,
+/// for the verdict's "names" line.
+public enum NameClaims {
+    /// For a name: the addresses it stands for, in the order applications get them
+    /// (getaddrinfo's), falling back to the hosts-file lines glibc returns and DNS answers.
+    public static func addresses(of resolution: NameResolution) -> [IPAddress] {
+        var result: [IPAddress] = []
+        func add(_ address: IPAddress) { if !result.contains(address) { result.append(address) } }
+        resolution.getaddrinfo.addresses?.forEach(add)
+        if result.isEmpty {
+            resolution.matches.filter(\.returned).compactMap { IPAddress($0.address) }.forEach(add)
+            (resolution.dns.answers ?? []).filter { $0.type == "A" || $0.type == "AAAA" }.compactMap { IPAddress($0.data) }.forEach(add)
+        }
+        return result
+    }
+
+    /// Sorts the resolution's sentences: disagreements and names DNS does not know are
+    /// warnings; sentences that begin "limit:" are limits; the rest describe the names.
+    public static func findings(of resolution: NameResolution) -> (notes: [String], warnings: [String], limits: [String]) {
+        var notes: [String] = [], warnings: [String] = [], limits: [String] = []
+        let warningMarks = ["not in DNS", "disagree", "overrides", "ignores", "failed", "never reads", "stops at the first line", "another source"]
+        for finding in resolution.findings {
+            if finding.hasPrefix("limit: ") {
+                limits.append(String(finding.dropFirst("limit: ".count)))
+            } else if warningMarks.contains(where: finding.contains) {
+                warnings.append(finding)
+            } else {
+                notes.append(finding)
+            }
+        }
+        return (notes, warnings, limits)
+    }
+
+    /// Every hosts-file line and DNS answer that ties a name to an address.
+    public static func claims(of resolution: NameResolution) -> [NameClaim] {
+        var claims: [NameClaim] = []
+        for match in resolution.matches {
+            guard let address = IPAddress(match.address) else { continue }
+            let name = resolution.queryKind == "name" ? resolution.query : (match.names.first ?? resolution.query)
+            claims.append(NameClaim(name: name, address: address, source: .file(match.file, line: match.line),
+                                    returned: match.returned, note: match.returned ? nil : match.note ?? "glibc does not return this line"))
+        }
+        for answer in resolution.dns.answers ?? [] {
+            let source = Source(kind: .dns, detail: "\(resolution.dns.server ?? "nameserver") \(answer.type)")
+            if answer.type == "PTR", let address = IPAddress(resolution.query) {
+                claims.append(NameClaim(name: answer.data.hasSuffix(".") ? String(answer.data.dropLast()) : answer.data, address: address, source: source))
+            } else if let address = IPAddress(answer.data) {
+                claims.append(NameClaim(name: answer.name.hasSuffix(".") ? String(answer.name.dropLast()) : answer.name, address: address, source: source))
+            }
+        }
+        return claims
+    }
+}

@@ -1,0 +1,229 @@
+import DNSMessage
+import HAModel
+import HostsFile
+
+/// `haexplain hosts`: every place an answer for a name or address can come from, side by
+/// side, each with its source, and the sentences that compare them.
+public struct NameResolution: Encodable, Sendable {
+    public var schemaVersion = SchemaVersion.current
+    public var query: String
+    /// "name" (forward lookup) or "address" (reverse lookup).
+    public var queryKind: String
+    public var hostsFile: String
+    public var hostConf: HostConfFact
+    public var matches: [HostsLineFact]
+    public var nsswitch: NSSwitchHosts
+    public var getaddrinfo: GlibcFact
+    public var dns: DNSFact
+    /// The nsswitch source whose answer equals what glibc returned, when one does.
+    public var answeredBy: String?
+    public var findings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", query, queryKind = "query_kind", hostsFile = "hosts_file"
+        case hostConf = "host_conf", matches, nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
+    }
+}
+
+public struct HostConfFact: Encodable, Sendable {
+    public var file: String
+    /// nil: glibc's default (multi off) applies.
+    public var line: Int?
+    public var multi: Bool
+
+    public init(_ conf: HostConf) {
+        file = conf.file
+        line = conf.line
+        multi = conf.multi
+    }
+}
+
+public struct HostsLineFact: Encodable, Sendable {
+    public var file: String
+    public var line: Int
+    public var address: String
+    public var names: [String]
+    /// Forward: getaddrinfo returns this line. Reverse: gethostbyaddr returns its names.
+    public var returned: Bool
+    /// Forward only: gethostbyname (`getent hosts`, IPv6 lines first) returns it.
+    public var returnedByGethostbyname: Bool?
+    public var note: String?
+
+    enum CodingKeys: String, CodingKey {
+        case file, line, address, names, returned, returnedByGethostbyname = "returned_by_gethostbyname", note
+    }
+
+    public init(_ match: HostsMatch) {
+        file = match.line.file
+        line = match.line.line
+        address = match.line.address?.description ?? match.line.addressText
+        names = match.line.names
+        returned = match.returned
+        returnedByGethostbyname = match.returnedByGethostbyname
+        note = match.note
+    }
+}
+
+/// What glibc told this process: getaddrinfo for a name, getnameinfo for an address.
+public struct GlibcFact: Encodable, Sendable, Equatable {
+    public var function: String
+    public var addresses: [IPAddress]?
+    public var names: [String]?
+    public var error: String?
+
+    public init(function: String, addresses: [IPAddress]? = nil, names: [String]? = nil, error: String? = nil) {
+        self.function = function
+        self.addresses = addresses
+        self.names = names
+        self.error = error
+    }
+}
+
+public struct DNSAnswerFact: Encodable, Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var ttl: UInt32
+    public var data: String
+}
+
+/// What a nameserver answered when asked directly, or why it was not asked.
+public struct DNSFact: Encodable, Sendable, Equatable {
+    public var server: String?
+    public var source: String?
+    public var questions: [String]?
+    public var answers: [DNSAnswerFact]?
+    /// NOERROR, NXDOMAIN, SERVFAIL, ..., "timeout" or "error".
+    public var status: String?
+    /// Why DNS was not asked (`--no-dns`, no nameserver in resolv.conf).
+    public var skipped: String?
+    /// What this answer could not see, in words.
+    public var limit: String?
+
+    public init(skipped: String) { self.skipped = skipped }
+
+    public init(server: IPAddress, source: Source, questions: [String], replies: [DNSMessage]) {
+        self.server = server.description
+        self.source = source.description
+        self.questions = questions
+        answers = replies.flatMap { reply in
+            reply.answers.map { record in
+                let data: String
+                switch record.data {
+                case .address(let address): data = address.description
+                case .name(let name): data = name
+                case .other(let count): data = "\(count) bytes"
+                }
+                return DNSAnswerFact(name: record.name, type: record.type.description, ttl: record.ttl, data: data)
+            }
+        }
+        // One NOERROR with data is an answer; otherwise the first non-NOERROR code tells why not.
+        let codes = replies.map(\.responseCodeName)
+        status = answers?.isEmpty == false ? "NOERROR" : (codes.first { $0 != "NOERROR" } ?? "NOERROR")
+    }
+
+    public init(server: IPAddress, source: Source, questions: [String], status: String, limit: String) {
+        self.server = server.description
+        self.source = source.description
+        self.questions = questions
+        self.status = status
+        self.limit = limit
+    }
+
+    enum CodingKeys: String, CodingKey { case server, source, questions, answers, status, skipped, limit }
+
+    public static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    var addresses: [IPAddress] {
+        (answers ?? []).compactMap { $0.type == "A" || $0.type == "AAAA" ? IPAddress($0.data) : nil }
+    }
+
+    var names: [String] { (answers ?? []).filter { $0.type == "PTR" }.map(\.data) }
+
+    var answered: Bool { status != nil && status != "timeout" && status != "error" }
+}
+
+/// Puts the three answers side by side and says in a sentence where they differ.
+public enum NameResolutionExplainer {
+    public static func explain(query: String, reverseOf address: IPAddress?, hosts: HostsFile, hostConf: HostConf,
+                               nsswitch: NSSwitchHosts, glibc: GlibcFact, dns: DNSFact,
+                               glibcHostsFile: String = "/etc/hosts") -> NameResolution {
+        let matches = address.map { HostsLookup.reverse($0, in: hosts) }
+            ?? HostsLookup.forward(query, in: hosts, multi: hostConf.multi)
+        let returned = matches.filter(\.returned)
+        var report = NameResolution(
+            query: query, queryKind: address == nil ? "name" : "address", hostsFile: hosts.path,
+            hostConf: HostConfFact(hostConf), matches: matches.map(HostsLineFact.init), nsswitch: nsswitch,
+            getaddrinfo: glibc, dns: dns, answeredBy: nil, findings: [])
+        let filesAnswer: Set<String> = Set(address == nil
+            ? returned.compactMap { $0.line.address?.description }
+            : returned.flatMap { $0.line.names.prefix(1) })
+        let dnsAnswer: Set<String> = Set(address == nil ? dns.addresses.map(\.description) : dns.names.map(dropDot))
+        let glibcAnswer: Set<String> = Set(glibc.addresses?.map(\.description) ?? glibc.names ?? [])
+        let returnedLines = returned.map { $0.line.source.description }.joined(separator: ", ")
+        let order = nsswitch.sources.map(\.service)
+        let filesFirst = (order.firstIndex(of: "files") ?? .max) < (order.firstIndex(of: "dns") ?? .max)
+        let nsswitchAt = Source.file(nsswitch.file, line: nsswitch.line).description
+
+        for source in nsswitch.sources {
+            let answer: Set<String>? = switch source.service {
+            case "files": filesAnswer
+            case "dns": dns.answered ? dnsAnswer : nil
+            default: nil
+            }
+            if let answer, !answer.isEmpty, answer == glibcAnswer { report.answeredBy = source.service; break }
+        }
+
+        var findings: [String] = []
+        let subject = address == nil ? query : address!.description
+        let dnsLimit = dns.skipped.map { "DNS not asked (\($0))" } ?? dns.limit
+        switch (filesAnswer.isEmpty, dnsAnswer.isEmpty) {
+        case (false, true) where dns.answered:
+            findings.append("not in DNS (\(dns.server ?? "?") says \(dns.status ?? "no data")): only the hosts file (\(returnedLines)) knows \(subject)")
+        case (false, false) where filesAnswer == dnsAnswer:
+            findings.append("hosts file (\(returnedLines)) and DNS agree on \(subject)")
+        case (false, false):
+            findings.append("DNS and hosts disagree: hosts file (\(returnedLines)) says \(sorted(filesAnswer)), DNS says \(sorted(dnsAnswer))")
+            if filesFirst {
+                findings.append("hosts file overrides DNS: files comes before dns in \(nsswitchAt)")
+            } else if order.contains("dns") {
+                findings.append("DNS overrides the hosts file: dns comes before files in \(nsswitchAt)")
+            }
+        case (true, false):
+            findings.append("only in DNS: no line of \(hosts.path) that glibc reads names \(subject)")
+        case (true, true) where dns.answered:
+            findings.append("neither \(hosts.path) nor DNS knows \(subject)")
+        default:
+            findings.append(filesAnswer.isEmpty
+                ? "no line of \(hosts.path) that glibc reads names \(subject)"
+                : "the hosts file (\(returnedLines)) answers \(subject): \(sorted(filesAnswer))")
+        }
+        if let dnsLimit { findings.append("limit: \(dnsLimit)") }
+        if !filesAnswer.isEmpty, !order.contains("files") {
+            findings.append("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
+        }
+        let skipped = matches.filter { $0.line.address == nil }
+        if !skipped.isEmpty {
+            findings.append("glibc ignores \(skipped.map { $0.line.source.description }.joined(separator: ", ")): the address is not valid")
+        }
+        let unreturned = matches.filter { !$0.returned && $0.line.address != nil }
+        if address == nil, !unreturned.isEmpty, !returned.isEmpty, !hostConf.multi {
+            findings.append("\(unreturned.map { $0.line.source.description }.joined(separator: ", ")) also name \(query) but glibc stops at the first line (host.conf multi is off)")
+        }
+        if hosts.path != glibcHostsFile {
+            findings.append("\(glibc.function) reads \(glibcHostsFile), not \(hosts.path): its answer is for the system's files")
+        }
+        if let error = glibc.error {
+            findings.append("\(glibc.function) failed: \(error)")
+        } else if report.answeredBy == nil, !glibcAnswer.isEmpty {
+            findings.append("\(glibc.function) answered \(sorted(glibcAnswer)), which neither the hosts file nor DNS as asked here gave: another source in \(nsswitchAt) (\(order.joined(separator: " "))) answered")
+        }
+        report.findings = findings
+        return report
+    }
+
+    static func sorted(_ set: Set<String>) -> String { set.sorted().joined(separator: ", ") }
+
+    static func dropDot(_ name: String) -> String { name.hasSuffix(".") ? String(name.dropLast()) : name }
+}

@@ -1,0 +1,67 @@
+import HAModel
+import VRRP
+
+/// The census for people: one block per virtual router, master first, then every sender,
+/// the timeline and the verdicts. It prints the report's facts and computes none.
+public enum VRRPCensusText {
+    public static func render(_ report: VRRPCensusReport) -> String {
+        var out = "source    \(report.source)\n"
+        let capture = report.capture
+        out += "packets   \(capture.packets) read, \(capture.adverts) VRRP advert(s), \(capture.malformed) malformed"
+        if let start = capture.start, let end = capture.end {
+            out += ", \(start) .. \(end)"
+        }
+        out += "\n"
+        if report.routers.isEmpty {
+            out += "no VRRP adverts seen\n"
+        }
+        for router in report.routers {
+            out += "\nVRID \(router.vrid)  \(router.family == .inet ? "IPv4" : "IPv6")"
+            out += router.interface.map { "  on \($0)" } ?? ""
+            out += router.version.map { "  VRRPv\($0)" } ?? ""
+            out += "\n"
+            if let master = router.master {
+                out += "  master    \(master.address)\(master.mac.map { " (\($0))" } ?? "") priority \(master.priority)  [packet \(master.source.detail ?? "")]\n"
+            } else {
+                out += "  master    none advertising at the end of the capture\n"
+            }
+            for sender in router.senders {
+                out += "  sender    \(sender.address)\(sender.mac.map { " (\($0))" } ?? "")  v\(sender.version) priority \(sender.priority)"
+                out += " advert_int \(format(sender.advertInt)) s auth \(sender.authType ?? "none")"
+                out += sender.authFingerprint.map { " \($0)" } ?? ""
+                out += " ttl \(sender.ttl)\n"
+                out += "            \(sender.count) advert(s), packets #\(sender.firstPacket)..#\(sender.lastPacket), \(sender.firstSeen) .. \(sender.lastSeen)\n"
+                out += "            virtual addresses: \(sender.virtualAddresses.isEmpty ? "none" : sender.virtualAddresses.map(\.description).joined(separator: " "))\n"
+            }
+            if router.eventsDropped > 0 { out += "  events    (\(router.eventsDropped) earlier event(s) not kept)\n" }
+            for event in router.events {
+                out += "  event     \(event.time)  #\(event.packet)  "
+                switch event.kind {
+                case .master:
+                    out += "\(event.address) master at priority \(event.priority)"
+                    out += event.previousAddress.map { " (was \($0))" } ?? ""
+                case .priorityChanged:
+                    out += "\(event.address) priority \(event.previous.map(String.init) ?? "?") -> \(event.priority)"
+                case .resigned:
+                    out += "\(event.address) resigned (priority 0)"
+                case .lost:
+                    out += "\(event.address) stopped advertising (master-down interval passed)"
+                }
+                out += "\n"
+            }
+            for verdict in router.verdicts {
+                out += "  \(verdict.code.rawValue.padding(to: 9))\(verdict.message) [\(verdict.source)]\n"
+            }
+        }
+        for problem in report.problems {
+            out += "problem   \(problem.packet.map { "packet #\($0): " } ?? "")\(problem.message)\n"
+        }
+        return out
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

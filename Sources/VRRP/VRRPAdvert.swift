@@ -1,0 +1,180 @@
+import HAModel
+
+/// One VRRP advertisement as it crossed the wire, with the IP and link-layer facts around it
+/// (who sent it, with which TTL, when, and which packet of the capture it was).
+public struct VRRPAdvert: Sendable, Equatable {
+    /// 1-based number of the packet in the capture or file, as tcpdump and tshark count.
+    public var packet: Int
+    public var time: PacketTime
+    /// The capture interface's name when known (live capture, or mapped from an ifindex).
+    public var interface: String?
+    /// The ifindex a Linux cooked v2 header carries.
+    public var interfaceIndex: Int?
+    public var sourceMAC: MACAddress?
+    public var sourceAddress: IPAddress
+    public var destinationAddress: IPAddress
+    /// IPv4 TTL or IPv6 hop limit; RFC 3768/5798 require 255.
+    public var ttl: UInt8
+    public var version: UInt8
+    public var type: UInt8
+    public var vrid: UInt8
+    public var priority: UInt8
+    /// VRRPv2 only: 0 none, 1 simple text password, 2 IP authentication header.
+    public var authType: UInt8?
+    /// True when the advert came inside an IPsec AH header (keepalived's `auth_type AH`).
+    public var authenticationHeader: Bool
+    /// The advert interval in centiseconds (VRRPv2 carries seconds, VRRPv3 centiseconds).
+    public var interval: Int
+    public var checksum: UInt16
+    public var checksumValid: Bool
+    public var virtualAddresses: [IPAddress]
+    /// VRRPv2 authentication data with its zero padding removed; printed only as a fingerprint.
+    public var authData: Secret?
+
+    public var family: AddressFamily { sourceAddress.family }
+    public var source: Source { Source(kind: .packet, detail: "#\(packet)") }
+
+    public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil,
+                sourceMAC: MACAddress? = nil, sourceAddress: IPAddress, destinationAddress: IPAddress,
+                ttl: UInt8 = 255, version: UInt8 = 2, type: UInt8 = 1, vrid: UInt8, priority: UInt8,
+                authType: UInt8? = 0, authenticationHeader: Bool = false, interval: Int = 100,
+                checksum: UInt16 = 0, checksumValid: Bool = true, virtualAddresses: [IPAddress] = [],
+                authData: Secret? = nil) {
+        self.packet = packet
+        self.time = time
+        self.interface = interface
+        self.interfaceIndex = interfaceIndex
+        self.sourceMAC = sourceMAC
+        self.sourceAddress = sourceAddress
+        self.destinationAddress = destinationAddress
+        self.ttl = ttl
+        self.version = version
+        self.type = type
+        self.vrid = vrid
+        self.priority = priority
+        self.authType = authType
+        self.authenticationHeader = authenticationHeader
+        self.interval = interval
+        self.checksum = checksum
+        self.checksumValid = checksumValid
+        self.virtualAddresses = virtualAddresses
+        self.authData = authData
+    }
+}
+
+/// A capture timestamp in nanoseconds since the Unix epoch (libpcap's nanosecond precision).
+public struct PacketTime: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public var nanoseconds: Int64
+
+    public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
+    public init(seconds: Int64, nanoseconds: Int64 = 0) {
+        self.nanoseconds = seconds &* 1_000_000_000 &+ nanoseconds
+    }
+
+    public static func < (a: PacketTime, b: PacketTime) -> Bool { a.nanoseconds < b.nanoseconds }
+
+    public func adding(centiseconds: Int) -> PacketTime {
+        PacketTime(nanoseconds: nanoseconds &+ Int64(centiseconds) &* 10_000_000)
+    }
+
+    /// Seconds from `self` to `later`.
+    public func seconds(until later: PacketTime) -> Double {
+        Double(later.nanoseconds &- nanoseconds) / 1e9
+    }
+
+    /// RFC 3339 in UTC with nanoseconds, e.g. 2026-11-25T03:57:12.123456789Z.
+    public var description: String {
+        let seconds = nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let fraction = nanoseconds - seconds * 1_000_000_000
+        var days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let secondOfDay = seconds - days * 86400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 9))Z"
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: Decoder) throws {
+        throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                debugDescription: "packet times are written, not read"))
+    }
+}
+
+/// An Ethernet address, printed as `ip` prints it (lower-case, colon-separated).
+public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var value: UInt64
+
+    public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
+
+    public init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 6 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        self.value = value
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return nil }
+        var value: UInt64 = 0
+        for part in parts {
+            guard part.utf8.count == 2, let byte = UInt8(part, radix: 16) else { return nil }
+            value = value << 8 | UInt64(byte)
+        }
+        self.value = value
+    }
+
+    public var description: String {
+        let digits = Array("0123456789abcdef")
+        var text = ""
+        for shift in stride(from: 40, through: 0, by: -8) {
+            let byte = Int(value >> UInt64(shift) & 0xff)
+            if !text.isEmpty { text.append(":") }
+            text.append(digits[byte >> 4])
+            text.append(digits[byte & 0xf])
+        }
+        return text
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let value = MACAddress(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a MAC address: \(text)"))
+        }
+        self = value
+    }
+}
+
+/// The VRRPv2 authentication types of RFC 3768 (RFC 2338 defined 1 and 2).
+public enum VRRPAuthType {
+    public static func name(_ type: UInt8) -> String {
+        switch type {
+        case 0: return "none"
+        case 1: return "simple"
+        case 2: return "ah"
+        default: return "unknown(\(type))"
+        }
+    }
+}

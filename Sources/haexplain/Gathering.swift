@@ -1,0 +1,196 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import DNSMessage
+import HAExplainCore
+import HAModel
+import HostsFile
+import KeepalivedConfig
+import NameService
+import Netlink
+import VRRP
+
+/// Reads this host's facts for the commands that report them (keepalived, hosts, vrrp) and
+/// for those that join them (ip, snapshot): one place, so every command reads a source the
+/// same way.
+enum KeepalivedGathering {
+    /// The configurations to read: those given, else the running keepalived's (its -f and
+    /// -i from /proc), else keepalived's default file; each with why it was chosen.
+    static func nodes(configs: [String], configID: String?) throws(HAError) -> [NodeConfiguration] {
+        let files = LocalConfigFiles()
+        let running = configs.isEmpty ? RunningKeepalived.find() : nil
+        let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: RunningKeepalived.nodeName())
+        var chosen: [(path: String, because: String, id: String)] = []
+        if configs.isEmpty {
+            if let running, let file = running.commandLine.useFile {
+                let path = file.hasPrefix("/") || running.workingDirectory == nil ? file : running.workingDirectory! + "/" + file
+                chosen.append((path, "the running keepalived (pid \(running.pid)) was started with -f \(file)", configID ?? running.commandLine.configID ?? defaultID))
+            } else if let running {
+                chosen.append(("/etc/keepalived/keepalived.conf", "the running keepalived (pid \(running.pid)) has no -f, so it reads the default", configID ?? running.commandLine.configID ?? defaultID))
+            } else {
+                chosen.append(("/etc/keepalived/keepalived.conf", "no keepalived is running and no --keepalived-config was given: keepalived's default", configID ?? defaultID))
+            }
+        } else {
+            chosen = configs.enumerated().map { index, path in
+                (path, index == 0 ? "given with --keepalived-config" : "given with --keepalived-config (a peer)", configID ?? defaultID)
+            }
+        }
+        var nodes: [NodeConfiguration] = []
+        for (index, choice) in chosen.enumerated() {
+            let config: KeepalivedConfiguration
+            do {
+                config = try KeepalivedParser.parse(path: choice.path, files: files, configID: choice.id)
+            } catch let error as HAError {
+                throw error
+            } catch {
+                throw HAError(.noInput, "\(error)", file: choice.path)
+            }
+            var name = NodeConfiguration.label(for: config)
+            if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = RunningKeepalived.nodeName() }
+            if nodes.contains(where: { $0.name == name }) { name = config.file }
+            nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
+        }
+        return nodes
+    }
+
+    /// Owners of the scripts the configurations run, for the script-security problems.
+    static func scriptOwners(_ nodes: [NodeConfiguration]) -> [String: UInt32] {
+        let files = LocalConfigFiles()
+        var owners: [String: UInt32] = [:]
+        for node in nodes {
+            // Notify scripts count too: keepalived checks every script it will run.
+            for program in KeepalivedAnalysis.scriptPrograms(node.config) where program.hasPrefix("/") {
+                if let owner = files.owner(program) { owners[program] = owner.uid }
+            }
+        }
+        return owners
+    }
+}
+
+enum SystemFiles {
+    static let hosts = "/etc/hosts"
+    static let hostConf = "/etc/host.conf"
+    static let nsswitch = "/etc/nsswitch.conf"
+    static let resolvConf = "/etc/resolv.conf"
+}
+
+enum NameGathering {
+    /// Everything about where `query` (a name, or an address for a reverse lookup) resolves
+    /// from: hosts-file lines, nsswitch, glibc's answer and, unless `noDNS`, DNS asked directly.
+    static func resolve(_ query: String, hostsFile: String?, noDNS: Bool, dnsTimeout: Double, netns: String?) throws(HAError) -> NameResolution {
+        let address = IPAddress(query)
+        let hostsPath = hostsFile ?? SystemFiles.hosts
+        let contents: [UInt8]
+        do {
+            contents = try ConfigFile.read(hostsPath)
+        } catch where hostsFile == nil {
+            contents = []
+        }
+        let hosts = HostsFile(path: hostsPath, contents: contents)
+        let hostConf = HostConf.parse(ConfigFile.text(SystemFiles.hostConf) ?? "", file: SystemFiles.hostConf)
+        let nsswitch = ConfigFile.text(SystemFiles.nsswitch).map { NSSwitchHosts.parse($0, file: SystemFiles.nsswitch) }
+            ?? .glibcDefault(file: SystemFiles.nsswitch)
+        let glibc = address.map { SystemResolver.name(for: $0, netns: netns, timeoutSeconds: 5).fact("getnameinfo") }
+            ?? SystemResolver.addresses(for: query, netns: netns, timeoutSeconds: 5).fact("getaddrinfo")
+        let dns = noDNS ? DNSFact(skipped: "--no-dns") : askDNS(query, address, timeout: dnsTimeout, netns: netns)
+        return NameResolutionExplainer.explain(
+            query: query, reverseOf: address, hosts: hosts, hostConf: hostConf, nsswitch: nsswitch,
+            glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts)
+    }
+
+    /// Asks the nameservers of resolv.conf in order until one answers; glibc uses 127.0.0.1
+    /// when the file lists none, and so do we.
+    static func askDNS(_ query: String, _ address: IPAddress?, timeout: Double, netns: String?) -> DNSFact {
+        let conf = ResolvConf.parse(ConfigFile.text(SystemFiles.resolvConf) ?? "", file: SystemFiles.resolvConf)
+        let servers = conf.nameservers.isEmpty
+            ? [(IPAddress.v4(0x7f00_0001), Source(kind: .assumption, detail: "glibc's default nameserver: \(SystemFiles.resolvConf) lists none"))]
+            : conf.nameservers.map { ($0.address, Source.file(conf.file, line: $0.line)) }
+        let questions: [(String, DNSMessage.RecordType)] = address.map { [(DNSMessage.reverseName($0), .ptr)] }
+            ?? [(query, .a), (query, .aaaa)]
+        let asked = questions.map { "\($0.0) \($0.1)" }
+        var last = DNSFact(skipped: "no nameserver")
+        for (server, source) in servers {
+            switch DNSClient.ask(server, questions: questions, timeoutSeconds: timeout, netns: netns) {
+            case .replies(let replies):
+                return DNSFact(server: server, source: source, questions: asked, replies: replies)
+            case .timedOut(let seconds):
+                last = DNSFact(server: server, source: source, questions: asked, status: "timeout",
+                               limit: "no answer from \(server) within \(DNSFact.seconds(seconds)) s, so DNS could not be compared")
+            case .failed(let reason):
+                last = DNSFact(server: server, source: source, questions: asked, status: "error",
+                               limit: "DNS could not be asked: \(reason)")
+            }
+        }
+        return last
+    }
+}
+
+extension SystemResolver.Outcome {
+    func fact(_ function: String) -> GlibcFact {
+        switch self {
+        case .addresses(let addresses): GlibcFact(function: function, addresses: addresses)
+        case .names(let names): GlibcFact(function: function, names: names)
+        case .failed(let reason): GlibcFact(function: function, error: reason)
+        }
+    }
+}
+
+enum WireListening {
+    struct Result {
+        var report: VRRPCensusReport
+        var truncated: String?
+    }
+
+    /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
+    /// Ctrl-C, or `enough` says the census already answers the question.
+    static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
+                       expected: [VRRPCensus.ExpectedRouter] = [], enough: ((VRRPCensus) -> Bool)? = nil) throws(HAError) -> Result {
+        var decoder = VRRPDecoder()
+        var census = VRRPCensus()
+        var number = 0
+        var shown = -1
+        let ending = try capture.run(seconds: seconds, tick: { left in
+            guard countdown, Int(left.rounded(.up)) != shown else { return }
+            shown = Int(left.rounded(.up))
+            FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
+        }, until: { enough?(census) ?? false }) { frame, time in
+            number += 1
+            census.notePacket(time: time)
+            do throws(VRRPDecodeError) {
+                guard var advert = try decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time) else { return }
+                if let single = capture.interface {
+                    advert.interface = single
+                } else if let index = advert.interfaceIndex {
+                    advert.interface = capture.interfaceName(index: index)
+                }
+                census.add(advert)
+            } catch {
+                census.noteMalformed(packet: number, reason: error.reason)
+            }
+        }
+        if countdown { FileOutput.standardError("\r\u{1b}[K") }
+        var truncated: String? = nil
+        if case .truncated(let detail) = ending {
+            truncated = "the file ends in the middle of packet #\(number + 1) (\(detail)); the census covers the \(number) complete packet(s)"
+        }
+        let source: Source
+        let end: PacketTime?
+        if let fileName {
+            source = Source(kind: .file, file: fileName, detail: "pcap")
+            end = nil
+        } else {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            end = PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+            let how: String
+            switch ending {
+            case .interrupted: how = "interrupted"
+            case .enough: how = "stopped once every VRID that matters was heard"
+            default: how = "\(seconds) s"
+            }
+            source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
+        }
+        return Result(report: census.report(source: source, end: end, expected: expected, truncated: truncated), truncated: truncated)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import DNSMessage
+import HAExplainCore
+import HAModel
+import HostsFile
+import NameService
+
+struct HostsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hosts",
+        abstract: "Show where a name or address resolves from: hosts-file lines, nsswitch order, glibc and DNS, side by side.",
+        discussion: "Reads the hosts file the way glibc does (every matching line with file:line, marking those glibc returns), nsswitch.conf's hosts line and host.conf's multi, asks glibc (getaddrinfo or getnameinfo) and, unless --no-dns, the first nameserver of /etc/resolv.conf directly, and says where they disagree."
+    )
+
+    @Argument(help: ArgumentHelp("A host name, or an IPv4/IPv6 address for a reverse lookup.", valueName: "name-or-address"))
+    var query: String
+
+    @OptionGroup var hosts: HostsFileOptions
+
+    @Flag(name: .long, help: "Do not ask DNS directly.")
+    var noDNS = false
+
+    @Option(name: .long, help: ArgumentHelp("Seconds to wait for each nameserver (0.1 to 30).", valueName: "seconds"))
+    var dnsTimeout: Double = 2
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    func validate() throws {
+        guard (0.1...30).contains(dnsTimeout) else { throw ValidationError("--dns-timeout must be between 0.1 and 30 seconds") }
+        guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
+            throw ValidationError("'\(query)' is not a host name or address")
+        }
+    }
+
+    func run() throws {
+        try Run.reporting {
+            let report = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: dnsTimeout, netns: namespace.netns)
+            try Run.emit(output.json ? JSONOutput.encode(report) : NameResolutionText.render(report))
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Capture
+import HAExplainCore
+import HAModel
+import HostsFile
+import KeepalivedConfig
+import NameService
+import Netlink
+import SystemFacts
+import VRRP
+
+struct IPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ip",
+        abstract: "Who owns this IP address, and why: the verdict with its evidence, failover what-if, warnings and limits.",
+        discussion: """
+            Joins the kernel's addresses, keepalived's configuration, the names that point at the address and the VRRP \
+            adverts on the wire. A name is resolved first (hosts files, glibc, DNS) and each address it yields gets its own \
+            answer. Listening stops as soon as every VRID that matters has been heard twice. Exit status: 0 answered, \
+            3 conflict (split brain), 4 owner unknown; see haexplain(1).
+            """
+    )
+
+    @Argument(help: ArgumentHelp("An IPv4/IPv6 address or a host name.", valueName: "address-or-name"))
+    var query: String
+
+    @Option(name: .customLong("keepalived-config"), help: ArgumentHelp(
+        "A keepalived.conf to read; repeat for the peers' (default: the running keepalived's, else /etc/keepalived/keepalived.conf).", valueName: "path"))
+    var keepalivedConfigs: [String] = []
+
+    @Option(name: .customLong("config-id"), help: ArgumentHelp("keepalived's config id for @ID lines.", valueName: "id"))
+    var configID: String?
+
+    @OptionGroup var hosts: HostsFileOptions
+
+    @Flag(name: .long, help: "Do not ask DNS directly.")
+    var noDNS = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "How long to listen for VRRP adverts at most, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
+        valueName: "duration"))
+    var listen: String?
+
+    @Flag(name: .long, help: "Do not listen for VRRP adverts: answer from local facts.")
+    var noListen = false
+
+    @Option(name: .long, help: ArgumentHelp("Explain from this snapshot (haexplain snapshot) instead of the live host; repeat for several hosts.", valueName: "snapshot.json"))
+    var from: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
+    var host: [String] = []
+
+    @Option(name: .customLong("remote-haexplain"), help: ArgumentHelp("The haexplain to run on --host hosts.", valueName: "path"))
+    var remoteHaexplain = "haexplain"
+
+    @Option(name: .customLong("ssh-option"), help: ArgumentHelp("An option for ssh, e.g. -F/path/config or -oPort=2222; repeatable.", valueName: "option"))
+    var sshOptions: [String] = []
+
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    static let minimumListen = 3.5
+    static let defaultListen = 7.0
+
+    func validate() throws {
+        if let listen, VRRPCommand.seconds(listen) == nil {
+            throw ValidationError("--listen takes a duration such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
+        }
+        if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
+        guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
+            throw ValidationError("'\(query)' is not an address or host name")
+        }
+    }
+
+    /// Live facts are read unless only snapshots were given.
+    var live: Bool { from.isEmpty }
+
+    func run() throws {
+        var status: Int32 = 0
+        try Run.reporting {
+            var limits: [String] = []
+            var snapshots: [HostSnapshot] = []
+            for path in from {
+                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path), origin: path))
+            }
+            for name in host {
+                let bytes = try RemoteSnapshot.fetch(host: name, remoteCommand: remoteHaexplain, sshOptions: sshOptions)
+                snapshots.append(try HostSnapshot.decode(bytes, origin: "ssh \(name)"))
+            }
+
+            // Names first: each address a name stands for gets its own answer.
+            let address = IPAddress(query)
+            var resolution: NameResolution?
+            if live {
+                resolution = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns)
+            }
+            var claims = resolution.map(NameClaims.claims(of:)) ?? []
+            for snapshot in snapshots {
+                claims += SnapshotNames.claims(query, in: snapshot)
+            }
+            var addresses: [IPAddress]
+            if let address {
+                addresses = [address]
+            } else {
+                addresses = resolution.map(NameClaims.addresses(of:)) ?? []
+                for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
+                if addresses.isEmpty {
+                    limits.append("\(query) does not resolve to any address here (\(resolution?.findings.joined(separator: "; ") ?? "no name-service files in the snapshots"))")
+                }
+            }
+
+            // This host and the snapshots' hosts.
+            var views: [HostView] = []
+            var localTable: AddressTable?
+            let hostname = HostIdentity.hostname()
+            if live {
+                var table = try AddressReader.read(netns: namespace.netns)
+                IfconfigView.mark(&table)
+                localTable = table
+                views.append(HostView(hostname: hostname, isLocal: true, addresses: table))
+            }
+            for snapshot in snapshots {
+                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses))
+                limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
+            }
+
+            // keepalived: this host's configuration (named after the host) and the snapshots'.
+            var nodes: [NodeConfiguration] = []
+            if live {
+                do {
+                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configID: configID)
+                    if keepalivedConfigs.count <= 1, !nodes.isEmpty { nodes[0].name = hostname }
+                } catch where keepalivedConfigs.isEmpty {
+                    limits.append("no keepalived configuration read on \(hostname): \(error)")
+                }
+            }
+            for snapshot in snapshots {
+                if let keepalived = snapshot.keepalived {
+                    nodes.append(NodeConfiguration(name: snapshot.hostname, config: keepalived.configuration,
+                                                   chosenBecause: "from the snapshot of \(snapshot.hostname): \(keepalived.chosenBecause)"))
+                }
+            }
+            let keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
+                                                                              scriptOwners: KeepalivedGathering.scriptOwners(nodes))
+
+            // The wire.
+            var wire: VRRPCensusReport?
+            if live, !noListen {
+                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
+            } else if !live {
+                limits.append("adverts were not listened to: the answer comes from snapshots")
+            } else {
+                limits.append("adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only")
+            }
+
+            let report = IPExplainer.explain(IPEvidence(
+                query: query, addresses: addresses, resolution: address == nil ? claims : nil,
+                names: Dictionary(grouping: claims, by: \.address), nameFindings: resolution.map(NameClaims.findings(of:)) ?? ([], [], []),
+                hosts: views, keepalived: keepalived, wire: wire, limits: limits))
+            try Run.emit(report, json: output.json, render: IPReportText.render)
+            status = report.exitStatus
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+
+    /// Listens until every VRID that matters has been heard twice, or the bound.
+    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
+        let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
+            instance.virtualIpaddress.contains { addresses.contains($0.address) }
+        }
+        let slowest = relevant.map(\.advertInt).max()
+        let seconds = listen.flatMap(VRRPCommand.seconds)
+            ?? slowest.map { max(IPCommand.minimumListen, 2 * $0 + 0.5) } ?? IPCommand.defaultListen
+        let capture: PacketCapture
+        do {
+            capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
+        } catch {
+            if error.kind == .usage { throw error }
+            limits.append("could not listen for VRRP adverts: \(error.message)")
+            return nil
+        }
+        let vrids = Set(relevant.compactMap(\.virtualRouterID))
+        let expected = relevant.compactMap { instance in
+            instance.virtualRouterID.map {
+                VRRPCensus.ExpectedRouter(interface: nil, family: instance.family, vrid: UInt8(truncatingIfNeeded: $0),
+                                          source: .file(instance.file, line: instance.line))
+            }
+        }
+        let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
+                                              expected: expected) { census in
+            WireSufficiency.enough(census, vrids: vrids, addresses: addresses)
+        }
+        return result.report
+    }
+}
+
+/// Names from a snapshot's own hosts file, so a name is resolved as that host would.
+enum SnapshotNames {
+    static func claims(_ query: String, in snapshot: HostSnapshot) -> [NameClaim] {
+        guard let files = snapshot.nameService, let text = files.hosts else { return [] }
+        let hostsFile = HostsFile(path: "\(snapshot.hostname):\(files.hostsPath)", contents: Array(text.utf8))
+        let hostConf = HostConf.parse(files.hostConf ?? "", file: "\(snapshot.hostname):/etc/host.conf")
+        let resolution = NameResolutionExplainer.explain(
+            query: query, reverseOf: IPAddress(query), hosts: hostsFile, hostConf: hostConf,
+            nsswitch: .glibcDefault(file: "\(snapshot.hostname):/etc/nsswitch.conf"),
+            glibc: GlibcFact(function: "getaddrinfo", error: "not asked: explaining from a snapshot"),
+            dns: DNSFact(skipped: "explaining from a snapshot"), glibcHostsFile: hostsFile.path)
+        return NameClaims.claims(of: resolution)
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import HAExplainCore
+import HAModel
+import Netlink
+import SystemFacts
+
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Print everything this host knows as one JSON document, for --from and --host.",
+        discussion: "The snapshot records what could not be observed as limits. `haexplain ip --from A.json --from B.json` explains from several hosts' snapshots."
+    )
+
+    @Flag(name: .long, help: "Accepted for symmetry with the other commands; a snapshot is always JSON.")
+    var json = false
+
+    @OptionGroup var namespace: NamespaceOptions
+
+    func run() throws {
+        try Run.reporting {
+            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns)
+            try Run.emit(snapshot, json: true) { _ in "" }
+        }
+    }
+}
+
+/// Gathers this host's facts into a snapshot; a source that cannot be read becomes a limit.
+enum SnapshotGatherer {
+    static func gather(netns: String?) throws(HAError) -> HostSnapshot {
+        var limits: [Limit] = []
+        var addresses: AddressTable?
+        do {
+            var table = try AddressReader.read(netns: netns)
+            IfconfigView.mark(&table)
+            addresses = table
+        } catch {
+            // An explicitly named namespace that cannot be read is the user's error.
+            if netns != nil { throw error }
+            limits.append(Limit(source: "netlink", message: error.message))
+        }
+        return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
+                            haexplainVersion: HAExplain.configuration.version, netns: netns,
+                            addresses: addresses, limits: limits)
+    }
+}

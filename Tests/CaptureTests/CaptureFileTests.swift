@@ -1,0 +1,127 @@
+import Capture
+import Foundation
+import LabSupport
+import Testing
+import VRRP
+
+/// `haexplain vrrp --read` on files that are short, corrupt, in other formats, or missing,
+/// and the exit statuses the man page promises.
+@Suite struct CaptureFileTests {
+    /// A VRRPv2 advert for VRID 200 as keepalived sent it (from a capture), with Ethernet.
+    static let seedFrame: [UInt8] = [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0xbc, 0x76, 0x4e, 0x05, 0x6c, 0x1c, 0x08, 0x00]
+        + [0x45, 0xc0, 0x00, 0x28, 0x00, 0x05, 0x00, 0x00, 0xff, 0x70, 0x16, 0xe2, 0xc0, 0xa8, 0x03, 0x04,
+           0xe0, 0x00, 0x00, 0x12, 0x21, 0xc8, 0x62, 0x01, 0x00, 0x01, 0xb7, 0xc4, 0xc0, 0xa8, 0x03, 0xc8,
+           0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+
+    static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * UInt32($0))) } }
+
+    /// A pcap (microseconds, or nanoseconds with the 0xa1b23c4d magic) with `count` copies of
+    /// the seed frame one second apart.
+    static func pcap(count: Int, nanoseconds: Bool = false) -> [UInt8] {
+        var bytes = le32(nanoseconds ? 0xa1b2_3c4d : 0xa1b2_c3d4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(65535) + le32(1)
+        for index in 0..<count {
+            bytes += le32(1_764_043_032 + UInt32(index)) + le32(nanoseconds ? 123_456_789 : 123_456)
+            bytes += le32(UInt32(seedFrame.count)) + le32(UInt32(seedFrame.count))
+            bytes += seedFrame
+        }
+        return bytes
+    }
+
+    func write(_ bytes: [UInt8], _ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hxv-\(getpid())-\(name)")
+        try Data(bytes).write(to: url)
+        return url
+    }
+
+    func haexplain(_ arguments: [String]) throws -> Shell.Result {
+        try Shell.run([HAExplainBinary.path, "vrrp"] + arguments, timeout: 30)
+    }
+
+    @Test("a complete pcap: three adverts from the seed master, decoded as tshark does")
+    func completeFile() throws {
+        let file = try write(Self.pcap(count: 3), "complete.pcap")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try haexplain(["--read", file.path, "--json"])
+        #expect(result.status == 0)
+        let census = CensusJSON(root: try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]))
+        #expect(census.master(200)?.address == "192.168.3.4" && census.master(200)?.priority == 98)
+        #expect(census.sender(200, "192.168.3.4")?["count"] as? Int == 3)
+        #expect(census.sender(200, "192.168.3.4")?["first_seen"] as? String == "2025-11-25T03:57:12.123456000Z")
+        try expectTsharkParity(file)
+    }
+
+    @Test("pcapng with nanosecond timestamps reads like pcap, to the nanosecond")
+    func pcapngNanoseconds() throws {
+        let file = try write(Self.pcap(count: 2, nanoseconds: true), "ns.pcap")
+        let converted = file.deletingPathExtension().appendingPathExtension("pcapng")
+        defer { try? FileManager.default.removeItem(at: file); try? FileManager.default.removeItem(at: converted) }
+        try Shell.check(["editcap", "-F", "pcapng", file.path, converted.path])
+        #expect(try Shell.check(["capinfos", "-t", converted.path]).contains("pcapng"))
+        for capture in [file, converted] {
+            let adverts = try decodedAdverts(capture)
+            #expect(adverts.count == 2)
+            #expect(adverts[1]?.time.description == "2025-11-25T03:57:12.123456789Z")
+            #expect(adverts[2]?.time.description == "2025-11-25T03:57:13.123456789Z")
+            try expectTsharkParity(capture)
+        }
+    }
+
+    @Test("a file cut inside a packet: the census of the complete packets, a clear message, exit 65")
+    func truncatedFile() throws {
+        let full = Self.pcap(count: 3)
+        let file = try write(Array(full[..<(full.count - 10)]), "cut.pcap")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try haexplain(["--read", file.path])
+        #expect(result.status == 65)
+        #expect(result.stdout.contains("2 VRRP advert(s)"), "\(result.stdout)")
+        #expect(result.stderr.contains("ends in the middle of packet #3"), "\(result.stderr)")
+    }
+
+    @Test("not a capture, missing, a directory, bad usage: one sentence each and the documented status")
+    func unreadableInputs() throws {
+        let garbage = try write(Array("this is not a pcap file at all\n".utf8), "garbage.pcap")
+        defer { try? FileManager.default.removeItem(at: garbage) }
+        let notPcap = try haexplain(["--read", garbage.path])
+        #expect(notPcap.status == 65 && notPcap.stderr.contains("not a readable pcap or pcapng file"), "\(notPcap.stderr)")
+        let missing = try haexplain(["--read", "/nonexistent/hxv.pcap"])
+        #expect(missing.status == 66 && missing.stderr.contains("/nonexistent/hxv.pcap"), "\(missing.stderr)")
+        let directory = try haexplain(["--read", "/tmp"])
+        #expect(directory.status == 66, "\(directory.stderr)")
+        let mixed = try haexplain(["--read", garbage.path, "--listen", "2"])
+        #expect(mixed.status == 64, "\(mixed.stderr)")
+        let duration = try haexplain(["--listen", "soon"])
+        #expect(duration.status == 64, "\(duration.stderr)")
+    }
+
+    @Test("corrupted record headers and bodies never crash the reader")
+    func corruptedFiles() throws {
+        var generator = SystemRandomNumberGenerator()
+        let base = Self.pcap(count: 4)
+        for round in 0..<40 {
+            var bytes = base
+            for _ in 0..<(1 + round % 6) {
+                bytes[Int.random(in: 24..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            let file = try write(bytes, "corrupt-\(round).pcap")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let result = try haexplain(["--read", file.path, "--json"])
+            #expect([0, 65].contains(result.status), "status \(result.status): \(result.stderr)")
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+    }
+
+    @Test("without CAP_NET_RAW a live capture says so and exits 77",
+          .enabled(if: getuid() == 0, "needs root to drop to nobody"))
+    func noPermission() throws {
+        let result = try Shell.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                    HAExplainBinary.path, "vrrp", "--listen", "0.2"], timeout: 30)
+        #expect(result.status == 77, "\(result.stderr)")
+        #expect(result.stderr.contains("CAP_NET_RAW"))
+    }
+
+    @Test("a network namespace that does not exist is unavailable (69)", .enabled(if: getuid() == 0, "needs root"))
+    func missingNamespace() throws {
+        let result = try haexplain(["--netns", "hxv-no-such-namespace", "--listen", "0.2"])
+        #expect(result.status == 69, "\(result.stderr)")
+    }
+}

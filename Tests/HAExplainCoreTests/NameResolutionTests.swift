@@ -1,0 +1,70 @@
+import DNSMessage
+import HAExplainCore
+import HAModel
+import HostsFile
+import Testing
+
+@Suite struct NameResolutionTests {
+    static let hosts = HostsFile(path: "/etc/hosts", contents: Array(
+        "127.0.0.1 localhost\n::1 localhost\n192.168.3.200 prod-db-internal.panda.com\n".utf8))
+    static let nsswitch = NSSwitchHosts.parse("hosts: files dns\n", file: "/etc/nsswitch.conf")
+    static let server = IPAddress("127.0.0.1")!
+
+    static func dns(_ rcode: UInt8, _ addresses: [String]) throws -> DNSFact {
+        var bytes = try DNSMessage.query(id: 1, name: "prod-db-internal.panda.com", type: .a)
+        bytes[2] = 0x81; bytes[3] = 0x80 | rcode; bytes[7] = UInt8(addresses.count)
+        for address in addresses {
+            bytes += [0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4] + IPAddress(address)!.v4Bytes
+        }
+        return DNSFact(server: server, source: .file("/etc/resolv.conf", line: 1),
+                       questions: ["prod-db-internal.panda.com A"], replies: [try DNSMessage.parse(bytes)])
+    }
+
+    static func explain(_ dns: DNSFact, glibc: [String] = ["192.168.3.200"]) -> NameResolution {
+        NameResolutionExplainer.explain(
+            query: "prod-db-internal.panda.com", reverseOf: nil, hosts: hosts, hostConf: HostConf(file: "/etc/host.conf"),
+            nsswitch: nsswitch, glibc: GlibcFact(function: "getaddrinfo", addresses: glibc.compactMap(IPAddress.init)), dns: dns)
+    }
+
+    @Test("the seed: the name is only in /etc/hosts:3, DNS says NXDOMAIN, files answered")
+    func seed() throws {
+        let report = Self.explain(try Self.dns(3, []))
+        #expect(report.findings.first == "not in DNS (127.0.0.1 says NXDOMAIN): only the hosts file (/etc/hosts:3) knows prod-db-internal.panda.com")
+        #expect(report.answeredBy == "files")
+        #expect(report.matches.map(\.line) == [3] && report.matches[0].returned)
+    }
+
+    @Test("DNS and hosts disagree, and files before dns means the hosts file overrides DNS")
+    func disagree() throws {
+        let report = Self.explain(try Self.dns(0, ["10.9.9.9"]))
+        #expect(report.findings.contains { $0.hasPrefix("DNS and hosts disagree") })
+        #expect(report.findings.contains("hosts file overrides DNS: files comes before dns in /etc/nsswitch.conf:1"))
+    }
+
+    @Test("a silent nameserver is a stated limit, not a silence")
+    func timeout() {
+        let dns = DNSFact(server: Self.server, source: .file("/etc/resolv.conf", line: 1), questions: [],
+                          status: "timeout", limit: "no answer from 127.0.0.1 within 2 s, so DNS could not be compared")
+        let report = Self.explain(dns)
+        #expect(report.findings.contains("limit: no answer from 127.0.0.1 within 2 s, so DNS could not be compared"))
+        let text = NameResolutionText.render(report)
+        #expect(text.contains("127.0.0.1 (/etc/resolv.conf:1): timeout, no answer"))
+    }
+
+    @Test("JSON carries the issue's field names in order")
+    func json() throws {
+        let json = try JSONOutput.encode(Self.explain(try Self.dns(3, [])), pretty: false)
+        for key in ["\"schema_version\":1", "\"query\":", "\"matches\":[{\"file\":\"/etc/hosts\",\"line\":3,\"address\":\"192.168.3.200\",\"names\":[\"prod-db-internal.panda.com\"],\"returned\":true",
+                    "\"nsswitch\":{\"file\":\"/etc/nsswitch.conf\",\"line\":1,\"sources\":[", "\"getaddrinfo\":{\"function\":\"getaddrinfo\",\"addresses\":[\"192.168.3.200\"]",
+                    "\"dns\":{\"server\":\"127.0.0.1\"", "\"status\":\"NXDOMAIN\""] {
+            #expect(json.contains(key), "\(key)")
+        }
+    }
+}
+
+extension IPAddress {
+    var v4Bytes: [UInt8] {
+        guard case .v4(let v) = self else { return [] }
+        return [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import HAExplainCore
+import HAModel
+import LabSupport
+import SystemFacts
+import Testing
+
+@Suite struct SnapshotDecodingTests {
+    @Test("a snapshot of this host decodes back, with the same interfaces `addr --json` prints")
+    func roundTrip() throws {
+        let snapshot = try HAExplainBinary.run(["snapshot"])
+        #expect(snapshot.succeeded, "\(snapshot.stderr)")
+        let decoded = try HostSnapshot.decode(Array(snapshot.stdout.utf8), origin: "test")
+        #expect(decoded.schemaVersion == SchemaVersion.current)
+        #expect(decoded.hostname == HostIdentity.hostname())
+        let addr = try HAExplainBinary.json(["addr"])
+        let names = (addr["interfaces"] as? [[String: Any]])?.compactMap { $0["ifname"] as? String }
+        #expect(decoded.addresses?.interfaces.map(\.ifname) == names)
+    }
+
+    @Test("a snapshot from another schema version is refused with what to do")
+    func otherVersion() {
+        let bytes = Array(#"{"schema_version": 99, "hostname": "lb0"}"#.utf8)
+        let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "lb0.json") }
+        #expect(error?.kind == .dataError)
+        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 1; take it again with this version of haexplain")
+    }
+
+    @Test("garbage, truncated JSON and a wrong field are data errors that name the file", arguments: [
+        "\u{7f}ELF\u{2}\u{1}", "{\"schema_version\": 1, \"hostname\": ", "{\"schema_version\": 1, \"hostname\": 7}", "[]", "",
+    ])
+    func malformed(_ text: String) {
+        let error = #expect(throws: HAError.self) { try HostSnapshot.decode(Array(text.utf8), origin: "bad.json") }
+        #expect(error?.kind == .dataError)
+        #expect(error?.file == "bad.json")
+    }
+}
+
+/// `--host`: a real OpenSSH server on a loopback address inside a test namespace, reached
+/// through a ProxyCommand that enters the namespace, so nothing leaves the lab.
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+final class RemoteSnapshotTests {
+    let lab = NetnsLab(prefix: "hxs")
+    let netns: String
+    let directory: URL
+    let sshConfig: String
+
+    init() throws {
+        netns = try lab.namespace("sshd")
+        try lab.ip(netns, "link", "add", "eth2", "type", "veth", "peer", "name", "eth2p")
+        try lab.ip(netns, "addr", "add", "10.77.0.1/24", "dev", "eth2")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxs-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let dir = directory.path
+        try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "\(dir)/host_key"])
+        try Shell.check(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", "\(dir)/client_key"])
+        try FileManager.default.copyItem(atPath: "\(dir)/client_key.pub", toPath: "\(dir)/authorized_keys")
+        let hostKey = try String(contentsOfFile: "\(dir)/host_key.pub", encoding: .utf8)
+        try "lb0-test \(hostKey)".write(toFile: "\(dir)/known_hosts", atomically: true, encoding: .utf8)
+        try """
+        ListenAddress 127.0.0.1:2222
+        HostKey \(dir)/host_key
+        AuthorizedKeysFile \(dir)/authorized_keys
+        PermitRootLogin prohibit-password
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        StrictModes no
+        PidFile /run/hxs-sshd.pid
+        """.write(toFile: "\(dir)/sshd_config", atomically: true, encoding: .utf8)
+        try """
+        Host lb0-test
+            HostKeyAlias lb0-test
+            User root
+            IdentityFile \(dir)/client_key
+            IdentitiesOnly yes
+            UserKnownHostsFile \(dir)/known_hosts
+            StrictHostKeyChecking yes
+            ProxyCommand ip netns exec \(netns) nc 127.0.0.1 2222
+        Host dead-test
+            HostKeyAlias lb0-test
+            User root
+            IdentityFile \(dir)/client_key
+            UserKnownHostsFile \(dir)/known_hosts
+            ProxyCommand ip netns exec \(netns) nc 127.0.0.1 2999
+        """.write(toFile: "\(dir)/ssh_config", atomically: true, encoding: .utf8)
+        sshConfig = "\(dir)/ssh_config"
+        // sshd wants /run/sshd; it gets a private /run in its own mount namespace.
+        try lab.spawn(netns, ["sh", "-c", "mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
+                      output: directory.appendingPathComponent("sshd.log"))
+        for _ in 0..<100 {
+            if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", "2222"]))?.succeeded == true { break }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        lab.teardown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test("--host takes the snapshot over ssh: the remote's own addresses come back")
+    func fetchesRemoteSnapshot() throws {
+        let bytes = try RemoteSnapshot.fetch(host: "lb0-test", remoteCommand: HAExplainBinary.path,
+                                             sshOptions: ["-F", sshConfig], timeout: 20)
+        let snapshot = try HostSnapshot.decode(bytes, origin: "ssh lb0-test")
+        let addresses = snapshot.addresses?.interfaces.flatMap(\.addrInfo).map(\.local.description) ?? []
+        #expect(addresses.contains("10.77.0.1"), "the snapshot was taken inside the sshd's namespace")
+        #expect(snapshot.addresses?.interfaces.contains { $0.ifname == "eth0" } == false)
+    }
+
+    @Test("a remote without haexplain is a clear error naming the host and the fix")
+    func missingRemoteCommand() throws {
+        let error = #expect(throws: HAError.self) {
+            try RemoteSnapshot.fetch(host: "lb0-test", remoteCommand: "/nonexistent/haexplain", sshOptions: ["-F", sshConfig], timeout: 20)
+        }
+        #expect(error?.kind == .unavailable)
+        #expect(error?.message.contains("lb0-test has no '/nonexistent/haexplain' to run") == true)
+    }
+
+    @Test("an ssh server that is not there fails fast with ssh's own reason")
+    func unreachable() throws {
+        let error = #expect(throws: HAError.self) {
+            try RemoteSnapshot.fetch(host: "dead-test", sshOptions: ["-F", sshConfig], timeout: 20)
+        }
+        #expect(error?.message.hasPrefix("ssh dead-test failed:") == true)
+    }
+}

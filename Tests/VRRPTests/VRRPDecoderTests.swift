@@ -1,0 +1,135 @@
+import HAModel
+import Testing
+import VRRP
+
+@Suite struct VRRPDecoderTests {
+    func decode(_ bytes: [UInt8], _ link: LinkType = .ethernet) throws -> VRRPAdvert? {
+        var decoder = VRRPDecoder()
+        return try bytes.withUnsafeBytes { buffer throws(VRRPDecodeError) in
+            try decoder.decode(frame: buffer, linkType: link, packet: 7, time: PacketTime(seconds: 1_764_043_032))
+        }
+    }
+
+    @Test("the seed master's VRRPv2 advert for VRID 200 decodes field by field")
+    func seedAdvert() throws {
+        let advert = try #require(try decode(PacketBuilder().ethernet))
+        #expect(advert.version == 2 && advert.type == 1 && advert.vrid == 200 && advert.priority == 100)
+        #expect(advert.interval == 100)
+        #expect(advert.authType == 0 && advert.authData == nil)
+        #expect(advert.virtualAddresses == [IPAddress("192.168.3.200")!])
+        #expect(advert.sourceAddress == IPAddress("192.168.3.4")! && advert.destinationAddress == IPAddress("224.0.0.18")!)
+        #expect(advert.sourceMAC?.description == "bc:76:4e:05:6c:1c")
+        #expect(advert.ttl == 255 && advert.checksumValid)
+        #expect(advert.packet == 7 && advert.source.description == "packet #7")
+        #expect(advert.time.description == "2025-11-25T03:57:12.000000000Z")
+    }
+
+    @Test("the same advert decodes identically from every Linux link type")
+    func everyLinkType() throws {
+        let builder = PacketBuilder()
+        let reference = try #require(try decode(builder.ethernet))
+        for (bytes, link) in [(builder.ip, LinkType.rawIP), (builder.ip, .ipv4), (builder.cooked, .linuxCooked),
+                              (builder.cooked2, .linuxCooked2)] {
+            var advert = try #require(try decode(bytes, link))
+            #expect(advert.interfaceIndex == (link == .linuxCooked2 ? 7 : nil))
+            advert.interfaceIndex = nil
+            if link == .rawIP || link == .ipv4 { advert.sourceMAC = reference.sourceMAC }
+            #expect(advert == reference)
+        }
+    }
+
+    @Test("VRRPv2 intervals are seconds, VRRPv3 centiseconds")
+    func intervalUnits() throws {
+        var builder = PacketBuilder()
+        builder.intervalCentiseconds = 300
+        #expect(try decode(builder.ethernet)?.interval == 300)
+        builder.version = 3
+        builder.intervalCentiseconds = 25
+        let v3 = try #require(try decode(builder.ethernet))
+        #expect(v3.interval == 25 && v3.authType == nil && v3.checksumValid)
+    }
+
+    @Test("a VRRPv3 checksum covers the pseudo-header; a v2-style one is reported bad")
+    func pseudoHeader() throws {
+        var builder = PacketBuilder()
+        builder.version = 3
+        var bytes = builder.ethernet
+        #expect(try decode(bytes)?.checksumValid == true)
+        // Recompute the checksum without the pseudo-header, as old keepalived did.
+        let start = 14 + 20
+        bytes[start + 6] = 0
+        bytes[start + 7] = 0
+        let sum = VRRPDecoder.checksum(Array(bytes[start...]), version: 2, source: builder.source, destination: builder.destination)
+        bytes[start + 6] = UInt8(sum >> 8)
+        bytes[start + 7] = UInt8(sum & 0xff)
+        #expect(try decode(bytes)?.checksumValid == false)
+        builder.corruptChecksum = true
+        builder.version = 2
+        #expect(try decode(builder.ethernet)?.checksumValid == false)
+    }
+
+    @Test("VRRPv3 over IPv6 skips hop-by-hop and destination options headers")
+    func ipv6Extensions() throws {
+        var builder = PacketBuilder()
+        builder.version = 3
+        builder.source = IPAddress("fe80::be76:4eff:fe05:6c1c")!
+        builder.destination = IPAddress("ff02::12")!
+        builder.addresses = [IPAddress("fd00::200")!, IPAddress("2001:db8::1")!]
+        builder.ipv6Extensions = [(0, [60, 0, 5, 2, 0, 0, 1, 0]), (60, [112, 1] + [UInt8](repeating: 1, count: 14))]
+        let advert = try #require(try decode(builder.ethernet))
+        #expect(advert.virtualAddresses == builder.addresses && advert.checksumValid && advert.family == .inet6)
+        builder.ipv6Extensions = [(0, [17, 0, 5, 2, 0, 0, 1, 0])]
+        #expect(try decode(builder.ethernet) == nil)
+    }
+
+    @Test("IPv4 options are skipped by the header length")
+    func ipv4Options() throws {
+        var builder = PacketBuilder()
+        builder.ipv4Options = [0x94, 0x04, 0, 0]  // router alert
+        let advert = try #require(try decode(builder.ethernet))
+        #expect(advert.vrid == 200 && advert.checksumValid)
+    }
+
+    @Test("a PASS password is kept only as a Secret whose fingerprint matches the config's")
+    func password() throws {
+        var builder = PacketBuilder()
+        builder.authType = 1
+        builder.password = Array("s3cr3t".utf8)
+        let advert = try #require(try decode(builder.ethernet))
+        #expect(advert.authType == 1)
+        #expect(advert.authData?.fingerprint == Secret("s3cr3t").fingerprint)
+        #expect(!"\(advert)".contains("s3cr3t"))
+    }
+
+    @Test("truncated and malformed VRRP is an error naming the problem; other protocols are nil")
+    func malformed() throws {
+        let bytes = PacketBuilder().ethernet
+        for cut in [14 + 20 + 3, 14 + 20 + 8, bytes.count - 1] {
+            #expect(throws: VRRPDecodeError.self) { try decode(Array(bytes[..<cut])) }
+        }
+        var wrongVersion = bytes
+        wrongVersion[14 + 20] = 0x51
+        #expect(throws: VRRPDecodeError.self) { try decode(wrongVersion) }
+        var udp = bytes
+        udp[14 + 9] = 17
+        #expect(try decode(udp) == nil)
+        #expect(try decode(Array(bytes[..<10])) == nil)
+    }
+
+    @Test("random bytes on every link type never trap")
+    func randomBytes() {
+        var generator = SystemRandomNumberGenerator()
+        var decoder = VRRPDecoder()
+        let seed = PacketBuilder().ip
+        for round in 0..<20_000 {
+            var bytes = round % 2 == 0 ? seed : (0..<Int.random(in: 0..<80, using: &generator)).map { _ in UInt8.random(in: 0...255) }
+            if round % 2 == 0 {
+                for _ in 0..<3 { bytes[Int.random(in: 0..<bytes.count)] = UInt8.random(in: 0...255) }
+                bytes = Array(bytes[..<Int.random(in: 0...bytes.count)])
+            }
+            for link in LinkType.all {
+                _ = bytes.withUnsafeBytes { try? decoder.decode(frame: $0, linkType: link, packet: round, time: PacketTime(nanoseconds: 0)) }
+            }
+        }
+    }
+}
