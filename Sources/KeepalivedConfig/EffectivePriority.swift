@@ -82,7 +82,7 @@ public enum PriorityCalculator {
     /// The terms of an instance, in keepalived's order: its own interface, then the tracked lists.
     public static func terms(of instance: VRRPInstance, in config: KeepalivedConfiguration) -> [PriorityTerm] {
         var terms: [PriorityTerm] = []
-        if let interface = instance.interface, instance.keywordLines["dont_track_primary"] == nil {
+        if let interface = instance.interface, !instance.keywordLines.contains(where: { $0.keyword == "dont_track_primary" }) {
             terms.append(PriorityTerm(kind: .interface, name: interface, weight: 0, reverse: false,
                                       file: instance.file, line: instance.line(of: "interface")))
         }

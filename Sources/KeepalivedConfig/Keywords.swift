@@ -51,9 +51,7 @@ enum Keywords {
             }
             var instance = VRRPInstance(name: name, file: node.at.file, line: node.at.line)
             run(vrrpInstance, on: &instance, node: node, context: "vrrp_instance \(name)", reporter: &reporter)
-            for child in node.children ?? [] where instance.keywordLines[child.keyword] == nil {
-                instance.keywordLines[child.keyword] = child.at.line
-            }
+            instance.keywordLines = (node.children ?? []).map { KeywordLine(keyword: $0.keyword, line: $0.at.line) }
             if instance.virtualRouterID == nil {
                 reporter.error("missing-vrid", "vrrp_instance \(name) has no virtual_router_id; keepalived stops with a configuration error", at: node)
             }

@@ -212,7 +212,7 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
     public var effectivePriority: EffectivePriority?
     public var whatif: [WhatIf]?
     /// Where each keyword was set, for problems that point at one line.
-    public var keywordLines: [String: Int] = [:]
+    public var keywordLines: [KeywordLine] = []
 
     public init(name: String, file: String, line: Int) {
         self.name = name
@@ -232,10 +232,17 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
         case effectivePriority = "effective_priority", whatif
     }
 
-    public func line(of keyword: String) -> Int { keywordLines[keyword] ?? line }
+    /// The first line that sets `keyword` in this instance, else the instance's own line.
+    public func line(of keyword: String) -> Int { keywordLines.first { $0.keyword == keyword }?.line ?? line }
 
     /// The address family of the instance: its VIPs' (keepalived refuses mixed families).
     public var family: AddressFamily { virtualIpaddress.first?.address.family ?? .inet }
+}
+
+/// A keyword of a block and the line it is on (a list: blocks hold a dozen keywords).
+public struct KeywordLine: Sendable, Equatable {
+    public var keyword: String
+    public var line: Int
 }
 
 public struct VirtualServer: Sendable, Codable, Equatable {
