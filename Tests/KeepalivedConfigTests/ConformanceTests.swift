@@ -95,8 +95,9 @@ struct ConformanceTests {
         return names.filter { !$0.isEmpty && $0.count <= 15 && seen.insert($0).inserted }
     }
 
-    /// Runs `keepalived -t` and then keepalived itself for two seconds in a fresh network,
-    /// pid and mount namespace; returns -t's exit status and the daemon's log with its dump.
+    /// Runs `keepalived -t` and then keepalived itself until its dump is complete, in a fresh
+    /// network, pid and mount namespace (leaving it kills everything started inside); returns
+    /// -t's exit status and the daemon's log with its dump.
     static func runKeepalived(_ config: String, interfaces: [String]) throws -> (Int32, String) {
         let script = """
             set -e
@@ -111,10 +112,19 @@ struct ConformanceTests {
             mount -t tmpfs tmpfs /tmp
             mount -t tmpfs tmpfs /run
             if keepalived -i lb1 -t -f "$CONF" >/dev/null 2>&1; then echo "VERDICT 0"; else echo "VERDICT $?"; fi
-            timeout -s KILL 2 keepalived -i lb1 --vrrp -n -l -D -d -f "$CONF" 2>&1 || true
+            keepalived -i lb1 --vrrp -n -l -D -d -f "$CONF" >/tmp/keepalived.log 2>&1 &
+            pid=$!
+            # Wait (at most 10 s) until the dump is complete or keepalived has stopped.
+            i=0
+            while [ $i -lt 100 ] && kill -0 $pid 2>/dev/null && ! grep -q -- '------< Interfaces >------' /tmp/keepalived.log; do
+              sleep 0.1; i=$((i+1))
+            done
+            kill -KILL $pid 2>/dev/null || true
+            wait $pid 2>/dev/null || true
+            cat /tmp/keepalived.log
             """
         let result = try Shell.run(["env", "CONF=" + config, "unshare", "--net", "--pid", "--mount", "--fork", "--kill-child",
-                                    "--mount-proc", "sh", "-c", script, "sh"] + interfaces, timeout: 20)
+                                    "--mount-proc", "sh", "-c", script, "sh"] + interfaces, timeout: 30)
         let verdictLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("VERDICT ") }
         let verdict = verdictLine.flatMap { Int32($0.dropFirst(8)) } ?? -1
         return (verdict, result.stdout + result.stderr)
