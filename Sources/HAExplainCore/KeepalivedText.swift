@@ -5,7 +5,7 @@ import KeepalivedConfig
 /// with its file:line. It prints what the model holds and computes nothing.
 public enum KeepalivedText {
     public static func render(_ report: KeepalivedReport) -> String {
-        var out: [String] = []
+        var out = Lines()
         for config in report.configs {
             out.append("config    \(config.file) (node \(config.node), config id \(config.configID))")
             out.append("          why: \(config.chosenBecause)")
@@ -90,7 +90,16 @@ public enum KeepalivedText {
             out.append("limits")
             for limit in report.limits { out.append("  \(limit)") }
         }
-        return out.joined(separator: "\n") + "\n"
+        return out.text
+    }
+
+    /// Lines appended straight into one string: thousands of instances make a long report.
+    struct Lines {
+        var text = ""
+        mutating func append(_ line: String) {
+            text += line
+            text += "\n"
+        }
     }
 
     static func describe(_ vip: VirtualAddress) -> String {

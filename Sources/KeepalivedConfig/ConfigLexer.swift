@@ -68,16 +68,22 @@ public struct ConfigLexer {
     private var definitions: [String: Definition] = [:]
     private var includeStack: [String] = []
     /// Guards against definitions that expand into themselves.
-    private let maximumExpansions = 10_000
+    private let maximumExpansions = 1_000
     private let maximumIncludeDepth = 64
+    private let maximumExpandedLength = 65536
 
     struct Definition {
         var lines: [String]
     }
 
-    public init(files: any ConfigFiles, configID: String) {
+    /// Lines ~SEQ/~LST may generate in all: keepalived's own example makes 65024 instances.
+    public let maximumGeneratedLines: Int
+    private var generatedLines = 0
+
+    public init(files: any ConfigFiles, configID: String, maximumGeneratedLines: Int = 2_000_000) {
         self.files = files
         self.configID = configID
+        self.maximumGeneratedLines = maximumGeneratedLines
     }
 
     /// Reads the main file; an unreadable main file is an error, everything else a diagnostic.
@@ -98,16 +104,22 @@ public struct ConfigLexer {
     }
 
     private mutating func readText(_ bytes: [UInt8], file: String) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last == "" { lines.removeLast() }
+        var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
         var index = 0
         while index < lines.count {
             let number = index + 1
-            var line = String(lines[index])
-            if line.hasSuffix("\r") { line.removeLast() }
+            var raw = lines[index]
+            if raw.last == 0x0D { raw = raw.dropLast() }
             index += 1
             let location = ConfigLocation(file: file, line: number)
+            guard let first = raw.first(where: { $0 != 0x20 && $0 != 0x09 }), first != UInt8(ascii: "#"), first != UInt8(ascii: "!") else { continue }
+            // Most lines hold no include, condition, definition or sequence: tokenize the bytes.
+            if first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")), !Self.startsWithInclude(raw) {
+                tokenize(Self.stripComment(raw), at: location)
+                continue
+            }
+            let line = String(decoding: raw, as: UTF8.self)
             if let include = Self.includeDirective(line) {
                 readInclude(include, at: location)
                 continue
@@ -122,7 +134,7 @@ public struct ConfigLexer {
                     while true {
                         if !current.trimmingWhitespace().isEmpty { body.append(current) }
                         guard index < lines.count else { break }
-                        var next = String(lines[index])
+                        var next = String(decoding: lines[index], as: UTF8.self)
                         index += 1
                         if next.hasSuffix("\r") { next.removeLast() }
                         next = Self.stripComment(next)
@@ -141,6 +153,11 @@ public struct ConfigLexer {
             }
             emitExpanded(kept, at: location, depth: 0)
         }
+    }
+
+    static func startsWithInclude(_ line: ArraySlice<UInt8>) -> Bool {
+        let word = line.drop(while: { $0 == 0x20 || $0 == 0x09 })
+        return word.starts(with: "include".utf8)
     }
 
     /// `include`, `includer`, ... followed by a name: recognised on the raw line.
@@ -221,7 +238,7 @@ public struct ConfigLexer {
         var budget = maximumExpansions
         let expanded = expand(line, budget: &budget)
         if budget <= 0 {
-            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end on this line; skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end (or beyond \(maximumExpandedLength) characters) on this line; skipped", at: location))
             return
         }
         let pieces = expanded.split(separator: "\n", omittingEmptySubsequences: false)
@@ -250,35 +267,45 @@ public struct ConfigLexer {
     /// Replaces `${NAME}` anywhere and `$NAME` followed by whitespace or the end; unknown
     /// names stay as written.
     private func expand(_ line: String, budget: inout Int) -> String {
-        var text = Array(line)
+        var text = Array(line.utf8)
         var index = 0
+        func isNameByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b == 0x5f
+        }
         while index < text.count {
-            guard text[index] == "$", budget > 0 else { index += 1; continue }
+            guard text[index] == UInt8(ascii: "$"), budget > 0 else { index += 1; continue }
             var nameStart = index + 1
             var nameEnd: Int
             var end: Int
-            if nameStart < text.count, text[nameStart] == "{" {
+            if nameStart < text.count, text[nameStart] == UInt8(ascii: "{") {
                 nameStart += 1
                 nameEnd = nameStart
-                while nameEnd < text.count, text[nameEnd] != "}" { nameEnd += 1 }
+                while nameEnd < text.count, text[nameEnd] != UInt8(ascii: "}") { nameEnd += 1 }
                 guard nameEnd < text.count else { index += 1; continue }
                 end = nameEnd + 1
             } else {
                 nameEnd = nameStart
-                while nameEnd < text.count, text[nameEnd].isASCII, text[nameEnd].isLetter || text[nameEnd].isNumber || text[nameEnd] == "_" { nameEnd += 1 }
-                guard nameEnd < text.count ? (text[nameEnd] == " " || text[nameEnd] == "\t") : true else { index += 1; continue }
+                while nameEnd < text.count, isNameByte(text[nameEnd]) { nameEnd += 1 }
+                guard nameEnd == text.count || text[nameEnd] == UInt8(ascii: " ") || text[nameEnd] == UInt8(ascii: "\t") else { index += 1; continue }
                 end = nameEnd
             }
-            let name = String(text[nameStart..<nameEnd])
+            let name = String(decoding: text[nameStart..<nameEnd], as: UTF8.self)
             guard let value = builtin(name) ?? definitions[name].map({ $0.lines.joined(separator: "\n") }) else {
                 index += 1
                 continue
             }
             budget -= 1
-            text.replaceSubrange(index..<end, with: Array(value))
-            // Recursive: re-scan from the same place.
+            let bytes = Array(value.utf8)
+            // A definition that doubles itself would grow without end: stop at a line length
+            // no real configuration reaches.
+            guard text.count - (end - index) + bytes.count <= maximumExpandedLength else {
+                budget = 0
+                break
+            }
+            // Recursive: the replacement is scanned again from the same place.
+            text.replaceSubrange(index..<end, with: bytes)
         }
-        return String(text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     private func builtin(_ name: String) -> String? {
@@ -331,6 +358,13 @@ public struct ConfigLexer {
         }
         let saved = definitions[variable]
         for value in values {
+            generatedLines += 1
+            guard generatedLines <= maximumGeneratedLines else {
+                if generatedLines == maximumGeneratedLines + 1 {
+                    diagnostics.append(ConfigDiagnostic(.error, "sequence-too-large", "~SEQ/~LST lines would generate more than \(maximumGeneratedLines) lines; the rest is skipped", at: location))
+                }
+                break
+            }
             definitions[variable] = Definition(lines: [value])
             emitExpanded(rest, at: location, depth: depth + 1)
         }
@@ -345,18 +379,21 @@ public struct ConfigLexer {
 
     /// Cuts the line at the first `#` or `!` outside quotes.
     static func stripComment(_ line: String) -> String {
-        var quote: Character?
+        String(decoding: stripComment(Array(line.utf8)[...]), as: UTF8.self)
+    }
+
+    static func stripComment(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var quote: UInt8 = 0
         var escaped = false
         for index in line.indices {
             let c = line[index]
             if escaped { escaped = false; continue }
-            if quote != nil, c == "\\" { escaped = true; continue }
-            if let open = quote {
-                if c == open { quote = nil }
-            } else if c == "\"" || c == "'" {
+            if quote != 0 {
+                if c == UInt8(ascii: "\\") { escaped = true } else if c == quote { quote = 0 }
+            } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
                 quote = c
-            } else if c == "#" || c == "!" {
-                return String(line[..<index])
+            } else if c == UInt8(ascii: "#") || c == UInt8(ascii: "!") {
+                return line[line.startIndex..<index]
             }
         }
         return line
@@ -369,58 +406,62 @@ public struct ConfigLexer {
         return word
     }
 
+    private mutating func tokenize(_ line: String, at location: ConfigLocation) {
+        tokenize(Array(line.utf8)[...], at: location)
+    }
+
     /// Splits a line into words (quotes group and are removed, with shell-like escapes inside
     /// them) and braces, and emits statements split at each brace.
-    private mutating func tokenize(_ line: String, at location: ConfigLocation) {
+    private mutating func tokenize(_ line: ArraySlice<UInt8>, at location: ConfigLocation) {
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
         var inWord = false
-        var quote: Character?
-        var chars = Array(line)[...]
-        func flushWords(_ tokens: inout [ConfigToken]) {
-            if !words.isEmpty { tokens.append(.words(words, location)) }
-            words = []
-        }
-        while let c = chars.popFirst() {
-            if let open = quote {
-                if c == open {
-                    quote = nil
-                } else if c == "\\", let next = chars.popFirst() {
-                    current.append(Self.escape(next, rest: &chars))
+        var quote: UInt8 = 0
+        var index = line.startIndex
+        while index < line.endIndex {
+            let c = line[index]
+            index += 1
+            if quote != 0 {
+                if c == quote {
+                    quote = 0
+                } else if c == UInt8(ascii: "\\"), index < line.endIndex {
+                    current.append(Self.escape(line[index]))
+                    index += 1
                 } else {
                     current.append(c)
                 }
                 continue
             }
             switch c {
-            case " ", "\t", "\r", "\u{0B}", "\u{0C}":
-                if inWord { words.append(current); current = ""; inWord = false }
-            case "\"", "'":
+            case 0x20, 0x09, 0x0D, 0x0B, 0x0C:
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+            case UInt8(ascii: "\""), UInt8(ascii: "'"):
                 quote = c
                 inWord = true
-            case "{", "}":
-                if inWord { words.append(current); current = ""; inWord = false }
-                flushWords(&tokens)
-                tokens.append(c == "{" ? .open(location) : .close(location))
+            case UInt8(ascii: "{"), UInt8(ascii: "}"):
+                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+                if !words.isEmpty { tokens.append(.words(words, location)) }
+                words = []
+                tokens.append(c == UInt8(ascii: "{") ? .open(location) : .close(location))
             default:
                 current.append(c)
                 inWord = true
             }
         }
-        if inWord { words.append(current) }
-        flushWords(&tokens)
+        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
+        if !words.isEmpty { tokens.append(.words(words, location)) }
     }
 
-    static func escape(_ c: Character, rest: inout ArraySlice<Character>) -> Character {
+    static func escape(_ c: UInt8) -> UInt8 {
         switch c {
-        case "a": return "\u{07}"
-        case "b": return "\u{08}"
-        case "E": return "\u{1B}"
-        case "f": return "\u{0C}"
-        case "n": return "\n"
-        case "r": return "\r"
-        case "t": return "\t"
-        case "v": return "\u{0B}"
+        case UInt8(ascii: "a"): return 0x07
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "E"): return 0x1B
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        case UInt8(ascii: "v"): return 0x0B
         default: return c
         }
     }

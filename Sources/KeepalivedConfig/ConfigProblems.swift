@@ -8,15 +8,22 @@ enum ConfigProblems {
     static func single(_ config: KeepalivedConfiguration, node: String, scriptOwners: [String: UInt32]) -> [ConfigDiagnostic] {
         var problems: [ConfigDiagnostic] = []
         let instances = config.vrrpInstances
+        // First instance seen per (VRID, interface, family) and per VIP: one pass, not n².
+        var byRouter: [String: Int] = [:]
+        var byAddress: [IPAddress: Int] = [:]
         for (index, instance) in instances.enumerated() {
-            if let vrid = instance.virtualRouterID,
-               let other = instances[..<index].first(where: { $0.virtualRouterID == vrid && $0.interface == instance.interface && $0.family == instance.family }) {
+            let routerKey = "\(instance.virtualRouterID ?? 0) \(instance.interface ?? "") \(instance.family.rawValue)"
+            if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
+            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
+                let other = instances[first]
                 problems.append(ConfigDiagnostic(.error, "duplicate-vrid",
                     "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
                     at: at(instance.file, instance.line(of: "virtual_router_id"))))
             }
             for vip in instance.virtualIpaddress {
-                if let other = instances[..<index].first(where: { $0.virtualIpaddress.contains { $0.address == vip.address } }) {
+                if byAddress[vip.address] == nil { byAddress[vip.address] = index }
+                if let first = byAddress[vip.address], first != index {
+                    let other = instances[first]
                     problems.append(ConfigDiagnostic(.error, "vip-in-two-instances",
                         "\(vip.address) is a virtual_ipaddress of vrrp_instance \(instance.name) and of \(other.name) (\(other.file):\(other.line)): whichever becomes master last takes it, and the other removes it when it steps down; keep each address in one instance",
                         at: at(vip.file, vip.line)))
@@ -24,7 +31,7 @@ enum ConfigProblems {
             }
             if instance.nopreempt, instance.state == "MASTER" {
                 problems.append(ConfigDiagnostic(.warning, "nopreempt-with-master",
-                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived 2.2.7 accepts it silently but nopreempt only works from state BACKUP, so this node will still preempt at startup; set state BACKUP on every node",
+                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived documents nopreempt as working only when the initial state is BACKUP (2.2.7 accepts this silently), so do not count on it here; set state BACKUP on every node that should not preempt",
                     at: at(instance.file, instance.line(of: "nopreempt"))))
             }
             for item in instance.trackScript where config.script(named: item.name) == nil {
@@ -54,8 +61,9 @@ enum ConfigProblems {
                 "vrrp_script \(script.name) is not tracked by any vrrp_instance or sync group: keepalived does not run it",
                 at: at(script.file, script.line)))
         }
-        let hasScripts = !config.vrrpScripts.isEmpty || instances.contains { !$0.notify.all.isEmpty }
-        if hasScripts, !config.globalDefs.enableScriptSecurity {
+        // keepalived checks only scripts it will run: found by PATH search, or existing files.
+        let runnable = KeepalivedAnalysis.scriptPrograms(config).contains { !$0.hasPrefix("/") || scriptOwners[$0] != nil }
+        if runnable, !config.globalDefs.enableScriptSecurity {
             problems.append(ConfigDiagnostic(.warning, "script-security-off",
                 "scripts are configured but global_defs has no enable_script_security: keepalived runs them as root without checking who can modify them (it logs SECURITY VIOLATION); add enable_script_security and script_user",
                 at: config.globalDefs.file.map { at($0, config.globalDefs.line ?? 1) } ?? at(config.file, 1)))

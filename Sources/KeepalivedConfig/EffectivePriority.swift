@@ -82,7 +82,7 @@ public enum PriorityCalculator {
     /// The terms of an instance, in keepalived's order: its own interface, then the tracked lists.
     public static func terms(of instance: VRRPInstance, in config: KeepalivedConfiguration) -> [PriorityTerm] {
         var terms: [PriorityTerm] = []
-        if let interface = instance.interface, instance.keywordLines["dont_track_primary"] == nil {
+        if let interface = instance.interface, !instance.keywordLines.contains(where: { $0.keyword == "dont_track_primary" }) {
             terms.append(PriorityTerm(kind: .interface, name: interface, weight: 0, reverse: false,
                                       file: instance.file, line: instance.line(of: "interface")))
         }
@@ -90,22 +90,22 @@ public enum PriorityCalculator {
             let script = config.script(named: item.name)
             terms.append(PriorityTerm(kind: .trackScript, name: item.name,
                                       weight: item.weight ?? script?.weight ?? 0,
-                                      reverse: item.weight != nil ? item.reverse : (script?.reverse ?? false),
+                                      reverse: item.reverse ?? script?.reverse ?? false,
                                       defined: script != nil, file: item.file, line: item.line))
         }
         for item in instance.trackInterface {
             terms.append(PriorityTerm(kind: .trackInterface, name: item.name, weight: item.weight ?? 0,
-                                      reverse: item.reverse, file: item.file, line: item.line))
+                                      reverse: item.reverse ?? false, file: item.file, line: item.line))
         }
         for item in instance.trackProcess {
             let process = config.vrrpTrackProcesses.first { $0.name == item.name }
             terms.append(PriorityTerm(kind: .trackProcess, name: item.name, weight: item.weight ?? process?.weight ?? 1,
-                                      reverse: item.weight != nil ? item.reverse : (process?.reverse ?? false),
+                                      reverse: item.reverse ?? process?.reverse ?? false,
                                       defined: process != nil, file: item.file, line: item.line))
         }
         for item in instance.trackFile {
             terms.append(PriorityTerm(kind: .trackFile, name: item.name, weight: item.weight ?? 1,
-                                      reverse: item.reverse, file: item.file, line: item.line))
+                                      reverse: item.reverse ?? false, file: item.file, line: item.line))
         }
         // keepalived drops entries naming undefined scripts/processes: they count for nothing.
         return terms.filter(\.defined)
@@ -138,7 +138,7 @@ public enum PriorityCalculator {
         }
         let clamped = min(254, max(1, total))
         var arithmetic = parts.joined(separator: " ")
-        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies)"
+        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies in this state)"
         if clamped != total { arithmetic += ", clamped to \(clamped)" }
         return EffectivePriority(base: base, value: clamped, fault: false, addressOwner: false,
                                  arithmetic: arithmetic, assumption: assumption, terms: terms)

@@ -98,6 +98,7 @@ public enum KeepalivedAnalysis {
     public static func analyze(_ nodes: [NodeConfiguration], addresses: AddressTable? = nil,
                                scriptOwners: [String: UInt32] = [:]) -> KeepalivedReport {
         var report = KeepalivedReport()
+        report.vrrpInstances.reserveCapacity(nodes.reduce(0) { $0 + $1.config.vrrpInstances.count })
         for node in nodes {
             let config = node.config
             report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,
@@ -148,6 +149,13 @@ public enum KeepalivedAnalysis {
         if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
         if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
         return report
+    }
+
+    /// The programs keepalived would run for this configuration: vrrp_scripts (of tracked and
+    /// untracked scripts alike) and notify scripts, first word of each.
+    public static func scriptPrograms(_ config: KeepalivedConfiguration) -> [String] {
+        let commands = config.vrrpScripts.compactMap(\.script) + config.vrrpInstances.flatMap(\.notify.all) + config.vrrpSyncGroups.flatMap(\.notify.all)
+        return commands.compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
     static func mark(_ vips: inout [VirtualAddress], in table: AddressTable) {

@@ -57,8 +57,9 @@ struct Reporter {
 public enum KeepalivedParser {
     /// Parses PATH (and everything it includes). Throws only when PATH itself cannot be read;
     /// everything else becomes a diagnostic, as keepalived logs it and goes on.
-    public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String) throws -> KeepalivedConfiguration {
-        var lexer = ConfigLexer(files: files, configID: configID)
+    public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String,
+                             maximumGeneratedLines: Int = 2_000_000) throws -> KeepalivedConfiguration {
+        var lexer = ConfigLexer(files: files, configID: configID, maximumGeneratedLines: maximumGeneratedLines)
         try lexer.readMain(path)
         var reporter = Reporter(diagnostics: lexer.diagnostics)
         let nodes = fold(lexer.tokens, reporter: &reporter)

@@ -45,15 +45,13 @@ enum Keywords {
         }
         t["vrrp_instance"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
-            if config.vrrpInstances.contains(where: { $0.name == name }) {
-                reporter.error("duplicate-instance", "vrrp_instance \(name) is already defined; keepalived stops with a configuration error", at: node)
+            guard config.instanceNames.insert(name).inserted else {
+                reporter.error("duplicate-instance", "vrrp_instance \(name) is already defined: keepalived ignores this second block entirely; rename one of them", at: node)
                 return
             }
             var instance = VRRPInstance(name: name, file: node.at.file, line: node.at.line)
             run(vrrpInstance, on: &instance, node: node, context: "vrrp_instance \(name)", reporter: &reporter)
-            for child in node.children ?? [] where instance.keywordLines[child.keyword] == nil {
-                instance.keywordLines[child.keyword] = child.at.line
-            }
+            instance.keywordLines = (node.children ?? []).map { KeywordLine(keyword: $0.keyword, line: $0.at.line) }
             if instance.virtualRouterID == nil {
                 reporter.error("missing-vrid", "vrrp_instance \(name) has no virtual_router_id; keepalived stops with a configuration error", at: node)
             }
@@ -136,7 +134,8 @@ enum Keywords {
         t["notify_backup"] = { group, node, _ in group.notify.notifyBackup = node.arguments.joined(separator: " ") }
         t["notify_fault"] = { group, node, _ in group.notify.notifyFault = node.arguments.joined(separator: " ") }
         t["notify_stop"] = { group, node, _ in group.notify.notifyStop = node.arguments.joined(separator: " ") }
-        accept(["smtp_alert", "global_tracking", "sync_group_tracking_weight"], into: &t)
+        t["sync_group_tracking_weight"] = { group, _, _ in group.trackingWeight = true }
+        accept(["smtp_alert", "global_tracking"], into: &t)
         accept(["track_interface", "track_file", "track_process"], into: &t)
         return t
     }()
@@ -297,6 +296,11 @@ enum Keywords {
 
     /// Checks keepalived makes once everything is read.
     static func finish(_ config: inout KeepalivedConfiguration, reporter: inout Reporter) {
+        // A vrrp_script without `script` is removed by keepalived, so tracking it finds nothing.
+        for script in config.vrrpScripts where script.script?.isEmpty ?? true {
+            reporter.diagnostics.append(ConfigDiagnostic(.warning, "script-without-command", "vrrp_script \(script.name) has no 'script' line: keepalived removes it, and instances tracking it ignore the entry", at: ConfigLocation(file: script.file, line: script.line)))
+        }
+        config.vrrpScripts.removeAll { $0.script?.isEmpty ?? true }
         // An address without `dev` goes on the instance's interface, wherever that is set.
         for index in config.vrrpInstances.indices {
             let interface = config.vrrpInstances[index].interface
@@ -311,11 +315,28 @@ enum Keywords {
             for member in group.group {
                 if let index = config.vrrpInstances.firstIndex(where: { $0.name == member }) {
                     config.vrrpInstances[index].syncGroup = group.name
+                    if !group.trackingWeight { dropWeightedTracking(&config, instance: index, reporter: &reporter) }
                 } else {
                     reporter.diagnostics.append(ConfigDiagnostic(.warning, "undefined-sync-member", "vrrp_sync_group \(group.name) names instance \(member), which is not defined; keepalived drops it from the group", at: ConfigLocation(file: group.file, line: group.line)))
                 }
             }
         }
+    }
+
+    /// keepalived ignores weighted tracking on sync group members (unless the group says
+    /// sync_group_tracking_weight): those entries would desynchronise the group.
+    static func dropWeightedTracking(_ config: inout KeepalivedConfiguration, instance index: Int, reporter: inout Reporter) {
+        let instance = config.vrrpInstances[index]
+        func keep(_ item: TrackedItem, ownWeight: Int?, kind: String) -> Bool {
+            guard (item.weight ?? ownWeight ?? 0) != 0 else { return true }
+            reporter.diagnostics.append(ConfigDiagnostic(.warning, "weight-ignored-in-sync-group",
+                "vrrp_instance \(instance.name) is in vrrp_sync_group \(instance.syncGroup ?? ""): keepalived ignores its tracked \(kind) \(item.name) because it has a weight; add sync_group_tracking_weight to the group or drop the weight",
+                at: ConfigLocation(file: item.file, line: item.line)))
+            return false
+        }
+        let scripts = config.vrrpScripts
+        config.vrrpInstances[index].trackScript.removeAll { item in !keep(item, ownWeight: scripts.first { $0.name == item.name }?.weight, kind: "script") }
+        config.vrrpInstances[index].trackInterface.removeAll { item in !keep(item, ownWeight: nil, kind: "interface") }
     }
 
     // MARK: table building

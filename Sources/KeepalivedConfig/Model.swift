@@ -14,6 +14,8 @@ public struct KeepalivedConfiguration: Sendable, Codable {
     public var virtualServers: [VirtualServer] = []
     /// What the reader stepped over or doubted: unknown keywords, bad values, missing includes.
     public var diagnostics: [ConfigDiagnostic] = []
+    /// Instance names already defined, for keepalived's duplicate check (not encoded).
+    var instanceNames: Set<String> = []
 
     public init(file: String, configID: String) {
         self.file = file
@@ -99,11 +101,12 @@ public struct VRRPSyncGroup: Sendable, Codable, Equatable {
     public var group: [String] = []
     public var trackScript: [TrackedItem] = []
     public var notify: NotifyScripts = NotifyScripts()
+    public var trackingWeight = false
     public var file: String
     public var line: Int
 
     enum CodingKeys: String, CodingKey {
-        case name, group, trackScript = "track_script", notify, file, line
+        case name, group, trackScript = "track_script", notify, trackingWeight = "sync_group_tracking_weight", file, line
     }
 }
 
@@ -112,7 +115,8 @@ public struct TrackedItem: Sendable, Codable, Equatable {
     public var name: String
     /// The weight written in the instance; nil means "the tracked object's own weight".
     public var weight: Int?
-    public var reverse = false
+    /// `reverse` / `noreverse` as written; nil means "the tracked object's own".
+    public var reverse: Bool?
     public var file: String
     public var line: Int
 }
@@ -208,7 +212,7 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
     public var effectivePriority: EffectivePriority?
     public var whatif: [WhatIf]?
     /// Where each keyword was set, for problems that point at one line.
-    public var keywordLines: [String: Int] = [:]
+    public var keywordLines: [KeywordLine] = []
 
     public init(name: String, file: String, line: Int) {
         self.name = name
@@ -228,10 +232,17 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
         case effectivePriority = "effective_priority", whatif
     }
 
-    public func line(of keyword: String) -> Int { keywordLines[keyword] ?? line }
+    /// The first line that sets `keyword` in this instance, else the instance's own line.
+    public func line(of keyword: String) -> Int { keywordLines.first { $0.keyword == keyword }?.line ?? line }
 
     /// The address family of the instance: its VIPs' (keepalived refuses mixed families).
     public var family: AddressFamily { virtualIpaddress.first?.address.family ?? .inet }
+}
+
+/// A keyword of a block and the line it is on (a list: blocks hold a dozen keywords).
+public struct KeywordLine: Sendable, Equatable {
+    public var keyword: String
+    public var line: Int
 }
 
 public struct VirtualServer: Sendable, Codable, Equatable {

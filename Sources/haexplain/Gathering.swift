@@ -59,8 +59,9 @@ enum KeepalivedGathering {
         let files = LocalConfigFiles()
         var owners: [String: UInt32] = [:]
         for node in nodes {
-            for script in node.config.vrrpScripts {
-                if let program = script.program, program.hasPrefix("/"), let owner = files.owner(program) { owners[program] = owner.uid }
+            // Notify scripts count too: keepalived checks every script it will run.
+            for program in KeepalivedAnalysis.scriptPrograms(node.config) where program.hasPrefix("/") {
+                if let owner = files.owner(program) { owners[program] = owner.uid }
             }
         }
         return owners

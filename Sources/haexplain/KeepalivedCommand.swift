@@ -26,10 +26,18 @@ struct KeepalivedCommand: ParsableCommand {
         try Run.reporting {
             let nodes = try KeepalivedGathering.nodes(configs: configs, configID: configID)
             var limits: [String] = []
+            let running = configs.isEmpty ? RunningKeepalived.find() : nil
+            if let running, namespace.netns == nil,
+               let theirs = RunningKeepalived.readLink("/proc/\(running.pid)/ns/net"),
+               let ours = RunningKeepalived.readLink("/proc/self/ns/net"), theirs != ours {
+                limits.append("The running keepalived (pid \(running.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): VIP assignment is checked here; add --netns /proc/\(running.pid)/ns/net to check its namespace.")
+            }
             var table: AddressTable?
             do {
                 table = try AddressReader.read(netns: namespace.netns)
             } catch let error as HAError {
+                // An explicit --netns that cannot be read is the user's input failing: say so.
+                if namespace.netns != nil { throw error }
                 limits.append("Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown.")
             }
             let owners = KeepalivedGathering.scriptOwners(nodes)

@@ -1,0 +1,53 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// `haexplain keepalived`'s documented exit statuses, from the built binary.
+@Suite("haexplain keepalived exit statuses")
+struct CommandExitTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../.build/debug/haexplain").standardized.path
+
+    static func run(_ arguments: [String]) throws -> Shell.Result {
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the haexplain product first (swift build)")
+        return try Shell.run([binary, "keepalived"] + arguments, timeout: 30)
+    }
+
+    @Test("missing config 66, directory 66, FIFO 66 without blocking, binary 65, good config 0")
+    func statuses() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxk-exit-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(mkfifo(dir + "/fifo", 0o600) == 0)
+        try Data([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]).write(to: URL(fileURLWithPath: dir + "/binary.conf"))
+        try "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n".write(toFile: dir + "/good.conf", atomically: true, encoding: .utf8)
+
+        let missing = try Self.run(["--keepalived-config", dir + "/missing.conf"])
+        #expect(missing.status == 66)
+        #expect(missing.stderr.contains(dir + "/missing.conf: cannot open"))
+        #expect(try Self.run(["--keepalived-config", dir]).status == 66)
+        let fifo = try Self.run(["--keepalived-config", dir + "/fifo"])
+        #expect(fifo.status == 66)
+        #expect(fifo.stderr.contains("FIFO"))
+        let binary = try Self.run(["--keepalived-config", dir + "/binary.conf"])
+        #expect(binary.status == 65)
+        #expect(binary.stderr.contains("binary.conf:1:"))
+        let good = try Self.run(["--keepalived-config", dir + "/good.conf", "--json"])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("\"schema_version\""))
+        #expect(try Self.run(["--no-such-option"]).status == 64)
+    }
+}
+
+extension CommandExitTests {
+    @Test("an explicit --netns that does not exist is exit 69, not a silent answer")
+    func missingNamespace() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxk-netns-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "vrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n".write(toFile: dir + "/k.conf", atomically: true, encoding: .utf8)
+        let result = try Self.run(["--keepalived-config", dir + "/k.conf", "--netns", "hxk-no-such-namespace"])
+        #expect(result.status == 69)
+        #expect(result.stderr.contains("hxk-no-such-namespace"))
+    }
+}
