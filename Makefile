@@ -13,7 +13,7 @@ RELEASE_BIN = .build/release/haexplain
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent), and bench/lint.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
-       openssh-server openssh-client netcat-openbsd
+       openssh-server openssh-client netcat-openbsd time
 
 .PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
 

@@ -1,0 +1,51 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// README, --help, the man page and the shell completions describe the same commands and
+/// options, so none of them drifts from the declarations.
+@Suite struct DocumentationTests {
+    static func subcommands() throws -> [String] {
+        let help = try HAExplainBinary.run(["--help"]).stdout
+        guard let start = help.range(of: "SUBCOMMANDS:") else { return [] }
+        // The list ends at the first blank line (a "See ..." hint follows it).
+        let list = help[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false)
+            .dropFirst().prefix { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        return list.compactMap { line in
+            let words = line.split(separator: " ")
+            guard line.hasPrefix("  "), !line.hasPrefix("    "), let first = words.first else { return nil }
+            return String(first)
+        }.filter { $0 != "help" }
+    }
+
+    @Test("every subcommand is in the man page, the README and all three completion scripts")
+    func commandsEverywhere() throws {
+        let commands = try DocumentationTests.subcommands()
+        #expect(Set(commands) == ["ip", "addr", "keepalived", "hosts", "vrrp", "snapshot"])
+        let root = HAExplainBinary.packageRoot
+        let man = try String(contentsOf: root.appendingPathComponent("man/haexplain.1"), encoding: .utf8)
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try HAExplainBinary.run(["--generate-completion-script", shell]).stdout
+            for command in commands { #expect(script.contains(command), "\(shell) completion lacks \(command)") }
+        }
+        for command in commands {
+            #expect(man.contains(".Ss \(command)"), "man page lacks a section for \(command)")
+            #expect(readme.contains("haexplain \(command)"), "README lacks \(command)")
+        }
+    }
+
+    @Test("every long option of `ip` in --help is documented in the man page")
+    func ipOptionsInManPage() throws {
+        let help = try HAExplainBinary.run(["ip", "--help"]).stdout
+        let man = try String(contentsOf: HAExplainBinary.packageRoot.appendingPathComponent("man/haexplain.1"), encoding: .utf8)
+        let options = Set(help.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," || $0 == "|" })
+            .filter { $0.hasPrefix("--") && $0.count > 2 }
+            .map { String($0.prefix { $0 != "=" && $0 != "]" && $0 != ")" }) })
+            .subtracting(["--help", "--version"])
+        #expect(!options.isEmpty)
+        for option in options {
+            #expect(man.contains("Fl \\-" + option.dropFirst(2)), "man page lacks \(option)")
+        }
+    }
+}
