@@ -9,6 +9,7 @@ import HostsFile
 import KeepalivedConfig
 import NameService
 import Netlink
+import SystemFacts
 import VRRP
 
 /// Reads this host's facts for the commands that report them (keepalived, hosts, vrrp) and
@@ -20,7 +21,7 @@ enum KeepalivedGathering {
     static func nodes(configs: [String], configID: String?) throws(HAError) -> [NodeConfiguration] {
         let files = LocalConfigFiles()
         let running = configs.isEmpty ? RunningKeepalived.find() : nil
-        let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: RunningKeepalived.nodeName())
+        let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: HostIdentity.hostname())
         var chosen: [(path: String, because: String, id: String)] = []
         if configs.isEmpty {
             if let running, let file = running.commandLine.useFile {
@@ -47,7 +48,7 @@ enum KeepalivedGathering {
                 throw HAError(.noInput, "\(error)", file: choice.path)
             }
             var name = NodeConfiguration.label(for: config)
-            if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = RunningKeepalived.nodeName() }
+            if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = HostIdentity.hostname() }
             if nodes.contains(where: { $0.name == name }) { name = config.file }
             nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
         }

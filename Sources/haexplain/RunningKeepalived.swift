@@ -51,10 +51,4 @@ struct RunningKeepalived {
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-
-    static func nodeName() -> String {
-        var names = utsname()
-        uname(&names)
-        return withUnsafeBytes(of: names.nodename) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-    }
 }
