@@ -103,6 +103,13 @@ struct KeepalivedWireTests {
 
         // haproxy dies on 000: 100 - 2 = 98 < 99, so 001 takes VRID 200.
         let death = try lab.startCapture("haproxy-death")
+        // The capture must hold an advert at 100 before the death, or there is no change to see
+        // (tcpdump -U writes each packet as it comes, so the partial file can be read).
+        let heardBefore = poll(timeout: 5) {
+            (try? HAExplainBinary.json(["vrrp", "--read", death.file.path, "--json"]).json)
+                .map { CensusJSON(root: $0).sender(200, "192.168.3.4")?["priority"] as? Int == 100 } ?? false
+        }
+        #expect(heardBefore, "no advert from 192.168.3.4 at priority 100 before haproxy was killed")
         lab.signal("haproxy", in: node000, SIGKILL)
         #expect(poll(timeout: 10) { lab.holds("lb001", "192.168.3.200") }, "001 did not take VRID 200: \(lab.log("lb001"))")
         usleep(1_500_000)
