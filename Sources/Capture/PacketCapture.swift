@@ -117,6 +117,13 @@ public final class PacketCapture {
                 pcap_close(handle)
                 throw HAError(.unavailable, "cannot attach the VRRP filter: \(detail)")
             }
+            // libpcap's blocking read keeps polling while nothing arrives (its timeout ends a
+            // wait only once a packet came), so a silent wire would never reach our deadline:
+            // read non-blocking and wait in our own poll instead.
+            guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else {
+                pcap_close(handle)
+                throw HAError(.unavailable, "cannot read \(device) without blocking: \(Self.text(errorBuffer))")
+            }
             let names = Self.interfaceNames()
             joinVRRPGroups(fd: pcap_fileno(handle), interfaces: interface.flatMap { name in
                 names.first { $0.value == name }.map { [$0.key] } } ?? Array(names.keys))
@@ -214,6 +221,12 @@ public final class PacketCapture {
                 if Interrupt.requested.load(ordering: .relaxed) { return .interrupted }
                 if until() { return .enough }
                 tick(left)
+                var ready = pollfd(fd: pcap_get_selectable_fd(handle), events: Int16(POLLIN), revents: 0)
+                let waited = poll(&ready, 1, Int32(min(left, 0.1) * 1000) + 1)
+                if waited < 0 && errno != EINTR {
+                    throw HAError(.unavailable, "waiting for packets on \(description) failed: \(String(cString: strerror(errno)))")
+                }
+                guard waited > 0 else { continue }
                 let status = pcap_dispatch(handle, -1, handler, pointer)
                 if status == PCAP_ERROR {
                     throw HAError(.unavailable, "capture on \(description) failed: \(String(cString: pcap_geterr(handle)))")

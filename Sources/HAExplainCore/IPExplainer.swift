@@ -52,7 +52,8 @@ public struct IPEvidence: Sendable {
 public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
         IPReport(query: input.query, resolution: input.resolution,
-                 answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits)
+                 answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
+                 listened: input.wire?.source)
     }
 
     struct Holder {
@@ -194,6 +195,14 @@ public enum IPExplainer {
             let ids = vrids(configured)
             return Verdict(owner: .none, vrid: vrid,
                            reason: "configured as a virtual address (\(ids)) but no node holds it and no advert for it was heard: keepalived is not running, or every node is in FAULT")
+        }
+        // Without the wire, every node of the pair (or group) shown not holding it says the same,
+        // as long as all their configurations and addresses are known.
+        let nodes = Set(configured.compactMap(\.instance.node))
+        let viewed = Set(input.hosts.filter { $0.addresses != nil }.map(\.hostname))
+        if input.wire == nil, nodes.count > 1, nodes.isSubset(of: viewed) {
+            return Verdict(owner: .none, vrid: vrid,
+                           reason: "configured as a virtual address (\(vrids(configured))) on \(nodes.sorted().joined(separator: " and ")), and none of them holds it: keepalived is not running there, or every node is in FAULT (judged from their addresses; no advert was listened to)")
         }
         var missing: [String] = []
         if local != nil { missing.append("not assigned here") }

@@ -11,6 +11,7 @@ public enum IPReportText {
         for answer in report.answers {
             out += block(answer, query: report.query)
         }
+        if let listened = report.listened { out += "listened: \(listened.detail ?? "the wire")\n" }
         for limit in report.limits { out += "limit: \(limit)\n" }
         return out
     }

@@ -11,16 +11,19 @@ public struct IPReport: Codable, Sendable {
     public var answers: [IPAnswer]
     /// Limits that apply to every answer (a source that could not be read at all).
     public var limits: [String]
+    /// How the wire was listened to (interfaces, how long, why it stopped); nil when it was not.
+    public var listened: Source?
 
-    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String]) {
+    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String], listened: Source? = nil) {
         self.query = query
         self.resolution = resolution
         self.answers = answers
         self.limits = limits
+        self.listened = listened
     }
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", query, resolution, answers, limits
+        case schemaVersion = "schema_version", query, resolution, answers, limits, listened
     }
 
     /// The exit status a script branches on: the worst of the answers.

@@ -157,6 +157,7 @@ enum WireListening {
         var recorder = VRRPCensusRecorder(linkType: capture.linkType, interface: capture.interface,
                                           interfaceName: capture.interfaceName(index:))
         var shown = -1
+        let started = HostIdentity.monotonicSeconds()
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
@@ -179,10 +180,11 @@ enum WireListening {
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
             end = PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+            let took = HostIdentity.tenths(HostIdentity.monotonicSeconds() - started)
             let how: String
             switch ending {
-            case .interrupted: how = "interrupted"
-            case .enough: how = "stopped once every VRID that matters was heard"
+            case .interrupted: how = "interrupted after \(took) s"
+            case .enough: how = "stopped after \(took) s of at most \(seconds) s, once every VRID that matters was heard"
             default: how = "\(seconds) s"
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")

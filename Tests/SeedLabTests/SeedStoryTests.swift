@@ -21,6 +21,9 @@ final class SeedStoryTests {
         #expect(fromApp.vrid == 200)
         #expect(fromApp.names.contains { ($0["source"] as? [String: Any])?["file"] as? String == "/etc/hosts" && ($0["source"] as? [String: Any])?["line"] as? Int == 3 })
         #expect(fromApp.warnings.contains { $0.hasPrefix("not in DNS") })
+        // Both VRIDs' masters advertise every second: listening ends before its bound, by itself.
+        #expect(((app.report["listened"] as? [String: Any])?["detail"] as? String)?.contains("once every VRID that matters was heard") == true,
+                "\(app.report["listened"] ?? "no listened")")
 
         let master = Answer(try lab.ip(on: "lb0", ["192.168.3.200"]).report)
         #expect(master.owner == "local" && master.ownerHost == "prod-haproxy-000" && master.ownerAddress == "192.168.3.4")
@@ -126,6 +129,40 @@ final class SeedStoryTests {
 
 @Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
 final class BrokenClusterTests {
+    @Test("keepalived stopped on both balancers: nobody owns 192.168.3.200, live and from the snapshots")
+    func keepalivedStoppedOnBoth() throws {
+        let lab = try SeedLab("k")
+        try lab.lab(["keepalived-stop", "lb0"])
+        try lab.lab(["keepalived-stop", "lb1"])
+        // keepalived removes its addresses as it exits.
+        try lab.lab(["wait-vip", "lb0", "192.168.3.200", "absent"])
+        try lab.lab(["wait-vip", "lb1", "192.168.3.200", "absent"])
+        // A silent wire: listening runs to its bound and ends there.
+        let live = try lab.ip(on: "lb0", ["192.168.3.200", "--listen", "2s", "--no-dns"])
+        #expect(live.status == 0)
+        let answer = Answer(live.report)
+        #expect(answer.owner == "none" && answer.vrid == 200, "\(answer.verdict)")
+        #expect(answer.warnings.contains { $0.contains("VRID 200 is configured") && $0.contains("no advert") })
+        #expect(((live.report["listened"] as? [String: Any])?["detail"] as? String)?.contains("(2.0 s)") == true)
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-snapshots")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var files: [String] = []
+        for node in ["lb0", "lb1", "app"] {
+            let file = directory.appendingPathComponent("\(node).json").path
+            try lab.haexplain(on: node, ["snapshot"]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let result = try HAExplainBinary.run(["ip", "192.168.3.200", "--json"] + files.flatMap { ["--from", $0] })
+        #expect(result.status == 0, "\(result.stderr)")
+        let fromSnapshots = Answer(try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]))
+        #expect(fromSnapshots.owner == "none", "\(fromSnapshots.verdict)")
+        // Without the balancers' snapshots the application server cannot tell.
+        let appOnly = try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]])
+        #expect(appOnly.status == 4)
+    }
+
     @Test("split brain: the balancers cannot hear each other, the application server hears both: conflict, exit 3")
     func splitBrain() throws {
         let lab = try SeedLab("b")

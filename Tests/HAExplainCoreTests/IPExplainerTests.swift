@@ -1,0 +1,127 @@
+import Foundation
+import HAExplainCore
+import HAModel
+import KeepalivedConfig
+import LabSupport
+import Testing
+import VRRP
+
+/// The verdict as a pure function: hosts, configurations and adverts made by hand (the seed's
+/// two balancers and application server), no root and no network.
+@Suite struct IPExplainerTests {
+    static let vip = IPAddress("192.168.3.200")!
+    static let lb000 = IPAddress("192.168.3.4")!
+    static let lb001 = IPAddress("192.168.3.5")!
+
+    static func host(_ name: String, mac: String, address: String, extra: [String] = [], isLocal: Bool = false) -> HostView {
+        var eth2 = NetworkInterface(ifindex: 2, ifname: "eth2", rawFlags: 0x1043)
+        eth2.address = mac
+        eth2.addrInfo = [InterfaceAddress(local: IPAddress(address)!, prefixlen: 24)]
+            + extra.map { InterfaceAddress(local: IPAddress($0)!, prefixlen: 32) }
+        let table = AddressTable(netns: nil, source: Source(kind: .netlink, detail: "test"), interfaces: [eth2])
+        return HostView(hostname: name, isLocal: isLocal, addresses: table)
+    }
+
+    static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"]) throws -> KeepalivedReport {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let configs = try nodes.map { node in
+            NodeConfiguration(name: node, config: try KeepalivedParser.parse(
+                path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, configID: node), chosenBecause: "test")
+        }
+        return KeepalivedAnalysis.analyze(configs)
+    }
+
+    /// Adverts every second for `seconds` from each (source, priority).
+    static func wire(_ senders: [(IPAddress, UInt8)], vrid: UInt8 = 200, vips: [IPAddress] = [vip], seconds: Int = 4) -> VRRPCensusReport {
+        var census = VRRPCensus()
+        var packet = 0
+        for second in 0..<seconds {
+            for (source, priority) in senders {
+                packet += 1
+                let time = PacketTime(nanoseconds: Int64(1_764_043_032 + second) * 1_000_000_000 + Int64(packet))
+                census.notePacket(time: time)
+                census.add(VRRPAdvert(packet: packet, time: time, interface: "eth2", sourceAddress: source,
+                                      destinationAddress: IPAddress("224.0.0.18")!, ttl: 255, version: 2, vrid: vrid,
+                                      priority: priority, authType: 0, interval: 100, checksumValid: true,
+                                      virtualAddresses: vips, authData: nil))
+            }
+        }
+        return census.report(source: Source(kind: .packet, detail: "test"), end: nil)
+    }
+
+    static let app = host("prod-app-000", mac: "bc:76:4e:05:aa:10", address: "192.168.3.10", isLocal: true)
+
+    @Test("from the application server: the master's adverts and its addresses name prod-haproxy-000")
+    func peerFromApplicationServer() throws {
+        let report = IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip],
+            hosts: [Self.app, Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"]),
+                    Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")],
+            keepalived: try Self.seedKeepalived(), wire: Self.wire([(Self.lb000, 100)])))
+        let verdict = try #require(report.answers.first).verdict
+        #expect(verdict.owner == .peer && verdict.ownerHost == "prod-haproxy-000")
+        #expect(verdict.ownerAddress == Self.lb000 && verdict.ownerMac == "bc:76:4e:05:6c:1c" && verdict.vrid == 200)
+        #expect(report.exitStatus == 0)
+        #expect(report.listened?.kind == .packet)
+    }
+
+    @Test("on the master: local, MASTER at 100, and the what-if hands the VIP to prod-haproxy-001 at 98 < 99")
+    func localMaster() throws {
+        let master = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"], isLocal: true)
+        let answer = try #require(IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip],
+            hosts: [master, Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")],
+            keepalived: try Self.seedKeepalived(), wire: nil)).answers.first)
+        #expect(answer.verdict.owner == .local && answer.thisHost?.state == "MASTER" && answer.thisHost?.priority == 100)
+        let chk = answer.whatif.first { $0.node == "prod-haproxy-000" && $0.failing == "track_script chk_haproxy" }
+        #expect(chk?.priority == 98 && chk?.newMaster == "prod-haproxy-001")
+    }
+
+    @Test("two nodes holding the address, or two senders advertising at once, is a conflict (exit 3)")
+    func conflicts() throws {
+        let both = IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip],
+            hosts: [Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"]),
+                    Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5", extra: ["192.168.3.200"])],
+            keepalived: try Self.seedKeepalived(), wire: nil))
+        #expect(both.answers.first?.verdict.owner == .conflict)
+        #expect(both.exitStatus == IPReport.conflictStatus)
+
+        let split = IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip], hosts: [Self.app],
+            keepalived: nil, wire: Self.wire([(Self.lb000, 100), (Self.lb001, 99)], seconds: 6)))
+        #expect(split.answers.first?.verdict.owner == .conflict)
+        #expect(split.answers.first?.verdict.reason.contains("split brain") == true)
+    }
+
+    @Test("nobody holds it: none when every configured node is seen, unknown when one is not")
+    func noneAndUnknown() throws {
+        let lb0 = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4")
+        let lb1 = Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")
+        let seen = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [Self.app, lb0, lb1],
+                                                  keepalived: try Self.seedKeepalived(), wire: nil))
+        #expect(seen.answers.first?.verdict.owner == Verdict.Owner.none)
+        #expect(seen.exitStatus == 0)
+
+        let oneSeen = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [Self.app, lb0],
+                                                     keepalived: try Self.seedKeepalived(), wire: nil))
+        #expect(oneSeen.answers.first?.verdict.owner == .unknown)
+        #expect(oneSeen.exitStatus == IPReport.unknownStatus)
+
+        // The wire heard nothing for the configured VRID: none even from one node.
+        let silent = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [lb0],
+                                                    keepalived: try Self.seedKeepalived(["prod-haproxy-000"]),
+                                                    wire: Self.wire([(Self.lb001, 100)], vrid: 201, vips: [IPAddress("192.168.3.201")!])))
+        #expect(silent.answers.first?.verdict.owner == Verdict.Owner.none)
+        #expect(silent.answers.first?.evidence.contains { $0.claim.hasPrefix("no advert for VRID 200 was heard") } == true)
+    }
+
+    @Test("an address no configuration lists and no advert mentions is unknown, with both reasons")
+    func nobodyConfiguredIt() throws {
+        let report = IPExplainer.explain(IPEvidence(query: "192.168.3.99", addresses: [IPAddress("192.168.3.99")!], hosts: [Self.app],
+                                                    keepalived: try Self.seedKeepalived(), wire: Self.wire([(Self.lb000, 100)])))
+        let verdict = try #require(report.answers.first).verdict
+        #expect(verdict.owner == .unknown)
+        #expect(verdict.reason.contains("no keepalived instance read lists it") && verdict.reason.contains("no VRRP advert mentions it"))
+    }
+}
