@@ -86,7 +86,8 @@ final class RemoteSnapshotTests {
         """.write(toFile: "\(dir)/ssh_config", atomically: true, encoding: .utf8)
         sshConfig = "\(dir)/ssh_config"
         // sshd wants /run/sshd; it gets a private /run in its own mount namespace.
-        try lab.spawn(netns, ["sh", "-c", "mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
+        // Its own UTS namespace too, so the remote has a hostname of its own.
+        try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb0-remote && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
                       output: directory.appendingPathComponent("sshd.log"))
         for _ in 0..<100 {
             if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", "2222"]))?.succeeded == true { break }
@@ -107,6 +108,39 @@ final class RemoteSnapshotTests {
         let addresses = snapshot.addresses?.interfaces.flatMap(\.addrInfo).map(\.local.description) ?? []
         #expect(addresses.contains("10.77.0.1"), "the snapshot was taken inside the sshd's namespace")
         #expect(snapshot.addresses?.interfaces.contains { $0.ifname == "eth0" } == false)
+    }
+
+    /// `haexplain ip` run from a client namespace of its own, with a hosts file and a
+    /// resolv.conf of the test mounted over the machine's (glibc's reverse lookup must not
+    /// reach the machine's nameserver).
+    func ipFromClient(_ arguments: [String]) throws -> Shell.Result {
+        let client = try lab.namespace("client")
+        let dir = directory.path
+        try "127.0.0.1 localhost\n".write(toFile: "\(dir)/hosts", atomically: true, encoding: .utf8)
+        try "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n".write(toFile: "\(dir)/resolv.conf", atomically: true, encoding: .utf8)
+        let command = (["ip", "netns", "exec", client, HAExplainBinary.path, "ip"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try Shell.run(["unshare", "--mount", "sh", "-c",
+                              "mount --make-rprivate / && mount --bind \(dir)/hosts /etc/hosts && mount --bind \(dir)/resolv.conf /etc/resolv.conf && exec \(command)"],
+                             timeout: 60)
+    }
+
+    @Test("haexplain ip --host: the remote's snapshot over ssh says it holds the address")
+    func ipWithHost() throws {
+        let result = try ipFromClient(["10.77.0.1", "--host", "lb0-test", "--ssh-option=-F\(sshConfig)",
+                                       "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let answer = try #require((report["answers"] as? [[String: Any]])?.first)
+        let verdict = try #require(answer["verdict"] as? [String: Any])
+        #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict)")
+        #expect((answer["evidence"] as? [[String: Any]])?.contains {
+            $0["host"] as? String == "lb0-remote" && ($0["claim"] as? String)?.contains("10.77.0.1/24 is assigned on eth2") == true
+        } == true)
+
+        // A host that cannot be reached is an error naming it, not an answer without it.
+        let dead = try ipFromClient(["10.77.0.1", "--host", "dead-test", "--ssh-option=-F\(sshConfig)", "--no-listen", "--no-dns"])
+        #expect(dead.status == 69, "\(dead.status) \(dead.stderr)")
+        #expect(dead.stderr.contains("ssh dead-test failed"))
     }
 
     @Test("a remote without haexplain is a clear error naming the host and the fix")
