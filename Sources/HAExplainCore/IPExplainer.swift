@@ -32,11 +32,14 @@ public struct IPEvidence: Sendable {
     public var keepalived: KeepalivedReport?
     /// The VRRP census of what was heard on the wire; nil when nobody listened.
     public var wire: VRRPCensusReport?
+    /// Names the hosts files give nodes' own addresses (a master heard on the wire that no
+    /// snapshot describes), so an answer can say prod-haproxy-000 instead of 192.168.3.4.
+    public var nodeNames: [IPAddress: NameClaim]
     public var limits: [String]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
                 nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [HostView], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
-                limits: [String] = []) {
+                nodeNames: [IPAddress: NameClaim] = [:], limits: [String] = []) {
         self.query = query
         self.addresses = addresses
         self.resolution = resolution
@@ -45,6 +48,7 @@ public struct IPEvidence: Sendable {
         self.hosts = hosts
         self.keepalived = keepalived
         self.wire = wire
+        self.nodeNames = nodeNames
         self.limits = limits
     }
 }
@@ -123,6 +127,9 @@ public enum IPExplainer {
                 if let master = router.master {
                     let mac = master.mac.map { " (\($0))" } ?? ""
                     evidence.append(Evidence(master.source, "VRID \(router.vrid) on \(router.interface ?? "the wire"): \(master.address)\(mac) is master, advertising priority \(master.priority)"))
+                    if let name = input.nodeNames[master.address] {
+                        evidence.append(Evidence(name.source, "\(master.address) is \(name.name)"))
+                    }
                 }
                 for verdict in router.verdicts where verdict.code != .masterChanged || router.master == nil {
                     warnings.append("VRID \(router.vrid): \(verdict.message)")
@@ -188,7 +195,8 @@ public enum IPExplainer {
                 return Verdict(owner: .unknown, ownerAddress: master.address, ownerMac: master.mac?.description, ownerHost: host.hostname,
                                vrid: router.vrid, reason: "this host advertises VRID \(router.vrid) as master but \(address) is not assigned here")
             }
-            return Verdict(owner: .peer, ownerAddress: master.address, ownerMac: master.mac?.description, ownerHost: host?.hostname,
+            return Verdict(owner: .peer, ownerAddress: master.address, ownerMac: master.mac?.description,
+                           ownerHost: host?.hostname ?? input.nodeNames[master.address]?.name,
                            vrid: router.vrid, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
         }
         if !configured.isEmpty, input.wire != nil, input.hosts.allSatisfy({ $0.addresses != nil }) {

@@ -156,10 +156,12 @@ struct IPCommand: ParsableCommand {
                 limits.append("adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only")
             }
 
+            let nodeNames = NodeNames.lookup(masters: wire, hosts: views, hostsFile: live ? (hosts.hostsFile ?? SystemFiles.hosts) : nil,
+                                             snapshots: snapshots)
             let report = IPExplainer.explain(IPEvidence(
                 query: query, addresses: addresses, resolution: address == nil ? claims : nil,
                 names: Dictionary(grouping: claims, by: \.address), nameFindings: resolution.map(NameClaims.findings(of:)) ?? ([], [], []),
-                hosts: views, keepalived: keepalived, wire: wire, limits: limits))
+                hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
             try Run.emit(report, json: output.json, render: IPReportText.render)
             status = report.exitStatus
         }
@@ -209,5 +211,34 @@ enum SnapshotNames {
             glibc: GlibcFact(function: "getaddrinfo", error: "not asked: explaining from a snapshot"),
             dns: DNSFact(skipped: "explaining from a snapshot"), glibcHostsFile: hostsFile.path)
         return NameClaims.claims(of: resolution)
+    }
+}
+
+/// Names for the masters heard on the wire that no host view describes, from this host's
+/// hosts file and the snapshots' (files only: a dead nameserver must not slow the answer).
+enum NodeNames {
+    static func lookup(masters wire: VRRPCensusReport?, hosts views: [HostView], hostsFile: String?,
+                       snapshots: [HostSnapshot]) -> [IPAddress: NameClaim] {
+        let masters = Set((wire?.routers ?? []).compactMap(\.master?.address)).filter { address in
+            !views.contains { $0.addresses?.assignments(of: address).isEmpty == false }
+        }
+        guard !masters.isEmpty else { return [:] }
+        var files: [HostsFile] = []
+        if let hostsFile, let bytes = try? ConfigFile.map(hostsFile) { files.append(HostsFile(path: hostsFile, bytes: bytes)) }
+        for snapshot in snapshots {
+            if let service = snapshot.nameService, let text = service.hosts {
+                files.append(HostsFile(path: "\(snapshot.hostname):\(service.hostsPath)", contents: Array(text.utf8)))
+            }
+        }
+        var names: [IPAddress: NameClaim] = [:]
+        for address in masters {
+            for file in files {
+                guard let line = HostsLookup.reverse(address, in: file, limit: 1).matches.first?.line,
+                      let name = line.names.first else { continue }
+                names[address] = NameClaim(name: name, address: address, source: line.source)
+                break
+            }
+        }
+        return names
     }
 }

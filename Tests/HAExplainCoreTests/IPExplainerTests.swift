@@ -65,6 +65,19 @@ import VRRP
         #expect(report.listened?.kind == .packet)
     }
 
+    @Test("a master no snapshot describes is named from the hosts file, with its line as evidence")
+    func masterNamedFromHostsFile() throws {
+        let name = NameClaim(name: "prod-haproxy-000", address: Self.lb000, source: .file("/etc/hosts", line: 6))
+        let answer = try #require(IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip], hosts: [Self.app], keepalived: nil,
+            wire: Self.wire([(Self.lb000, 100)]), nodeNames: [Self.lb000: name])).answers.first)
+        #expect(answer.verdict.owner == .peer && answer.verdict.ownerHost == "prod-haproxy-000")
+        #expect(answer.evidence.contains { $0.claim == "192.168.3.4 is prod-haproxy-000" && $0.line == 6 })
+        let unnamed = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [Self.app],
+                                                     keepalived: nil, wire: Self.wire([(Self.lb000, 100)])))
+        #expect(unnamed.answers.first?.verdict.ownerHost == nil)
+    }
+
     @Test("on the master: local, MASTER at 100, and the what-if hands the VIP to prod-haproxy-001 at 98 < 99")
     func localMaster() throws {
         let master = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"], isLocal: true)

@@ -19,6 +19,9 @@ final class SeedStoryTests {
         #expect(fromApp.address == "192.168.3.200")
         #expect(fromApp.owner == "peer" && fromApp.ownerAddress == "192.168.3.4" && fromApp.ownerMac == "bc:76:4e:05:6c:1c")
         #expect(fromApp.vrid == 200)
+        // No snapshot describes the master: its name comes from the application server's hosts file.
+        #expect(fromApp.ownerHost == "prod-haproxy-000")
+        #expect(fromApp.evidence.contains { $0["claim"] as? String == "192.168.3.4 is prod-haproxy-000" && $0["file"] as? String == "/etc/hosts" })
         #expect(fromApp.names.contains { ($0["source"] as? [String: Any])?["file"] as? String == "/etc/hosts" && ($0["source"] as? [String: Any])?["line"] as? Int == 3 })
         #expect(fromApp.warnings.contains { $0.hasPrefix("not in DNS") })
         // Both VRIDs' masters advertise every second: listening ends before its bound, by itself.
@@ -46,6 +49,7 @@ final class SeedStoryTests {
         try lab.lab(["wait-vip", "lb0", "192.168.3.200", "absent"])
         let appAfter = Answer(try lab.ip(on: "app", ["prod-db-internal.panda.com"]).report)
         #expect(appAfter.owner == "peer" && appAfter.ownerAddress == "192.168.3.5" && appAfter.ownerMac == "bc:76:4e:05:eb:70")
+        #expect(appAfter.ownerHost == "prod-haproxy-001")
         let oldMaster = Answer(try lab.ip(on: "lb0", ["192.168.3.200"]).report)
         #expect(oldMaster.owner == "peer" && oldMaster.ownerAddress == "192.168.3.5")
         #expect(oldMaster.thisHost?["state"] as? String == "BACKUP")
