@@ -15,12 +15,14 @@ public struct HostSnapshot: Codable, Sendable {
     public var keepalived: KeepalivedSnapshot?
     /// The name-service files, as text, so names are resolved as this host would.
     public var nameService: NameServiceFiles?
+    /// The VRRP adverts this host heard while the snapshot was taken (`snapshot --listen`).
+    public var vrrp: VRRPCensusReport?
     /// What could not be observed when the snapshot was taken, and why.
     public var limits: [Limit]
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
-                limits: [Limit] = []) {
+                vrrp: VRRPCensusReport? = nil, limits: [Limit] = []) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -29,13 +31,14 @@ public struct HostSnapshot: Codable, Sendable {
         self.addresses = addresses
         self.keepalived = keepalived
         self.nameService = nameService
+        self.vrrp = vrrp
         self.limits = limits
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
-        case nameService = "name_service", limits
+        case nameService = "name_service", vrrp, limits
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

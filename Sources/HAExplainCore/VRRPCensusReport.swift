@@ -3,7 +3,7 @@ import VRRP
 
 /// The census as `haexplain vrrp` prints it: the same value is encoded as JSON and rendered
 /// as text.
-public struct VRRPCensusReport: Encodable, Sendable {
+public struct VRRPCensusReport: Codable, Sendable {
     public var schemaVersion = SchemaVersion.current
     public var source: Source
     public var capture: Capture
@@ -14,7 +14,7 @@ public struct VRRPCensusReport: Encodable, Sendable {
         case schemaVersion = "schema_version", source, capture, routers, problems
     }
 
-    public struct Capture: Encodable, Sendable {
+    public struct Capture: Codable, Sendable {
         public var packets: Int
         public var adverts: Int
         public var malformed: Int
@@ -23,12 +23,12 @@ public struct VRRPCensusReport: Encodable, Sendable {
         public var truncated: Bool
     }
 
-    public struct Problem: Encodable, Sendable, Equatable {
+    public struct Problem: Codable, Sendable, Equatable {
         public var packet: Int?
         public var message: String
     }
 
-    public struct Router: Encodable, Sendable {
+    public struct Router: Codable, Sendable {
         public var interface: String?
         public var family: AddressFamily
         public var vrid: Int
@@ -65,14 +65,14 @@ public struct VRRPCensusReport: Encodable, Sendable {
         public func has(_ code: Verdict.Code) -> Bool { verdicts.contains { $0.code == code } }
     }
 
-    public struct Master: Encodable, Sendable, Equatable {
+    public struct Master: Codable, Sendable, Equatable {
         public var address: IPAddress
         public var mac: MACAddress?
         public var priority: Int
         public var source: Source
     }
 
-    public struct Sender: Encodable, Sendable {
+    public struct Sender: Codable, Sendable {
         public var address: IPAddress
         public var mac: MACAddress?
         public var version: Int
@@ -119,8 +119,8 @@ public struct VRRPCensusReport: Encodable, Sendable {
         }
     }
 
-    public struct Event: Encodable, Sendable, Equatable {
-        public enum Kind: String, Encodable, Sendable {
+    public struct Event: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable {
             /// This sender is (now) the master: the first advert seen, or it took over.
             case master
             /// The master's advertised priority changed (a tracked script or interface).
@@ -157,8 +157,8 @@ public struct VRRPCensusReport: Encodable, Sendable {
         }
     }
 
-    public struct Verdict: Encodable, Sendable, Equatable {
-        public enum Code: String, Encodable, Sendable, CaseIterable {
+    public struct Verdict: Codable, Sendable, Equatable {
+        public enum Code: String, Codable, Sendable, CaseIterable {
             case splitBrain = "split_brain", vridCollision = "vrid_collision"
             case advertIntMismatch = "advert_int_mismatch", authMismatch = "auth_mismatch"
             case versionMismatch = "version_mismatch", masterResigned = "master_resigned"

@@ -151,7 +151,13 @@ struct IPCommand: ParsableCommand {
             if live, !noListen {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             } else if !live {
-                limits.append("adverts were not listened to: the answer comes from snapshots")
+                // The wire as a snapshot's host heard it (snapshot --listen), said so.
+                if let heard = snapshots.first(where: { $0.vrrp != nil }), var census = heard.vrrp {
+                    census.source.detail = "heard by \(heard.hostname) for its snapshot of \(heard.takenAt): \(census.source.detail ?? "live capture")"
+                    wire = census
+                } else {
+                    limits.append("adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)")
+                }
             } else {
                 limits.append("adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only")
             }

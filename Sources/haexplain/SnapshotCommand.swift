@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import HAExplainCore
 import HAModel
 import KeepalivedConfig
@@ -18,9 +19,21 @@ struct SnapshotCommand: ParsableCommand {
 
     @OptionGroup var namespace: NamespaceOptions
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also listen for VRRP adverts this long, e.g. 3s, and keep the census in the snapshot (default: do not listen).",
+        valueName: "duration"))
+    var listen: String?
+
     func run() throws {
         try Run.reporting {
-            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns)
+            var seconds: Double?
+            if let listen {
+                guard let value = VRRPCommand.seconds(listen), value > 0 else {
+                    throw HAError(.usage, "--listen wants a duration such as 3, 2.5s or 500ms, not '\(listen)'")
+                }
+                seconds = value
+            }
+            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns, listen: seconds)
             try Run.emit(snapshot, json: true) { _ in "" }
         }
     }
@@ -28,7 +41,7 @@ struct SnapshotCommand: ParsableCommand {
 
 /// Gathers this host's facts into a snapshot; a source that cannot be read becomes a limit.
 enum SnapshotGatherer {
-    static func gather(netns: String?) throws(HAError) -> HostSnapshot {
+    static func gather(netns: String?, listen seconds: Double? = nil) throws(HAError) -> HostSnapshot {
         var limits: [Limit] = []
         var addresses: AddressTable?
         do {
@@ -57,8 +70,18 @@ enum SnapshotGatherer {
         if hosts == nil { limits.append(Limit(source: "hosts", message: "\(SystemFiles.hosts) could not be read (or is over 16 MiB)")) }
         let names = NameServiceFiles(hostsPath: SystemFiles.hosts, hosts: hosts, nsswitch: text(SystemFiles.nsswitch),
                                      hostConf: text(SystemFiles.hostConf))
+        var vrrp: VRRPCensusReport?
+        if let seconds {
+            do {
+                let capture = try PacketCapture.open(interface: nil, netns: netns)
+                vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false).report
+            } catch {
+                if error.kind == .usage { throw error }
+                limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
+            }
+        }
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, keepalived: keepalived, nameService: names, limits: limits)
+                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp, limits: limits)
     }
 }

@@ -72,7 +72,8 @@ final class SeedStoryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         var files: [String] = []
         for node in ["lb0", "lb1", "app"] {
-            let snapshot = try lab.haexplain(on: node, ["snapshot"])
+            // The application server's snapshot carries what it heard on the wire.
+            let snapshot = try lab.haexplain(on: node, ["snapshot"] + (node == "app" ? ["--listen", "2.5s"] : []))
             #expect(snapshot.succeeded, "\(snapshot.stderr)")
             let file = directory.appendingPathComponent("\(node).json").path
             try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
@@ -88,6 +89,12 @@ final class SeedStoryTests {
         #expect(fromSnapshots.ownerMac == live.ownerMac && fromSnapshots.vrid == live.vrid)
         #expect(fromSnapshots.ownerHost == "prod-haproxy-000")
         #expect(fromSnapshots.thisHost == nil)
+        #expect(((report["listened"] as? [String: Any])?["detail"] as? String)?.hasPrefix("heard by prod-app-000") == true)
+        #expect(fromSnapshots.evidence.contains { ($0["claim"] as? String)?.hasPrefix("VRID 200 on eth2: 192.168.3.4 (bc:76:4e:05:6c:1c) is master") == true })
+        // Without the balancers' snapshots, the wire in the application server's still names the master.
+        let appOnly = try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]])
+        let wireOnly = Answer(try #require(try JSONSerialization.jsonObject(with: Data(appOnly.stdout.utf8)) as? [String: Any]))
+        #expect(wireOnly.owner == "peer" && wireOnly.ownerAddress == "192.168.3.4" && wireOnly.ownerHost == "prod-haproxy-000")
         let chk = fromSnapshots.whatif.first { $0["node"] as? String == "prod-haproxy-000" && $0["failing"] as? String == "track_script chk_haproxy" }
         #expect(chk?["new_master"] as? String == "prod-haproxy-001")
         #expect(chk?["assumed"] as? Bool == false)

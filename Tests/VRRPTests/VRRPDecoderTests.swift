@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HAModel
 import Testing
 import VRRP
@@ -130,6 +133,34 @@ import VRRP
             for link in LinkType.all {
                 _ = bytes.withUnsafeBytes { try? decoder.decode(frame: $0, linkType: link, packet: round, time: PacketTime(nanoseconds: 0)) }
             }
+        }
+    }
+}
+
+@Suite struct PacketTimeTests {
+    @Test("capture times print as glibc's gmtime/strftime says and read back to the nanosecond")
+    func roundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        // Int64 nanoseconds reach the year 2262.
+        let samples: [Int64] = [0, 951_782_400, 1_764_043_032, 4_102_444_799, 9_000_000_000]
+            + (0..<500).map { _ in Int64.random(in: 0...9_000_000_000, using: &generator) }
+        for seconds in samples {
+            let nanos = Int64.random(in: 0..<1_000_000_000, using: &generator)
+            let time = PacketTime(seconds: seconds, nanoseconds: nanos)
+            var t = time_t(seconds)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            var buffer = [CChar](repeating: 0, count: 64)
+            let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &parts)
+            let expected = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            #expect(time.description.hasPrefix(expected + "."), "\(seconds)")
+            #expect(PacketTime(rfc3339: time.description) == time)
+        }
+        #expect(PacketTime(rfc3339: "2026-11-25T06:22:50Z") == PacketTime(seconds: 1_795_587_770))
+        #expect(PacketTime(rfc3339: "2026-11-25T06:22:50.5Z") == PacketTime(seconds: 1_795_587_770, nanoseconds: 500_000_000))
+        for bad in ["", "2026-11-25", "2026-13-25T06:22:50Z", "2026-11-25T06:22:50.Z", "2026-11-25 06:22:50Z",
+                    "2026-11-25T06:22:50.1234567890Z", "2026-11-25T06:22:5xZ", "２026-11-25T06:22:50Z"] {
+            #expect(PacketTime(rfc3339: bad) == nil, "\(bad)")
         }
     }
 }
