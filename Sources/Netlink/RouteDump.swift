@@ -15,7 +15,9 @@ struct DecodedLink {
 /// handed to it, so tests and the fuzzer feed it bytes without a socket.
 public final class RouteDumpDecoder {
     var links: [DecodedLink] = []
-    var addresses: [(ifindex: Int, address: InterfaceAddress)] = []
+    /// Where each ifindex sits in `links`: addresses go straight onto their interface, with
+    /// no second array of them to copy (10,000 addresses are megabytes).
+    private var position: [Int: Int] = [:]
     private var failure: HAError?
     private var linkAttributes = AttributeTable(maxType: Int(__IFLA_MAX) - 1)
     private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
@@ -58,9 +60,16 @@ public final class RouteDumpDecoder {
         do throws(AttributeError) {
             switch Int32(message.pointee.nlmsg_type) {
             case Int32(RTM_NEWLINK):
-                if let link = try decodeLink(message) { links.append(link) }
+                if let link = try decodeLink(message) {
+                    position[link.interface.ifindex] = links.count
+                    links.append(link)
+                }
             case Int32(RTM_NEWADDR):
-                if let address = try decodeAddress(message) { addresses.append(address) }
+                // An address of a link the dump did not list (it came and went between the
+                // two dumps) is left out, as the table is of links.
+                if let (ifindex, address) = try decodeAddress(message), let at = position[ifindex] {
+                    links[at].interface.addrInfo.append(address)
+                }
             default:
                 break
             }
@@ -185,8 +194,7 @@ public final class RouteDumpDecoder {
     /// The interfaces with their addresses attached and indexes resolved to names, in the
     /// kernel's order.
     public func table(netns: String?) -> AddressTable {
-        var byIndex: [Int: Int] = [:]
-        for (position, link) in links.enumerated() { byIndex[link.interface.ifindex] = position }
+        let byIndex = position
         var interfaces = links.map(\.interface)
         for (position, link) in links.enumerated() {
             if let lower = link.linkIndex {
@@ -207,9 +215,6 @@ public final class RouteDumpDecoder {
                 return links[at].interface.rawFlags & LinkFlags.up == 0
             }()
             interfaces[position].flags = LinkFlags.names(link.interface.rawFlags, lowerDown: lowerDown)
-        }
-        for (ifindex, address) in addresses {
-            if let at = byIndex[ifindex] { interfaces[at].addrInfo.append(address) }
         }
         return AddressTable(netns: netns, source: .netlink("RTM_GETLINK/RTM_GETADDR dump"), interfaces: interfaces)
     }
