@@ -16,6 +16,7 @@ public final class PacketCapture {
     /// A single interface's name when capturing on one, else nil (all interfaces or a file).
     public let interface: String?
     private let handle: OpaquePointer
+    private let pcap: LibPcap
     private let isFile: Bool
     private var interfaceNames: [Int: String]
 
@@ -23,27 +24,29 @@ public final class PacketCapture {
     /// IPv6 hop-by-hop header (the decoder drops whatever is not VRRP after all).
     public static let filter = "ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51 or ip6 proto 0"
 
-    private init(handle: OpaquePointer, description: String, interface: String?, isFile: Bool,
+    private init(pcap: LibPcap, handle: OpaquePointer, description: String, interface: String?, isFile: Bool,
                  interfaceNames: [Int: String]) throws(HAError) {
+        self.pcap = pcap
         self.handle = handle
         self.description = description
         self.interface = interface
         self.isFile = isFile
         self.interfaceNames = interfaceNames
-        let dlt = pcap_datalink(handle)
+        let dlt = pcap.datalink(handle)
         guard let linkType = LinkType(dlt: dlt) else {
-            let name = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "\(dlt)"
-            pcap_close(handle)
+            let name = pcap.datalinkValToName(dlt).map { String(cString: $0) } ?? "\(dlt)"
+            pcap.close(handle)
             throw HAError(isFile ? .dataError : .unavailable,
                           "link type \(name) is not one haexplain decodes (Ethernet, Linux cooked v1/v2, raw IP)")
         }
         self.linkType = linkType
     }
 
-    deinit { pcap_close(handle) }
+    deinit { pcap.close(handle) }
 
     /// Opens a pcap or pcapng file with nanosecond timestamps.
     public static func open(file path: String) throws(HAError) -> PacketCapture {
+        let pcap = try LibPcap.get()
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var info = stat()
         if stat(path, &info) != 0 {
@@ -61,34 +64,35 @@ public final class PacketCapture {
         }
         // A 1 MiB stdio buffer instead of one block: a 70 MB file in 70 reads, not 17,000.
         setvbuf(file, nil, _IOFBF, 1 << 20)
-        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
+        guard let handle = pcap.fopenOfflineWithTstampPrecision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer) else {
             fclose(file)
             let message = Self.text(errorBuffer)
             let unreadable = message.contains("Permission denied") || message.contains("No such file")
             throw HAError(unreadable ? .noInput : .dataError,
                           "not a readable pcap or pcapng file (\(message)); write one with `tcpdump -w FILE vrrp`", file: path)
         }
-        return try PacketCapture(handle: handle, description: path, interface: nil, isFile: true, interfaceNames: [:])
+        return try PacketCapture(pcap: pcap, handle: handle, description: path, interface: nil, isFile: true, interfaceNames: [:])
     }
 
     /// Opens a live capture on `interface` (all interfaces when nil) inside network namespace
     /// `netns`, with the VRRP filter compiled by libpcap and attached in the kernel.
     public static func open(interface: String?, netns: String?) throws(HAError) -> PacketCapture {
-        try NetworkNamespace.with(netns) { () throws(HAError) -> PacketCapture in
+        let pcap = try LibPcap.get()
+        return try NetworkNamespace.with(netns) { () throws(HAError) -> PacketCapture in
             let device = interface ?? "any"
             var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-            guard let handle = pcap_create(device, &errorBuffer) else {
+            guard let handle = pcap.create(device, &errorBuffer) else {
                 throw HAError(.unavailable, "cannot capture on \(device): \(Self.text(errorBuffer))")
             }
-            pcap_set_snaplen(handle, 65535)
-            pcap_set_promisc(handle, 0)
-            pcap_set_timeout(handle, 100)
-            pcap_set_immediate_mode(handle, 1)
-            pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
-            let status = pcap_activate(handle)
+            _ = pcap.setSnaplen(handle, 65535)
+            _ = pcap.setPromisc(handle, 0)
+            _ = pcap.setTimeout(handle, 100)
+            _ = pcap.setImmediateMode(handle, 1)
+            _ = pcap.setTstampPrecision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
+            let status = pcap.activate(handle)
             if status < 0 {
-                let detail = String(cString: pcap_geterr(handle))
-                pcap_close(handle)
+                let detail = pcap.message(handle)
+                pcap.close(handle)
                 let place = netns.map { " in network namespace \($0)" } ?? ""
                 switch status {
                 case PCAP_ERROR_PERM_DENIED:
@@ -103,32 +107,32 @@ public final class PacketCapture {
             }
             if interface == nil {
                 // Linux cooked v2 carries the ifindex, so adverts keep their interface.
-                _ = pcap_set_datalink(handle, 276)
+                _ = pcap.setDatalink(handle, 276)
             }
             var program = bpf_program()
-            guard pcap_compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
-                let detail = String(cString: pcap_geterr(handle))
-                pcap_close(handle)
+            guard pcap.compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+                let detail = pcap.message(handle)
+                pcap.close(handle)
                 throw HAError(.software, "libpcap rejected the VRRP filter: \(detail)")
             }
-            defer { pcap_freecode(&program) }
-            guard pcap_setfilter(handle, &program) == 0 else {
-                let detail = String(cString: pcap_geterr(handle))
-                pcap_close(handle)
+            defer { pcap.freecode(&program) }
+            guard pcap.setfilter(handle, &program) == 0 else {
+                let detail = pcap.message(handle)
+                pcap.close(handle)
                 throw HAError(.unavailable, "cannot attach the VRRP filter: \(detail)")
             }
             // libpcap's blocking read keeps polling while nothing arrives (its timeout ends a
             // wait only once a packet came), so a silent wire would never reach our deadline:
             // read non-blocking and wait in our own poll instead.
-            guard pcap_setnonblock(handle, 1, &errorBuffer) == 0 else {
-                pcap_close(handle)
+            guard pcap.setnonblock(handle, 1, &errorBuffer) == 0 else {
+                pcap.close(handle)
                 throw HAError(.unavailable, "cannot read \(device) without blocking: \(Self.text(errorBuffer))")
             }
             let names = Self.interfaceNames()
-            joinVRRPGroups(fd: pcap_fileno(handle), interfaces: interface.flatMap { name in
+            joinVRRPGroups(fd: pcap.fileno(handle), interfaces: interface.flatMap { name in
                 names.first { $0.value == name }.map { [$0.key] } } ?? Array(names.keys))
             let label = (interface ?? "all interfaces") + (netns.map { " in network namespace \($0)" } ?? "")
-            return try PacketCapture(handle: handle, description: label, interface: interface, isFile: false,
+            return try PacketCapture(pcap: pcap, handle: handle, description: label, interface: interface, isFile: false,
                                      interfaceNames: names)
         }
     }
@@ -206,9 +210,9 @@ public final class PacketCapture {
             }
             defer { withExtendedLifetime(context) {} }
             if isFile {
-                let status = pcap_loop(handle, -1, handler, pointer)
+                let status = pcap.loop(handle, -1, handler, pointer)
                 if status == PCAP_ERROR {
-                    return .truncated(String(cString: pcap_geterr(handle)))
+                    return .truncated(pcap.message(handle))
                 }
                 return .endOfFile
             }
@@ -221,15 +225,15 @@ public final class PacketCapture {
                 if Interrupt.requested.load(ordering: .relaxed) { return .interrupted }
                 if until() { return .enough }
                 tick(left)
-                var ready = pollfd(fd: pcap_get_selectable_fd(handle), events: Int16(POLLIN), revents: 0)
+                var ready = pollfd(fd: pcap.getSelectableFD(handle), events: Int16(POLLIN), revents: 0)
                 let waited = poll(&ready, 1, Int32(min(left, 0.1) * 1000) + 1)
                 if waited < 0 && errno != EINTR {
                     throw HAError(.unavailable, "waiting for packets on \(description) failed: \(String(cString: strerror(errno)))")
                 }
                 guard waited > 0 else { continue }
-                let status = pcap_dispatch(handle, -1, handler, pointer)
+                let status = pcap.dispatch(handle, -1, handler, pointer)
                 if status == PCAP_ERROR {
-                    throw HAError(.unavailable, "capture on \(description) failed: \(String(cString: pcap_geterr(handle)))")
+                    throw HAError(.unavailable, "capture on \(description) failed: \(pcap.message(handle))")
                 }
             }
         }

@@ -49,3 +49,13 @@ import Testing
         }
     }
 }
+
+@Suite struct StartupTests {
+    @Test("haexplain does not load libpcap (and the libraries it pulls in) until a command captures")
+    func libpcapIsLoadedLazily() throws {
+        let result = try Shell.run(["ldd", HAExplainBinary.path])
+        #expect(result.succeeded)
+        #expect(result.stdout.contains("libmnl"), "ldd lists the libraries linked: \(result.stdout)")
+        #expect(!result.stdout.contains("libpcap"))
+    }
+}
