@@ -102,6 +102,35 @@ enum ConfigProblems {
         return problems
     }
 
+    /// Interfaces the configuration names that this host does not have. keepalived 2.2.7
+    /// logs "... doesn't exist" for each and then stops ("Non-existent interface specified in
+    /// configuration") unless global_defs has dynamic_interfaces, which instead keeps the
+    /// instance in FAULT until the interface appears.
+    static func interfaces(_ config: KeepalivedConfiguration, addresses: AddressTable) -> [ConfigDiagnostic] {
+        let present = Set(addresses.interfaces.map(\.ifname))
+        let dynamic = config.globalDefs.other.contains { $0.keyword == "dynamic_interfaces" }
+        let consequence = dynamic
+            ? "with dynamic_interfaces keepalived keeps the instance in FAULT until it appears"
+            : "keepalived refuses to start (\"Non-existent interface specified in configuration\"); fix the name, or set dynamic_interfaces in global_defs if it is created later"
+        var problems: [ConfigDiagnostic] = []
+        func check(_ name: String?, _ what: String, _ file: String, _ line: Int) {
+            guard let name, !present.contains(name) else { return }
+            problems.append(ConfigDiagnostic(dynamic ? .warning : .error, "interface-missing",
+                                             "\(name) (\(what)) does not exist on this host: \(consequence)", at: at(file, line)))
+        }
+        for instance in config.vrrpInstances {
+            check(instance.interface, "the interface of vrrp_instance \(instance.name)", instance.file, instance.line(of: "interface"))
+            // A VIP without its own dev is on the instance's interface, reported above.
+            for vip in instance.virtualIpaddress + instance.virtualIpaddressExcluded where vip.dev != instance.interface {
+                check(vip.dev, "the dev of \(vip.address)/\(vip.prefixlen) in vrrp_instance \(instance.name)", vip.file, vip.line)
+            }
+            for tracked in instance.trackInterface {
+                check(tracked.name, "tracked by vrrp_instance \(instance.name)", tracked.file, tracked.line)
+            }
+        }
+        return problems
+    }
+
     /// Problems between nodes that should form the same virtual routers.
     static func between(_ nodes: [NodeConfiguration], elections: [Election], instances: [VRRPInstance]) -> [ConfigDiagnostic] {
         var problems: [ConfigDiagnostic] = []

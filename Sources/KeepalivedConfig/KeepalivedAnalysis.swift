@@ -127,6 +127,7 @@ public enum KeepalivedAnalysis {
             report.problems += ConfigProblems.single(config, node: node.name, scriptOwners: scriptOwners)
             if let addresses, node.name == nodes.first?.name {
                 report.problems += ConfigProblems.subnets(config, addresses: addresses)
+                report.problems += ConfigProblems.interfaces(config, addresses: addresses)
             }
         }
         if nodes.count > 1 {
