@@ -60,18 +60,9 @@ final class SeedStoryTests {
 
     @Test("answers from the three hosts' snapshots agree with the live answers, and keepalived's election gives the what-if")
     func snapshotRoundTrip() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-snapshots")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var files: [String] = []
-        for node in ["lb0", "lb1", "app"] {
-            let snapshot = try lab.haexplain(on: node, ["snapshot"])
-            #expect(snapshot.succeeded, "\(snapshot.stderr)")
-            let file = directory.appendingPathComponent("\(node).json").path
-            try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-            files.append(file)
+        let result = try lab.withSnapshots { files in
+            try HAExplainBinary.run(["ip", "prod-db-internal.panda.com", "--json"] + files.flatMap { ["--from", $0] })
         }
-        let result = try HAExplainBinary.run(["ip", "prod-db-internal.panda.com", "--json"] + files.flatMap { ["--from", $0] })
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let fromSnapshots = Answer(report)
