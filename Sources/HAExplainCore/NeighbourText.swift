@@ -6,6 +6,8 @@ import HAModel
 public enum VRRPVirtualMAC {
     /// The family and VRID a MAC stands for, or nil when it is no VRRP virtual MAC.
     public static func router(_ mac: String) -> (family: AddressFamily, vrid: Int)? {
+        // Most MACs are not virtual: rule them out on the first byte before splitting.
+        guard mac.utf8.count == 17, mac.utf8.prefix(7).elementsEqual("00:00:5".utf8) else { return nil }
         let parts = mac.lowercased().split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[0] == "00", parts[1] == "00", parts[2] == "5e", parts[3] == "00",
               parts[5].utf8.count == 2, let vrid = Int(parts[5], radix: 16) else { return nil }

@@ -114,3 +114,38 @@ public struct NeighbourTable: Codable, Sendable, Equatable {
         neighbours.filter { $0.dst == address }
     }
 }
+
+// Written directly, as addresses are: a table of ten thousand entries should not cost more
+// to print than iproute2 takes.
+extension NeighbourEntry: DirectJSONObject {
+    public func jsonFields(_ object: inout JSONObjectWriter) {
+        object.add(CodingKeys.dst, dst)
+        object.add(CodingKeys.dev, dev)
+        object.add(CodingKeys.lladdr, lladdr)
+        object.add(CodingKeys.router, router)
+        object.add(CodingKeys.proxy, proxy)
+        object.add(CodingKeys.externLearn, externLearn)
+        object.add(CodingKeys.offload, offload)
+        object.add(CodingKeys.managed, managed)
+        object.add(CodingKeys.refcnt, refcnt)
+        object.add(CodingKeys.used, used)
+        object.add(CodingKeys.confirmed, confirmed)
+        object.add(CodingKeys.updated, updated)
+        object.add(CodingKeys.probes, probes)
+        object.add(CodingKeys.state, strings: state)
+        object.add(CodingKeys.ifindex, ifindex)
+        object.add(CodingKeys.rawState, Int(rawState))
+        object.add(CodingKeys.rawFlags, Int(rawFlags))
+        object.add(CodingKeys.vrrpVirtualRouter, vrrpVirtualRouter)
+    }
+}
+
+extension NeighbourTable: DirectJSONObject {
+    public func jsonFields(_ object: inout JSONObjectWriter) {
+        object.add(CodingKeys.schemaVersion, schemaVersion)
+        object.add(CodingKeys.netns, netns)
+        // Source's optional strings and number cannot fail to encode.
+        try? object.add(CodingKeys.source, encodable: source)
+        object.add(CodingKeys.neighbours, objects: neighbours)
+    }
+}
