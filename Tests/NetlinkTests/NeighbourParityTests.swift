@@ -126,5 +126,7 @@ final class NeighbourParityTests {
         #expect(none.succeeded && none.stdout.contains("\"neighbours\":[]"))
         let bad = try HAExplainBinary.run(["neigh", "not-an-address"])
         #expect(bad.status == 64)
+        let missing = try HAExplainBinary.run(["neigh", "--netns", "hxnb-no-such-namespace-\(getpid())"])
+        #expect(missing.status == 69 && missing.stderr.contains("no network namespace"))
     }
 }

@@ -12,9 +12,9 @@ final class NeighbourStoryTests {
 
     init() throws { lab = try SeedLab("n") }
 
-    /// iproute2's entry for the VIP in the application server's namespace.
-    func iproute2Entry() throws -> [String: Any]? {
-        let text = try lab.run(on: "app", ["ip", "-j", "neigh", "show", "192.168.3.200"]).stdout
+    /// iproute2's entry for `address` (the VIP) in the application server's namespace.
+    func iproute2Entry(_ address: String = "192.168.3.200") throws -> [String: Any]? {
+        let text = try lab.run(on: "app", ["ip", "-j", "neigh", "show", address]).stdout
         let entries = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
         return entries?.first
     }
@@ -30,6 +30,20 @@ final class NeighbourStoryTests {
         let untouched = Answer(try lab.ip(on: "app", ["192.168.3.200", "--no-dns"]).report)
         #expect(untouched.evidence.contains { ($0["claim"] as? String)?.hasPrefix("this host has no neighbour entry for 192.168.3.200") == true })
         #expect(try iproute2Entry() == nil, "haexplain ip created a neighbour entry")
+
+        // Nobody holds 192.168.3.77: the app's ARP requests go unanswered until the kernel
+        // gives up (FAILED after its probes), and haexplain says so.
+        #expect(try lab.run(on: "app", ["ping", "-c", "1", "-W", "1", "192.168.3.77"]).status != 0)
+        var unanswered = try iproute2Entry("192.168.3.77")
+        for _ in 0..<50 where (unanswered?["state"] as? [String]) != ["FAILED"] {
+            usleep(200_000)
+            unanswered = try iproute2Entry("192.168.3.77")
+        }
+        #expect((unanswered?["state"] as? [String]) == ["FAILED"], "\(String(describing: unanswered))")
+        let failed = Answer(try lab.ip(on: "app", ["192.168.3.77", "--no-dns", "--no-listen"]).report)
+        #expect(failed.warnings.contains { $0.hasPrefix("this host's neighbour entry for 192.168.3.77 is FAILED: nobody answered its ARP requests") },
+                "\(failed.warnings)")
+        #expect((neighbourMatch(failed)?["state"] as? [String]) == ["FAILED"])
 
         // Traffic to the VIP: the kernel resolves it to the master, prod-haproxy-000.
         #expect(try lab.run(on: "app", ["ping", "-c", "1", "-W", "2", "192.168.3.200"]).succeeded)
