@@ -23,7 +23,7 @@ let package = Package(
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
 
-        // Edge: the kernel's links and addresses over rtnetlink, through libmnl.
+        // Edge: the kernel's links, addresses and neighbour table over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
         // Edge: other programs (ssh), the host's identity.

@@ -1,6 +1,7 @@
 import Netlink
 
-// Feeds arbitrary bytes to the rtnetlink dump decoder as if the kernel had sent them:
+// Feeds arbitrary bytes to the rtnetlink dump decoder (links, addresses, neighbours) as if
+// the kernel had sent them:
 // libmnl's message walk, our attribute tables and decoders must never trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -12,5 +13,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = try? decoder.consume(buffer)
     _ = RouteDumpDecoder.containsEnd(buffer)
     _ = decoder.table(netns: nil)
+    _ = decoder.neighbourTable(netns: nil)
     return 0
 }

@@ -19,10 +19,12 @@ public struct HostSnapshot: Codable, Sendable {
     public var vrrp: VRRPCensusReport?
     /// What could not be observed when the snapshot was taken, and why.
     public var limits: [Limit]
+    /// The neighbour table (ARP/NDP): which MAC this host sends each address to.
+    public var neighbours: NeighbourTable?
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
-                vrrp: VRRPCensusReport? = nil, limits: [Limit] = []) {
+                vrrp: VRRPCensusReport? = nil, limits: [Limit] = [], neighbours: NeighbourTable? = nil) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -33,12 +35,14 @@ public struct HostSnapshot: Codable, Sendable {
         self.nameService = nameService
         self.vrrp = vrrp
         self.limits = limits
+        self.neighbours = neighbours
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
         case nameService = "name_service", vrrp, limits
+        case neighbours
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

@@ -7,11 +7,14 @@ public struct HostView: Sendable {
     public var hostname: String
     public var isLocal: Bool
     public var addresses: AddressTable?
+    /// Its neighbour table: which MAC it sends each address to.
+    public var neighbours: NeighbourTable?
 
-    public init(hostname: String, isLocal: Bool, addresses: AddressTable?) {
+    public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil) {
         self.hostname = hostname
         self.isLocal = isLocal
         self.addresses = addresses
+        self.neighbours = neighbours
     }
 }
 
@@ -142,6 +145,11 @@ public enum IPExplainer {
         }
 
         let verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
+        // The neighbour tables: where the hosts that do not hold it really send it.
+        let neighbours = NeighbourClaims.findings(address, hosts: input.hosts, verdict: verdict, routers: input.wire?.routers ?? [],
+                                                  holders: Set(holders.map(\.host.hostname)))
+        evidence += neighbours.evidence
+        warnings += neighbours.warnings
         let thisHost = local.flatMap { describeThisHost(address, local: $0, configured: configured, holders: holders) }
         let whatif = failover(address, configured: configured, routers: routers, thisHost: thisHost, input: input)
         if let note = likelyFailingCheck(thisHost: thisHost, configured: configured, routers: routers) { warnings.append(note) }
@@ -156,7 +164,8 @@ public enum IPExplainer {
         warnings += input.nameFindings.warnings
         limits += input.nameFindings.limits
         return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
-                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits)
+                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
+                        neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
     }
 
     static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],

@@ -51,9 +51,12 @@ public struct IPAnswer: Codable, Sendable {
     public var whatif: [FailoverWhatIf]
     public var warnings: [String]
     public var limits: [String]
+    /// Where hosts that do not hold the address send it (their neighbour entries).
+    public var neighbours: [NeighbourMatch]? = nil
 
     enum CodingKeys: String, CodingKey {
         case address, names, nameNotes = "name_notes", verdict, thisHost = "this_host", evidence, whatif, warnings, limits
+        case neighbours
     }
 }
 

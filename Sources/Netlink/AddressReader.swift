@@ -23,7 +23,7 @@ public enum AddressReader {
     }
 
     /// One complete dump into `decoder`; false when the kernel flagged it interrupted.
-    private static func dump(_ socket: RouteSocket, type: UInt16, header: [UInt8], into decoder: RouteDumpDecoder) throws(HAError) -> Bool {
+    static func dump(_ socket: RouteSocket, type: UInt16, header: [UInt8], into decoder: RouteDumpDecoder) throws(HAError) -> Bool {
         var interrupted = false
         try socket.dump(type: type, header: header) { (buffer, seq, port) throws(HAError) -> Bool in
             if interrupted { return RouteDumpDecoder.containsEnd(buffer) }

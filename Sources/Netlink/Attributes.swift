@@ -92,4 +92,6 @@ struct AttributeError: Error {
     let type: Int32
     let expected: String
     let got: Int
+    /// What was wrong when it is not one attribute (a family header, say).
+    var field: String? = nil
 }

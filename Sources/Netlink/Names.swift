@@ -41,20 +41,24 @@ enum LinkNames {
 
     /// Hardware addresses print as hex pairs; tunnels carry IP addresses there instead.
     static func hardwareAddress(_ bytes: UnsafeRawBufferPointer, linkType: UInt16) -> String {
-        let ipTunnels: Set<UInt16> = [768, 776, 778, 769, 823]
         if ipTunnels.contains(linkType), let address = IPAddress(bytes: bytes) {
             return address.description
         }
-        let hex: [Character] = Array("0123456789abcdef")
-        var text = ""
-        text.reserveCapacity(bytes.count * 3)
-        for (i, byte) in bytes.enumerated() {
-            if i > 0 { text.append(":") }
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0xf)])
+        // Built as bytes: called once per neighbour entry, tens of thousands of times.
+        return String(unsafeUninitializedCapacity: max(0, bytes.count * 3 - 1)) { text in
+            var at = 0
+            for (i, byte) in bytes.enumerated() {
+                if i > 0 { text[at] = UInt8(ascii: ":"); at += 1 }
+                text[at] = hexDigits[Int(byte >> 4)]
+                text[at + 1] = hexDigits[Int(byte & 0xf)]
+                at += 2
+            }
+            return at
         }
-        return text
     }
+
+    static let ipTunnels: Set<UInt16> = [768, 776, 778, 769, 823]
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 /// IFF_* bits and iproute2's rendering of them.

@@ -9,18 +9,29 @@ struct DecodedLink {
     var interface: NetworkInterface
     var linkIndex: UInt32?
     var masterIndex: UInt32?
+    /// The ARPHRD_* type, which decides how a neighbour's link-layer address is printed.
+    var rawType: UInt16 = 0
 }
 
-/// Decodes the messages of rtnetlink dumps (links and addresses). Pure: it reads buffers
+/// A neighbour as decoded from one RTM_NEWNEIGH message; its link-layer address stays bytes
+/// until the link dump says how the interface prints them.
+struct DecodedNeighbour {
+    var entry: NeighbourEntry
+    var lladdr: [UInt8]?
+}
+
+/// Decodes the messages of rtnetlink dumps (links, addresses and neighbours). Pure: it reads buffers
 /// handed to it, so tests and the fuzzer feed it bytes without a socket.
 public final class RouteDumpDecoder {
     var links: [DecodedLink] = []
     /// Where each ifindex sits in `links`: addresses go straight onto their interface, with
     /// no second array of them to copy (10,000 addresses are megabytes).
     private var position: [Int: Int] = [:]
+    var neighbours: [DecodedNeighbour] = []
     private var failure: HAError?
     private var linkAttributes = AttributeTable(maxType: Int(__IFLA_MAX) - 1)
     private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
+    var neighbourAttributes = AttributeTable(maxType: Int(__NDA_MAX) - 1)
 
     public init() {}
 
@@ -70,12 +81,14 @@ public final class RouteDumpDecoder {
                 if let (ifindex, address) = try decodeAddress(message), let at = position[ifindex] {
                     links[at].interface.addrInfo.append(address)
                 }
+            case Int32(RTM_NEWNEIGH):
+                if let neighbour = try decodeNeighbour(message) { neighbours.append(neighbour) }
             default:
                 break
             }
             return MNL_CB_OK
         } catch {
-            failure = HAError(.unavailable, "malformed netlink message from the kernel: attribute \(error.type) has \(error.got) byte(s), expected \(error.expected)")
+            failure = HAError(.unavailable, "malformed netlink message from the kernel: \(error.field ?? "attribute \(error.type)") has \(error.got) byte(s), expected \(error.expected)")
             return MNL_CB_ERROR
         }
     }
@@ -109,7 +122,7 @@ public final class RouteDumpDecoder {
     static let ifinfoSize = MemoryLayout<ifinfomsg>.size
     static let ifaddrSize = MemoryLayout<ifaddrmsg>.size
 
-    private func payload(_ message: UnsafePointer<nlmsghdr>) -> UnsafeRawBufferPointer {
+    func payload(_ message: UnsafePointer<nlmsghdr>) -> UnsafeRawBufferPointer {
         let headerLength = MemoryLayout<nlmsghdr>.size
         let total = Int(message.pointee.nlmsg_len)
         return UnsafeRawBufferPointer(start: mnl_nlmsg_get_payload(message), count: max(0, total - headerLength))
@@ -155,7 +168,8 @@ public final class RouteDumpDecoder {
         }
         return DecodedLink(interface: interface,
                            linkIndex: try attrs.u32(Int32(IFLA_LINK)),
-                           masterIndex: try attrs.u32(Int32(IFLA_MASTER)))
+                           masterIndex: try attrs.u32(Int32(IFLA_MASTER)),
+                           rawType: info.ifi_type)
     }
 
     private func decodeAddress(_ message: UnsafePointer<nlmsghdr>) throws(AttributeError) -> (ifindex: Int, address: InterfaceAddress)? {

@@ -69,6 +69,19 @@ enum KeepalivedGathering {
     }
 }
 
+/// The neighbour table, read only (a dump: no entry is added, no probe sent); a table that
+/// cannot be read narrows the answer.
+enum NeighbourGathering {
+    static func read(netns: String?, limits: inout [String]) -> NeighbourTable? {
+        do {
+            return try NeighbourReader.read(netns: netns)
+        } catch {
+            limits.append("the neighbour table could not be read, so where this host sends the address is not known: \(error.message)")
+            return nil
+        }
+    }
+}
+
 enum SystemFiles {
     static let hosts = "/etc/hosts"
     static let hostConf = "/etc/host.conf"

@@ -120,10 +120,11 @@ struct IPCommand: ParsableCommand {
                 var table = try AddressReader.read(netns: namespace.netns)
                 IfconfigView.mark(&table)
                 localTable = table
-                views.append(HostView(hostname: hostname, isLocal: true, addresses: table))
+                views.append(HostView(hostname: hostname, isLocal: true, addresses: table,
+                                      neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits)))
             }
             for snapshot in snapshots {
-                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses))
+                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses, neighbours: snapshot.neighbours))
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
 

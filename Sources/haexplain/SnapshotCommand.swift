@@ -53,6 +53,9 @@ enum SnapshotGatherer {
             if netns != nil { throw error }
             limits.append(Limit(source: "netlink", message: error.message))
         }
+        var neighbourLimits: [String] = []
+        let neighbours = NeighbourGathering.read(netns: netns, limits: &neighbourLimits)
+        limits += neighbourLimits.map { Limit(source: "netlink", message: $0) }
         var keepalived: KeepalivedSnapshot?
         do {
             if let node = try KeepalivedGathering.nodes(configs: [], configID: nil).first {
@@ -82,6 +85,7 @@ enum SnapshotGatherer {
         }
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp, limits: limits)
+                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp, limits: limits,
+                            neighbours: neighbours)
     }
 }

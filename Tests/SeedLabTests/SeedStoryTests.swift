@@ -67,19 +67,11 @@ final class SeedStoryTests {
 
     @Test("answers from the three hosts' snapshots agree with the live answers, and keepalived's election gives the what-if")
     func snapshotRoundTrip() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-snapshots")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var files: [String] = []
-        for node in ["lb0", "lb1", "app"] {
-            // The application server's snapshot carries what it heard on the wire.
-            let snapshot = try lab.haexplain(on: node, ["snapshot"] + (node == "app" ? ["--listen", "2.5s"] : []))
-            #expect(snapshot.succeeded, "\(snapshot.stderr)")
-            let file = directory.appendingPathComponent("\(node).json").path
-            try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
-            files.append(file)
+        // The application server's snapshot carries what it heard on the wire.
+        let (result, appOnly) = try lab.withSnapshots(listening: ["app"]) { files in
+            (try HAExplainBinary.run(["ip", "prod-db-internal.panda.com", "--json"] + files.flatMap { ["--from", $0] }),
+             try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]]))
         }
-        let result = try HAExplainBinary.run(["ip", "prod-db-internal.panda.com", "--json"] + files.flatMap { ["--from", $0] })
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let fromSnapshots = Answer(report)
@@ -92,7 +84,6 @@ final class SeedStoryTests {
         #expect(((report["listened"] as? [String: Any])?["detail"] as? String)?.hasPrefix("heard by prod-app-000") == true)
         #expect(fromSnapshots.evidence.contains { ($0["claim"] as? String)?.hasPrefix("VRID 200 on eth2: 192.168.3.4 (bc:76:4e:05:6c:1c) is master") == true })
         // Without the balancers' snapshots, the wire in the application server's still names the master.
-        let appOnly = try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]])
         let wireOnly = Answer(try #require(try JSONSerialization.jsonObject(with: Data(appOnly.stdout.utf8)) as? [String: Any]))
         #expect(wireOnly.owner == "peer" && wireOnly.ownerAddress == "192.168.3.4" && wireOnly.ownerHost == "prod-haproxy-000")
         let chk = fromSnapshots.whatif.first { $0["node"] as? String == "prod-haproxy-000" && $0["failing"] as? String == "track_script chk_haproxy" }
@@ -156,21 +147,14 @@ final class BrokenClusterTests {
         #expect(answer.warnings.contains { $0.contains("VRID 200 is configured") && $0.contains("no advert") })
         #expect(((live.report["listened"] as? [String: Any])?["detail"] as? String)?.contains("(2.0 s)") == true)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-snapshots")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var files: [String] = []
-        for node in ["lb0", "lb1", "app"] {
-            let file = directory.appendingPathComponent("\(node).json").path
-            try lab.haexplain(on: node, ["snapshot"]).stdout.write(toFile: file, atomically: true, encoding: .utf8)
-            files.append(file)
+        let (result, appOnly) = try lab.withSnapshots { files in
+            (try HAExplainBinary.run(["ip", "192.168.3.200", "--json"] + files.flatMap { ["--from", $0] }),
+             try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]]))
         }
-        let result = try HAExplainBinary.run(["ip", "192.168.3.200", "--json"] + files.flatMap { ["--from", $0] })
         #expect(result.status == 0, "\(result.stderr)")
         let fromSnapshots = Answer(try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]))
         #expect(fromSnapshots.owner == "none", "\(fromSnapshots.verdict)")
         // Without the balancers' snapshots the application server cannot tell.
-        let appOnly = try HAExplainBinary.run(["ip", "192.168.3.200", "--json", "--from", files[2]])
         #expect(appOnly.status == 4)
     }
 
