@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import Processes
 
 /// Everything one host knows, as one JSON document (`haexplain snapshot`). Explaining from
 /// several of them (`--from`, `--host`) is how one answer covers both balancers and the
@@ -15,12 +16,14 @@ public struct HostSnapshot: Codable, Sendable {
     public var keepalived: KeepalivedSnapshot?
     /// The name-service files, as text, so names are resolved as this host would.
     public var nameService: NameServiceFiles?
+    /// keepalived and haproxy processes and the track scripts' state, read from /proc.
+    public var processes: ProcessFacts?
     /// What could not be observed when the snapshot was taken, and why.
     public var limits: [Limit]
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
-                limits: [Limit] = []) {
+                processes: ProcessFacts? = nil, limits: [Limit] = []) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -29,13 +32,14 @@ public struct HostSnapshot: Codable, Sendable {
         self.addresses = addresses
         self.keepalived = keepalived
         self.nameService = nameService
+        self.processes = processes
         self.limits = limits
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
-        case nameService = "name_service", limits
+        case nameService = "name_service", processes, limits
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

@@ -10,18 +10,25 @@ import HAModel
 public enum ProcessMatching {
     static let taskNameLength = 15
 
-    /// killall NAME: the task name equals NAME; when the task name is 15 bytes long (cut by
-    /// the kernel) and NAME is at least that long, the first 15 bytes are compared. A NAME
-    /// with a '/' is a file: processes running that executable.
-    public static func killall(_ name: String, in processes: [RunningProcess], ignoreCase: Bool = false) -> [RunningProcess] {
+    /// killall NAME: the task name equals NAME. When the task name is 15 bytes long (the
+    /// kernel cut it) and NAME is at least that long, killall looks in the command line for the
+    /// first argument whose basename starts with the task name (skipping an interpreter) and
+    /// compares NAME with that whole basename; only when there is none does it compare the
+    /// first 15 bytes (and with -e skips the process). A NAME with a '/' is a file: processes
+    /// running that executable. (psmisc 23.6, checked against the real killall.)
+    public static func killall(_ name: String, in processes: [RunningProcess], ignoreCase: Bool = false, exact: Bool = false) -> [RunningProcess] {
         if name.contains("/") { return processes.filter { $0.exe == name || $0.exe == name + " (deleted)" } }
         let wanted = Array(name.utf8)
         return processes.filter { process in
             let comm = Array(process.comm.utf8)
-            if comm.count == taskNameLength, wanted.count >= taskNameLength {
-                return equal(Array(wanted.prefix(taskNameLength)), comm, ignoreCase: ignoreCase)
-            }
-            return equal(wanted, comm, ignoreCase: ignoreCase)
+            guard comm.count == taskNameLength else { return equal(wanted, comm, ignoreCase: ignoreCase) }
+            let long = process.arguments.prefix { !$0.isEmpty }
+                .map { Array(basename($0).utf8) }
+                .first { $0.starts(with: comm) }
+            if exact, long == nil { return false }
+            guard wanted.count >= taskNameLength else { return equal(wanted, comm, ignoreCase: ignoreCase) }
+            if let long { return equal(wanted, long, ignoreCase: ignoreCase) }
+            return equal(Array(wanted.prefix(taskNameLength)), comm, ignoreCase: ignoreCase)
         }
     }
 

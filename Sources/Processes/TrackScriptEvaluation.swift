@@ -129,6 +129,7 @@ public enum TrackScriptEvaluator {
     static func killall(_ arguments: [String], _ env: ScriptSurroundings) -> Verdict {
         var names: [String] = []
         var ignoreCase = false
+        var exact = false
         var index = 0
         var optionsDone = false
         while index < arguments.count {
@@ -137,7 +138,8 @@ public enum TrackScriptEvaluator {
             if optionsDone || !argument.hasPrefix("-") || argument == "-" { names.append(argument); continue }
             switch argument {
             case "--": optionsDone = true
-            case "-q", "--quiet", "-e", "--exact", "-v", "--verbose": break
+            case "-q", "--quiet", "-v", "--verbose": break
+            case "-e", "--exact": exact = true
             case "-I", "--ignore-case": ignoreCase = true
             case "-s", "--signal": index += 1
             default:
@@ -156,7 +158,7 @@ public enum TrackScriptEvaluator {
                 missing.append("\(name) (no such file: killall fails)")
                 continue
             }
-            let found = ProcessMatching.killall(name, in: env.processes, ignoreCase: ignoreCase)
+            let found = ProcessMatching.killall(name, in: env.processes, ignoreCase: ignoreCase, exact: exact)
             let allowed = found.filter { ProcessMatching.maySignal(from: env.scriptUID ?? 0, to: $0) }
             if allowed.isEmpty {
                 if found.isEmpty { missing.append(name) } else { refused.append("\(name) (pids \(found.map { String($0.pid) }.joined(separator: ", ")) run as another user: kill(2) is refused for uid \(env.scriptUID ?? 0))") }

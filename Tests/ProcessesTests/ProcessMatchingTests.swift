@@ -22,13 +22,19 @@ enum Table {
 
 @Suite("Finding processes the way killall, pidof and pgrep do")
 struct ProcessMatchingTests {
-    @Test("killall compares the 15-byte task name; a longer name matches on its first 15 bytes")
+    @Test("killall compares the task name; for a 15-byte one, the whole basename found in the command line")
     func killallTaskName() {
         #expect(ProcessMatching.killall("haproxy", in: Table.all).map(\.pid) == [11, 12])
         #expect(ProcessMatching.killall("averyveryverylongname-daemon", in: Table.all).map(\.pid) == [20])
-        #expect(ProcessMatching.killall("averyveryverylo-something-else", in: Table.all).map(\.pid) == [20])
+        #expect(ProcessMatching.killall("averyveryverylo-something-else", in: Table.all).isEmpty)
+        #expect(ProcessMatching.killall("averyveryverylo", in: Table.all).isEmpty)
         #expect(ProcessMatching.killall("averyvery", in: Table.all).isEmpty)
         #expect(ProcessMatching.killall("my-check-script.sh", in: Table.all).map(\.pid) == [30])
+        #expect(ProcessMatching.killall("my-check-script", in: Table.all).isEmpty)
+        // No argument carries the name (a rewritten command line): the first 15 bytes decide.
+        let renamed = RunningProcess(pid: 60, ppid: 1, comm: "averyveryverylo", arguments: ["worker"])
+        #expect(ProcessMatching.killall("averyveryverylo-anything", in: [renamed]).map(\.pid) == [60])
+        #expect(ProcessMatching.killall("averyveryverylo-anything", in: [renamed], exact: true).isEmpty)
         #expect(ProcessMatching.killall("sh", in: Table.all).isEmpty)
         // killall does not skip zombies: kill(2) with signal 0 succeeds on them.
         #expect(ProcessMatching.killall("redis-server", in: Table.all).map(\.pid) == [50])
