@@ -129,13 +129,13 @@ enum ScriptRunning {
         let timeout = min(30, max(1, script.timeout ?? script.interval ?? 5))
         do {
             let outcome = try ProgramRunner.run(command + argv, timeout: timeout, limit: 1 << 20)
-            result.method = "ran it (--run-track-scripts)\(keepalived.map { " in keepalived \($0.pid)'s namespaces" } ?? "") as uid \(uid)"
+            result.method = "ran it (--run-track-scripts)\(keepalived.map { " in keepalived \($0.pid)'s namespaces" } ?? " in haexplain's namespaces") as uid \(uid)"
             if outcome.timedOut {
                 result.state = .failing
-                result.reason = "timed out after \(timeout) s (keepalived counts a timeout as a failure)"
+                result.reason = "\(result.method): timed out after \(timeout) s (keepalived counts a timeout as a failure)"
             } else {
                 result.state = outcome.status == 0 ? .ok : .failing
-                result.reason = "exit status \(outcome.status)"
+                result.reason = "\(result.method): exit status \(outcome.status)"
             }
         } catch {
             result.reason += "; could not run it: \(error.message)"

@@ -1,0 +1,84 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// `haexplain keepalived` in a pid and mount namespace of its own with no keepalived running:
+/// scripts it cannot judge are assumed OK and said so, and run only with --run-track-scripts.
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+final class RunTrackScriptsTests {
+    let directory = "/tmp/hxpr-run-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "#!/bin/sh\nexit 3\n".write(toFile: directory + "/check.sh", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory + "/check.sh")
+        try """
+            vrrp_script chk_custom {
+                script "\(directory)/check.sh"
+                weight -10
+            }
+            vrrp_script chk_flag {
+                script "test -e \(directory)/flag"
+                weight 5
+            }
+            vrrp_script chk_unit {
+                script "systemctl is-active --quiet haproxy"
+                weight -20
+            }
+            vrrp_instance VI_1 {
+                interface lo
+                virtual_router_id 51
+                priority 100
+                virtual_ipaddress {
+                    10.99.0.1/32
+                }
+                track_script {
+                    chk_custom
+                    chk_flag
+                    chk_unit
+                }
+            }
+            """.write(toFile: directory + "/keepalived.conf", atomically: true, encoding: .utf8)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func keepalived(_ extra: [String]) throws -> [String: Any] {
+        let result = try Shell.run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", HAExplainBinary.path, "keepalived",
+                                    "--keepalived-config", directory + "/keepalived.conf", "--json"] + extra, timeout: 60)
+        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+    }
+
+    func states(_ report: [String: Any]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: (report["track_state"] as? [[String: Any]] ?? []).compactMap { track in
+            (track["name"] as? String).map { ($0, track["state"] as? String ?? "") }
+        })
+    }
+
+    func priority(_ report: [String: Any]) -> [String: Any] {
+        ((report["vrrp_instances"] as? [[String: Any]])?.first?["effective_priority"] as? [String: Any]) ?? [:]
+    }
+
+    @Test("without the flag: test -e judged, the script and systemctl assumed OK and named as assumed")
+    func judgedAndAssumed() throws {
+        let report = try keepalived([])
+        #expect(states(report) == ["chk_custom": "not_evaluated", "chk_flag": "failing", "chk_unit": "not_evaluated"])
+        #expect(priority(report)["value"] as? Int == 100)
+        let assumption = priority(report)["assumption"] as? String ?? ""
+        #expect(assumption.contains("assumed OK (not observed): track_script chk_custom"))
+        #expect(assumption.contains("not evaluable without systemd"))
+        #expect((report["limits"] as? [String] ?? []).contains { $0.contains("--run-track-scripts runs them") })
+    }
+
+    @Test("--run-track-scripts runs what cannot be judged: exit 3 is failing, 100 - 10 = 90; the flag file makes chk_flag add 5")
+    func runThem() throws {
+        try "x".write(toFile: directory + "/flag", atomically: true, encoding: .utf8)
+        let report = try keepalived(["--run-track-scripts"])
+        let found = states(report)
+        #expect(found["chk_custom"] == "failing" && found["chk_flag"] == "ok")
+        // systemctl has no systemd to ask in this namespace: it fails when run.
+        #expect(found["chk_unit"] != "ok")
+        let expected = found["chk_unit"] == "failing" ? "100 - 10 + 5 - 20 = 75" : "100 - 10 + 5 = 95"
+        #expect(priority(report)["arithmetic"] as? String == expected)
+    }
+}
