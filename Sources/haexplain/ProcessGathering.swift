@@ -56,6 +56,9 @@ enum ProcessGathering {
             facts.limits.append("several keepalived processes run here (in different namespaces): track scripts are judged for the first, pid \(facts.keepalived?.process.pid ?? 0)")
         }
         guard let node else { return facts }
+        if let keepalived = facts.keepalived, let file = keepalived.configFiles.first?.path, file != node.config.file {
+            facts.limits.append("the running keepalived (pid \(keepalived.process.pid)) reads \(file), not \(node.config.file): the scripts of \(node.config.file) were judged in its namespaces all the same")
+        }
         facts.trackScripts = trackScripts(node, processes: processes, keepalived: facts.keepalived?.process,
                                           ourMount: ourMount, runScripts: runScripts, limits: &facts.limits)
         return facts
