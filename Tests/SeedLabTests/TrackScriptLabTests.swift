@@ -69,6 +69,16 @@ final class TrackScriptLabTests {
         #expect(answer.thisHost?["priority"] as? Int == 98)
         #expect(answer.evidence.contains { ($0["claim"] as? String)?.contains("is failing on prod-haproxy-000: killall fails: no process named haproxy") == true })
 
+        // A snapshot taken now carries the failing state: explaining from it gives 98 too.
+        let snapshot = try lab.haexplain(on: "lb0", ["snapshot"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(lab.prefix)-lb0.json").path
+        try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let fromSnapshot = try HAExplainBinary.json(["ip", "192.168.3.200", "--from", file])
+        let claims = Answer(fromSnapshot).evidence.compactMap { $0["claim"] as? String }
+        #expect(claims.contains { $0.contains("priority 100 - 2 = 98") })
+        #expect(claims.contains { $0.contains("track_script chk_haproxy \"killall -0 haproxy\" is failing on prod-haproxy-000") })
+
         try lab.lab(["haproxy-start", "lb0"])
         let keepalivedBack = try waitForKeepalived("GOOD")
         let back = try haexplainSays()
