@@ -117,7 +117,7 @@ public enum KeepalivedAnalysis {
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
                     return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
-                                  newMaster: nil, sentence: "if \(term.label) \(what): \(failed.arithmetic)")
+                                  newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)")
                 }
                 if let addresses, node.name == nodes.first?.name {
                     mark(&instance.virtualIpaddress, in: addresses)
@@ -216,7 +216,7 @@ public enum KeepalivedAnalysis {
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
                     whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: failed.value, fault: failed.fault,
                                           arithmetic: failed.arithmetic, newMaster: newMaster,
-                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?"): \(failed.arithmetic); \(outcome)"))
+                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?")\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic); \(outcome)"))
                 }
             }
             return Election(virtualRouterID: vrid, family: family,

@@ -20,6 +20,7 @@ struct ObservedPriorityTests {
         #expect(instance.effectivePriority?.value == 98)
         #expect(instance.effectivePriority?.arithmetic == "100 - 2 = 98")
         #expect(instance.effectivePriority?.assumption.contains("observed: track_script chk_haproxy failing") == true)
+        #expect(instance.whatif?.contains { $0.sentence == "if track_script chk_haproxy fails (it is failing now): 100 - 2 = 98" } == true)
     }
 
     @Test("haproxy running: 100, observed rather than assumed; not evaluated stays assumed")
