@@ -30,27 +30,26 @@ public enum ProcessTable {
 
     static func process(_ pid: Int32, proc: String) -> RunningProcess? {
         let base = "\(proc)/\(pid)"
-        guard let stat = readSmallFile("\(base)/stat"),
-              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+        // Bytes, not String: thousands of processes are parsed per run.
+        guard let stat = readBytes("\(base)/stat"),
+              let open = stat.firstIndex(of: UInt8(ascii: "(")), let close = stat.lastIndex(of: UInt8(ascii: ")")), open < close else { return nil }
         // comm may hold spaces and parentheses: it ends at the last ')'.
-        let comm = String(stat[stat.index(after: open)..<close])
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 19, let ppid = Int32(fields[1]), let start = UInt64(fields[19]) else { return nil }
-        let raw = readSmallFile("\(base)/cmdline", limit: 1 << 20) ?? ""
-        var arguments = raw.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+        let comm = String(decoding: stat[(open + 1)..<close], as: UTF8.self)
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19, let ppid = Int32(number: fields[1]), let start = UInt64(number: fields[19]) else { return nil }
+        var arguments = (readBytes("\(base)/cmdline", limit: 1 << 20) ?? [])
+            .split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
         if arguments.last == "" { arguments.removeLast() }
         var uids: [UInt32] = []
         var nsPIDs: [Int32] = []
-        if let status = readSmallFile("\(base)/status") {
-            func numbers<T: FixedWidthInteger>(_ key: String) -> [T] {
-                guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return [] }
-                return line.dropFirst(key.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { T($0) }
-            }
-            uids = numbers("Uid:")
-            nsPIDs = numbers("NSpid:")
+        for line in (readBytes("\(base)/status") ?? []).split(separator: UInt8(ascii: "\n")) {
+            let isUID = line.starts(with: "Uid:".utf8), isNSPID = line.starts(with: "NSpid:".utf8)
+            guard isUID || isNSPID else { continue }
+            let values = line.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).dropFirst()
+            if isUID { uids = values.compactMap { UInt32(number: $0) } } else { nsPIDs = values.compactMap { Int32(number: $0) } }
         }
         return RunningProcess(pid: pid, ppid: ppid, comm: comm, arguments: arguments, exe: readLink("\(base)/exe"),
-                              state: String(fields[0]), startTicks: start,
+                              state: String(decoding: fields[0], as: UTF8.self), startTicks: start,
                               uid: uids.first, euid: uids.count > 1 ? uids[1] : nil, savedUID: uids.count > 2 ? uids[2] : nil,
                               netNamespace: namespaceInode("\(base)/ns/net"), pidNamespace: namespaceInode("\(base)/ns/pid"),
                               mountNamespace: namespaceInode("\(base)/ns/mnt"), namespacePIDs: nsPIDs)
@@ -114,19 +113,24 @@ public enum ProcessTable {
 
     /// Reads at most `limit` bytes; /proc files report size 0, so read until EOF.
     public static func readSmallFile(_ path: String, limit: Int = 65536) -> String? {
+        readBytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func readBytes(_ path: String, limit: Int = 65536) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while bytes.count < limit {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += buffer[0..<count]
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
+            while bytes.count < limit {
+                let count = Glibc.read(fd, buffer.baseAddress!, buffer.count)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
+            }
         }
         guard !bytes.isEmpty else { return nil }
-        return String(decoding: bytes.prefix(limit), as: UTF8.self)
+        return Array(bytes.prefix(limit))
     }
 
     public static func readLink(_ path: String) -> String? {
@@ -155,3 +159,19 @@ public struct FileFact: Sendable, Equatable {
 
 /// stat(2), named apart from `FileFact.stat` so the call is not taken for the method.
 private func statPath(_ path: String, _ info: inout stat) -> Int32 { stat(path, &info) }
+
+extension FixedWidthInteger {
+    /// A decimal number from ASCII digits (no sign), as /proc prints them.
+    init?(number digits: ArraySlice<UInt8>) {
+        guard !digits.isEmpty else { return nil }
+        var value: Self = 0
+        for digit in digits {
+            guard digit >= 48, digit <= 57 else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(Self(digit - 48))
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        self = value
+    }
+}

@@ -6,9 +6,12 @@ import SystemFacts
 /// Reads the running processes (SystemFacts' /proc reader) and judges them (Processes): the
 /// keepalived and haproxy in use, their configuration's freshness, and the track scripts' state.
 enum ProcessGathering {
+    /// /proc read once per run: finding keepalived's file and judging its scripts share it.
+    static let table: [RunningProcess] = ProcessTable.read()
+
     /// The running keepalived (the parent process), with the working directory its -f is relative to.
     static func keepalived(in processes: [RunningProcess]? = nil) -> (process: RunningProcess, workingDirectory: String?)? {
-        guard let parent = DaemonFinder.parents(named: "keepalived", in: processes ?? ProcessTable.read()).first else { return nil }
+        guard let parent = DaemonFinder.parents(named: "keepalived", in: processes ?? table).first else { return nil }
         return (parent.process, ProcessTable.readLink("/proc/\(parent.process.pid)/cwd"))
     }
 
@@ -20,7 +23,7 @@ enum ProcessGathering {
 
     /// Everything the processes say, for this host's configuration `node` (nil: none read).
     static func facts(node: NodeConfiguration?, runScripts: Bool) -> ProcessFacts {
-        let processes = ProcessTable.read()
+        let processes = table
         var facts = ProcessFacts()
         guard !processes.isEmpty else {
             facts.limits.append("/proc could not be read: running processes and track scripts are unknown")
