@@ -80,6 +80,18 @@ final class RealToolTests {
         #expect(compared == names.count * shapes.count)
     }
 
+    @Test("killall -0 as a script user that does not own the processes: kill(2) refuses, as haexplain says")
+    func killallAsNobody() throws {
+        var env = try surroundings()
+        env.scriptUID = 65534
+        for name in ["haproxy", "averyveryverylongname-daemon"] {
+            let judged = TrackScriptEvaluator.evaluate(name: "t", script: "killall -0 \(name)", file: "t", line: 1, in: env)
+            let real = try Shell.run(["nsenter", "-t", String(initPID), "-p", "-m", "-S", "65534", "-G", "65534", "--", "killall", "-0", name], timeout: 20)
+            #expect(judged.state == (real.status == 0 ? .ok : .failing), "killall -0 \(name) as 65534: real exit \(real.status), haexplain \(judged.state)")
+            #expect(judged.reason.contains("another user"))
+        }
+    }
+
     @Test("test -e / [ -f ] / [ -d ] through the namespace's root agree with the real test")
     func fileTestsAgree() throws {
         let env = try surroundings()
