@@ -20,7 +20,7 @@ enum ProcessClaims {
                     "keepalived runs as pid \(process.pid)\(process.startTime.map { " since \($0)" } ?? "")\(config)", host: host.hostname))
             } else if !mine.isEmpty {
                 evidence.append(Evidence(Source(kind: .process, detail: "/proc"),
-                    "no keepalived process runs on \(host.hostname): its instances neither advertise nor hold addresses", host: host.hostname))
+                    "no keepalived process is visible in /proc on \(host.hostname): if none runs, its instances neither advertise nor hold addresses", host: host.hostname))
             }
             let tracked = Set(mine.flatMap { $0.trackScript.map(\.name) })
             for state in facts.trackScripts where tracked.contains(state.name) {

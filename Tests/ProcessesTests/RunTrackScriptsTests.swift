@@ -70,6 +70,26 @@ final class RunTrackScriptsTests {
         #expect((report["limits"] as? [String] ?? []).contains { $0.contains("--run-track-scripts runs them") })
     }
 
+    @Test("ip: the evidence names each tracked script's state and the priority uses it; --run-track-scripts there too")
+    func ipEvidence() throws {
+        func ip(_ extra: [String]) throws -> [String: Any] {
+            let result = try Shell.run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", HAExplainBinary.path, "ip", "10.99.0.1",
+                                        "--keepalived-config", directory + "/keepalived.conf", "--no-listen", "--no-dns", "--json"] + extra, timeout: 60)
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+            return (report["answers"] as? [[String: Any]])?.first ?? [:]
+        }
+        let judged = try ip([])
+        let claims = (judged["evidence"] as? [[String: Any]] ?? []).compactMap { $0["claim"] as? String }
+        #expect(claims.contains { $0.contains("track_script chk_flag \"test -e \(directory)/flag\" is failing") })
+        #expect(claims.contains { $0.contains("track_script chk_custom") && $0.contains("not evaluated, assumed OK") })
+        #expect(claims.contains { $0.contains("no keepalived process is visible in /proc") })
+        #expect((judged["this_host"] as? [String: Any])?["priority"] as? Int == 100)
+        let ran = try ip(["--run-track-scripts"])
+        let ranClaims = (ran["evidence"] as? [[String: Any]] ?? []).compactMap { $0["claim"] as? String }
+        #expect(ranClaims.contains { $0.contains("track_script chk_custom") && $0.contains("is failing") && $0.contains("exit status 3") })
+        #expect(((ran["this_host"] as? [String: Any])?["priority"] as? Int ?? 100) <= 90)
+    }
+
     @Test("--run-track-scripts runs what cannot be judged: exit 3 is failing, 100 - 10 = 90; the flag file makes chk_flag add 5")
     func runThem() throws {
         try "x".write(toFile: directory + "/flag", atomically: true, encoding: .utf8)
