@@ -69,9 +69,15 @@ enum ProcessGathering {
 
     static func trackScripts(_ node: NodeConfiguration, processes: [RunningProcess], keepalived: RunningProcess?,
                              ourMount: UInt64?, runScripts: Bool, limits: inout [String]) -> [TrackScriptState] {
-        let view: (processes: [RunningProcess], level: Int, description: String)
+        var view: (processes: [RunningProcess], level: Int, description: String)
         if let keepalived {
             view = DaemonFinder.visibleProcesses(to: keepalived, among: processes, ourMountNamespace: ourMount)
+            // The tools read the /proc of keepalived's mount namespace: read that very /proc
+            // when it is another one (its pids are then the ones the script would print).
+            let theirs = "/proc/\(keepalived.pid)/root/proc"
+            if keepalived.mountNamespace != ourMount, case let seen = ProcessTable.read(proc: theirs), !seen.isEmpty {
+                view = (seen, 0, "the /proc of keepalived's mount namespace (\(theirs), pid namespace pid:[\(seen.first?.pidNamespace.map(String.init) ?? "?")]), as keepalived (pid \(keepalived.pid)) runs its scripts")
+            }
         } else {
             view = (processes, 0, "haexplain's own namespaces (no keepalived is running; one started here would run its scripts here)")
         }

@@ -45,20 +45,23 @@ final class RealToolTests {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// The processes a script in the namespace sees, as haexplain judges them.
-    func surroundings() throws -> ScriptSurroundings {
+    /// The processes a script in the namespace sees, as haexplain judges them: from our /proc
+    /// by namespace (nested pid namespaces), or from the namespace's own /proc.
+    func surroundings(theirProc: Bool = false) throws -> ScriptSurroundings {
         let all = ProcessTable.read()
         let holder = try #require(all.first { $0.pid == initPID })
-        let view = DaemonFinder.visibleProcesses(to: holder, among: all, ourMountNamespace: ProcessTable.namespaceInode("/proc/self/ns/mnt"))
+        var view = DaemonFinder.visibleProcesses(to: holder, among: all, ourMountNamespace: ProcessTable.namespaceInode("/proc/self/ns/mnt"))
+        if theirProc { view = (ProcessTable.read(proc: "/proc/\(initPID)/root/proc"), 0, "their /proc") }
         return ScriptSurroundings(processes: view.processes, file: { path in
             FileFact.stat("/proc/\(self.initPID)/root" + path).map { PathFact(kind: PathFact.Kind(rawValue: $0.kind.rawValue) ?? .other, size: $0.size) }
         }, realPath: { ProcessTable.realPath($0) }, scriptUID: 0, description: "test namespace", namespaceLevel: view.level)
     }
 
-    @Test("killall -0, pidof, pidof -x, pgrep, pgrep -x and pgrep -f agree with haexplain on every name, long names and scripts included")
-    func toolsAgree() throws {
-        let env = try surroundings()
-        #expect(env.namespaceLevel == 1)
+    @Test("killall -0, pidof, pidof -x, pgrep, pgrep -x and pgrep -f agree with haexplain on every name, long names and scripts included",
+          arguments: [false, true])
+    func toolsAgree(theirProc: Bool) throws {
+        let env = try surroundings(theirProc: theirProc)
+        #expect(env.namespaceLevel == (theirProc ? 0 : 1))
         let names = ["haproxy", "sleep", "averyveryverylongname-daemon", "averyveryverylo", "averyveryverylongname",
                      "averyveryverylo-other-suffix", "my-check-script.sh", "my-check-script", "sh", "nothere", "\(directory)/haproxy"]
         let shapes: [[String]] = [["killall", "-0"], ["pidof"], ["pidof", "-x"], ["pgrep"], ["pgrep", "-x"], ["pgrep", "-f"]]
