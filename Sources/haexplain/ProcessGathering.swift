@@ -124,6 +124,8 @@ enum ProcessGathering {
 /// `--run-track-scripts`: runs a script the way keepalived would, inside keepalived's pid,
 /// mount and network namespaces (nsenter) as the script user, with a timeout.
 enum ScriptRunning {
+    static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+
     static func run(_ state: TrackScriptState, script: VRRPScript, keepalived: RunningProcess?, user: ScriptUser.Choice) -> TrackScriptState {
         var result = state
         let argv = TrackScriptEvaluator.words(script.script ?? "")
@@ -132,19 +134,23 @@ enum ScriptRunning {
             result.reason += "; not run: the script user is unknown"
             return result
         }
+        let timeout = min(30, max(1, script.timeout ?? script.interval ?? 5))
         var command: [String] = []
         if let keepalived {
-            command = ["nsenter", "-t", String(keepalived.pid), "-p", "-m", "-n", "-S", String(uid), "-G", String(user.gid ?? 0), "--"]
+            // nsenter forks into the pid namespace and is all we could kill: timeout(1) there
+            // kills the script itself, so nothing is left running in keepalived's namespace.
+            command = ["nsenter", "-t", String(keepalived.pid), "-p", "-m", "-n", "-S", String(uid), "-G", String(user.gid ?? 0), "--",
+                       "timeout", "-k", "1", ScriptRunning.seconds(timeout)]
         } else if uid != 0 {
             command = ["setpriv", "--reuid", String(uid), "--regid", String(user.gid ?? 0), "--clear-groups", "--"]
         }
-        let timeout = min(30, max(1, script.timeout ?? script.interval ?? 5))
         do {
-            let outcome = try ProgramRunner.run(command + argv, timeout: timeout, limit: 1 << 20)
+            var outcome = try ProgramRunner.run(command + argv, timeout: timeout + (keepalived == nil ? 0 : 3), limit: 1 << 20)
+            if keepalived != nil, outcome.status == 124 || outcome.status == 137 { outcome.timedOut = true }
             result.method = "ran it (--run-track-scripts)\(keepalived.map { " in keepalived \($0.pid)'s namespaces" } ?? " in haexplain's namespaces") as uid \(uid)"
             if outcome.timedOut {
                 result.state = .failing
-                result.reason = "\(result.method): timed out after \(timeout) s (keepalived counts a timeout as a failure)"
+                result.reason = "\(result.method): timed out after \(ScriptRunning.seconds(timeout)) s (keepalived counts a timeout as a failure)"
             } else {
                 result.state = outcome.status == 0 ? .ok : .failing
                 result.reason = "\(result.method): exit status \(outcome.status)"

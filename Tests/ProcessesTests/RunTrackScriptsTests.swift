@@ -101,4 +101,48 @@ final class RunTrackScriptsTests {
         let expected = found["chk_unit"] == "failing" ? "100 - 10 + 5 - 20 = 75" : "100 - 10 + 5 = 95"
         #expect(priority(report)["arithmetic"] as? String == expected)
     }
+
+    @Test("inside a running keepalived's namespaces (nsenter): a failing script and one past its timeout, which is killed")
+    func runInKeepalivedNamespaces() throws {
+        try FileManager.default.copyItem(atPath: "/bin/sleep", toPath: directory + "/keepalived")
+        try """
+            vrrp_script chk_exit {
+                script "/bin/sh -c 'exit 3'"
+                weight -10
+            }
+            vrrp_script chk_slow {
+                script "/bin/sleep 20"
+                timeout 1
+                weight -20
+            }
+            vrrp_instance VI_1 {
+                interface lo
+                virtual_router_id 51
+                priority 100
+                track_script {
+                    chk_exit
+                    chk_slow
+                }
+            }
+            """.write(toFile: directory + "/slow.conf", atomically: true, encoding: .utf8)
+        // A stand-in keepalived (a copy of sleep) in a pid namespace of its own, and haexplain
+        // beside it; afterwards, whether a sleep 20 is still running there.
+        let inner = """
+            \(directory)/keepalived 1000 & k=$!
+            for i in $(seq 1 100); do grep -qx keepalived /proc/$k/comm 2>/dev/null && break; sleep 0.05; done
+            \(HAExplainBinary.path) keepalived --keepalived-config \(directory)/slow.conf --run-track-scripts --json > \(directory)/out.json
+            sleep 1.5; if pgrep -f '^/bin/sleep 20$' >/dev/null; then echo LEFT; else echo GONE; fi
+            """
+        let result = try Shell.run(["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "sh", "-c", inner], timeout: 60)
+        #expect(result.stdout.contains("GONE"), "\(result.stdout) \(result.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/out.json"))
+        let report = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let tracks = report["track_state"] as? [[String: Any]] ?? []
+        let exit = tracks.first { $0["name"] as? String == "chk_exit" }
+        let slow = tracks.first { $0["name"] as? String == "chk_slow" }
+        #expect(exit?["state"] as? String == "failing")
+        #expect((exit?["reason"] as? String)?.contains("in keepalived") == true && (exit?["reason"] as? String)?.contains("exit status 3") == true)
+        #expect(slow?["state"] as? String == "failing" && (slow?["reason"] as? String)?.contains("timed out after 1 s") == true)
+        #expect(priority(report)["arithmetic"] as? String == "100 - 10 - 20 = 70")
+    }
 }
