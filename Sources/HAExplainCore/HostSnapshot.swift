@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import Processes
 
 /// Everything one host knows, as one JSON document (`haexplain snapshot`). Explaining from
 /// several of them (`--from`, `--host`) is how one answer covers both balancers and the
@@ -17,6 +18,8 @@ public struct HostSnapshot: Codable, Sendable {
     public var nameService: NameServiceFiles?
     /// The VRRP adverts this host heard while the snapshot was taken (`snapshot --listen`).
     public var vrrp: VRRPCensusReport?
+    /// keepalived and haproxy processes and the track scripts' state, read from /proc.
+    public var processes: ProcessFacts?
     /// What could not be observed when the snapshot was taken, and why.
     public var limits: [Limit]
     /// The neighbour table (ARP/NDP): which MAC this host sends each address to.
@@ -24,7 +27,8 @@ public struct HostSnapshot: Codable, Sendable {
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
-                vrrp: VRRPCensusReport? = nil, limits: [Limit] = [], neighbours: NeighbourTable? = nil) {
+                vrrp: VRRPCensusReport? = nil, processes: ProcessFacts? = nil, limits: [Limit] = [],
+                neighbours: NeighbourTable? = nil) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -34,6 +38,7 @@ public struct HostSnapshot: Codable, Sendable {
         self.keepalived = keepalived
         self.nameService = nameService
         self.vrrp = vrrp
+        self.processes = processes
         self.limits = limits
         self.neighbours = neighbours
     }
@@ -41,7 +46,7 @@ public struct HostSnapshot: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
-        case nameService = "name_service", vrrp, limits
+        case nameService = "name_service", vrrp, processes, limits
         case neighbours
     }
 

@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import Processes
 import VRRP
 
 /// One host as the verdict sees it: the live host, or a host from a snapshot.
@@ -9,12 +10,16 @@ public struct HostView: Sendable {
     public var addresses: AddressTable?
     /// Its neighbour table: which MAC it sends each address to.
     public var neighbours: NeighbourTable?
+    /// Its keepalived and haproxy processes and track-script states, when they were read.
+    public var processes: ProcessFacts?
 
-    public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil) {
+    public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
+                processes: ProcessFacts? = nil) {
         self.hostname = hostname
         self.isLocal = isLocal
         self.addresses = addresses
         self.neighbours = neighbours
+        self.processes = processes
     }
 }
 
@@ -118,6 +123,10 @@ public enum IPExplainer {
             evidence.append(Evidence(Source(kind: .assumption, detail: "keepalived"), "no vrrp_instance in the keepalived configuration read lists \(address)"))
         }
         let vrids = Set(configured.compactMap { $0.instance.virtualRouterID })
+        let running = ProcessClaims.claims(instances: configured.map(\.instance), hosts: input.hosts)
+        evidence += running.evidence
+        warnings += running.warnings
+        limits += running.limits
 
         // The wire: which virtual routers speak for it.
         var routers: [VRRPCensusReport.Router] = []

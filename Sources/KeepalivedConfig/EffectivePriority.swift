@@ -144,3 +144,52 @@ public enum PriorityCalculator {
                                  arithmetic: arithmetic, assumption: assumption, terms: terms)
     }
 }
+
+/// The live state of one tracked object on one node, as observed (from /proc, or by running
+/// the script), so the effective priority uses it instead of assuming OK.
+public struct ObservedTrack: Sendable, Codable, Equatable {
+    public enum State: String, Sendable, Codable {
+        case ok, failing
+        case notEvaluated = "not_evaluated"
+    }
+    public var node: String
+    public var kind: PriorityTerm.Kind
+    public var name: String
+    public var state: State
+    public var reason: String
+
+    public init(node: String, kind: PriorityTerm.Kind, name: String, state: State, reason: String) {
+        self.node = node
+        self.kind = kind
+        self.name = name
+        self.state = state
+        self.reason = reason
+    }
+
+    public var label: String { "\(kind.rawValue) \(name)" }
+}
+
+extension PriorityCalculator {
+    /// The failing set and the assumption sentence for an instance's terms, given what was
+    /// observed on its node: observed terms count as seen, the rest are said to be assumed OK.
+    public static func observedState(_ terms: [PriorityTerm], _ observed: [ObservedTrack]) -> (failing: Set<String>, assumption: String) {
+        guard !observed.isEmpty else { return ([], allOKAssumption) }
+        var failing: Set<String> = []
+        var seen: [String] = []
+        var assumed: [String] = []
+        for term in terms where term.kind != .interface {
+            if let track = observed.first(where: { $0.label == term.label }), track.state != .notEvaluated {
+                if track.state == .failing { failing.insert(term.label) }
+                seen.append("\(term.label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")
+            } else {
+                let why = observed.first(where: { $0.label == term.label }).map { ": \($0.reason)" } ?? ""
+                assumed.append("\(term.label)\(why)")
+            }
+        }
+        var parts: [String] = []
+        if !seen.isEmpty { parts.append("observed: " + seen.joined(separator: "; ")) }
+        if !assumed.isEmpty { parts.append("assumed OK (not observed): " + assumed.joined(separator: "; ")) }
+        if parts.isEmpty { return ([], allOKAssumption) }
+        return (failing, parts.joined(separator: "; ") + (terms.contains { $0.kind == .interface || $0.kind == .trackInterface } ? "; interfaces assumed up" : ""))
+    }
+}

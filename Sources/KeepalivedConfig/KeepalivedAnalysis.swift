@@ -79,6 +79,8 @@ public struct KeepalivedReport: Sendable, Codable {
     public var virtualServers: [VirtualServer] = []
     public var elections: [Election] = []
     public var problems: [ConfigDiagnostic] = []
+    /// The tracked objects' live state that the effective priorities use.
+    public var trackState: [ObservedTrack] = []
     /// What the answer could not observe, said plainly.
     public var limits: [String] = []
 
@@ -88,16 +90,18 @@ public struct KeepalivedReport: Sendable, Codable {
         case schemaVersion = "schema_version", configs, vrrpInstances = "vrrp_instances"
         case vrrpScripts = "vrrp_scripts", vrrpTrackProcesses = "vrrp_track_processes"
         case vrrpSyncGroups = "vrrp_sync_groups", virtualServers = "virtual_servers"
-        case elections, problems, limits
+        case elections, problems, trackState = "track_state", limits
     }
 }
 
 public enum KeepalivedAnalysis {
     /// Builds the report. `addresses` is this host's address table (the first node is this
-    /// host); `scriptOwners` maps script paths to their owner uid when they could be seen.
+    /// host); `scriptOwners` maps script paths to their owner uid when they could be seen;
+    /// `observed` is the live state of tracked objects, per node (others are assumed OK).
     public static func analyze(_ nodes: [NodeConfiguration], addresses: AddressTable? = nil,
-                               scriptOwners: [String: UInt32] = [:]) -> KeepalivedReport {
+                               scriptOwners: [String: UInt32] = [:], observed: [ObservedTrack] = []) -> KeepalivedReport {
         var report = KeepalivedReport()
+        report.trackState = observed
         report.vrrpInstances.reserveCapacity(nodes.reduce(0) { $0 + $1.config.vrrpInstances.count })
         for node in nodes {
             let config = node.config
@@ -107,12 +111,13 @@ public enum KeepalivedAnalysis {
             for var instance in config.vrrpInstances {
                 instance.node = node.name
                 let terms = PriorityCalculator.terms(of: instance, in: config)
-                instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms)
+                let now = PriorityCalculator.observedState(terms, observed.filter { $0.node == node.name })
+                instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms, failing: now.failing, assumption: now.assumption)
                 instance.whatif = terms.map { term in
-                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: [term.label])
+                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
                     return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
-                                  newMaster: nil, sentence: "if \(term.label) \(what): \(failed.arithmetic)")
+                                  newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)")
                 }
                 if let addresses, node.name == nodes.first?.name {
                     mark(&instance.virtualIpaddress, in: addresses)
@@ -131,7 +136,7 @@ public enum KeepalivedAnalysis {
             }
         }
         if nodes.count > 1 {
-            report.elections = elections(nodes, instances: report.vrrpInstances)
+            report.elections = elections(nodes, instances: report.vrrpInstances, observed: observed)
             for election in report.elections {
                 for whatif in election.whatif {
                     if let index = report.vrrpInstances.firstIndex(where: { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family && $0.node == whatif.node }),
@@ -146,7 +151,13 @@ public enum KeepalivedAnalysis {
         if !unread.isEmpty {
             report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
         }
-        report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
+        let observedNodes = Set(observed.filter { $0.state != .notEvaluated }.map(\.node))
+        let assumedNodes = nodes.map(\.name).filter { !observedNodes.contains($0) }
+        if observedNodes.isEmpty {
+            report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
+        } else if !assumedNodes.isEmpty {
+            report.limits.append("Effective priorities of \(assumedNodes.joined(separator: ", ")) assume \(PriorityCalculator.allOKAssumption); those of \(observedNodes.sorted().joined(separator: ", ")) use the observed track state (see track_state).")
+        }
         if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
         if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
         return report
@@ -169,7 +180,7 @@ public enum KeepalivedAnalysis {
 
     /// Per VRID and family: the highest effective priority wins; equal priorities go to the
     /// higher primary IP (RFC 3768 5.3.5). And the same question under each tracked failure.
-    static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance]) -> [Election] {
+    static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance], observed: [ObservedTrack] = []) -> [Election] {
         var keys: [(Int, AddressFamily)] = []
         for instance in instances {
             guard let vrid = instance.virtualRouterID else { continue }
@@ -187,8 +198,9 @@ public enum KeepalivedAnalysis {
             for (position, instance) in members.enumerated() {
                 guard let node = nodes.first(where: { $0.name == instance.node }) else { continue }
                 let terms = PriorityCalculator.terms(of: instance, in: node.config)
+                let now = PriorityCalculator.observedState(terms, observed.filter { $0.node == node.name })
                 for term in terms {
-                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: [term.label])
+                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     var changed = candidates
                     changed[position].priority = failed.value
                     changed[position].arithmetic = failed.arithmetic
@@ -205,7 +217,7 @@ public enum KeepalivedAnalysis {
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
                     whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: failed.value, fault: failed.fault,
                                           arithmetic: failed.arithmetic, newMaster: newMaster,
-                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?"): \(failed.arithmetic); \(outcome)"))
+                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?")\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic); \(outcome)"))
                 }
             }
             return Election(virtualRouterID: vrid, family: family,

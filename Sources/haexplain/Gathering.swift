@@ -9,6 +9,7 @@ import HostsFile
 import KeepalivedConfig
 import NameService
 import Netlink
+import Processes
 import SystemFacts
 import VRRP
 
@@ -20,15 +21,15 @@ enum KeepalivedGathering {
     /// -i from /proc), else keepalived's default file; each with why it was chosen.
     static func nodes(configs: [String], configID: String?) throws(HAError) -> [NodeConfiguration] {
         let files = LocalConfigFiles()
-        let running = configs.isEmpty ? RunningKeepalived.find() : nil
+        let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
         let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: HostIdentity.hostname())
         var chosen: [(path: String, because: String, id: String)] = []
         if configs.isEmpty {
-            if let running, let file = running.commandLine.useFile {
-                let path = file.hasPrefix("/") || running.workingDirectory == nil ? file : running.workingDirectory! + "/" + file
-                chosen.append((path, "the running keepalived (pid \(running.pid)) was started with -f \(file)", configID ?? running.commandLine.configID ?? defaultID))
+            if let running, let file = KeepalivedCommandLine(arguments: running.process.arguments).useFile {
+                let path = DaemonFinder.keepalivedConfig(running.process, workingDirectory: running.workingDirectory).path
+                chosen.append((path, "the running keepalived (pid \(running.process.pid)) was started with -f \(file)", configID ?? KeepalivedCommandLine(arguments: running.process.arguments).configID ?? defaultID))
             } else if let running {
-                chosen.append(("/etc/keepalived/keepalived.conf", "the running keepalived (pid \(running.pid)) has no -f, so it reads the default", configID ?? running.commandLine.configID ?? defaultID))
+                chosen.append(("/etc/keepalived/keepalived.conf", "the running keepalived (pid \(running.process.pid)) has no -f, so it reads the default", configID ?? KeepalivedCommandLine(arguments: running.process.arguments).configID ?? defaultID))
             } else {
                 chosen.append(("/etc/keepalived/keepalived.conf", "no keepalived is running and no --keepalived-config was given: keepalived's default", configID ?? defaultID))
             }

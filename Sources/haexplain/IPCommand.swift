@@ -9,6 +9,7 @@ import HostsFile
 import KeepalivedConfig
 import NameService
 import Netlink
+import Processes
 import SystemFacts
 import VRRP
 
@@ -59,6 +60,7 @@ struct IPCommand: ParsableCommand {
     @Option(name: .customLong("ssh-option"), help: ArgumentHelp("An option for ssh, e.g. -F/path/config or -oPort=2222; repeatable.", valueName: "option"))
     var sshOptions: [String] = []
 
+    @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
@@ -124,7 +126,8 @@ struct IPCommand: ParsableCommand {
                                       neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits)))
             }
             for snapshot in snapshots {
-                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses, neighbours: snapshot.neighbours))
+                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
+                                      neighbours: snapshot.neighbours, processes: snapshot.processes))
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
 
@@ -144,8 +147,15 @@ struct IPCommand: ParsableCommand {
                                                    chosenBecause: "from the snapshot of \(snapshot.hostname): \(keepalived.chosenBecause)"))
                 }
             }
+            // Running processes and track scripts: this host's live, the snapshots' as recorded.
+            if live, let local = views.firstIndex(where: \.isLocal) {
+                let mine = keepalivedConfigs.count <= 1 ? nodes.first { $0.name == hostname } : nil
+                views[local].processes = ProcessGathering.facts(node: mine, runScripts: tracking.runTrackScripts)
+            }
+            let observed = ProcessGathering.observed(views.flatMap { $0.processes?.trackScripts ?? [] })
             let keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
-                                                                              scriptOwners: KeepalivedGathering.scriptOwners(nodes))
+                                                                              scriptOwners: KeepalivedGathering.scriptOwners(nodes),
+                                                                              observed: observed)
 
             // The wire.
             var wire: VRRPCensusReport?

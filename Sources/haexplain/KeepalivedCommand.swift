@@ -3,6 +3,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import Netlink
+import SystemFacts
 
 struct KeepalivedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,7 @@ struct KeepalivedCommand: ParsableCommand {
         "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot).", valueName: "id"))
     var configID: String?
 
+    @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
@@ -26,12 +28,14 @@ struct KeepalivedCommand: ParsableCommand {
         try Run.reporting {
             let nodes = try KeepalivedGathering.nodes(configs: configs, configID: configID)
             var limits: [String] = []
-            let running = configs.isEmpty ? RunningKeepalived.find() : nil
+            let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
             if let running, namespace.netns == nil,
-               let theirs = RunningKeepalived.readLink("/proc/\(running.pid)/ns/net"),
-               let ours = RunningKeepalived.readLink("/proc/self/ns/net"), theirs != ours {
-                limits.append("The running keepalived (pid \(running.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): VIP assignment is checked here; add --netns /proc/\(running.pid)/ns/net to check its namespace.")
+               let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
+               let ours = ProcessTable.readLink("/proc/self/ns/net"), theirs != ours {
+                limits.append("The running keepalived (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace.")
             }
+            // This host's scripts are judged when its own configuration is the first read.
+            let processes = ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)
             var table: AddressTable?
             do {
                 table = try AddressReader.read(netns: namespace.netns)
@@ -41,8 +45,10 @@ struct KeepalivedCommand: ParsableCommand {
                 limits.append("Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown.")
             }
             let owners = KeepalivedGathering.scriptOwners(nodes)
-            var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners)
-            report.limits += limits
+            var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
+                                                    observed: ProcessGathering.observed(processes.trackScripts))
+            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, "config-changed-after-start", $0, at: nil) }
+            report.limits += limits + processes.limits
             Run.emit(output.json ? try JSONOutput.encode(report) : KeepalivedText.render(report))
         }
     }

@@ -19,3 +19,10 @@ struct HostsFileOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read this hosts file instead of /etc/hosts.", valueName: "path"))
     var hostsFile: String?
 }
+
+/// Track scripts are judged from /proc; running them is an explicit choice.
+struct TrackScriptOptions: ParsableArguments {
+    @Flag(name: .customLong("run-track-scripts"), help: ArgumentHelp(
+        "Run the track scripts haexplain cannot judge from /proc, with their timeout, as the script user, inside keepalived's namespaces."))
+    var runTrackScripts = false
+}

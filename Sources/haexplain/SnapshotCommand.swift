@@ -57,13 +57,16 @@ enum SnapshotGatherer {
         let neighbours = NeighbourGathering.read(netns: netns, limits: &neighbourLimits)
         limits += neighbourLimits.map { Limit(source: "netlink", message: $0) }
         var keepalived: KeepalivedSnapshot?
+        var node: NodeConfiguration?
         do {
-            if let node = try KeepalivedGathering.nodes(configs: [], configID: nil).first {
-                keepalived = KeepalivedSnapshot(configuration: node.config, chosenBecause: node.chosenBecause)
-            }
+            node = try KeepalivedGathering.nodes(configs: [], configID: nil).first
+            if let node { keepalived = KeepalivedSnapshot(configuration: node.config, chosenBecause: node.chosenBecause) }
         } catch {
             limits.append(Limit(source: "keepalived", message: "no keepalived configuration read: \(error)"))
         }
+        // Track scripts named after this host, as `ip --from` names the snapshot's node.
+        if node != nil { node!.name = HostIdentity.hostname() }
+        let processes = ProcessGathering.facts(node: node, runScripts: false)
         // Small files as text; a hosts file over 16 MiB is left out and said so.
         func text(_ path: String) -> String? {
             guard let bytes = try? ConfigFile.read(path) else { return nil }
@@ -85,7 +88,7 @@ enum SnapshotGatherer {
         }
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp, limits: limits,
-                            neighbours: neighbours)
+                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp,
+                            processes: processes, limits: limits, neighbours: neighbours)
     }
 }

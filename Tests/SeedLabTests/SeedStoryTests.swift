@@ -53,7 +53,9 @@ final class SeedStoryTests {
         let oldMaster = Answer(try lab.ip(on: "lb0", ["192.168.3.200"]).report)
         #expect(oldMaster.owner == "peer" && oldMaster.ownerAddress == "192.168.3.5")
         #expect(oldMaster.thisHost?["state"] as? String == "BACKUP")
-        #expect(oldMaster.warnings.contains { $0.contains("a check here is probably failing: track_script chk_haproxy") })
+        // The failing check is observed from /proc, so the priority is the real one: 100 - 2 = 98.
+        #expect(oldMaster.thisHost?["priority"] as? Int == 98)
+        #expect(oldMaster.evidence.contains { ($0["claim"] as? String)?.contains("track_script chk_haproxy \"killall -0 haproxy\" is failing") == true })
         let newMaster = Answer(try lab.ip(on: "lb1", ["192.168.3.200"]).report)
         #expect(newMaster.owner == "local" && newMaster.ownerHost == "prod-haproxy-001")
         #expect(newMaster.thisHost?["state"] as? String == "MASTER")

@@ -1,0 +1,163 @@
+import HAModel
+import KeepalivedConfig
+import Processes
+import SystemFacts
+
+/// Reads the running processes (SystemFacts' /proc reader) and judges them (Processes): the
+/// keepalived and haproxy in use, their configuration's freshness, and the track scripts' state.
+enum ProcessGathering {
+    /// /proc read once per run: finding keepalived's file and judging its scripts share it.
+    static let table: [RunningProcess] = ProcessTable.read()
+
+    /// The running keepalived (the parent process), with the working directory its -f is relative to.
+    static func keepalived(in processes: [RunningProcess]? = nil) -> (process: RunningProcess, workingDirectory: String?)? {
+        guard let parent = DaemonFinder.parents(named: "keepalived", in: processes ?? table).first else { return nil }
+        return (parent.process, ProcessTable.readLink("/proc/\(parent.process.pid)/cwd"))
+    }
+
+    /// `path` as `process` sees it: through /proc/PID/root when it has a mount namespace of its own.
+    static func seenBy(_ process: RunningProcess?, _ path: String, ourMountNamespace: UInt64?) -> String {
+        guard let process, process.mountNamespace != nil, process.mountNamespace != ourMountNamespace else { return path }
+        return "/proc/\(process.pid)/root" + path
+    }
+
+    /// Everything the processes say, for this host's configuration `node` (nil: none read).
+    static func facts(node: NodeConfiguration?, runScripts: Bool) -> ProcessFacts {
+        let processes = table
+        var facts = ProcessFacts()
+        guard !processes.isEmpty else {
+            facts.limits.append("/proc could not be read: running processes and track scripts are unknown")
+            return facts
+        }
+        let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
+        for program in ["keepalived", "haproxy"] {
+            for found in DaemonFinder.parents(named: program, in: processes) {
+                let cwd = ProcessTable.readLink("/proc/\(found.process.pid)/cwd")
+                var configs: [ConfigInUse]
+                if program == "keepalived" {
+                    let main = DaemonFinder.keepalivedConfig(found.process, workingDirectory: cwd)
+                    configs = [main]
+                    // Included files count too when the configuration read is this one.
+                    if let node, node.config.file == main.path {
+                        configs += node.config.filesRead.filter { $0 != main.path }.map { ConfigInUse(path: $0, given: "include") }
+                    }
+                } else {
+                    configs = DaemonFinder.haproxyConfigs(found.process, workingDirectory: cwd) { directory in
+                        let seen = seenBy(found.process, directory, ourMountNamespace: ourMount)
+                        guard FileFact.stat(seen)?.kind == .directory else { return nil }
+                        return (ProcessTable.directoryEntries(seen) ?? []).filter { $0.hasSuffix(".cfg") }.map { directory + "/" + $0 }
+                    }
+                }
+                var daemon = DaemonProcess(program: program, process: found.process, children: found.children, configFiles: configs)
+                facts.warnings += DaemonFinder.checkFreshness(&daemon) { path in
+                    FileFact.stat(seenBy(found.process, path, ourMountNamespace: ourMount))?.modified
+                }
+                facts.daemons.append(daemon)
+            }
+        }
+        if DaemonFinder.parents(named: "keepalived", in: processes).count > 1 {
+            facts.limits.append("several keepalived processes run here (in different namespaces): track scripts are judged for the first, pid \(facts.keepalived?.process.pid ?? 0)")
+        }
+        guard let node else { return facts }
+        if let keepalived = facts.keepalived, let file = keepalived.configFiles.first?.path, file != node.config.file {
+            facts.limits.append("the running keepalived (pid \(keepalived.process.pid)) reads \(file), not \(node.config.file): the scripts of \(node.config.file) were judged in its namespaces all the same")
+        }
+        facts.trackScripts = trackScripts(node, processes: processes, keepalived: facts.keepalived?.process,
+                                          ourMount: ourMount, runScripts: runScripts, limits: &facts.limits)
+        return facts
+    }
+
+    static func trackScripts(_ node: NodeConfiguration, processes: [RunningProcess], keepalived: RunningProcess?,
+                             ourMount: UInt64?, runScripts: Bool, limits: inout [String]) -> [TrackScriptState] {
+        var view: (processes: [RunningProcess], level: Int, description: String)
+        if let keepalived {
+            view = DaemonFinder.visibleProcesses(to: keepalived, among: processes, ourMountNamespace: ourMount)
+            // The tools read the /proc of keepalived's mount namespace: read that very /proc
+            // when it is another one (its pids are then the ones the script would print).
+            let theirs = "/proc/\(keepalived.pid)/root/proc"
+            if keepalived.mountNamespace != ourMount, case let seen = ProcessTable.read(proc: theirs), !seen.isEmpty {
+                view = (seen, 0, "the /proc of keepalived's mount namespace (\(theirs), pid namespace pid:[\(seen.first?.pidNamespace.map(String.init) ?? "?")]), as keepalived (pid \(keepalived.pid)) runs its scripts")
+            }
+        } else {
+            view = (processes, 0, "haexplain's own namespaces (no keepalived is running; one started here would run its scripts here)")
+        }
+        let passwd = ProcessTable.readSmallFile(seenBy(keepalived, "/etc/passwd", ourMountNamespace: ourMount), limit: 16 << 20)
+        var states: [TrackScriptState] = []
+        for script in node.config.vrrpScripts {
+            guard let command = script.script else { continue }
+            let user = ScriptUser.choose(scriptUser: script.user, globalUser: node.config.globalDefs.scriptUser,
+                                      passwd: passwd, keepalivedUID: keepalived?.uid)
+            let surroundings = ScriptSurroundings(
+                processes: view.processes,
+                file: { path in
+                    FileFact.stat(seenBy(keepalived, path, ourMountNamespace: ourMount)).map {
+                        PathFact(kind: PathFact.Kind(rawValue: $0.kind.rawValue) ?? .other, size: $0.size)
+                    }
+                },
+                realPath: { path in ProcessTable.realPath(seenBy(keepalived, path, ourMountNamespace: ourMount)).map { real in
+                    keepalived.map { "/proc/\($0.pid)/root" }.flatMap { real.hasPrefix($0) ? String(real.dropFirst($0.count)) : nil } ?? real
+                } },
+                scriptUID: user.uid, description: view.description + ", as \(user.why)", namespaceLevel: view.level)
+            var state = TrackScriptEvaluator.evaluate(name: script.name, script: command, node: node.name,
+                                                      file: script.file, line: script.line, in: surroundings)
+            if runScripts, state.state == .notEvaluated {
+                state = ScriptRunning.run(state, script: script, keepalived: keepalived, user: user)
+            }
+            states.append(state)
+        }
+        if !runScripts, states.contains(where: { $0.state == .notEvaluated }) {
+            limits.append("some track scripts were not evaluated (see track_scripts); --run-track-scripts runs them with a timeout")
+        }
+        return states
+    }
+
+    /// The observed track states keepalived's analysis uses, for the node they were judged on.
+    static func observed(_ states: [TrackScriptState]) -> [ObservedTrack] {
+        states.compactMap { state in
+            guard let node = state.node else { return nil }
+            let kept: ObservedTrack.State = state.state == .ok ? .ok : (state.state == .failing ? .failing : .notEvaluated)
+            return ObservedTrack(node: node, kind: .trackScript, name: state.name, state: kept, reason: state.reason)
+        }
+    }
+}
+
+/// `--run-track-scripts`: runs a script the way keepalived would, inside keepalived's pid,
+/// mount and network namespaces (nsenter) as the script user, with a timeout.
+enum ScriptRunning {
+    static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+
+    static func run(_ state: TrackScriptState, script: VRRPScript, keepalived: RunningProcess?, user: ScriptUser.Choice) -> TrackScriptState {
+        var result = state
+        let argv = TrackScriptEvaluator.words(script.script ?? "")
+        guard !argv.isEmpty else { return state }
+        guard let uid = user.uid else {
+            result.reason += "; not run: the script user is unknown"
+            return result
+        }
+        let timeout = min(30, max(1, script.timeout ?? script.interval ?? 5))
+        var command: [String] = []
+        if let keepalived {
+            // nsenter forks into the pid namespace and is all we could kill: timeout(1) there
+            // kills the script itself, so nothing is left running in keepalived's namespace.
+            command = ["nsenter", "-t", String(keepalived.pid), "-p", "-m", "-n", "-S", String(uid), "-G", String(user.gid ?? 0), "--",
+                       "timeout", "-k", "1", ScriptRunning.seconds(timeout)]
+        } else if uid != 0 {
+            command = ["setpriv", "--reuid", String(uid), "--regid", String(user.gid ?? 0), "--clear-groups", "--"]
+        }
+        do {
+            var outcome = try ProgramRunner.run(command + argv, timeout: timeout + (keepalived == nil ? 0 : 3), limit: 1 << 20)
+            if keepalived != nil, outcome.status == 124 || outcome.status == 137 { outcome.timedOut = true }
+            result.method = "ran it (--run-track-scripts)\(keepalived.map { " in keepalived \($0.pid)'s namespaces" } ?? " in haexplain's namespaces") as uid \(uid)"
+            if outcome.timedOut {
+                result.state = .failing
+                result.reason = "\(result.method): timed out after \(ScriptRunning.seconds(timeout)) s (keepalived counts a timeout as a failure)"
+            } else {
+                result.state = outcome.status == 0 ? .ok : .failing
+                result.reason = "\(result.method): exit status \(outcome.status)"
+            }
+        } catch {
+            result.reason += "; could not run it: \(error.message)"
+        }
+        return result
+    }
+}
