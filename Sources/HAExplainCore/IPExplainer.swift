@@ -252,7 +252,9 @@ public enum IPExplainer {
         guard let mine = configured.first(where: { $0.instance.node == local.hostname }), let vrid = mine.instance.virtualRouterID else { return nil }
         let assigned = holders.contains { $0.host.isLocal }
         let priority = mine.instance.effectivePriority
-        let state = priority?.fault == true ? "FAULT" : (assigned ? "MASTER" : "BACKUP")
+        // Without a keepalived process the instance is in no VRRP state at all.
+        let stopped = !assigned && local.processes != nil && local.processes?.keepalived == nil
+        let state = stopped ? "STOPPED" : (priority?.fault == true ? "FAULT" : (assigned ? "MASTER" : "BACKUP"))
         return ThisHost(host: local.hostname, state: state, vrid: vrid, instance: mine.instance.name, priority: priority?.value,
                         arithmetic: priority?.arithmetic ?? String(mine.instance.priority), assigned: assigned,
                         file: mine.instance.file, line: mine.instance.line)

@@ -88,7 +88,8 @@ public struct Verdict: Codable, Sendable, Equatable {
 
 public struct ThisHost: Codable, Sendable, Equatable {
     public var host: String
-    /// MASTER, BACKUP or FAULT, as keepalived would be now.
+    /// MASTER, BACKUP or FAULT, as keepalived would be now; STOPPED when /proc was read and no
+    /// keepalived runs.
     public var state: String
     public var vrid: Int
     public var instance: String

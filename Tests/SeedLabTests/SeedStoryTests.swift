@@ -141,11 +141,16 @@ final class BrokenClusterTests {
         // keepalived removes its addresses as it exits.
         try lab.lab(["wait-vip", "lb0", "192.168.3.200", "absent"])
         try lab.lab(["wait-vip", "lb1", "192.168.3.200", "absent"])
+        // keepalived's parent outlives its VRRP child's cleanup by a moment.
+        for node in ["lb0", "lb1"] {
+            for _ in 0..<100 where try lab.run(on: node, ["pgrep", "-x", "keepalived"]).succeeded { usleep(100_000) }
+        }
         // A silent wire: listening runs to its bound and ends there.
         let live = try lab.ip(on: "lb0", ["192.168.3.200", "--listen", "2s", "--no-dns"])
         #expect(live.status == 0)
         let answer = Answer(live.report)
         #expect(answer.owner == "none" && answer.vrid == 200, "\(answer.verdict)")
+        #expect(answer.thisHost?["state"] as? String == "STOPPED")
         #expect(answer.warnings.contains { $0.contains("VRID 200 is configured") && $0.contains("no advert") })
         #expect(((live.report["listened"] as? [String: Any])?["detail"] as? String)?.contains("(2.0 s)") == true)
 
