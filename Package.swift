@@ -42,6 +42,9 @@ let package = Package(
         // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
         .target(name: "VRRP", dependencies: ["HAModel"]),
 
+        // haproxy.cfg read the way haproxy 2.6 reads it: -f directories, .if blocks, quoting, sections.
+        .target(name: "HAProxyConfig", dependencies: ["HAModel"]),
+
         // Edge: live capture and pcap/pcapng files through libpcap.
         .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
 
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
+        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
