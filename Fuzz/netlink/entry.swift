@@ -1,6 +1,6 @@
 import Netlink
 
-// Feeds arbitrary bytes to the rtnetlink dump decoder as if the kernel had sent them:
+// Feeds arbitrary bytes to the rtnetlink and sock_diag dump decoders as if the kernel had sent them:
 // libmnl's message walk, our attribute tables and decoders must never trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -12,5 +12,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = try? decoder.consume(buffer)
     _ = RouteDumpDecoder.containsEnd(buffer)
     _ = decoder.table(netns: nil)
+    // The same bytes as a sock_diag reply.
+    _ = try? SocketDiagDecoder(transport: "tcp").consume(buffer)
     return 0
 }
