@@ -49,13 +49,13 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
 
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "HAProxyConfig"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "HAProxyConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "LabSupport"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "HAProxyConfig", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
         .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),

@@ -17,10 +17,12 @@ public struct HostSnapshot: Codable, Sendable {
     public var nameService: NameServiceFiles?
     /// What could not be observed when the snapshot was taken, and why.
     public var limits: [Limit]
+    /// haproxy's configuration, listening sockets and nonlocal-bind sysctls.
+    public var haproxy: HAProxySnapshot?
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
-                limits: [Limit] = []) {
+                limits: [Limit] = [], haproxy: HAProxySnapshot? = nil) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -30,12 +32,14 @@ public struct HostSnapshot: Codable, Sendable {
         self.keepalived = keepalived
         self.nameService = nameService
         self.limits = limits
+        self.haproxy = haproxy
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
         case nameService = "name_service", limits
+        case haproxy
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

@@ -78,8 +78,11 @@ public struct HAProxyBind: Codable, Sendable, Equatable {
     public var addresses: [HAProxyBindAddress]
     /// The words after the address list, as written (`transparent`, `ssl`, `crt`, PATH, ...).
     public var options: [String]
-    /// IP_TRANSPARENT or IP_FREEBIND: the socket binds even when the address is not local.
+    /// `transparent`: haproxy sets IP_TRANSPARENT or IP_FREEBIND, so the socket binds even
+    /// when the address is not local.
     public var transparent: Bool
+    /// Always false with haproxy 2.6, which has no `freebind` bind keyword (and refuses one);
+    /// kept so the JSON says so plainly.
     public var freebind: Bool
     /// `namespace NAME`: haproxy opens this socket in another network namespace.
     public var namespace: String?

@@ -282,13 +282,21 @@ public struct HAProxyParser {
         }
     }
 
-    /// Bind keywords (haproxy 2.6) followed by a value, so a value is never taken for a flag.
+    /// haproxy 2.6's bind keywords (from its bind_kws tables): those followed by a value,
+    /// and flags. Anything else on a bind line is refused, as haproxy refuses it; there is no
+    /// `freebind` keyword (`transparent` sets IP_TRANSPARENT or IP_FREEBIND).
     static let bindOptionsWithValue: Set<String> = [
-        "accept-netscaler-cip", "backlog", "id", "maxconn", "name", "nice", "process", "proto", "thread", "interface", "mss",
-        "namespace", "tcp-ut", "gid", "group", "mode", "uid", "user", "level", "severity-output", "expose-fd", "alpn",
-        "ca-file", "ca-ignore-err", "ca-sign-file", "ca-sign-pass", "ca-verify-file", "ciphers", "ciphersuites", "crl-file",
-        "crt", "crt-ignore-err", "crt-list", "curves", "ecdhe", "npn", "ssl-max-ver", "ssl-min-ver", "tls-ticket-keys",
-        "verify", "sigalgs", "client-sigalgs", "quic-cc-algo", "shards", "label",
+        "accept-netscaler-cip", "alpn", "backlog", "ca-file", "ca-ignore-err", "ca-sign-file", "ca-sign-pass",
+        "ca-verify-file", "ciphers", "ciphersuites", "crl-file", "crt", "crt-ignore-err", "crt-list", "curves",
+        "ecdhe", "expose-fd", "gid", "group", "id", "interface", "level", "maxconn", "mode", "mss", "name",
+        "namespace", "nice", "npn", "process", "proto", "severity-output", "shards", "ssl-max-ver", "ssl-min-ver",
+        "tcp-ut", "thread", "tls-ticket-keys", "uid", "user", "verify",
+    ]
+    static let bindFlags: Set<String> = [
+        "accept-proxy", "allow-0rtt", "defer-accept", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
+        "force-tlsv13", "generate-certificates", "no-ca-names", "no-sslv3", "no-tls-tickets", "no-tlsv10",
+        "no-tlsv11", "no-tlsv12", "no-tlsv13", "prefer-client-ciphers", "quic-force-retry", "ssl", "strict-sni",
+        "tfo", "transparent", "v4v6", "v6only",
     ]
 
     private func bind(_ list: String, options: [String]) throws(HAError) -> HAProxyBind {
@@ -321,13 +329,17 @@ public struct HAProxyParser {
         var position = 0
         while position < options.count {
             let option = options[position]
-            switch option {
-            case "transparent": bind.transparent = true
-            case "freebind": bind.freebind = true
-            case "namespace": bind.namespace = position + 1 < options.count ? options[position + 1] : nil
-            default: break
+            if HAProxyParser.bindOptionsWithValue.contains(option) {
+                guard position + 1 < options.count else { throw fail("'bind \(list)' : '\(option)' expects an argument") }
+                if option == "namespace" { bind.namespace = options[position + 1] }
+                position += 2
+                continue
             }
-            position += HAProxyParser.bindOptionsWithValue.contains(option) ? 2 : 1
+            guard HAProxyParser.bindFlags.contains(option) else {
+                throw fail("'bind \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
+            }
+            if option == "transparent" { bind.transparent = true }
+            position += 1
         }
         return bind
     }

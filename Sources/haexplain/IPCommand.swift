@@ -35,6 +35,7 @@ struct IPCommand: ParsableCommand {
     var configID: String?
 
     @OptionGroup var hosts: HostsFileOptions
+    @OptionGroup var haproxyOptions: HAProxyConfigOptions
 
     @Flag(name: .long, help: "Do not ask DNS directly.")
     var noDNS = false
@@ -120,10 +121,14 @@ struct IPCommand: ParsableCommand {
                 var table = try AddressReader.read(netns: namespace.netns)
                 IfconfigView.mark(&table)
                 localTable = table
-                views.append(HostView(hostname: hostname, isLocal: true, addresses: table))
+                var view = HostView(hostname: hostname, isLocal: true, addresses: table)
+                view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
+                views.append(view)
             }
             for snapshot in snapshots {
-                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses))
+                var view = HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses)
+                view.haproxy = snapshot.haproxy
+                views.append(view)
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
 

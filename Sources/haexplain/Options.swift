@@ -19,3 +19,11 @@ struct HostsFileOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read this hosts file instead of /etc/hosts.", valueName: "path"))
     var hostsFile: String?
 }
+
+/// Which haproxy configuration to read.
+struct HAProxyConfigOptions: ParsableArguments {
+    @Option(name: .customLong("haproxy-config"), help: ArgumentHelp(
+        "A haproxy configuration file or directory (as haproxy -f); repeatable (default: the running haproxy's -f, else /etc/haproxy/haproxy.cfg).",
+        valueName: "path"))
+    var configs: [String] = []
+}

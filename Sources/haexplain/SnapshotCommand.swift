@@ -57,8 +57,12 @@ enum SnapshotGatherer {
         if hosts == nil { limits.append(Limit(source: "hosts", message: "\(SystemFiles.hosts) could not be read (or is over 16 MiB)")) }
         let names = NameServiceFiles(hostsPath: SystemFiles.hosts, hosts: hosts, nsswitch: text(SystemFiles.nsswitch),
                                      hostConf: text(SystemFiles.hostConf))
+        var haproxyLimits: [String] = []
+        let haproxy = try HAProxyGathering.snapshot(configs: [], netns: netns, limits: &haproxyLimits)
+        limits += haproxyLimits.map { Limit(source: "haproxy", message: $0) }
+        if let problem = haproxy.configurationProblem { limits.append(Limit(source: "haproxy", message: "no haproxy configuration read: \(problem)")) }
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, keepalived: keepalived, nameService: names, limits: limits)
+                            addresses: addresses, keepalived: keepalived, nameService: names, limits: limits, haproxy: haproxy)
     }
 }

@@ -119,6 +119,8 @@ struct ConformanceTests {
         Case(name: "bind-in-defaults", text: "defaults\n    bind :80\n"),
         Case(name: "bind-no-port", text: "frontend f\n    bind 127.0.0.1\n"),
         Case(name: "bind-range-backwards", text: "frontend f\n    bind :90-80\n"),
+        Case(name: "bind-freebind", text: "frontend f\n    bind 127.0.0.1:80 freebind\n"),
+        Case(name: "bind-unknown-keyword", text: "frontend f\n    bind 127.0.0.1:80 ssl crt\n"),
         Case(name: "bind-udp", text: "frontend f\n    bind udp@127.0.0.1:53\n"),
         Case(name: "bind-bad-address", text: "frontend f\n    bind 300.1.1.1:80\n"),
         Case(name: "ipv4-wildcard-v6", text: "frontend f\n    bind ipv4@:::80\n"),

@@ -106,4 +106,30 @@ final class ListeningSocketParityTests {
         let other = try lab.namespace("empty")
         #expect(try ListeningSocketReader.read(netns: other).sockets.isEmpty)
     }
+
+    @Test("haexplain haproxy --netns: every bind listening, owned by the haproxy we started; a VIP query finds its frontend; exit statuses")
+    func command() throws {
+        let config = "\(dir)/haproxy.cfg"
+        let report = try HAExplainBinary.json(["haproxy", "192.168.3.200:5432", "--netns", netns, "--haproxy-config", config])
+        #expect(report["schema_version"] as? Int == 1)
+        #expect(report["chosen_because"] as? String == "given with --haproxy-config")
+        let frontends = try #require(report["frontends"] as? [[String: Any]])
+        let binds = try #require(frontends.first?["binds"] as? [[String: Any]])
+        #expect(binds.count == 6, "six addresses, one of them a range of two ports")
+        #expect(binds.allSatisfy { $0["status"] as? String == "listening" }, "\(binds.map { $0["status"] ?? "?" })")
+        let owners = binds.flatMap { ($0["listening"] as? [[String: Any]] ?? []).flatMap { $0["owners"] as? [[String: Any]] ?? [] } }
+        let haproxyPID = try #require(haproxy?.pid)
+        #expect(!owners.isEmpty && owners.allSatisfy { $0["pid"] as? Int == Int(haproxyPID) })
+        let routes = try #require(report["routes"] as? [[String: Any]])
+        #expect(routes.map { $0["frontend"] as? String } == ["frontend db"])
+        #expect((routes.first?["backends"] as? [[String: Any]])?.first?["name"] as? String == "nodes")
+
+        // Exit statuses: unreadable 66, malformed 65 with file:line, bad usage 64.
+        #expect(try HAExplainBinary.run(["haproxy", "--haproxy-config", "\(dir)/missing.cfg"]).status == 66)
+        try Data("frontend f\n    bind \"127.0.0.1:80\n".utf8).write(to: URL(fileURLWithPath: "\(dir)/bad.cfg"))
+        let bad = try HAExplainBinary.run(["haproxy", "--haproxy-config", "\(dir)/bad.cfg"])
+        #expect(bad.status == 65)
+        #expect(bad.stderr.contains("\(dir)/bad.cfg:2: unmatched quote"))
+        #expect(try HAExplainBinary.run(["haproxy", "not-an-address:99"]).status == 64)
+    }
 }
