@@ -110,7 +110,15 @@ final class ListeningSocketParityTests {
     @Test("haexplain haproxy --netns: every bind listening, owned by the haproxy we started; a VIP query finds its frontend; exit statuses")
     func command() throws {
         let config = "\(dir)/haproxy.cfg"
+        // Only this test's namespace allows nonlocal IPv4 binds: the value must be read inside it.
+        #expect(try lab.exec(netns, ["sysctl", "-q", "-w", "net.ipv4.ip_nonlocal_bind=1"]).succeeded)
         let report = try HAExplainBinary.json(["haproxy", "192.168.3.200:5432", "--netns", netns, "--haproxy-config", config])
+        let nonlocal = try #require(report["nonlocal_bind"] as? [String: Any])
+        #expect(nonlocal["ipv4"] as? Int == 1)
+        #expect(nonlocal["ipv6"] as? Int == Int(try lab.exec(netns, ["sysctl", "-n", "net.ipv6.ip_nonlocal_bind"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let outside = try HAExplainBinary.json(["haproxy", "--haproxy-config", config])
+        #expect((outside["nonlocal_bind"] as? [String: Any])?["ipv4"] as? Int
+                == Int(try Shell.check(["sysctl", "-n", "net.ipv4.ip_nonlocal_bind"]).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(report["schema_version"] as? Int == 1)
         #expect(report["chosen_because"] as? String == "given with --haproxy-config")
         let frontends = try #require(report["frontends"] as? [[String: Any]])
