@@ -86,12 +86,16 @@ public enum HAProxyRoutes {
         var routes: [HAProxyRoute] = []
         for frontend in config.frontends {
             for bind in frontend.binds {
-                for listen in bind.addresses where listen.accepts(address, port: port) {
+                // `v6only` keeps an IPv6 wildcard from taking IPv4.
+                let v6only = bind.options.contains("v6only")
+                for listen in bind.addresses where listen.accepts(address, port: port)
+                    && !(v6only && listen.wildcard && address.family == .inet) {
                     let low = port ?? listen.portLow ?? 0
                     let high = port ?? listen.portHigh ?? low
                     var listening: [ListeningSocket]?
                     if let listeners {
-                        listening = (low...high).flatMap { listeners.accepting(address, port: $0) }
+                        let matching = listeners.sockets.filter { $0.transport == "tcp" && (low...high).contains($0.port) && $0.accepts(address) }
+                        listening = matching.filter { !$0.isWildcard } + matching.filter(\.isWildcard)
                     }
                     routes.append(HAProxyRoute(
                         frontend: frontend.title, file: frontend.file, line: frontend.line, bind: listen.text,

@@ -99,4 +99,14 @@ struct HAProxyClaimsTests {
         #expect(report.warnings.contains { $0.hasPrefix("haproxy cannot start or reload here while 192.168.3.200 is not assigned") })
         #expect(HAProxyText.render(report).contains("served by frontend pg (/etc/haproxy/haproxy.cfg:1) → backend pg-nodes"))
     }
+
+    @Test("an IPv6 wildcard serves IPv4 unless v6only; a bind over every port finds the one socket listening")
+    func wildcards() throws {
+        #expect(HAProxyRoutes.routes(to: Self.vip, config: try Self.config(":::5432"), listeners: nil).count == 1)
+        #expect(HAProxyRoutes.routes(to: Self.vip, config: try Self.config(":::5432 v6only"), listeners: nil).isEmpty)
+        let table = ListeningSocketTable(netns: nil, source: .netlink("sock_diag"), sockets: [Self.haproxySocket])
+        let routes = HAProxyRoutes.routes(to: Self.vip, config: try Self.config("*:1-65535"), listeners: table)
+        #expect(routes.first?.ports == "1-65535")
+        #expect(routes.first?.listening == [Self.haproxySocket])
+    }
 }
