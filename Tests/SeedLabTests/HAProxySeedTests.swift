@@ -29,6 +29,16 @@ struct HAProxySeedTests {
         let binds = ((report["frontends"] as? [[String: Any]])?.first?["binds"] as? [[String: Any]]) ?? []
         #expect(binds.map { $0["status"] as? String } == ["listening"])
 
+        // Offline: lb0's snapshot carries its haproxy, and explains the same from anywhere.
+        let snapshot = try lab.haexplain(on: "lb0", ["snapshot"])
+        #expect(snapshot.succeeded)
+        let file = "\(lab.state)/lb0.json"
+        try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
+        let offline = try HAExplainBinary.run(["ip", "192.168.3.200", "--from", file, "--json"])
+        let fromSnapshot = Answer(try #require(try JSONSerialization.jsonObject(with: Data(offline.stdout.utf8)) as? [String: Any]))
+        #expect(Self.claims(fromSnapshot).contains { $0.hasPrefix("192.168.3.200:3306 is served by frontend prod-db-internal") && $0.hasSuffix("on prod-haproxy-000") })
+        #expect(Self.claims(fromSnapshot).contains { $0.hasPrefix("listening on prod-haproxy-000: tcp 0.0.0.0:3306 (haproxy pid ") })
+
         // The seed binds *:3306, so the backup is not trapped; it would serve once it holds the VIP.
         let backup = Answer(try lab.ip(on: "lb1", ["192.168.3.200", "--no-listen"]).report)
         #expect(Self.claims(backup).contains { $0.hasPrefix("192.168.3.200:3306 would be served, once prod-haproxy-001 holds it, by frontend prod-db-internal") })
