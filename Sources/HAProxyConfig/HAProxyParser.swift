@@ -9,6 +9,9 @@ public struct HAProxyParser {
     /// The defaults section a new proxy inherits from (haproxy's last_defproxy).
     private var lastDefaults: Int?
     private var current: Int?
+    /// Section index by name, for the duplicate-name checks.
+    private var frontendNames: [String: Int] = [:]
+    private var backendNames: [String: Int] = [:]
     private var file = ""
     private var line = 0
 
@@ -193,8 +196,9 @@ public struct HAProxyParser {
                 }
                 from = words[3]
             }
-            let clashes: Set<HAProxySection.Kind> = kind == .frontend ? [.frontend, .listen] : kind == .backend ? [.backend, .listen] : [.frontend, .backend, .listen]
-            if let other = config.sections.first(where: { clashes.contains($0.kind) && $0.name == id }) {
+            // A frontend name clashes with frontends and listens, a backend name with backends and listens.
+            let clashes = [kind == .backend ? nil : frontendNames[id], kind == .frontend ? nil : backendNames[id]].compactMap { $0 }
+            if let other = clashes.first.map({ config.sections[$0] }) {
                 throw fail("\(keyword) '\(id)' has the same name as \(other.keyword) '\(id)' declared at \(other.file):\(other.line)")
             }
         case .defaults:
@@ -221,6 +225,8 @@ public struct HAProxyParser {
         }
         config.sections.append(section)
         current = config.sections.count - 1
+        if let name, kind == .frontend || kind == .listen { frontendNames[name] = current }
+        if let name, kind == .backend || kind == .listen { backendNames[name] = current }
         if kind == .defaults { lastDefaults = current }
     }
 

@@ -39,7 +39,7 @@ public enum SocketOwners {
         withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
-    static func link(_ path: String) -> String? {
+    public static func link(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: 256)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count > 0 else { return nil }
