@@ -20,7 +20,9 @@ public struct HAProxyConfiguration: Codable, Sendable, Equatable {
     /// Sections that hold servers (backend, listen).
     public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
 
-    public func backend(named name: String) -> HAProxySection? { backends.first { $0.name == name } }
+    public func backend(named name: String) -> HAProxySection? {
+        sections.first { ($0.kind == .backend || $0.kind == .listen) && $0.name == name }
+    }
 }
 
 public struct HAProxySection: Codable, Sendable, Equatable {
