@@ -93,7 +93,7 @@ public enum HAProxyRoutes {
                     let low = port ?? listen.portLow ?? 0
                     let high = port ?? listen.portHigh ?? low
                     var listening: [ListeningSocket]?
-                    if let listeners {
+                    if let listeners, bind.namespace == nil {
                         let matching = listeners.sockets.filter { $0.transport == "tcp" && (low...high).contains($0.port) && $0.accepts(address) }
                         listening = matching.filter { !$0.isWildcard } + matching.filter(\.isWildcard)
                     }

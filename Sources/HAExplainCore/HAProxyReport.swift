@@ -92,7 +92,8 @@ public enum HAProxyExplainer {
             var binds: [HAProxyReport.Bind] = []
             for bind in section.binds {
                 for address in bind.addresses {
-                    let (status, sockets) = listening(address, snapshot.listeners)
+                    // A bind with `namespace` listens in another network namespace than the one read.
+                    let (status, sockets) = bind.namespace == nil ? listening(address, snapshot.listeners) : ("not checked", [])
                     binds.append(HAProxyReport.Bind(address: address, file: bind.file, line: bind.line, options: bind.options,
                                                     transparent: bind.transparent, status: status, listening: sockets))
                     if status == "not listening" {

@@ -29,7 +29,8 @@ enum HAProxyAddressParser {
         var transport = "stream"
         if rest.hasPrefix("stream+") { rest = rest.dropFirst(7) } else if rest.hasPrefix("dgram+") { rest = rest.dropFirst(6); transport = "dgram" }
         var family = HAProxyBindAddress.Family.unspecified
-        if let prefix = prefixes.first(where: { rest.hasPrefix($0.0) }) {
+        // Most addresses have no prefix: look for one only when an '@' is there.
+        if rest.utf8.contains(UInt8(ascii: "@")), let prefix = prefixes.first(where: { rest.hasPrefix($0.0) }) {
             rest = rest.dropFirst(prefix.0.count)
             family = prefix.1
             if let forced = prefix.2 { transport = forced }

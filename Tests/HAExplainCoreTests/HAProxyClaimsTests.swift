@@ -108,5 +108,11 @@ struct HAProxyClaimsTests {
         let routes = HAProxyRoutes.routes(to: Self.vip, config: try Self.config("*:1-65535"), listeners: table)
         #expect(routes.first?.ports == "1-65535")
         #expect(routes.first?.listening == [Self.haproxySocket])
+        // `namespace other`: its socket is in another network namespace, so it is not judged here.
+        var elsewhere = try Self.host("lb0", holdsVIP: true, bind: "192.168.3.200:5432 namespace other", listening: [])
+        #expect(HAProxyClaims.explain(Self.vip, hosts: [elsewhere]).warnings.isEmpty)
+        elsewhere.haproxy?.listeners = table
+        let report = HAProxyExplainer.report(elsewhere.haproxy!, addresses: elsewhere.addresses, query: nil, queryText: nil, netns: nil)
+        #expect(report.frontends[0].binds[0].status == "not checked")
     }
 }
