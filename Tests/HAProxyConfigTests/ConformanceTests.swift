@@ -293,4 +293,21 @@ struct ConformanceTests {
         let both = try Shell.run(["haproxy", "-c", "-f", dir], timeout: 20)
         #expect(both.succeeded == ((try? HAProxyParser.parse(paths: [dir], files: LocalHAProxyFiles(), build: Self.haproxyBuild)) != nil))
     }
+
+    @Test("every configuration Debian ships (its default and the package's examples) that haproxy -c accepts, haexplain accepts",
+          .enabled(if: haproxyInstalled, "needs Debian's haproxy"))
+    func shippedConfigurations() throws {
+        let examples = "/usr/share/doc/haproxy/examples"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: examples)) ?? []
+        let paths = ["/etc/haproxy/haproxy.cfg"] + names.filter { $0.hasSuffix(".cfg") }.sorted().map { "\(examples)/\($0)" }
+        var accepted = 0
+        for path in paths where FileManager.default.fileExists(atPath: path) {
+            // Refusals outside what haexplain models (missing certificate files, modules not
+            // built in) are haproxy's alone; everything haproxy accepts must be read.
+            guard try Shell.run(["haproxy", "-c", "-f", path], timeout: 20).succeeded else { continue }
+            accepted += 1
+            #expect(throws: Never.self, "\(path)") { _ = try HAProxyParser.parse(paths: [path], files: LocalHAProxyFiles(), build: Self.haproxyBuild) }
+        }
+        #expect(accepted >= 1)
+    }
 }
