@@ -213,29 +213,78 @@ struct HAProxyCondition {
                 return false
             }
             let order = HAProxyCondition.compareVersions(version, arguments[0])
-            return name == "version_atleast" ? order >= 0 : order < 0
+            return name == "version_atleast" ? order <= 0 : order > 0
         default:
             unknowns.append("\(name)(\(arguments.joined(separator: ","))) taken as false: the TLS library haproxy uses is not examined")
             return false
         }
     }
 
-    /// Compares dotted versions numerically ("2.6.12" > "2.6.9"); a "-dev"/"-rc" release
-    /// comes before the release it leads to.
-    static func compareVersions(_ a: String, _ b: String) -> Int {
-        func parts(_ text: String) -> (numbers: [Int], prerelease: Bool) {
-            let main = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
-            let numbers = main[0].split(separator: ".").map { Int($0.prefix(while: \.isNumber)) ?? 0 }
-            return (numbers, main.count > 1 && (main[1].hasPrefix("dev") || main[1].hasPrefix("rc")))
-        }
-        let (x, xPre) = parts(a), (y, yPre) = parts(b)
-        for position in 0..<max(x.count, y.count) {
-            let left = position < x.count ? x[position] : 0
-            let right = position < y.count ? y[position] : 0
-            if left != right { return left < right ? -1 : 1 }
-        }
-        if xPre != yPre { return xPre ? -1 : 1 }
+    /// haproxy's compare_current_version: -1 when `argument` is older than `current`, 0 the
+    /// same, 1 newer; -2/-3 when `current`/`argument` does not parse (and -3 makes
+    /// version_atleast true, as in haproxy).
+    static func compareVersions(_ current: String, _ argument: String) -> Int {
+        guard let local = splitVersion(current) else { return -2 }
+        guard let wanted = splitVersion(argument) else { return -3 }
+        for (have, want) in zip(local, wanted) where have != want { return want < have ? -1 : 1 }
         return 0
+    }
+
+    /// haproxy's split_version: <a>[.<b>[.<c>[.<d>]]][-{dev,pre,rc}<f>][-*][-<g>] into seven
+    /// numbers, the tag being dev 1, rc/pre 2, none 3.
+    static func splitVersion(_ text: String) -> [Int]? {
+        let bytes = Array(text.utf8)
+        var value = [0, 0, 0, 0, 3, 0, 0]
+        guard !bytes.isEmpty else { return nil }
+        func at(_ i: Int) -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+        /// strtol(p, &end, 10) without overflow concerns (versions are small).
+        func number(_ start: Int) -> (Int, Int) {
+            var i = start
+            while HAProxyWords.isSpace(at(i)) { i += 1 }
+            var negative = false
+            if at(i) == UInt8(ascii: "-") || at(i) == UInt8(ascii: "+") { negative = at(i) == UInt8(ascii: "-"); i += 1 }
+            let digits = i
+            var result = 0
+            while (0x30...0x39).contains(at(i)) { result = min(result * 10 + Int(at(i) - 0x30), Int(Int32.max)); i += 1 }
+            return i == digits ? (0, start) : (negative ? -result : result, i)
+        }
+        var p = 0
+        var tagged = false
+        for position in 0..<4 {
+            let (parsed, end) = number(p)
+            value[position] = parsed
+            p = end + 1
+            switch at(end) {
+            case 0: return value
+            case UInt8(ascii: "-"): tagged = true
+            case UInt8(ascii: ".") where position < 3: continue
+            default: return nil
+            }
+            break
+        }
+        guard tagged else { return nil }
+        var commitFrom = p
+        if !(0x30...0x39).contains(at(p)) {
+            let rest = bytes[min(p, bytes.count)...]
+            var tagLength = 0
+            if rest.starts(with: Array("dev".utf8)) { value[4] = 1; tagLength = 3 }
+            else if rest.starts(with: Array("rc".utf8)) { value[4] = 2; tagLength = 2 }
+            else if rest.starts(with: Array("pre".utf8)) { value[4] = 2; tagLength = 3 }
+            if tagLength > 0 {
+                let (parsed, end) = number(p + tagLength)
+                value[5] = parsed
+                if at(end) == 0 { return value }
+                guard at(end) == UInt8(ascii: "-") else { return nil }
+                commitFrom = end + 1
+            }
+        }
+        // The commit number is after the last '-', when all of it is a number.
+        let tail = Array(bytes[min(commitFrom, bytes.count)...])
+        let start = (tail.lastIndex(of: UInt8(ascii: "-")).map { $0 + 1 }) ?? 0
+        if start > 0, start == tail.count { return nil }
+        let (parsed, end) = number(commitFrom + start)
+        value[6] = at(end) == 0 ? parsed : 0
+        return value
     }
 }
 

@@ -192,7 +192,10 @@ public struct HAProxyParser {
             }
             if words.count > 2 {
                 guard words[2] == "from", words.count == 4 else {
-                    throw fail(words.count > 4 ? "'\(keyword)' takes at most 3 arguments" : "'\(keyword) \(id)' takes no address here; please use the 'bind' keyword for listening addresses")
+                    // haproxy only alerts and opens no section: the next keyword line fails.
+                    config.messages.append(HAProxyMessage(level: "alert", message: "'\(keyword) \(id) \(words[2...].joined(separator: " "))' opens no section: please use the 'bind' keyword for listening addresses", file: file, line: line))
+                    current = nil
+                    return
                 }
                 from = words[3]
             }

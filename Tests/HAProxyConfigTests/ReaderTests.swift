@@ -210,7 +210,7 @@ struct ReaderTests {
         #expect(Self.error("maxconn 1\n")?.message.contains("out of section") == true)
         #expect(Self.error("frontend\n")?.line == 1)
         #expect(Self.error("frontend a/b\n")?.line == 1)
-        #expect(Self.error("listen l 10.0.0.1:80\n")?.line == 1)
+        #expect(Self.error("listen l 10.0.0.1:80\n    bind :80\n")?.line == 2)
         #expect(Self.error("frontend f\n    default_backend nowhere\n")?.line == 2)
         #expect(Self.error("frontend f\nfrontend f\n")?.line == 2)
         #expect(Self.error("backend b\n    server s\n")?.line == 2)
@@ -275,5 +275,23 @@ struct ReaderTests {
             #expect(error.kind == .noInput)
             #expect(error.file == "/missing.cfg")
         }
+    }
+
+    @Test("version_atleast/version_before compare as haproxy's split_version does, tags and unparsable arguments included")
+    func versions() throws {
+        func check(_ condition: String, version: String = "2.6.12") throws -> Bool {
+            let config = try Self.parse(".if \(condition)\nfrontend yes\n.endif\n", version: version)
+            return !config.frontends.isEmpty
+        }
+        #expect(try check("version_atleast(2.6)"))
+        #expect(try check("version_atleast(2.6.12)"))
+        #expect(try !check("version_atleast(2.6.13)"))
+        #expect(try check("version_before(2.10)"))
+        #expect(try check("version_atleast(2.6.12-dev3)"))
+        #expect(try check("version_before(2.6.12)", version: "2.6.12-dev3"))
+        #expect(try check("version_atleast(2.6-rc1)", version: "2.6.0"))
+        // haproxy takes an argument it cannot parse as "at least": compare_current_version gives -3.
+        #expect(try check("version_atleast(two)"))
+        #expect(try !check("version_before(two)"))
     }
 }
