@@ -16,6 +16,11 @@ struct ConformanceTests {
         var description: String { name }
     }
 
+    /// A valid configuration with an `.alert` that is read only when `condition` holds.
+    static func alertIf(_ name: String, _ condition: String) -> Case {
+        Case(name: name, text: "frontend f\n    bind 127.0.0.1:1\n.if \(condition)\n.alert \"taken\"\n.endif\n")
+    }
+
     static let timeouts = "defaults\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n"
 
     static let cases: [Case] = [
@@ -105,11 +110,11 @@ struct ConformanceTests {
         Case(name: "port-atoi", text: timeouts + "frontend f\n    bind 127.0.0.1:6030x\n"),
         Case(name: "setenv", text: "global\n    setenv LISTEN 127.0.0.1:6040\n" + timeouts + "frontend f\n    bind \"$LISTEN\"\n"),
         // haproxy's split_version decides; each .alert is read only when its condition holds.
-        Case(name: "version-unparsable", text: "frontend f\n    bind 127.0.0.1:1\n.if version_atleast(two)\n.alert \"taken\"\n.endif\n"),
-        Case(name: "version-before-unparsable", text: "frontend f\n    bind 127.0.0.1:1\n.if version_before(two)\n.alert \"taken\"\n.endif\n"),
-        Case(name: "version-dev", text: "frontend f\n    bind 127.0.0.1:1\n.if version_before(2.6.12-dev3)\n.alert \"taken\"\n.endif\n"),
-        Case(name: "version-commit", text: "frontend f\n    bind 127.0.0.1:1\n.if version_before(2.6.12-1)\n.alert \"taken\"\n.endif\n"),
-        Case(name: "version-newer", text: "frontend f\n    bind 127.0.0.1:1\n.if version_atleast(2.6.13)\n.alert \"taken\"\n.endif\n"),
+        alertIf("version-unparsable", "version_atleast(two)"),
+        alertIf("version-before-unparsable", "version_before(two)"),
+        alertIf("version-dev", "version_before(2.6.12-dev3)"),
+        alertIf("version-commit", "version_before(2.6.12-1)"),
+        alertIf("version-newer", "version_atleast(2.6.13)"),
         // Valid, but haproxy will not start without a listener (haproxy -c exits 2).
         Case(name: "backends-only", text: timeouts + "backend b\n    server s 127.0.0.1:1\n"),
         // What both must refuse.
