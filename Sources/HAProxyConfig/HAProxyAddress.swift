@@ -79,6 +79,10 @@ enum HAProxyAddressParser {
         } else if let address = IPAddress(literal), family == .unspecified || (family == .inet) == (address.family == .inet) {
             parsed.address = address
             parsed.family = address.family == .inet ? .inet : .inet6
+        } else if family != .inet6, let legacy = HAProxyAddressParser.inetAton(literal) {
+            // Resolving "1.2.3" goes through inet_aton's old forms (1.2.0.3), so haproxy takes it.
+            parsed.address = .v4(legacy)
+            parsed.family = .inet
         } else if HAProxyAddressParser.isHostName(literal) {
             // Resolved by haproxy when it starts; the family stays as the prefix said.
             parsed.host = String(literal)
@@ -111,6 +115,29 @@ enum HAProxyAddressParser {
     }
 
     /// The shape haproxy's resolver accepts for a name (labels of letters, digits, '-', '_', '.').
+    /// inet_aton(3): one to four parts, each decimal, octal (leading 0) or hex (0x), the last
+    /// filling the remaining bytes.
+    static func inetAton(_ text: Substring) -> UInt32? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...4).contains(parts.count) else { return nil }
+        var values: [UInt64] = []
+        for part in parts {
+            var digits = Substring(part)
+            var radix = 10
+            if digits.hasPrefix("0x") || digits.hasPrefix("0X") { radix = 16; digits = digits.dropFirst(2) }
+            else if digits.count > 1, digits.hasPrefix("0") { radix = 8; digits = digits.dropFirst() }
+            // "0x" alone is 0, as strtoul reads it.
+            if digits.isEmpty, radix == 16 { values.append(0); continue }
+            guard !digits.isEmpty, digits.count <= 12, let value = UInt64(digits, radix: radix) else { return nil }
+            values.append(value)
+        }
+        let last = values.removeLast()
+        guard values.allSatisfy({ $0 <= 255 }), last < (UInt64(1) << (8 * (4 - values.count))) else { return nil }
+        var address: UInt64 = 0
+        for (index, value) in values.enumerated() { address |= value << (8 * (3 - index)) }
+        return UInt32(address | last)
+    }
+
     /// A name whose last label is all digits ("300.1.1.1") is a bad address, not a host name:
     /// no resolver answers for it, so haproxy refuses it when it starts.
     static func isHostName(_ text: Substring) -> Bool {

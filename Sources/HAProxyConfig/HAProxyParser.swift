@@ -350,6 +350,9 @@ public struct HAProxyParser {
             if option == "transparent" { bind.transparent = true }
             position += 1
         }
+        if options.contains("ssl"), !options.contains("crt"), !options.contains("crt-list") {
+            throw fail("'bind \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
+        }
         return bind
     }
 

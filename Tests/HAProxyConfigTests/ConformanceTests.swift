@@ -107,6 +107,7 @@ struct ConformanceTests {
                 use_backend same
 
             """),
+        Case(name: "legacy-ipv4", text: timeouts + "frontend f\n    bind 127.1:6060,0x7f.1.2:6061\n"),
         Case(name: "port-atoi", text: timeouts + "frontend f\n    bind 127.0.0.1:6030x\n"),
         Case(name: "setenv", text: "global\n    setenv LISTEN 127.0.0.1:6040\n" + timeouts + "frontend f\n    bind \"$LISTEN\"\n"),
         // haproxy's split_version decides; each .alert is read only when its condition holds.
@@ -134,6 +135,7 @@ struct ConformanceTests {
         Case(name: "bind-range-backwards", text: "frontend f\n    bind :90-80\n"),
         Case(name: "bind-freebind", text: "frontend f\n    bind 127.0.0.1:80 freebind\n"),
         Case(name: "bind-unknown-keyword", text: "frontend f\n    bind 127.0.0.1:80 ssl crt\n"),
+        Case(name: "bind-ssl-no-crt", text: "frontend f\n    bind 127.0.0.1:80 ssl\n"),
         Case(name: "bind-udp", text: "frontend f\n    bind udp@127.0.0.1:53\n"),
         Case(name: "bind-bad-address", text: "frontend f\n    bind 300.1.1.1:80\n"),
         Case(name: "ipv4-wildcard-v6", text: "frontend f\n    bind ipv4@:::80\n"),
@@ -226,7 +228,7 @@ struct ConformanceTests {
 
     @Test("a real haproxy listens exactly where haexplain's binds say, and names the same proxies and servers",
           .enabled(if: Privilege.canUseNamespaces && haproxyInstalled, Comment(rawValue: Privilege.namespaceSkipReason)),
-          arguments: cases.filter { ["seed", "vip-and-wildcards", "environment", "conditions", "quoting", "named-defaults", "setenv"].contains($0.name) })
+          arguments: cases.filter { ["seed", "vip-and-wildcards", "environment", "conditions", "quoting", "named-defaults", "setenv", "legacy-ipv4"].contains($0.name) })
     func listening(_ item: Case) throws {
         let dir = try Self.directory()
         let path = try Self.write(item, in: dir)

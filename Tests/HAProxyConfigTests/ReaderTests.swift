@@ -89,6 +89,9 @@ struct ReaderTests {
         #expect(!binds[6].transparent)
         #expect(binds[7].addresses[0].family == .inet6 && binds[7].addresses[0].transport == "stream")
         #expect(binds[8].namespace == "other")
+        // inet_aton's old forms resolve, so haproxy binds them: 1.2.3 is 1.2.0.3.
+        let legacy = try Self.parse("frontend f\n    bind 1.2.3:80,0x7f.1:81,010.0.0.1:82\n").frontends[0].binds[0].addresses.map(\.address)
+        #expect(legacy == [IPAddress("1.2.0.3"), IPAddress("127.0.0.1"), IPAddress("8.0.0.1")])
         #expect(binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5432))
         #expect(!binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5433))
         #expect(binds[2].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 443))
