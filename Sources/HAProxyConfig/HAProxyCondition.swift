@@ -8,6 +8,8 @@ public struct HAProxyBuild: Sendable, Equatable {
     public var version: String?
     /// The "Feature list" words, e.g. "+OPENSSL", "-QUIC"; nil when unknown.
     public var features: [String]?
+    /// The TLS library haproxy runs with, as it names it ("OpenSSL 3.0.19 27 Jan 2026").
+    public var sslLibrary: String?
 
     public init(environment: [String: String] = [:], version: String? = nil, features: [String]? = nil) {
         self.environment = environment
@@ -151,9 +153,8 @@ struct HAProxyCondition {
     /// `(a,b)` after a predicate name, with make_arg_list's quoting: quotes group, backslash
     /// escapes `\\ \  \" \'` and `\r \n \t`.
     private func predicateArguments(_ bytes: [UInt8], _ index: inout Int, name: String) throws(HAError) -> [String] {
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "(") else {
-            throw fail("missing arguments for predicate '\(name)': write \(name)(...)")
-        }
+        // Without parentheses, make_arg_list gives one empty argument.
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "(") else { return [""] }
         index += 1
         var arguments: [String] = []
         var current: [UInt8] = []
@@ -196,6 +197,11 @@ struct HAProxyCondition {
         }
     }
 
+    private mutating func unknown(_ name: String, _ arguments: [String]) -> Bool {
+        unknowns.append("\(name)(\(arguments.joined(separator: ","))) taken as false: the TLS library haproxy runs with is not known here")
+        return false
+    }
+
     private mutating func predicate(_ name: String, _ arguments: [String]) -> Bool {
         switch name {
         case "defined": return build.environment[arguments[0]] != nil
@@ -214,9 +220,13 @@ struct HAProxyCondition {
             }
             let order = HAProxyCondition.compareVersions(version, arguments[0])
             return name == "version_atleast" ? order <= 0 : order > 0
+        case "ssllib_name_startswith":
+            guard let library = build.sslLibrary else { return unknown(name, arguments) }
+            return library.hasPrefix(arguments[0])
         default:
-            unknowns.append("\(name)(\(arguments.joined(separator: ","))) taken as false: the TLS library haproxy uses is not examined")
-            return false
+            guard let library = build.sslLibrary, let running = library.split(separator: " ").dropFirst().first else { return unknown(name, arguments) }
+            let order = HAProxyCondition.compareVersions(String(running), arguments[0])
+            return name == "openssl_version_atleast" ? order <= 0 : order > 0
         }
     }
 
@@ -297,6 +307,8 @@ extension HAProxyBuild {
             if words.count >= 3, words[0] == "HAProxy", words[1] == "version" {
                 // "2.6.12-1+deb12u4": the distribution's suffix is not haproxy's version.
                 version = String(words[2].prefix { $0.isNumber || $0 == "." })
+            } else if line.hasPrefix("Running on OpenSSL version : ") {
+                sslLibrary = String(line.dropFirst("Running on OpenSSL version : ".count))
             } else if line.hasPrefix("Feature list") {
                 features = words.filter { $0.hasPrefix("+") || $0.hasPrefix("-") }.map(String.init)
             }

@@ -116,6 +116,9 @@ struct ConformanceTests {
         alertIf("version-dev", "version_before(2.6.12-dev3)"),
         alertIf("version-commit", "version_before(2.6.12-1)"),
         alertIf("version-newer", "version_atleast(2.6.13)"),
+        alertIf("defined-bare", "defined"),
+        alertIf("ssllib", "ssllib_name_startswith(Open)"),
+        alertIf("openssl-older", "openssl_version_atleast(1.0)"),
         // Valid, but haproxy will not start without a listener (haproxy -c exits 2).
         Case(name: "backends-only", text: timeouts + "backend b\n    server s 127.0.0.1:1\n"),
         // What both must refuse.
