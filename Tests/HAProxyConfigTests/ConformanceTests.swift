@@ -165,8 +165,9 @@ struct ConformanceTests {
 
     static let haproxyInstalled = FileManager.default.isExecutableFile(atPath: "/usr/sbin/haproxy")
 
-    static func directory() throws -> String {
-        let dir = "/tmp/hxhp-conformance-\(getpid())"
+    /// A directory of this test's own (removed by the caller's defer).
+    static func directory(_ name: String) throws -> String {
+        let dir = "/tmp/hxhp-conformance-\(getpid())-\(name)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -184,7 +185,8 @@ struct ConformanceTests {
     @Test("haproxy -c and haexplain accept and refuse the same configurations, refusals at the same line",
           .enabled(if: haproxyInstalled, "needs Debian's haproxy"), arguments: cases)
     func acceptance(_ item: Case) throws {
-        let dir = try Self.directory()
+        let dir = try Self.directory("accept-" + item.name)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = try Self.write(item, in: dir)
         let haproxy = try Shell.run(["haproxy", "-c", "-f", path], environment: Self.environment(item), timeout: 20)
         // Exit 2 is "no error but will not start (no listener)": the configuration is valid.
@@ -233,7 +235,8 @@ struct ConformanceTests {
           .enabled(if: Privilege.canUseNamespaces && haproxyInstalled, Comment(rawValue: Privilege.namespaceSkipReason)),
           arguments: cases.filter { ["seed", "vip-and-wildcards", "environment", "conditions", "quoting", "named-defaults", "setenv", "legacy-ipv4"].contains($0.name) })
     func listening(_ item: Case) throws {
-        let dir = try Self.directory()
+        let dir = try Self.directory("listen-" + item.name)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = try Self.write(item, in: dir)
         var build = Self.haproxyBuild
         build.environment = Self.environment(item)
@@ -290,8 +293,9 @@ struct ConformanceTests {
     @Test("-f with a directory: haproxy and haexplain read the same files in the same order",
           .enabled(if: haproxyInstalled, "needs Debian's haproxy"))
     func directoryOrder() throws {
-        let dir = try Self.directory() + "/conf.d"
-        try? FileManager.default.removeItem(atPath: dir)
+        let root = try Self.directory("order")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = root + "/conf.d"
         try FileManager.default.createDirectory(atPath: dir + "/sub.cfg", withIntermediateDirectories: true)
         // Each file refers to a backend the next defines only if read in bytewise order; a
         // file haproxy skips would break the configuration.

@@ -49,7 +49,10 @@ final class ListeningSocketParityTests {
         }
     }
 
-    deinit { lab.teardown() }
+    deinit {
+        lab.teardown()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
 
     /// "LOCAL pid,pid" per line of `ss -H -l?np`, with "*:" (IPv6 any, dual stack) kept as ss prints it.
     static func ssLines(_ text: String) -> Set<String> {
