@@ -27,6 +27,8 @@ echo "VRRP has settled: 192.168.3.200 on prod-haproxy-000, 192.168.3.201 on prod
 say "what ifconfig shows on prod-haproxy-000 (the seed's confusion)"
 lab run lb0 ifconfig eth2 | sed -n '1,3p'
 round
+say "prod-haproxy-000: haexplain haproxy 192.168.3.200:3306 (its running haproxy's -f, the sockets that listen)"
+lab run lb0 "$bin" haproxy 192.168.3.200:3306 || true
 
 say "haproxy dies on prod-haproxy-000: chk_haproxy fails, 100 - 2 = 98 < 99"
 lab haproxy-stop lb0

@@ -1,7 +1,7 @@
 import Netlink
 
-// Feeds arbitrary bytes to the rtnetlink dump decoder (links, addresses, neighbours) as if
-// the kernel had sent them:
+// Feeds arbitrary bytes to the rtnetlink dump decoder (links, addresses, neighbours) and the
+// sock_diag decoder as if the kernel had sent them:
 // libmnl's message walk, our attribute tables and decoders must never trap.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -14,5 +14,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     _ = RouteDumpDecoder.containsEnd(buffer)
     _ = decoder.table(netns: nil)
     _ = decoder.neighbourTable(netns: nil)
+    // The same bytes as a sock_diag reply.
+    _ = try? SocketDiagDecoder(transport: "tcp").consume(buffer)
     return 0
 }

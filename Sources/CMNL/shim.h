@@ -6,6 +6,8 @@
 #include <linux/if_link.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
+#include <linux/sock_diag.h>
+#include <linux/inet_diag.h>
 
 /* glibc declares setns only under _GNU_SOURCE, which Swift's Glibc module does not set. */
 extern int setns(int fd, int nstype);

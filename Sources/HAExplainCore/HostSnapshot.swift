@@ -24,11 +24,13 @@ public struct HostSnapshot: Codable, Sendable {
     public var limits: [Limit]
     /// The neighbour table (ARP/NDP): which MAC this host sends each address to.
     public var neighbours: NeighbourTable?
+    /// haproxy's configuration, listening sockets and nonlocal-bind sysctls.
+    public var haproxy: HAProxySnapshot?
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
                 vrrp: VRRPCensusReport? = nil, processes: ProcessFacts? = nil, limits: [Limit] = [],
-                neighbours: NeighbourTable? = nil) {
+                neighbours: NeighbourTable? = nil, haproxy: HAProxySnapshot? = nil) {
         self.schemaVersion = SchemaVersion.current
         self.hostname = hostname
         self.takenAt = takenAt
@@ -41,13 +43,14 @@ public struct HostSnapshot: Codable, Sendable {
         self.processes = processes
         self.limits = limits
         self.neighbours = neighbours
+        self.haproxy = haproxy
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", hostname, takenAt = "taken_at"
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
         case nameService = "name_service", vrrp, processes, limits
-        case neighbours
+        case neighbours, haproxy
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

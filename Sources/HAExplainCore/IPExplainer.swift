@@ -12,6 +12,8 @@ public struct HostView: Sendable {
     public var neighbours: NeighbourTable?
     /// Its keepalived and haproxy processes and track-script states, when they were read.
     public var processes: ProcessFacts?
+    /// haproxy's configuration, listening sockets and nonlocal-bind sysctls, when known.
+    public var haproxy: HAProxySnapshot? = nil
 
     public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
                 processes: ProcessFacts? = nil) {
@@ -172,6 +174,10 @@ public enum IPExplainer {
         if let resolution = input.resolution { claims = resolution.filter { $0.address == address } + claims.filter { c in !resolution.contains(c) } }
         warnings += input.nameFindings.warnings
         limits += input.nameFindings.limits
+        let haproxy = HAProxyClaims.explain(address, hosts: input.hosts)
+        evidence += haproxy.evidence
+        warnings += haproxy.warnings
+        limits += haproxy.limits
         return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
                         evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
                         neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)

@@ -43,18 +43,7 @@ public struct LocalConfigFiles: ConfigFiles {
         guard info.st_size <= maximumConfigFileSize else {
             throw HAError(.dataError, "is \(info.st_size) bytes; a keepalived configuration over \(maximumConfigFileSize / 1024 / 1024) MiB is refused as not a configuration", file: path)
         }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var count = 0
-        while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw HAError(.noInput, "cannot read configuration file: \(String(cString: strerror(errno)))", file: path)
-            }
-            if got == 0 { break }
-            count += got
-        }
-        return Array(bytes[0..<count])
+        return try OpenFile.readAll(fd, size: Int(info.st_size), path: path)
     }
 
     public func glob(_ pattern: String) -> [String] {

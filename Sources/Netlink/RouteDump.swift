@@ -22,13 +22,13 @@ struct DecodedNeighbour {
 
 /// Decodes the messages of rtnetlink dumps (links, addresses and neighbours). Pure: it reads buffers
 /// handed to it, so tests and the fuzzer feed it bytes without a socket.
-public final class RouteDumpDecoder {
+public final class RouteDumpDecoder: NetlinkMessageDecoding {
     var links: [DecodedLink] = []
     /// Where each ifindex sits in `links`: addresses go straight onto their interface, with
     /// no second array of them to copy (10,000 addresses are megabytes).
     private var position: [Int: Int] = [:]
     var neighbours: [DecodedNeighbour] = []
-    private var failure: HAError?
+    var failure: HAError?
     private var linkAttributes = AttributeTable(maxType: Int(__IFLA_MAX) - 1)
     private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
     var neighbourAttributes = AttributeTable(maxType: Int(__NDA_MAX) - 1)
@@ -39,23 +39,36 @@ public final class RouteDumpDecoder {
     /// `seq`/`portID` of 0 skip libmnl's sequence and port checks (for tests and fuzzing).
     /// Throws `interrupted` when the kernel flagged the dump inconsistent (NLM_F_DUMP_INTR).
     public func consume(_ buffer: UnsafeRawBufferPointer, seq: UInt32 = 0, portID: UInt32 = 0) throws(DumpError) -> Bool {
+        try consumeMessages(buffer, seq: seq, portID: portID)
+    }
+
+    /// libmnl's message walk over the prefix of `buffer` whose lengths check out, calling
+    /// `visit` for each message; true when the dump is complete (NLMSG_DONE). Shared by every
+    /// netlink dump decoder (rtnetlink, sock_diag).
+    static func walk(_ buffer: UnsafeRawBufferPointer, seq: UInt32, portID: UInt32,
+                     visit: @escaping (UnsafePointer<nlmsghdr>) -> Int32) throws(DumpError) -> Bool {
         let (valid, _, badLength) = RouteDumpDecoder.messageBoundaries(buffer)
         if let badLength {
             throw .malformed(HAError(.unavailable, "malformed netlink reply: a message at byte \(valid) claims \(badLength) bytes, but \(buffer.count - valid) remain"))
         }
         guard let base = buffer.baseAddress, valid > 0 else { return false }
-        let me = Unmanaged.passUnretained(self).toOpaque()
-        let result = mnl_cb_run(base, valid, seq, portID, { message, data in
-            let decoder = Unmanaged<RouteDumpDecoder>.fromOpaque(data!).takeUnretainedValue()
-            return decoder.decode(message!)
-        }, me)
-        if let failure { throw .malformed(failure) }
+        let visitor = MessageVisitor(visit)
+        let result = withExtendedLifetime(visitor) {
+            mnl_cb_run(base, valid, seq, portID, { message, data in
+                Unmanaged<MessageVisitor>.fromOpaque(data!).takeUnretainedValue().visit(message!)
+            }, Unmanaged.passUnretained(visitor).toOpaque())
+        }
         if result == MNL_CB_ERROR {
             let code = errno
             if code == EINTR { throw .interrupted }
             throw .kernel(code)
         }
         return result == MNL_CB_STOP
+    }
+
+    final class MessageVisitor {
+        let visit: (UnsafePointer<nlmsghdr>) -> Int32
+        init(_ visit: @escaping (UnsafePointer<nlmsghdr>) -> Int32) { self.visit = visit }
     }
 
     public enum DumpError: Error {
@@ -67,7 +80,7 @@ public final class RouteDumpDecoder {
         case malformed(HAError)
     }
 
-    private func decode(_ message: UnsafePointer<nlmsghdr>) -> Int32 {
+    func decode(_ message: UnsafePointer<nlmsghdr>) -> Int32 {
         do throws(AttributeError) {
             switch Int32(message.pointee.nlmsg_type) {
             case Int32(RTM_NEWLINK):
@@ -231,5 +244,27 @@ public final class RouteDumpDecoder {
             interfaces[position].flags = LinkFlags.names(link.interface.rawFlags, lowerDown: lowerDown)
         }
         return AddressTable(netns: netns, source: .netlink("RTM_GETLINK/RTM_GETADDR dump"), interfaces: interfaces)
+    }
+}
+
+/// A decoder fed by libmnl's walk: one call per message, a failure kept for after the walk.
+protocol NetlinkMessageDecoding: AnyObject {
+    var failure: HAError? { get }
+    func decode(_ message: UnsafePointer<nlmsghdr>) -> Int32
+}
+
+extension NetlinkMessageDecoding {
+    /// One received buffer; true when the dump is complete. A decoding failure outranks the
+    /// walk's own error, which it caused.
+    func consumeMessages(_ buffer: UnsafeRawBufferPointer, seq: UInt32, portID: UInt32) throws(RouteDumpDecoder.DumpError) -> Bool {
+        let done: Bool
+        do throws(RouteDumpDecoder.DumpError) {
+            done = try RouteDumpDecoder.walk(buffer, seq: seq, portID: portID) { self.decode($0) }
+        } catch {
+            if let failure { throw .malformed(failure) }
+            throw error
+        }
+        if let failure { throw .malformed(failure) }
+        return done
     }
 }

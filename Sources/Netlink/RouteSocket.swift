@@ -4,7 +4,8 @@ import Glibc
 import CMNL
 import HAModel
 
-/// An rtnetlink socket (libmnl) that sends dump requests and hands back each reply buffer.
+/// A netlink socket (libmnl; rtnetlink unless another protocol such as NETLINK_SOCK_DIAG is
+/// asked for) that sends dump requests and hands back each reply buffer.
 /// Nothing above this type sees a raw pointer or errno.
 final class RouteSocket {
     private let socket: OpaquePointer
@@ -13,9 +14,9 @@ final class RouteSocket {
     /// Large enough for the kernel's biggest dump chunk, so one recv takes one chunk.
     static let bufferSize = 65536
 
-    init() throws(HAError) {
-        guard let socket = mnl_socket_open(NETLINK_ROUTE) else {
-            throw RouteSocket.error(errno, doing: "open an rtnetlink socket")
+    init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE) throws(HAError) {
+        guard let socket = mnl_socket_open(netlinkProtocol) else {
+            throw RouteSocket.error(errno, doing: "open a netlink socket (protocol \(netlinkProtocol))")
         }
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) >= 0 else {
             let code = errno

@@ -7,7 +7,8 @@ struct HAExplain: ParsableCommand {
         abstract: "Who owns this IP address, and why? Explains addresses on hosts running haproxy behind keepalived.",
         discussion: "Read-only: haexplain never changes the host it inspects. See haexplain(1) for the JSON formats and exit statuses.",
         version: "0.1.0",
-        subcommands: [IPCommand.self, AddrCommand.self, NeighCommand.self, KeepalivedCommand.self, HostsCommand.self, VRRPCommand.self, SnapshotCommand.self]
+        subcommands: [IPCommand.self, AddrCommand.self, NeighCommand.self, KeepalivedCommand.self, HostsCommand.self, VRRPCommand.self,
+                      HAProxyCommand.self, SnapshotCommand.self]
     )
 
     static func main() {

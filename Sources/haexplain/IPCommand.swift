@@ -36,6 +36,7 @@ struct IPCommand: ParsableCommand {
     var configID: String?
 
     @OptionGroup var hosts: HostsFileOptions
+    @OptionGroup var haproxyOptions: HAProxyConfigOptions
 
     @Flag(name: .long, help: "Do not ask DNS directly.")
     var noDNS = false
@@ -122,12 +123,16 @@ struct IPCommand: ParsableCommand {
                 var table = try AddressReader.read(netns: namespace.netns)
                 IfconfigView.mark(&table)
                 localTable = table
-                views.append(HostView(hostname: hostname, isLocal: true, addresses: table,
-                                      neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits)))
+                var view = HostView(hostname: hostname, isLocal: true, addresses: table,
+                                    neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits))
+                view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
+                views.append(view)
             }
             for snapshot in snapshots {
-                views.append(HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
-                                      neighbours: snapshot.neighbours, processes: snapshot.processes))
+                var view = HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
+                                    neighbours: snapshot.neighbours, processes: snapshot.processes)
+                view.haproxy = snapshot.haproxy
+                views.append(view)
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
 

@@ -26,3 +26,11 @@ struct TrackScriptOptions: ParsableArguments {
         "Run the track scripts haexplain cannot judge from /proc, with their timeout, as the script user, inside keepalived's namespaces."))
     var runTrackScripts = false
 }
+
+/// Which haproxy configuration to read.
+struct HAProxyConfigOptions: ParsableArguments {
+    @Option(name: .customLong("haproxy-config"), help: ArgumentHelp(
+        "A haproxy configuration file or directory (as haproxy -f); repeatable (default: the running haproxy's -f, else /etc/haproxy/haproxy.cfg).",
+        valueName: "path"))
+    var configs: [String] = []
+}

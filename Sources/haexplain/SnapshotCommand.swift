@@ -86,9 +86,13 @@ enum SnapshotGatherer {
                 limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
             }
         }
+        var haproxyLimits: [String] = []
+        let haproxy = try HAProxyGathering.snapshot(configs: [], netns: netns, limits: &haproxyLimits)
+        limits += haproxyLimits.map { Limit(source: "haproxy", message: $0) }
+        if let problem = haproxy.configurationProblem { limits.append(Limit(source: "haproxy", message: "no haproxy configuration read: \(problem)")) }
         return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
                             haexplainVersion: HAExplain.configuration.version, netns: netns,
                             addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp,
-                            processes: processes, limits: limits, neighbours: neighbours)
+                            processes: processes, limits: limits, neighbours: neighbours, haproxy: haproxy)
     }
 }

@@ -21,7 +21,7 @@ import Testing
     @Test("every subcommand is in the man page, the README and all three completion scripts")
     func commandsEverywhere() throws {
         let commands = try DocumentationTests.subcommands()
-        #expect(Set(commands) == ["ip", "addr", "neigh", "keepalived", "hosts", "vrrp", "snapshot"])
+        #expect(Set(commands) == ["ip", "addr", "neigh", "keepalived", "hosts", "vrrp", "snapshot", "haproxy"])
         let root = HAExplainBinary.packageRoot
         let man = try String(contentsOf: root.appendingPathComponent("man/haexplain.1"), encoding: .utf8)
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import HAModel
+
+/// Where the reader gets files and directory listings. The real one reads the disk; tests
+/// and the fuzzer give files in memory.
+public protocol HAProxyFiles: Sendable {
+    func kind(_ path: String) -> HAProxyFileKind
+    /// The whole file; HAError noInput when it cannot be read, dataError when too big.
+    func read(_ path: String) throws(HAError) -> [UInt8]
+    /// The names in a directory (without "." and ".."), in any order.
+    func names(in directory: String) throws(HAError) -> [String]
+}
+
+public enum HAProxyFileKind: Equatable, Sendable {
+    case regular, directory, other
+    case missing(String)
+}
+
+/// haproxy configurations are kilobytes; a file this big is refused as not a configuration.
+public let maximumHAProxyFileSize = 32 * 1024 * 1024
+
+/// Reads the local filesystem without blocking: a FIFO or device is refused before any read.
+public struct LocalHAProxyFiles: HAProxyFiles {
+    public init() {}
+
+    public func kind(_ path: String) -> HAProxyFileKind {
+        var info = stat()
+        // stat follows symlinks, as haproxy's does.
+        guard stat(path, &info) == 0 else { return .missing(String(cString: strerror(errno))) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    public func read(_ path: String) throws(HAError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else {
+            throw HAError(.noInput, "cannot open configuration file: \(String(cString: strerror(errno)))", file: path)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw HAError(.noInput, "is not a regular file; haexplain reads haproxy configurations from regular files only (a FIFO could wait forever)", file: path)
+        }
+        guard info.st_size <= maximumHAProxyFileSize else {
+            throw HAError(.dataError, "is \(info.st_size) bytes; a haproxy configuration over \(maximumHAProxyFileSize >> 20) MiB is refused as not a configuration", file: path)
+        }
+        return try OpenFile.readAll(fd, size: Int(info.st_size), path: path)
+    }
+
+    public func names(in directory: String) throws(HAError) -> [String] {
+        guard let dir = opendir(directory) else {
+            throw HAError(.noInput, "cannot open configuration directory: \(String(cString: strerror(errno)))", file: directory)
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// Files held in memory (tests, fuzzing); a directory is any path some file lies under.
+public struct InMemoryHAProxyFiles: HAProxyFiles {
+    public var files: [String: [UInt8]]
+
+    public init(_ files: [String: String]) { self.files = files.mapValues { Array($0.utf8) } }
+    public init(bytes: [String: [UInt8]]) { self.files = bytes }
+
+    public func kind(_ path: String) -> HAProxyFileKind {
+        if files[path] != nil { return .regular }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        return files.keys.contains { $0.hasPrefix(prefix) } ? .directory : .missing("No such file or directory")
+    }
+
+    public func read(_ path: String) throws(HAError) -> [UInt8] {
+        guard let bytes = files[path] else { throw HAError(.noInput, "cannot open configuration file: No such file or directory", file: path) }
+        return bytes
+    }
+
+    public func names(in directory: String) throws(HAError) -> [String] {
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        var names = Set<String>()
+        for path in files.keys where path.hasPrefix(prefix) {
+            if let name = path.dropFirst(prefix.count).split(separator: "/").first { names.insert(String(name)) }
+        }
+        return Array(names)
+    }
+}
+
+enum HAProxyFileList {
+    /// haproxy's -f arguments expanded as haproxy 2.6 does: a directory stands for its
+    /// regular files whose name does not start with "." and whose first ".cfg" ends the
+    /// name, sorted bytewise (scandir with alphasort in the C locale).
+    static func expand(_ paths: [String], files: HAProxyFiles) throws(HAError) -> [String] {
+        var result: [String] = []
+        for path in paths {
+            switch files.kind(path) {
+            case .missing(let reason):
+                throw HAError(.noInput, "cannot open configuration file/directory: \(reason)", file: path)
+            case .directory:
+                let names = try files.names(in: path).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                for name in names where isLoaded(name) {
+                    let full = path + "/" + name
+                    if files.kind(full) == .regular { result.append(full) }
+                }
+            case .regular, .other:
+                result.append(path)
+            }
+        }
+        return result
+    }
+
+    /// strstr(name, ".cfg") must end the name: "a.cfg.cfg" is skipped, as haproxy skips it.
+    static func isLoaded(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard bytes.first != UInt8(ascii: "."), bytes.count >= 4 else { return false }
+        let suffix = Array(".cfg".utf8)
+        guard let first = (0...(bytes.count - 4)).first(where: { Array(bytes[$0..<$0 + 4]) == suffix }) else { return false }
+        return first + 4 == bytes.count
+    }
+}

@@ -1,0 +1,176 @@
+import HAModel
+
+/// haproxy's configuration as haproxy 2.6 reads it: every section and line with its file and
+/// line, and what haexplain needs from it (binds, backends, servers, modes).
+public struct HAProxyConfiguration: Codable, Sendable, Equatable {
+    /// The files read, in the order haproxy reads them (directories expanded).
+    public var files: [String]
+    public var sections: [HAProxySection]
+    /// What `.diag`, `.notice` and `.warning` said, and conditions that could not be judged.
+    public var messages: [HAProxyMessage]
+
+    public init(files: [String] = [], sections: [HAProxySection] = [], messages: [HAProxyMessage] = []) {
+        self.files = files
+        self.sections = sections
+        self.messages = messages
+    }
+
+    /// Sections that accept connections (frontend, listen).
+    public var frontends: [HAProxySection] { sections.filter { $0.kind == .frontend || $0.kind == .listen } }
+    /// Sections that hold servers (backend, listen).
+    public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
+
+    public func backend(named name: String) -> HAProxySection? {
+        sections.first { ($0.kind == .backend || $0.kind == .listen) && $0.name == name }
+    }
+}
+
+public struct HAProxySection: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        case global, defaults, frontend, backend, listen
+        /// userlist, peers, resolvers, ...: read for their lines only.
+        case other
+    }
+
+    public var kind: Kind
+    /// The section keyword as written ("peers", "cache", ... for `other`).
+    public var keyword: String
+    public var name: String?
+    public var file: String
+    public var line: Int
+    /// `mode` of the section, else of the defaults it inherits, else haproxy's default (tcp).
+    public var mode: String?
+    public var binds: [HAProxyBind]
+    public var defaultBackend: HAProxyBackendReference?
+    public var useBackends: [HAProxyBackendReference]
+    public var servers: [HAProxyServer]
+    /// Every line of the section after its header, as words, with where it is.
+    public var lines: [HAProxyLine]
+
+    public init(kind: Kind, keyword: String, name: String?, file: String, line: Int) {
+        self.kind = kind
+        self.keyword = keyword
+        self.name = name
+        self.file = file
+        self.line = line
+        self.binds = []
+        self.useBackends = []
+        self.servers = []
+        self.lines = []
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, keyword, name, file, line, mode, binds, defaultBackend = "default_backend"
+        case useBackends = "use_backend", servers, lines
+    }
+
+    public var source: Source { .file(file, line: line) }
+    /// "frontend prod-db-internal" / "global".
+    public var title: String { name.map { "\(keyword) \($0)" } ?? keyword }
+}
+
+/// One configuration line after haproxy's quoting and expansion.
+public struct HAProxyLine: Codable, Sendable, Equatable {
+    public var words: [String]
+    public var file: String
+    public var line: Int
+}
+
+public struct HAProxyBind: Codable, Sendable, Equatable {
+    public var addresses: [HAProxyBindAddress]
+    /// The words after the address list, as written (`transparent`, `ssl`, `crt`, PATH, ...).
+    public var options: [String]
+    /// `transparent`: haproxy sets IP_TRANSPARENT or IP_FREEBIND, so the socket binds even
+    /// when the address is not local.
+    public var transparent: Bool
+    /// Always false with haproxy 2.6, which has no `freebind` bind keyword (and refuses one);
+    /// kept so the JSON says so plainly.
+    public var freebind: Bool
+    /// `namespace NAME`: haproxy opens this socket in another network namespace.
+    public var namespace: String?
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey { case addresses, options, transparent, freebind, namespace, file, line }
+
+    /// Whether this bind can come up while its address is not assigned here.
+    public var bindsNonLocal: Bool { transparent || freebind }
+}
+
+/// One address of a `bind` line (a bind lists several, separated by commas).
+public struct HAProxyBindAddress: Codable, Sendable, Equatable {
+    public enum Family: String, Codable, Sendable {
+        /// IPv4/IPv6 decided by the address, or a host name resolved when haproxy starts.
+        case inet, inet6, unix, abns, fd, sockpair, unspecified
+    }
+
+    /// The address as written, after environment expansion.
+    public var text: String
+    public var family: Family
+    /// The IP address; nil for a wildcard (`*`, empty, `::`), a host name or a socket path.
+    public var address: IPAddress?
+    /// True for `*`, an empty address and `::`: every address of the family.
+    public var wildcard: Bool
+    /// A host name haproxy resolves when it starts (nil when the address is literal).
+    public var host: String?
+    /// A UNIX socket path or file descriptor number.
+    public var path: String?
+    public var portLow: Int?
+    public var portHigh: Int?
+    /// "stream" (TCP), "dgram" (UDP) or "quic".
+    public var transport: String
+
+    enum CodingKeys: String, CodingKey {
+        case text, family, address, wildcard, host, path, portLow = "port_low", portHigh = "port_high", transport
+    }
+
+    /// Whether a connection to `address`:`port` reaches this listener (ignoring which
+    /// addresses are local: a wildcard matches every one of its family).
+    public func accepts(_ target: IPAddress, port: Int?) -> Bool {
+        guard family == .inet || family == .inet6 else { return false }
+        if let port, let low = portLow, let high = portHigh, !(low...high).contains(port) { return false }
+        if let address { return address == target }
+        guard wildcard else { return false }
+        // An IPv6 wildcard socket also takes IPv4 unless v6only (Linux default bindv6only=0).
+        return family == .inet6 || target.family == .inet
+    }
+
+    public var portText: String {
+        guard let low = portLow else { return "" }
+        return portHigh.map { $0 != low ? "\(low)-\($0)" : "\(low)" } ?? "\(low)"
+    }
+}
+
+public struct HAProxyServer: Codable, Sendable, Equatable {
+    public var name: String
+    /// The address as written (host name, IP, `unix@`, `${VAR}` expanded).
+    public var addressText: String
+    public var address: IPAddress?
+    public var host: String?
+    /// nil when the server takes the client's destination port; offsets (`+N`, `-N`) kept as text.
+    public var port: String?
+    public var options: [String]
+    public var file: String
+    public var line: Int
+
+    enum CodingKeys: String, CodingKey { case name, addressText = "address_text", address, host, port, options, file, line }
+
+    /// "db-000 192.168.3.21:3306".
+    public var summary: String { "\(name) \(addressText)" }
+}
+
+public struct HAProxyBackendReference: Codable, Sendable, Equatable {
+    public var backend: String
+    /// The words after `if`/`unless`, when the rule is conditional.
+    public var condition: [String]?
+    public var file: String
+    public var line: Int
+}
+
+public struct HAProxyMessage: Codable, Sendable, Equatable {
+    /// diag, notice, warning or note (haexplain's own remark).
+    public var level: String
+    public var message: String
+    public var file: String
+    public var line: Int
+}

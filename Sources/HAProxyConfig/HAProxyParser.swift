@@ -1,0 +1,397 @@
+import HAModel
+
+/// Reads haproxy configuration files the way haproxy 2.6 reads them (cfgparse.c): line by
+/// line, each file on its own for sections and `.if` blocks, `defaults` carried across files.
+/// The first fatal error haproxy would report stops the reading, as an HAError with file:line.
+public struct HAProxyParser {
+    private var build: HAProxyBuild
+    private var config = HAProxyConfiguration()
+    /// The defaults section a new proxy inherits from (haproxy's last_defproxy).
+    private var lastDefaults: Int?
+    private var current: Int?
+    /// Section index by name, for the duplicate-name checks.
+    private var frontendNames: [String: Int] = [:]
+    private var backendNames: [String: Int] = [:]
+    private var file = ""
+    private var line = 0
+
+    /// Reads `paths` (files or directories, as haproxy's -f) in order.
+    public static func parse(paths: [String], files: HAProxyFiles, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyConfiguration {
+        var parser = HAProxyParser(build: build)
+        let expanded = try HAProxyFileList.expand(paths, files: files)
+        for path in expanded {
+            try parser.read(try files.read(path), file: path)
+        }
+        try parser.checkReferences()
+        parser.config.files = expanded
+        return parser.config
+    }
+
+    /// Reads one file's bytes (tests and the fuzzer).
+    public static func parse(bytes: [UInt8], file: String, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyConfiguration {
+        var parser = HAProxyParser(build: build)
+        try parser.read(bytes, file: file)
+        try parser.checkReferences()
+        parser.config.files = [file]
+        return parser.config
+    }
+
+    private init(build: HAProxyBuild) { self.build = build }
+
+    private func fail(_ message: String) -> HAError { HAError(.dataError, message, file: file, line: line) }
+
+    enum Block { case ifTake, ifDrop, ifSkip, elifTake, elifDrop, elifSkip, elseTake, elseDrop
+        var masked: Bool { ![.ifTake, .elifTake, .elseTake].contains(self) }
+        var afterElse: Bool { self == .elseTake || self == .elseDrop }
+        var taken: Bool { self == .ifTake || self == .ifSkip || self == .elifTake || self == .elifSkip }
+    }
+    static let maximumNesting = 100
+
+    private mutating func read(_ bytes: [UInt8], file: String) throws(HAError) {
+        self.file = file
+        line = 0
+        current = nil
+        var blocks: [Block] = []
+        var start = 0
+        while start < bytes.count {
+            line += 1
+            let newline = bytes[start...].firstIndex(of: 0x0a)
+            let end = newline ?? bytes.count
+            let text = bytes[start..<end]
+            start = end + 1
+            if let nul = text.firstIndex(of: 0) {
+                throw fail("stray NUL character at position \(nul - text.startIndex + 1): this is not a text configuration")
+            }
+            if newline == nil {
+                throw fail("missing LF on last line, file might have been truncated at position \(text.count + 1); haproxy refuses it")
+            }
+            var first = text.startIndex
+            while first < text.endIndex, HAProxyWords.isSpace(text[first]) { first += 1 }
+            // "[scope]" lines only label messages.
+            if first < text.endIndex, text[first] == UInt8(ascii: "[") { continue }
+            let splitter = HAProxyWords(environment: build.environment, file: file, line: line, section: currentSectionName)
+            let words = try splitter.split(text[first...])
+            guard let keyword = words.first, !keyword.isEmpty else { continue }
+
+            if try conditional(keyword, words, &blocks) { continue }
+            if blocks.last?.masked == true { continue }
+            if keyword.hasPrefix(".") {
+                try directive(keyword, words)
+                continue
+            }
+            try statement(words)
+        }
+        if !blocks.isEmpty {
+            throw fail("non-terminated '.if' block: \(blocks.count) '.endif' missing at the end of the file")
+        }
+    }
+
+    private var currentSectionName: String? {
+        current.map { config.sections[$0].name ?? config.sections[$0].keyword }
+    }
+
+    /// `.if`, `.elif`, `.else`, `.endif`; true when the line was one of them.
+    private mutating func conditional(_ keyword: String, _ words: [String], _ blocks: inout [Block]) throws(HAError) -> Bool {
+        let rest = words.dropFirst().joined(separator: " ")
+        switch keyword {
+        case ".if":
+            guard blocks.count + 1 < HAProxyParser.maximumNesting else {
+                throw fail("too many nested '.if', max is \(HAProxyParser.maximumNesting)")
+            }
+            if blocks.last?.masked == true {
+                blocks.append(.ifSkip)
+            } else {
+                blocks.append(try evaluate(rest) ? .ifTake : .ifDrop)
+            }
+        case ".elif":
+            guard let last = blocks.last else { throw fail("lone '.elif' with no matching '.if'") }
+            guard !last.afterElse else { throw fail("'.elif' after '.else' is not permitted") }
+            if last.taken {
+                blocks[blocks.count - 1] = .elifSkip
+            } else {
+                blocks[blocks.count - 1] = try evaluate(rest) ? .elifTake : .elifDrop
+            }
+        case ".else", ".endif":
+            if words.count > 1, !words[1].isEmpty { throw fail("unexpected argument '\(words[1])' for '\(keyword)'") }
+            guard let last = blocks.last else { throw fail("lone '\(keyword)' with no matching '.if'") }
+            if keyword == ".endif" {
+                blocks.removeLast()
+            } else {
+                guard !last.afterElse else { throw fail("'.else' after '.else' is not permitted") }
+                blocks[blocks.count - 1] = last.taken ? .elseDrop : .elseTake
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    private mutating func evaluate(_ text: String) throws(HAError) -> Bool {
+        var condition = HAProxyCondition(build: build, file: file, line: line)
+        let result = try condition.evaluate(text)
+        for unknown in condition.unknowns {
+            config.messages.append(HAProxyMessage(level: "note", message: unknown, file: file, line: line))
+        }
+        return result
+    }
+
+    /// `.alert` stops haproxy; `.warning`, `.notice`, `.diag` are kept as messages.
+    private mutating func directive(_ keyword: String, _ words: [String]) throws(HAError) {
+        guard [".alert", ".warning", ".notice", ".diag"].contains(keyword) else {
+            throw fail("unknown directive '\(keyword)'")
+        }
+        if words.count > 2, !words[2].isEmpty {
+            throw fail("unexpected argument '\(words[2])' for '\(keyword)'; use quotes if the message should contain spaces")
+        }
+        let message = words.count > 1 ? words[1] : ""
+        if keyword == ".alert" { throw fail(".alert in the configuration: '\(message)'") }
+        config.messages.append(HAProxyMessage(level: String(keyword.dropFirst()), message: message, file: file, line: line))
+    }
+
+    static let sectionKeywords: Set<String> = [
+        "global", "defaults", "frontend", "backend", "listen", "userlist", "peers", "resolvers", "mailers", "program",
+        "http-errors", "ring", "cache", "fcgi-app", "log-forward", "spoe-agent", "spoe-group", "spoe-message",
+    ]
+    /// Keywords `no` and `default` may precede (haproxy 2.6).
+    static let negatable: Set<String> = ["option", "log", "busy-polling", "set-dumpable", "strict-limits", "insecure-fork-wanted", "numa-cpu-mapping"]
+
+    private mutating func statement(_ allWords: [String]) throws(HAError) {
+        // Words end at the first empty one, as keyword parsers read them.
+        var words = Array(allWords.prefix { !$0.isEmpty })
+        if words[0] == "no" || words[0] == "default" {
+            let modifier = words.removeFirst()
+            guard let next = words.first, HAProxyParser.negatable.contains(next) else {
+                throw fail("'\(modifier)' may only precede \(HAProxyParser.negatable.sorted().joined(separator: ", "))")
+            }
+        }
+        if HAProxyParser.sectionKeywords.contains(words[0]) {
+            try startSection(words)
+            return
+        }
+        guard let index = current else {
+            throw fail("unknown keyword '\(words[0])' out of section: the file must start with a section (global, defaults, frontend, backend, listen, ...)")
+        }
+        config.sections[index].lines.append(HAProxyLine(words: allWords.last == "" ? Array(allWords.dropLast()) : allWords, file: file, line: line))
+        switch config.sections[index].kind {
+        case .global: try global(words)
+        case .defaults, .frontend, .backend, .listen: try proxy(words, at: index)
+        case .other: break
+        }
+    }
+
+    private mutating func startSection(_ words: [String]) throws(HAError) {
+        let keyword = words[0]
+        let kind = HAProxySection.Kind(rawValue: keyword) ?? .other
+        var name = words.count > 1 ? words[1] : nil
+        var from: String?
+        switch kind {
+        case .frontend, .backend, .listen:
+            guard let id = name else { throw fail("'\(keyword)' expects an <id> argument") }
+            if let bad = HAProxyParser.invalidCharacter(id) {
+                throw fail("character '\(bad)' is not permitted in '\(keyword)' name '\(id)'")
+            }
+            if words.count > 2 {
+                guard words[2] == "from", words.count == 4 else {
+                    // haproxy only alerts and opens no section: the next keyword line fails.
+                    config.messages.append(HAProxyMessage(level: "alert", message: "'\(keyword) \(id) \(words[2...].joined(separator: " "))' opens no section: please use the 'bind' keyword for listening addresses", file: file, line: line))
+                    current = nil
+                    return
+                }
+                from = words[3]
+            }
+            // A frontend name clashes with frontends and listens, a backend name with backends and listens.
+            let clashes = [kind == .backend ? nil : frontendNames[id], kind == .frontend ? nil : backendNames[id]].compactMap { $0 }
+            if let other = clashes.first.map({ config.sections[$0] }) {
+                throw fail("\(keyword) '\(id)' has the same name as \(other.keyword) '\(id)' declared at \(other.file):\(other.line)")
+            }
+        case .defaults:
+            if name == "from" { from = words.count > 2 ? words[2] : nil; name = nil }
+            else if words.count > 3, words[2] == "from" { from = words[3] }
+            if name?.isEmpty == true { name = nil }
+        default:
+            break
+        }
+        var section = HAProxySection(kind: kind, keyword: keyword, name: name, file: file, line: line)
+        if kind == .defaults || kind == .frontend || kind == .backend || kind == .listen {
+            // A defaults section starts afresh unless it names another with `from`.
+            var base = kind == .defaults ? nil : lastDefaults
+            if let from {
+                guard let found = config.sections.lastIndex(where: { $0.kind == .defaults && $0.name == from }) else {
+                    throw fail("defaults section '\(from)' not found for \(keyword) '\(name ?? "")'")
+                }
+                base = found
+            }
+            if let base {
+                section.mode = config.sections[base].mode
+                section.defaultBackend = config.sections[base].defaultBackend
+            }
+        }
+        config.sections.append(section)
+        current = config.sections.count - 1
+        if let name, kind == .frontend || kind == .listen { frontendNames[name] = current }
+        if let name, kind == .backend || kind == .listen { backendNames[name] = current }
+        if kind == .defaults { lastDefaults = current }
+    }
+
+    private mutating func global(_ words: [String]) throws(HAError) {
+        // The environment changes take effect for the lines that follow, as in haproxy.
+        switch words[0] {
+        case "setenv", "presetenv":
+            guard words.count >= 3 else { throw fail("'\(words[0])' expects a name and a value") }
+            if words[0] == "setenv" || build.environment[words[1]] == nil { build.environment[words[1]] = words[2] }
+        case "unsetenv":
+            for name in words.dropFirst() { build.environment[name] = nil }
+        case "resetenv":
+            let keep = Set(words.dropFirst())
+            build.environment = build.environment.filter { keep.contains($0.key) }
+        default:
+            break
+        }
+    }
+
+    private mutating func proxy(_ words: [String], at index: Int) throws(HAError) {
+        let kind = config.sections[index].kind
+        let argument = words.count > 1 ? words[1] : nil
+        switch words[0] {
+        case "mode":
+            if words.count > 2 { throw fail("'mode' cannot handle unexpected argument '\(words[2])'") }
+            switch argument {
+            case "http", "tcp": config.sections[index].mode = argument
+            case "health": throw fail("'mode health' doesn't exist anymore; use 'http-request return status 200' instead")
+            default: throw fail("unknown proxy mode '\(argument ?? "")': expected tcp or http")
+            }
+        case "bind":
+            if kind == .defaults { throw fail("'bind' not allowed in 'defaults' section") }
+            guard let argument else {
+                throw fail("'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments")
+            }
+            config.sections[index].binds.append(try bind(argument, options: Array(words.dropFirst(2))))
+        case "default_backend":
+            guard let argument else { throw fail("'default_backend' expects a backend name") }
+            if words.count > 2 { throw fail("'default_backend' cannot handle unexpected argument '\(words[2])'") }
+            config.sections[index].defaultBackend = HAProxyBackendReference(backend: argument, condition: nil, file: file, line: line)
+        case "use_backend":
+            if kind == .defaults { throw fail("'use_backend' not allowed in 'defaults' section") }
+            guard let argument else { throw fail("'use_backend' expects a backend name") }
+            var condition: [String]? = nil
+            if words.count > 2 {
+                guard words[2] == "if" || words[2] == "unless" else {
+                    throw fail("unexpected keyword '\(words[2])' after switching rule, only 'if' and 'unless' are allowed")
+                }
+                guard words.count > 3 else { throw fail("'use_backend \(argument) \(words[2])' is missing its condition") }
+                condition = Array(words.dropFirst(2))
+            }
+            config.sections[index].useBackends.append(HAProxyBackendReference(backend: argument, condition: condition, file: file, line: line))
+        case "server":
+            if kind == .defaults { throw fail("'server' not allowed in 'defaults' section") }
+            guard words.count >= 3 else { throw fail("'server' expects <name> and <addr>[:<port>] as arguments") }
+            config.sections[index].servers.append(try server(words))
+        default:
+            break
+        }
+    }
+
+    /// haproxy 2.6's bind keywords (from its bind_kws tables): those followed by a value,
+    /// and flags. Anything else on a bind line is refused, as haproxy refuses it; there is no
+    /// `freebind` keyword (`transparent` sets IP_TRANSPARENT or IP_FREEBIND).
+    static let bindOptionsWithValue: Set<String> = [
+        "accept-netscaler-cip", "alpn", "backlog", "ca-file", "ca-ignore-err", "ca-sign-file", "ca-sign-pass",
+        "ca-verify-file", "ciphers", "ciphersuites", "crl-file", "crt", "crt-ignore-err", "crt-list", "curves",
+        "ecdhe", "expose-fd", "gid", "group", "id", "interface", "level", "maxconn", "mode", "mss", "name",
+        "namespace", "nice", "npn", "process", "proto", "severity-output", "shards", "ssl-max-ver", "ssl-min-ver",
+        "tcp-ut", "thread", "tls-ticket-keys", "uid", "user", "verify",
+    ]
+    static let bindFlags: Set<String> = [
+        "accept-proxy", "allow-0rtt", "defer-accept", "force-sslv3", "force-tlsv10", "force-tlsv11", "force-tlsv12",
+        "force-tlsv13", "generate-certificates", "no-ca-names", "no-sslv3", "no-tls-tickets", "no-tlsv10",
+        "no-tlsv11", "no-tlsv12", "no-tlsv13", "prefer-client-ciphers", "quic-force-retry", "ssl", "strict-sni",
+        "tfo", "transparent", "v4v6", "v6only",
+    ]
+
+    private func bind(_ list: String, options: [String]) throws(HAError) -> HAProxyBind {
+        var addresses: [HAProxyBindAddress] = []
+        // Split before expansion, as str2listener does; a trailing comma ends the list.
+        var pieces = list.split(separator: ",", omittingEmptySubsequences: false)
+        if pieces.count > 1, pieces.last?.isEmpty == true { pieces.removeLast() }
+        for raw in pieces {
+            let piece = HAProxyWords.expandAddress(String(raw), environment: build.environment)
+            do throws(AddressError) {
+                let parsed = try HAProxyAddressParser.parse(String(piece), portMandatory: true)
+                // Proxies listen on stream sockets; QUIC only where haproxy was built with it.
+                if parsed.transport == "dgram" || (parsed.transport == "quic" && build.features?.contains("+QUIC") == false) {
+                    throw AddressError("\(parsed.transport == "quic" ? "QUIC (this haproxy is built without it)" : "dgram-type address") not acceptable in '\(piece)'")
+                }
+                var address = HAProxyBindAddress(text: String(piece), family: parsed.family, address: parsed.address,
+                                                 wildcard: parsed.wildcard, host: parsed.host, path: parsed.path,
+                                                 transport: parsed.transport)
+                if parsed.family != .unix, parsed.family != .abns, parsed.family != .fd, parsed.family != .sockpair,
+                   let (low, high) = try HAProxyAddressParser.bindPorts(parsed.portText, whole: String(piece)) {
+                    address.portLow = low
+                    address.portHigh = high
+                }
+                addresses.append(address)
+            } catch {
+                throw fail("'bind' : \(error.message) for address '\(piece)'")
+            }
+        }
+        var bind = HAProxyBind(addresses: addresses, options: options, transparent: false, freebind: false, namespace: nil, file: file, line: line)
+        var position = 0
+        while position < options.count {
+            let option = options[position]
+            if HAProxyParser.bindOptionsWithValue.contains(option) {
+                guard position + 1 < options.count else { throw fail("'bind \(list)' : '\(option)' expects an argument") }
+                if option == "namespace" { bind.namespace = options[position + 1] }
+                position += 2
+                continue
+            }
+            guard HAProxyParser.bindFlags.contains(option) else {
+                throw fail("'bind \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
+            }
+            if option == "transparent" { bind.transparent = true }
+            position += 1
+        }
+        if options.contains("ssl"), !options.contains("crt"), !options.contains("crt-list") {
+            throw fail("'bind \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
+        }
+        return bind
+    }
+
+    /// haproxy's invalid_char: names are letters, digits and ". : _ -".
+    static func invalidCharacter(_ name: String) -> Character? {
+        name.first { !($0.isASCII && ($0.isLetter || $0.isNumber || ".:_-".contains($0))) }
+    }
+
+    private func server(_ words: [String]) throws(HAError) -> HAProxyServer {
+        if let bad = HAProxyParser.invalidCharacter(words[1]) {
+            throw fail("character '\(bad)' is not permitted in server name '\(words[1])'")
+        }
+        let text = HAProxyWords.expandAddress(words[2], environment: build.environment)
+        do throws(AddressError) {
+            let parsed = try HAProxyAddressParser.parse(text, portMandatory: false)
+            let port = parsed.portText
+            if port.dropFirst().contains("-") || (port.first?.isASCIIDigitCharacter == true && port.contains("-")) {
+                throw AddressError("port range not permitted here in '\(text)'")
+            }
+            if let first = port.first, first.isASCIIDigitCharacter, !(0...65535).contains(HAProxyAddressParser.atoi(Substring(port))) {
+                throw AddressError("invalid port '\(port)'")
+            }
+            return HAProxyServer(name: words[1], addressText: text, address: parsed.address, host: parsed.host,
+                                 port: port.isEmpty ? nil : port, options: Array(words.dropFirst(3)), file: file, line: line)
+        } catch {
+            throw fail("'server \(words[1])' : \(error.message)")
+        }
+    }
+
+    /// Every backend a frontend names must exist (haproxy refuses to start otherwise);
+    /// names built at run time (`%[...]`) are not checked, as haproxy checks them late.
+    private mutating func checkReferences() throws(HAError) {
+        let names = Set(config.backends.compactMap(\.name))
+        for section in config.frontends {
+            let references = (section.defaultBackend.map { [$0] } ?? []) + section.useBackends
+            for reference in references where !reference.backend.contains("%[") && !names.contains(reference.backend) {
+                throw HAError(.dataError, "\(section.title): unable to find required backend '\(reference.backend)' (no backend or listen section has that name)",
+                              file: reference.file, line: reference.line)
+            }
+        }
+    }
+}

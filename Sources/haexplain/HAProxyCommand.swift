@@ -1,0 +1,46 @@
+import ArgumentParser
+import HAExplainCore
+import HAModel
+import Netlink
+
+struct HAProxyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "haproxy",
+        abstract: "Explain haproxy: frontends and their binds, backends and servers, which sockets really listen and who owns them.",
+        discussion: """
+            Reads the configuration the way haproxy 2.6 reads it (-f files and directories, .if blocks, quoting, \
+            environment). Without --haproxy-config, uses the running haproxy's -f arguments (and its environment), else \
+            /etc/haproxy/haproxy.cfg. Listening sockets come from the kernel (sock_diag), owners from /proc. With \
+            ADDRESS[:PORT], says which frontend serves it and where it leads.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Say what serves this address (and port), e.g. 192.168.3.200:5432 or [2001:db8::1]:443.", valueName: "address[:port]"))
+    var query: String?
+
+    @OptionGroup var haproxy: HAProxyConfigOptions
+    @OptionGroup var output: OutputOptions
+    @OptionGroup var namespace: NamespaceOptions
+
+    func validate() throws {
+        if let query, HAProxyExplainer.parseQuery(query) == nil {
+            throw ValidationError("'\(query)' is not ADDRESS or ADDRESS:PORT (IPv6 with a port as [ADDRESS]:PORT)")
+        }
+    }
+
+    func run() throws {
+        try Run.reporting {
+            var limits: [String] = []
+            let snapshot = try HAProxyGathering.snapshot(configs: haproxy.configs, netns: namespace.netns, limits: &limits)
+            var addresses: AddressTable?
+            do throws(HAError) {
+                addresses = try AddressReader.read(netns: namespace.netns)
+            } catch {
+                limits.append("this host's addresses could not be read (\(error.message)): binds on addresses not assigned here are not checked")
+            }
+            let report = HAProxyExplainer.report(snapshot, addresses: addresses, query: query.flatMap(HAProxyExplainer.parseQuery),
+                                                 queryText: query, netns: namespace.netns, limits: limits)
+            try Run.emit(report, json: output.json, render: HAProxyText.render)
+        }
+    }
+}
