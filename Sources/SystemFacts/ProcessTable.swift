@@ -16,7 +16,7 @@ public enum ProcessTable {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var processes: [RunningProcess] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let name = entryName(entry)
             guard let pid = Int32(name), pid > 0, var process = process(pid, proc: proc) else { continue }
             if let boot, ticks > 0 {
                 let epoch = Double(boot) + Double(process.startTicks) / ticks
@@ -62,7 +62,7 @@ public enum ProcessTable {
         defer { closedir(dir) }
         var inodes: [UInt64] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let name = entryName(entry)
             guard Int(name) != nil, let target = readLink("\(proc)/\(pid)/fd/\(name)"),
                   target.hasPrefix("socket:["), target.hasSuffix("]"),
                   let inode = UInt64(target.dropFirst(8).dropLast()) else { continue }
@@ -105,7 +105,7 @@ public enum ProcessTable {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let name = entryName(entry)
             if name != ".", name != ".." { names.append(name) }
         }
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
@@ -131,6 +131,11 @@ public enum ProcessTable {
         }
         guard !bytes.isEmpty else { return nil }
         return Array(bytes.prefix(limit))
+    }
+
+    /// A directory entry's name (readdir's d_name).
+    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 
     public static func readLink(_ path: String) -> String? {

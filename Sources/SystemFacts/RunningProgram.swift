@@ -16,8 +16,8 @@ public struct RunningProgram: Sendable {
         defer { closedir(dir) }
         var candidates: [(pid: Int32, ppid: Int32)] = []
         while let entry = readdir(dir) {
-            guard let pid = Int32(SocketOwners.entryName(entry)),
-                  let stat = SmallFile.read("\(proc)/\(pid)/stat").map({ String(decoding: $0, as: UTF8.self) }),
+            guard let pid = Int32(ProcessTable.entryName(entry)),
+                  let stat = ProcessTable.readBytes("\(proc)/\(pid)/stat").map({ String(decoding: $0, as: UTF8.self) }),
                   let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
             // stat is "pid (comm) state ppid ...": comm may hold spaces and parentheses.
             guard stat[stat.index(after: open)..<close] == command else { continue }
@@ -28,7 +28,7 @@ public struct RunningProgram: Sendable {
         let pids = Set(candidates.map(\.pid))
         guard let eldest = candidates.filter({ !pids.contains($0.ppid) }).min(by: { $0.pid < $1.pid }) else { return nil }
         func strings(_ name: String) -> [String]? {
-            SmallFile.read("\(proc)/\(eldest.pid)/\(name)")?.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            ProcessTable.readBytes("\(proc)/\(eldest.pid)/\(name)", limit: 1 << 20)?.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         }
         let environment = strings("environ").map { pairs in
             Dictionary(pairs.compactMap { pair -> (String, String)? in
@@ -37,24 +37,6 @@ public struct RunningProgram: Sendable {
             }, uniquingKeysWith: { first, _ in first })
         }
         return RunningProgram(pid: eldest.pid, arguments: strings("cmdline") ?? [],
-                              workingDirectory: SocketOwners.link("\(proc)/\(eldest.pid)/cwd"), environment: environment)
-    }
-}
-
-/// /proc files are small and report no size: read up to a bound, never blocking.
-enum SmallFile {
-    static func read(_ path: String, limit: Int = 1 << 20) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while bytes.count < limit {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += buffer[0..<count]
-        }
-        return bytes.isEmpty ? nil : bytes
+                              workingDirectory: ProcessTable.readLink("\(proc)/\(eldest.pid)/cwd"), environment: environment)
     }
 }

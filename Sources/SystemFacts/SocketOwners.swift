@@ -14,13 +14,13 @@ public enum SocketOwners {
         defer { closedir(dir) }
         var owners: [UInt32: [SocketOwner]] = [:]
         while let entry = readdir(dir) {
-            let name = entryName(entry)
+            let name = ProcessTable.entryName(entry)
             guard let pid = Int32(name) else { continue }
             guard let fds = opendir("\(proc)/\(pid)/fd") else { continue }
             var command: String?
             while let fdEntry = readdir(fds) {
-                guard let fd = Int32(entryName(fdEntry)),
-                      let inode = socketInode(link("\(proc)/\(pid)/fd/\(fd)")), inodes.contains(inode) else { continue }
+                guard let fd = Int32(ProcessTable.entryName(fdEntry)),
+                      let inode = socketInode(ProcessTable.readLink("\(proc)/\(pid)/fd/\(fd)")), inodes.contains(inode) else { continue }
                 if command == nil { command = commandName(proc: proc, pid: pid) }
                 owners[inode, default: []].append(SocketOwner(pid: pid, command: command ?? "?", fd: fd))
             }
@@ -33,17 +33,6 @@ public enum SocketOwners {
     public static func socketInode(_ link: String?) -> UInt32? {
         guard let link, link.hasPrefix("socket:["), link.hasSuffix("]") else { return nil }
         return UInt32(link.dropFirst(8).dropLast())
-    }
-
-    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-    }
-
-    public static func link(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The kernel's name for the process (/proc/PID/comm), as ss prints it.

@@ -43,8 +43,8 @@ enum HAProxyGathering {
             if !configs.isEmpty { throw error }
             problem = error.description
         }
-        if let running, netns == nil, let theirs = SocketOwners.link("/proc/\(running.pid)/ns/net"),
-           let ours = SocketOwners.link("/proc/self/ns/net"), theirs != ours {
+        if let running, netns == nil, let theirs = ProcessTable.readLink("/proc/\(running.pid)/ns/net"),
+           let ours = ProcessTable.readLink("/proc/self/ns/net"), theirs != ours {
             limits.append("the running haproxy (pid \(running.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.pid)/ns/net")
         }
         var listeners: ListeningSocketTable?
