@@ -12,6 +12,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let buffer = UnsafeRawBufferPointer(rebasing: copy[0..<size])
     _ = try? decoder.consume(buffer)
     _ = RouteDumpDecoder.containsEnd(buffer)
+    var counts: [Int: Int] = [:]
+    RouteDumpDecoder.countAddresses(buffer, into: &counts)
+    decoder.reserveAddresses(counts)
     _ = decoder.table(netns: nil)
     _ = decoder.neighbourTable(netns: nil)
     // The same bytes as a sock_diag reply.

@@ -135,6 +135,15 @@ final class ByteWriter {
         _ = count
     }
 
+    /// A key: our CodingKeys are identifiers, so nothing in them needs escaping.
+    @inline(__always)
+    func quotePlain(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     func quote(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         var text = text
@@ -362,7 +371,7 @@ public struct JSONObjectWriter {
         if count > 0 { writer.bytes.append(UInt8(ascii: ",")) }
         count += 1
         writer.newline(depth + 1)
-        writer.quote(key.stringValue)
+        writer.quotePlain(key.stringValue)
         if writer.pretty { writer.append(": ") } else { writer.bytes.append(UInt8(ascii: ":")) }
     }
 

@@ -106,6 +106,32 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
         }
     }
 
+    /// Adds the RTM_NEWADDR messages of `buffer` to `counts`, by interface index, reading only
+    /// headers whose lengths check out (as `messageBoundaries` walks them).
+    public static func countAddresses(_ buffer: UnsafeRawBufferPointer, into counts: inout [Int: Int]) {
+        let headerSize = MemoryLayout<nlmsghdr>.size
+        let valid = messageBoundaries(buffer).valid
+        var offset = 0
+        while offset < valid {
+            let length = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            let type = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
+            // ifaddrmsg: family, prefixlen, flags, scope (one byte each), then the u32 index.
+            if Int32(type) == RTM_NEWADDR, length >= headerSize + ifaddrSize {
+                let index = buffer.loadUnaligned(fromByteOffset: offset + headerSize + 4, as: UInt32.self)
+                counts[Int(index), default: 0] += 1
+            }
+            offset += (length + 3) & ~3
+        }
+    }
+
+    /// Sizes each known interface's address list for `counts` more addresses.
+    public func reserveAddresses(_ counts: [Int: Int]) {
+        for (ifindex, count) in counts {
+            guard let at = position[ifindex] else { continue }
+            links[at].interface.addrInfo.reserveCapacity(links[at].interface.addrInfo.count + count)
+        }
+    }
+
     /// Whether `buffer` holds the message that ends a dump (NLMSG_DONE or an error), found
     /// without decoding anything: used to drain a dump we are going to discard.
     public static func containsEnd(_ buffer: UnsafeRawBufferPointer) -> Bool {

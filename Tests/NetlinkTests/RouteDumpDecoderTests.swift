@@ -70,6 +70,35 @@ struct NetlinkBytes {
         #expect(eth2.addrInfo[1].validLifeTime == .max)
     }
 
+    @Test("addresses are counted per interface from the headers alone, and a lying length stops the count")
+    func countsAddresses() throws {
+        var links = NetlinkBytes()
+        links.message(type: 16, body: NetlinkBytes.link(index: 4, name: "eth2"))
+        var dump = NetlinkBytes()
+        for octet in 1...5 { dump.message(type: 20, body: NetlinkBytes.address(index: 4, [10, 0, 0, UInt8(octet)], prefix: 32, label: nil)) }
+        dump.message(type: 20, body: NetlinkBytes.address(index: 7, [10, 0, 1, 1], prefix: 32, label: nil))
+        dump.message(type: 20, body: NetlinkBytes.u16(0))  // too short for ifaddrmsg: not counted
+        var counts: [Int: Int] = [:]
+        dump.bytes.withUnsafeBytes { RouteDumpDecoder.countAddresses($0, into: &counts) }
+        #expect(counts == [4: 5, 7: 1])
+        // Reserving first changes nothing in what is decoded.
+        let plain = RouteDumpDecoder(), counted = RouteDumpDecoder()
+        _ = try links.decode(into: plain)
+        _ = try dump.decode(into: plain)
+        _ = try links.decode(into: counted)
+        counted.reserveAddresses(counts)
+        _ = try dump.decode(into: counted)
+        #expect(counted.table(netns: nil).interfaces.first?.addrInfo.count == 5)
+        #expect(counted.table(netns: nil).interfaces.first?.addrInfo == plain.table(netns: nil).interfaces.first?.addrInfo)
+
+        var lying = NetlinkBytes()
+        lying.message(type: 20, body: NetlinkBytes.address(index: 4, [10, 0, 0, 1], prefix: 32, label: nil))
+        lying.message(type: 20, body: NetlinkBytes.address(index: 4, [10, 0, 0, 2], prefix: 32, label: nil), lengthOverride: 0xffff_fff0)
+        var partial: [Int: Int] = [:]
+        lying.bytes.withUnsafeBytes { RouteDumpDecoder.countAddresses($0, into: &partial) }
+        #expect(partial == [4: 1])
+    }
+
     @Test("a dump the kernel flags NLM_F_DUMP_INTR is reported as interrupted, to be read again")
     func interruptedDump() throws {
         var dump = NetlinkBytes()
