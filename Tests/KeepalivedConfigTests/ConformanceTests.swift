@@ -119,6 +119,14 @@ struct ConformanceTests {
             while [ $i -lt 100 ] && kill -0 $pid 2>/dev/null && ! grep -q -- '------< Interfaces >------' /tmp/keepalived.log; do
               sleep 0.1; i=$((i+1))
             done
+            # Both keepalived processes write the dump: the marker can come while the other
+            # is still writing, so wait (at most 5 s more) until the log stops growing.
+            last=-1; same=0; j=0
+            while [ $j -lt 25 ] && [ $same -lt 2 ] && kill -0 $pid 2>/dev/null; do
+              size=$(wc -c < /tmp/keepalived.log)
+              if [ "$size" = "$last" ]; then same=$((same+1)); else same=0; fi
+              last=$size; sleep 0.2; j=$((j+1))
+            done
             kill -KILL $pid 2>/dev/null || true
             wait $pid 2>/dev/null || true
             cat /tmp/keepalived.log
