@@ -19,7 +19,13 @@ import VRRP
 enum KeepalivedGathering {
     /// The configurations to read: those given, else the running keepalived's (its -f and
     /// -i from /proc), else keepalived's default file; each with why it was chosen.
-    static func nodes(configs: [String], configID: String?) throws(HAError) -> [NodeConfiguration] {
+    /// `configIDs` go with `configs` in order (a peer's file is read with the peer's id); a
+    /// single one applies to every file.
+    static func nodes(configs: [String], configIDs: [String]) throws(HAError) -> [NodeConfiguration] {
+        guard configIDs.count <= 1 || configIDs.count == configs.count else {
+            throw HAError(.usage, "\(configIDs.count) --config-id for \(configs.count) --keepalived-config: give one for all files, or one per file in the same order")
+        }
+        let configID = configIDs.count == 1 ? configIDs[0] : nil
         let files = LocalConfigFiles()
         let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
         let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: HostIdentity.hostname())
@@ -35,7 +41,8 @@ enum KeepalivedGathering {
             }
         } else {
             chosen = configs.enumerated().map { index, path in
-                (path, index == 0 ? "given with --keepalived-config" : "given with --keepalived-config (a peer)", configID ?? defaultID)
+                (path, index == 0 ? "given with --keepalived-config" : "given with --keepalived-config (a peer)",
+                 configIDs.count > 1 ? configIDs[index] : (configID ?? defaultID))
             }
         }
         var nodes: [NodeConfiguration] = []

@@ -32,8 +32,9 @@ struct IPCommand: ParsableCommand {
         "A keepalived.conf to read; repeat for the peers' (default: the running keepalived's, else /etc/keepalived/keepalived.conf).", valueName: "path"))
     var keepalivedConfigs: [String] = []
 
-    @Option(name: .customLong("config-id"), help: ArgumentHelp("keepalived's config id for @ID lines.", valueName: "id"))
-    var configID: String?
+    @Option(name: .customLong("config-id"), help: ArgumentHelp(
+        "keepalived's config id for @ID lines; repeat to give each --keepalived-config its own, in order.", valueName: "id"))
+    var configIDs: [String] = []
 
     @OptionGroup var hosts: HostsFileOptions
     @OptionGroup var haproxyOptions: HAProxyConfigOptions
@@ -140,7 +141,7 @@ struct IPCommand: ParsableCommand {
             var nodes: [NodeConfiguration] = []
             if live {
                 do {
-                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configID: configID)
+                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configIDs: configIDs)
                     if keepalivedConfigs.count <= 1, !nodes.isEmpty { nodes[0].name = hostname }
                 } catch where keepalivedConfigs.isEmpty {
                     limits.append("no keepalived configuration read on \(hostname): \(error)")

@@ -17,8 +17,8 @@ struct KeepalivedCommand: ParsableCommand {
     var configs: [String] = []
 
     @Option(name: .customLong("config-id"), help: ArgumentHelp(
-        "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot).", valueName: "id"))
-    var configID: String?
+        "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot); repeat to give each --keepalived-config its own, in order.", valueName: "id"))
+    var configIDs: [String] = []
 
     @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
@@ -26,7 +26,7 @@ struct KeepalivedCommand: ParsableCommand {
 
     func run() throws {
         try Run.reporting {
-            let nodes = try KeepalivedGathering.nodes(configs: configs, configID: configID)
+            let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: configIDs)
             var limits: [String] = []
             let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
             if let running, namespace.netns == nil,

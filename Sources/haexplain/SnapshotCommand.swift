@@ -59,7 +59,7 @@ enum SnapshotGatherer {
         var keepalived: KeepalivedSnapshot?
         var node: NodeConfiguration?
         do {
-            node = try KeepalivedGathering.nodes(configs: [], configID: nil).first
+            node = try KeepalivedGathering.nodes(configs: [], configIDs: []).first
             if let node { keepalived = KeepalivedSnapshot(configuration: node.config, chosenBecause: node.chosenBecause) }
         } catch {
             limits.append(Limit(source: "keepalived", message: "no keepalived configuration read: \(error)"))

@@ -50,4 +50,25 @@ extension CommandExitTests {
         #expect(result.status == 69)
         #expect(result.stderr.contains("hxk-no-such-namespace"))
     }
+
+    @Test("each --keepalived-config reads its @ID lines with its own --config-id; a count that fits neither way is 64")
+    func perPeerConfigID() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxk-cid-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // One template deployed to both balancers, as configuration management does.
+        let template = "vrrp_instance VI_1 {\n  interface eth2\n  virtual_router_id 51\n@lb0 priority 100\n@lb1 priority 99\n  virtual_ipaddress {\n    10.1.1.1\n  }\n}\n"
+        for node in ["lb0", "lb1"] { try template.write(toFile: "\(dir)/\(node).conf", atomically: true, encoding: .utf8) }
+        func priorities(_ ids: [String]) throws -> [Int] {
+            let result = try Self.run(["--keepalived-config", dir + "/lb0.conf", "--keepalived-config", dir + "/lb1.conf", "--json"]
+                                      + ids.flatMap { ["--config-id", $0] })
+            let root = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+            return (root["vrrp_instances"] as? [[String: Any]] ?? []).compactMap { $0["priority"] as? Int }
+        }
+        #expect(try priorities(["lb0", "lb1"]) == [100, 99])
+        #expect(try priorities(["lb0"]) == [100, 100])
+        let mismatch = try Self.run(["--keepalived-config", dir + "/lb0.conf", "--config-id", "lb0", "--config-id", "lb1", "--config-id", "x"])
+        #expect(mismatch.status == 64)
+        #expect(mismatch.stderr.contains("one per file in the same order"))
+    }
 }
