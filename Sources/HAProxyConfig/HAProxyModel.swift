@@ -44,8 +44,10 @@ public struct HAProxySection: Codable, Sendable, Equatable {
     public var defaultBackend: HAProxyBackendReference?
     public var useBackends: [HAProxyBackendReference]
     public var servers: [HAProxyServer]
-    /// Every line of the section after its header, as words, with where it is.
-    public var lines: [HAProxyLine]
+    /// Every line of the section after its header, as words, with where it is. Never encoded:
+    /// lines such as `stats auth` and `user ... insecure-password` hold secrets, and snapshots
+    /// travel (ssh, files); what the verdict needs is in the fields above.
+    public var lines: [HAProxyLine] = []
 
     public init(kind: Kind, keyword: String, name: String?, file: String, line: Int) {
         self.kind = kind
@@ -56,12 +58,11 @@ public struct HAProxySection: Codable, Sendable, Equatable {
         self.binds = []
         self.useBackends = []
         self.servers = []
-        self.lines = []
     }
 
     enum CodingKeys: String, CodingKey {
         case kind, keyword, name, file, line, mode, binds, defaultBackend = "default_backend"
-        case useBackends = "use_backend", servers, lines
+        case useBackends = "use_backend", servers
     }
 
     public var source: Source { .file(file, line: line) }

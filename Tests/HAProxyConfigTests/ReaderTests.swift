@@ -22,6 +22,25 @@ struct ReaderTests {
         }
     }
 
+    @Test("passwords in stats auth and userlists never reach JSON (snapshots travel over ssh and into files)")
+    func noSecretsInJSON() throws {
+        let config = try Self.parse("""
+            userlist admins
+                user bob insecure-password hunter2-clear
+            listen stats
+                bind 127.0.0.1:8404
+                mode http
+                stats enable
+                stats auth admin:s3cret-stats
+
+            """)
+        #expect(config.sections.contains { section in section.lines.contains { $0.words.contains("admin:s3cret-stats") } },
+                "the reader keeps the line for the checks it makes")
+        let json = try OrderedJSONEncoder().encode(config)
+        #expect(!json.contains("s3cret-stats") && !json.contains("hunter2-clear"))
+        #expect(json.contains("127.0.0.1"))
+    }
+
     @Test("the seed's frontend on *:3306 leads to db-cluster with its three servers, each with its line")
     func seedStory() throws {
         let text = """
