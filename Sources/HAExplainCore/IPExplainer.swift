@@ -133,9 +133,20 @@ public enum IPExplainer {
         // The wire: which virtual routers speak for it.
         var routers: [VRRPCensusReport.Router] = []
         if let wire = input.wire {
+            // Only adverts that list the address speak for it: VRIDs are unique per LAN, and the
+            // capture hears every LAN, so the configured VRID elsewhere is another router.
             routers = wire.routers.filter { router in
-                router.family == address.family
-                    && (vrids.contains(router.vrid) || router.senders.contains { $0.virtualAddresses.contains(address) })
+                router.family == address.family && router.senders.contains { $0.virtualAddresses.contains(address) }
+            }
+            let sameVRID = wire.routers.filter { router in
+                router.family == address.family && vrids.contains(router.vrid)
+                    && !routers.contains { $0.vrid == router.vrid && $0.interface == router.interface }
+            }
+            for other in sameVRID {
+                let senders = other.senders.map { sender in
+                    "\(sender.address) (\(sender.virtualAddresses.map(\.description).joined(separator: ", ")))"
+                }.joined(separator: "; ")
+                warnings.append("VRID \(other.vrid) heard on \(other.interface ?? "the wire") from \(senders) does not list \(address): another virtual router with the same VRID (a different LAN), or the nodes' configurations list different addresses")
             }
             for router in routers {
                 if let master = router.master {
@@ -150,7 +161,8 @@ public enum IPExplainer {
                 }
             }
             if routers.isEmpty {
-                let what = vrids.isEmpty ? "no advert listed \(address)" : "no advert for VRID \(vrids.sorted().map(String.init).joined(separator: ", ")) was heard"
+                let what = vrids.isEmpty || !sameVRID.isEmpty
+                    ? "no advert listed \(address)" : "no advert for VRID \(vrids.sorted().map(String.init).joined(separator: ", ")) was heard"
                 evidence.append(Evidence(wire.source, "\(what) (\(wire.capture.adverts) VRRP advert(s) heard in all)"))
             }
         }

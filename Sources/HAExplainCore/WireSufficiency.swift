@@ -12,8 +12,13 @@ public enum WireSufficiency {
             router.master != nil && router.senders.contains { $0.count >= 2 && $0.priority > 0 }
                 && router.senders.filter { $0.priority > 0 }.count == 1
         }
+        // A router counts only when it lists a queried address: the same VRID on another LAN
+        // says nothing about ours.
+        func listsOne(_ router: VRRPCensusReport.Router) -> Bool {
+            router.senders.contains { sender in sender.virtualAddresses.contains { addresses.contains($0) } }
+        }
         if !vrids.isEmpty {
-            return vrids.allSatisfy { vrid in routers.contains { $0.vrid == vrid && heardTwice($0) } }
+            return vrids.allSatisfy { vrid in routers.contains { $0.vrid == vrid && heardTwice($0) && listsOne($0) } }
         }
         guard !addresses.isEmpty else { return false }
         return addresses.allSatisfy { address in

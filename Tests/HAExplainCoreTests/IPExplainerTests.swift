@@ -129,6 +129,29 @@ import VRRP
         #expect(silent.answers.first?.evidence.contains { $0.claim.hasPrefix("no advert for VRID 200 was heard") } == true)
     }
 
+    @Test("the configured VRID heard for other addresses (another LAN) is not the owner, and does not end listening early")
+    func sameVRIDElsewhere() throws {
+        let elsewhere = Self.wire([(IPAddress("10.9.9.2")!, 150)], vrid: 200, vips: [IPAddress("10.9.9.9")!])
+        let answer = try #require(IPExplainer.explain(IPEvidence(
+            query: "192.168.3.200", addresses: [Self.vip],
+            hosts: [Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", isLocal: true),
+                    Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")],
+            keepalived: try Self.seedKeepalived(), wire: elsewhere)).answers.first)
+        #expect(answer.verdict.owner == Verdict.Owner.none && answer.verdict.ownerAddress == nil)
+        #expect(answer.warnings.contains { $0.hasPrefix("VRID 200 heard on eth2 from 10.9.9.2 (10.9.9.9) does not list 192.168.3.200") })
+
+        var census = VRRPCensus()
+        for second in 0..<3 {
+            let time = PacketTime(seconds: 1_764_043_032 + Int64(second))
+            census.notePacket(time: time)
+            census.add(VRRPAdvert(packet: second + 1, time: time, interface: "vA", sourceAddress: IPAddress("10.9.9.2")!,
+                                  destinationAddress: IPAddress("224.0.0.18")!, ttl: 255, version: 2, vrid: 200, priority: 150,
+                                  authType: 0, interval: 100, checksumValid: true, virtualAddresses: [IPAddress("10.9.9.9")!], authData: nil))
+        }
+        #expect(!WireSufficiency.enough(census, vrids: [200], addresses: [Self.vip]))
+        #expect(WireSufficiency.enough(census, vrids: [200], addresses: [IPAddress("10.9.9.9")!]))
+    }
+
     @Test("an address no configuration lists and no advert mentions is unknown, with both reasons")
     func nobodyConfiguredIt() throws {
         let report = IPExplainer.explain(IPEvidence(query: "192.168.3.99", addresses: [IPAddress("192.168.3.99")!], hosts: [Self.app],
