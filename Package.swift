@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "LabSupport"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "Processes", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
         .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),

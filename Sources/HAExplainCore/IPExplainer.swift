@@ -176,6 +176,10 @@ public enum IPExplainer {
         let thisHost = local.flatMap { describeThisHost(address, local: $0, configured: configured, holders: holders) }
         let whatif = failover(address, configured: configured, routers: routers, thisHost: thisHost, input: input)
         if let note = likelyFailingCheck(thisHost: thisHost, configured: configured, routers: routers) { warnings.append(note) }
+        for holder in holders where holder.host.processes?.keepalivedNotRunning == true
+            && configured.contains(where: { $0.instance.node == holder.host.hostname }) {
+            warnings.append("\(address) is assigned on \(holder.host.hostname) although keepalived is not running there: a keepalived killed without cleaning up; remove it (ip addr del \(address)/\(holder.address.prefixlen) dev \(holder.interface.ifname)) or start keepalived, before the peer takes it too")
+        }
 
         // Problems keepalived's analysis found that touch this address's instances.
         let names = Set(configured.map(\.instance.name))
@@ -210,7 +214,11 @@ public enum IPExplainer {
             let primary = primaryAddress(on: holder.interface, family: address.family, excluding: address)
             let instance = configured.first { $0.instance.node == holder.host.hostname }?.instance
             var reason: String
-            if let instance, let id = instance.virtualRouterID {
+            if instance != nil, holder.host.processes?.keepalivedNotRunning == true {
+                // Assigned by a keepalived that is gone: nobody defends it, and the peer that
+                // stops hearing adverts takes it too.
+                reason = "assigned on \(holder.interface.ifname), but keepalived is not running on \(holder.host.hostname): a leftover address that nothing defends (the peer will take it as well)"
+            } else if let instance, let id = instance.virtualRouterID {
                 reason = "VRRP master of VRID \(id) (vrrp_instance \(instance.name)), priority \(instance.effectivePriority?.value.map(String.init) ?? "FAULT")"
             } else if let master = routers.compactMap(\.master).first, let id = vrid {
                 reason = "VRRP master of VRID \(id), advertising priority \(master.priority)"
@@ -270,8 +278,9 @@ public enum IPExplainer {
         guard let mine = configured.first(where: { $0.instance.node == local.hostname }), let vrid = mine.instance.virtualRouterID else { return nil }
         let assigned = holders.contains { $0.host.isLocal }
         let priority = mine.instance.effectivePriority
-        // Without a keepalived process the instance is in no VRRP state at all.
-        let stopped = !assigned && local.processes != nil && local.processes?.keepalived == nil
+        // Without a keepalived process the instance is in no VRRP state at all, even when the
+        // address is still assigned (a keepalived killed without cleaning up).
+        let stopped = local.processes?.keepalivedNotRunning == true
         let state = stopped ? "STOPPED" : (priority?.fault == true ? "FAULT" : (assigned ? "MASTER" : "BACKUP"))
         return ThisHost(host: local.hostname, state: state, vrid: vrid, instance: mine.instance.name, priority: priority?.value,
                         arithmetic: priority?.arithmetic ?? String(mine.instance.priority), assigned: assigned,
@@ -304,7 +313,9 @@ public enum IPExplainer {
                 FailoverWhatIf(node: $0.node, failing: $0.failing, priority: $0.priority, newMaster: $0.newMaster, sentence: $0.sentence, assumed: false)
             }
         }
-        guard let thisHost, let mine = configured.first(where: { $0.instance.node == thisHost.host })?.instance else { return [] }
+        // A host whose keepalived is not running takes nothing over, whatever fails elsewhere.
+        guard let thisHost, thisHost.state != "STOPPED",
+              let mine = configured.first(where: { $0.instance.node == thisHost.host })?.instance else { return [] }
         let master = routers.first { $0.vrid == thisHost.vrid }?.master
         let myPriority = thisHost.priority
         var result: [FailoverWhatIf] = []

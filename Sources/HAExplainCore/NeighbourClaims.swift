@@ -63,7 +63,7 @@ public enum NeighbourClaims {
                     result.matches.append(NeighbourMatch(host: host.hostname, dev: entry.dev, lladdr: entry.lladdr, state: entry.state))
                     result.evidence.append(Evidence(source, "\(subject) has no MAC for \(address) (\(on))", host: host.hostname))
                     if entry.isUnresolved {
-                        result.warnings.append(unresolved(subject, address, entry))
+                        result.warnings.append(unresolved(subject, address, entry, ownerKnown: verdict.owner == .peer || verdict.owner == .local))
                     }
                     continue
                 }
@@ -151,10 +151,13 @@ public enum NeighbourClaims {
         return "\(subject) sends \(address) to \(mac) (\(who)), but the owner now is \(owner.isEmpty ? "another node" : owner): a stale \(what) entry after a failover, or the new master's gratuitous \(what) never arrived; \(recheck)"
     }
 
-    static func unresolved(_ subject: String, _ address: IPAddress, _ entry: NeighbourEntry) -> String {
+    static func unresolved(_ subject: String, _ address: IPAddress, _ entry: NeighbourEntry, ownerKnown: Bool) -> String {
         let asked = address.family == .inet ? "ARP requests" : "neighbour solicitations"
         if entry.rawState & NeighbourState.failed != 0 {
-            return "\(subject)'s neighbour entry for \(address) is FAILED: nobody answered its \(asked), so traffic to \(address) goes nowhere (no node holds it on that link)"
+            // FAILED lingers after an outage; with an owner known now, it resolves on next use.
+            return ownerKnown
+                ? "\(subject)'s neighbour entry for \(address) is FAILED: its \(asked) went unanswered at some point (an earlier outage?); the next packet asks again"
+                : "\(subject)'s neighbour entry for \(address) is FAILED: nobody answered its \(asked), so traffic to \(address) goes nowhere (no node holds it on that link)"
         }
         return "\(subject)'s neighbour entry for \(address) is INCOMPLETE: its \(asked) have not been answered yet"
     }

@@ -18,7 +18,7 @@ enum ProcessClaims {
                 let config = keepalived.configFiles.first.map { ", configuration \($0.path) (\($0.given))" } ?? ""
                 evidence.append(Evidence(Source(kind: .process, file: "/proc/\(process.pid)", detail: "keepalived"),
                     "keepalived runs as pid \(process.pid)\(process.startTime.map { " since \($0)" } ?? "")\(config)", host: host.hostname))
-            } else if !mine.isEmpty {
+            } else if !mine.isEmpty, facts.partial != true {
                 evidence.append(Evidence(Source(kind: .process, detail: "/proc"),
                     "no keepalived process is visible in /proc on \(host.hostname): if none runs, its instances neither advertise nor hold addresses", host: host.hostname))
             }

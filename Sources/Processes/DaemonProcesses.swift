@@ -43,17 +43,25 @@ public struct ProcessFacts: Sendable, Codable, Equatable {
     public var trackScripts: [TrackScriptState]
     public var warnings: [String]
     public var limits: [String]
+    /// True when /proc showed only part of the processes (unreadable, or hidepid hiding pid 1):
+    /// a daemon not found may still run.
+    public var partial: Bool?
 
-    public init(daemons: [DaemonProcess] = [], trackScripts: [TrackScriptState] = [], warnings: [String] = [], limits: [String] = []) {
+    public init(daemons: [DaemonProcess] = [], trackScripts: [TrackScriptState] = [], warnings: [String] = [], limits: [String] = [],
+                partial: Bool? = nil) {
+        self.partial = partial
         self.daemons = daemons
         self.trackScripts = trackScripts
         self.warnings = warnings
         self.limits = limits
     }
 
-    enum CodingKeys: String, CodingKey { case daemons, trackScripts = "track_scripts", warnings, limits }
+    enum CodingKeys: String, CodingKey { case daemons, trackScripts = "track_scripts", warnings, limits, partial }
 
     public var keepalived: DaemonProcess? { daemons.first { $0.program == "keepalived" } }
+
+    /// /proc was read in full and shows no keepalived.
+    public var keepalivedNotRunning: Bool { keepalived == nil && partial != true }
 }
 
 public enum DaemonFinder {

@@ -71,7 +71,7 @@ struct IPCommand: ParsableCommand {
 
     func validate() throws {
         if let listen, VRRPCommand.seconds(listen) == nil {
-            throw ValidationError("--listen takes a duration such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
+            throw ValidationError("--listen takes a duration up to a day, such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
         }
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {

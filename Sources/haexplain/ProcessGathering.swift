@@ -27,7 +27,13 @@ enum ProcessGathering {
         var facts = ProcessFacts()
         guard !processes.isEmpty else {
             facts.limits.append("/proc could not be read: running processes and track scripts are unknown")
+            facts.partial = true
             return facts
+        }
+        // hidepid= leaves only our own processes: what is not seen may still run.
+        if !processes.contains(where: { $0.pid == 1 }) {
+            facts.limits.append("/proc shows only some processes (mounted with hidepid?): keepalived or haproxy may run unseen; run as root")
+            facts.partial = true
         }
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
         for program in ["keepalived", "haproxy"] {

@@ -40,17 +40,22 @@ struct VRRPCommand: ParsableCommand {
             throw ValidationError("--read analyses a file; --interface, --listen and --netns apply only to live capture")
         }
         if let listen, Self.seconds(listen) == nil {
-            throw ValidationError("--listen takes a duration such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
+            throw ValidationError("--listen takes a duration up to a day, such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
         }
     }
 
+    /// The longest listen accepted: a day. A capture is a diagnosis, not a daemon.
+    static let maximumListen: Double = 86_400
+
     static func seconds(_ text: String) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            guard let value = Double(text.dropLast(suffix.count)), value > 0, value.isFinite else { return nil }
-            return value * scale
+        var value: Double?
+        if let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }) {
+            value = Double(text.dropLast(suffix.count)).map { $0 * scale }
+        } else {
+            value = Double(text)
         }
-        guard let value = Double(text), value > 0, value.isFinite else { return nil }
+        guard let value, value > 0, value.isFinite, value <= maximumListen else { return nil }
         return value
     }
 

@@ -81,7 +81,16 @@ struct HAProxyClaimsTests {
         #expect(report.answers[0].warnings.contains { $0.hasPrefix("haproxy cannot start or reload here while this node is BACKUP") })
         let snapshot = HostSnapshot(hostname: "lb1", takenAt: "now", haexplainVersion: "test", netns: nil, addresses: lb1.addresses, haproxy: lb1.haproxy)
         let decoded = try HostSnapshot.decode(Array(try JSONOutput.encode(snapshot).utf8), origin: "test")
-        #expect(decoded.haproxy?.configuration == lb1.haproxy?.configuration)
+        // Everything but the raw lines, which never leave the host (they may hold passwords).
+        var expected = lb1.haproxy?.configuration
+        for index in expected?.sections.indices ?? 0..<0 { expected?.sections[index].lines = [] }
+        #expect(decoded.haproxy?.configuration == expected)
+        #expect(decoded.haproxy?.configuration?.sections.first?.binds.isEmpty == false)
+        // The verdict from the snapshot is the same.
+        var view = HostView(hostname: "lb1", isLocal: false, addresses: decoded.addresses)
+        view.haproxy = decoded.haproxy
+        let again = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [view], keepalived: nil, wire: nil))
+        #expect(again.answers[0].warnings == report.answers[0].warnings)
         #expect(decoded.haproxy?.nonlocalBind?.ipv4 == 0)
     }
 

@@ -3,6 +3,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import LabSupport
+import Processes
 import Testing
 import VRRP
 
@@ -150,6 +151,26 @@ import VRRP
         }
         #expect(!WireSufficiency.enough(census, vrids: [200], addresses: [Self.vip]))
         #expect(WireSufficiency.enough(census, vrids: [200], addresses: [IPAddress("10.9.9.9")!]))
+    }
+
+    @Test("a VIP still assigned after keepalived died is a leftover, not a master; a partial /proc concludes nothing")
+    func leftoverAddress() throws {
+        func answer(_ processes: ProcessFacts) throws -> IPAnswer {
+            var master = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"], isLocal: true)
+            master.processes = processes
+            return try #require(IPExplainer.explain(IPEvidence(
+                query: "192.168.3.200", addresses: [Self.vip], hosts: [master],
+                keepalived: try Self.seedKeepalived(["prod-haproxy-000"]), wire: nil)).answers.first)
+        }
+        let gone = try answer(ProcessFacts())
+        #expect(gone.verdict.owner == .local && gone.verdict.reason.contains("keepalived is not running on prod-haproxy-000"))
+        #expect(gone.thisHost?.state == "STOPPED")
+        #expect(gone.warnings.contains { $0.contains("ip addr del 192.168.3.200/32 dev eth2") })
+        #expect(gone.whatif.isEmpty, "a stopped keepalived takes nothing over")
+
+        let hidden = try answer(ProcessFacts(partial: true))
+        #expect(hidden.thisHost?.state == "MASTER")
+        #expect(!hidden.warnings.contains { $0.contains("keepalived is not running") })
     }
 
     @Test("an address no configuration lists and no advert mentions is unknown, with both reasons")
