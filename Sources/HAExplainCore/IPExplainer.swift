@@ -135,11 +135,13 @@ public enum IPExplainer {
         if let wire = input.wire {
             // Only adverts that list the address speak for it: VRIDs are unique per LAN, and the
             // capture hears every LAN, so the configured VRID elsewhere is another router.
+            // A configured VRID nobody advertised stays too: its census verdict says it is silent.
             routers = wire.routers.filter { router in
-                router.family == address.family && router.senders.contains { $0.virtualAddresses.contains(address) }
+                router.family == address.family
+                    && (router.senders.contains { $0.virtualAddresses.contains(address) } || (router.senders.isEmpty && vrids.contains(router.vrid)))
             }
             let sameVRID = wire.routers.filter { router in
-                router.family == address.family && vrids.contains(router.vrid)
+                router.family == address.family && vrids.contains(router.vrid) && !router.senders.isEmpty
                     && !routers.contains { $0.vrid == router.vrid && $0.interface == router.interface }
             }
             for other in sameVRID {
@@ -160,7 +162,7 @@ public enum IPExplainer {
                     warnings.append("VRID \(router.vrid): \(verdict.message)")
                 }
             }
-            if routers.isEmpty {
+            if !routers.contains(where: { !$0.senders.isEmpty }) {
                 let what = vrids.isEmpty || !sameVRID.isEmpty
                     ? "no advert listed \(address)" : "no advert for VRID \(vrids.sorted().map(String.init).joined(separator: ", ")) was heard"
                 evidence.append(Evidence(wire.source, "\(what) (\(wire.capture.adverts) VRRP advert(s) heard in all)"))

@@ -26,6 +26,13 @@ enum HAProxyGathering {
             let line = HAProxyCommandLine(arguments: running.arguments)
             paths = line.resolvedPaths(workingDirectory: running.workingDirectory)
             because = "the running haproxy (pid \(running.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
+            // A haproxy in a mount namespace of its own (a container) reads its files there:
+            // a same-named file here would be the wrong one.
+            let theirs = ProcessTable.readLink("/proc/\(running.pid)/ns/mnt")
+            if let theirs, theirs != ProcessTable.readLink("/proc/self/ns/mnt") {
+                paths = paths.map { $0.hasPrefix("/") ? "/proc/\(running.pid)/root" + $0 : $0 }
+                because += ", read through /proc/\(running.pid)/root (it runs in another mount namespace)"
+            }
         } else {
             paths = [defaultConfig]
             because = running.map { "the running haproxy (pid \($0.pid)) names no -f, so the default \(defaultConfig)" }

@@ -127,6 +127,11 @@ struct ConformanceTests {
               if [ "$size" = "$last" ]; then same=$((same+1)); else same=0; fi
               last=$size; sleep 0.2; j=$((j+1))
             done
+            # TERM, not KILL: keepalived's console log is stdio-buffered when it goes to a file,
+            # and only an orderly exit flushes the dump's last lines.
+            kill -TERM $pid 2>/dev/null || true
+            j=0
+            while [ $j -lt 50 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; j=$((j+1)); done
             kill -KILL $pid 2>/dev/null || true
             wait $pid 2>/dev/null || true
             cat /tmp/keepalived.log
