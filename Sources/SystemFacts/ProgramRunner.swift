@@ -15,9 +15,11 @@ public enum ProgramRunner {
 
     /// `argv[0]` is looked up in PATH. The child reads `input` (small: it is written before
     /// any output is read) or /dev/null. `environment` replaces ours when given. Output
-    /// beyond `limit` bytes is an error rather than unbounded memory.
+    /// beyond `limit` bytes is an error rather than unbounded memory. `ownProcessGroup` puts
+    /// the child in a process group of its own, so a timeout kills what it started as well.
     public static func run(_ argv: [String], timeout seconds: Double, limit: Int = 64 << 20,
-                           input: [UInt8]? = nil, environment: [String: String]? = nil) throws(HAError) -> Outcome {
+                           input: [UInt8]? = nil, environment: [String: String]? = nil,
+                           ownProcessGroup: Bool = false) throws(HAError) -> Outcome {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
             throw HAError(.unavailable, "cannot create a pipe to run \(argv[0]): \(String(cString: strerror(errno)))")
@@ -35,13 +37,20 @@ public enum ProgramRunner {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
 
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        if ownProcessGroup {
+            posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+            posix_spawnattr_setpgroup(&attributes, 0)
+        }
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let cEnvironment = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
         defer { cEnvironment?.forEach { free($0) } }
-        let spawned = cEnvironment.map { posix_spawnp(&pid, argv[0], &actions, nil, cArgs, $0) }
-            ?? posix_spawnp(&pid, argv[0], &actions, nil, cArgs, environ)
+        let spawned = cEnvironment.map { posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, $0) }
+            ?? posix_spawnp(&pid, argv[0], &actions, &attributes, cArgs, environ)
         close(outPipe[1])
         close(errPipe[1])
         if input != nil { close(inPipe[0]) }
@@ -68,6 +77,8 @@ public enum ProgramRunner {
         var timedOut = false
         var overflow = false
         var chunk = [UInt8](repeating: 0, count: 65536)
+        var status: Int32 = 0
+        var reaped = false
         while !open.isEmpty {
             let remaining = deadline - monotonicNow()
             if remaining <= 0 { timedOut = true; break }
@@ -85,10 +96,23 @@ public enum ProgramRunner {
             }
             open.removeAll { $0.fd < 0 }
             if overflow { break }
+            // The child has exited but something it started still holds the pipes: what was
+            // written is already there; its status is the answer, not that of the leftovers.
+            if !open.isEmpty, waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                for entry in open {
+                    var one = pollfd(fd: entry.fd, events: Int16(POLLIN), revents: 0)
+                    while stdout.count <= limit, poll(&one, 1, 0) > 0, one.revents & Int16(POLLIN) != 0 {
+                        let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                        guard count > 0 else { break }
+                        if entry.isOut { stdout += chunk[0..<count] } else if stderr.count < 65536 { stderr += chunk[0..<count] }
+                    }
+                }
+                break
+            }
         }
-        if timedOut || overflow { kill(pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        if timedOut || overflow { kill(ownProcessGroup ? -pid : pid, SIGKILL) }
+        if !reaped { while waitpid(pid, &status, 0) < 0, errno == EINTR {} }
         if overflow {
             throw HAError(.dataError, "\(argv[0]) printed more than \(limit >> 20) MiB; stopped it")
         }

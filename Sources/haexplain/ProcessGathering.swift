@@ -151,7 +151,8 @@ enum ScriptRunning {
             command = ["setpriv", "--reuid", String(uid), "--regid", String(user.gid ?? 0), "--clear-groups", "--"]
         }
         do {
-            var outcome = try ProgramRunner.run(command + argv, timeout: timeout + (keepalived == nil ? 0 : 3), limit: 1 << 20)
+            var outcome = try ProgramRunner.run(command + argv, timeout: timeout + (keepalived == nil ? 0 : 3), limit: 1 << 20,
+                                                ownProcessGroup: true)
             if keepalived != nil, outcome.status == 124 || outcome.status == 137 { outcome.timedOut = true }
             result.method = "ran it (--run-track-scripts)\(keepalived.map { " in keepalived \($0.pid)'s namespaces" } ?? " in haexplain's namespaces") as uid \(uid)"
             if outcome.timedOut {

@@ -35,3 +35,31 @@ struct ProcessTableTests {
         #expect(owners[UInt64(info.st_ino)] == getpid())
     }
 }
+
+/// Running a program to its end: its own exit ends the wait, whatever it left running.
+@Suite struct ProgramRunnerTests {
+    @Test("a script that exits 0 while its background child holds stdout is done, with what it printed")
+    func exitedChildIsDone() throws {
+        // Waiting for the pipe's end would run into the timeout: the sleep outlives it.
+        let outcome = try ProgramRunner.run(["sh", "-c", "sleep 30 & echo $!; exit 0"], timeout: 10)
+        let text = String(decoding: outcome.stdout, as: UTF8.self)
+        if let left = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { kill(left, SIGKILL) }
+        #expect(!outcome.timedOut && outcome.status == 0)
+        #expect(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "printed: \(text)")
+    }
+
+    @Test("on a timeout, a process group of its own is killed whole: nothing it started is left running")
+    func timeoutKillsTheGroup() throws {
+        let outcome = try ProgramRunner.run(["sh", "-c", "sleep 300 & echo $!; sleep 300"], timeout: 1, ownProcessGroup: true)
+        #expect(outcome.timedOut)
+        let left = try #require(Int32(String(decoding: outcome.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Killed with the group; once reaped by its new parent it is gone from /proc.
+        var gone = false
+        for _ in 0..<100 {
+            let stat = (try? String(contentsOfFile: "/proc/\(left)/stat", encoding: .utf8)) ?? ""
+            if stat.isEmpty || stat.contains(") Z ") { gone = true; break }
+            usleep(50_000)
+        }
+        #expect(gone, "pid \(left) still runs")
+    }
+}
