@@ -311,8 +311,16 @@ public enum IPExplainer {
         let vrids = Set(configured.compactMap(\.instance.virtualRouterID))
         if let election = input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
            election.candidates.count > 1 {
-            return election.whatif.map {
-                FailoverWhatIf(node: $0.node, failing: $0.failing, priority: $0.priority, newMaster: $0.newMaster, sentence: $0.sentence, assumed: false)
+            // The election is keepalived's arithmetic over the configurations; a node seen with no
+            // keepalived running takes nothing over, and the sentence must say so.
+            let stopped = Set(input.hosts.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
+            return election.whatif.map { whatif in
+                var sentence = whatif.sentence
+                if let master = whatif.newMaster, stopped.contains(master) {
+                    sentence += "; but keepalived is not running on \(master), so nobody would"
+                }
+                return FailoverWhatIf(node: whatif.node, failing: whatif.failing, priority: whatif.priority, newMaster: whatif.newMaster,
+                                      sentence: sentence, assumed: false)
             }
         }
         // A host whose keepalived is not running takes nothing over, whatever fails elsewhere.

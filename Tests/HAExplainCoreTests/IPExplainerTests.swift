@@ -168,6 +168,15 @@ import VRRP
         #expect(gone.warnings.contains { $0.contains("ip addr del 192.168.3.200/32 dev eth2") })
         #expect(gone.whatif.isEmpty, "a stopped keepalived takes nothing over")
 
+        // The peer's keepalived is stopped: the election's what-if says nobody would take over.
+        let master = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"], isLocal: true)
+        var peer = Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")
+        peer.processes = ProcessFacts()
+        let withPeer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [master, peer],
+                                                                   keepalived: try Self.seedKeepalived(), wire: nil)).answers.first)
+        let chk = withPeer.whatif.first { $0.node == "prod-haproxy-000" && $0.failing == "track_script chk_haproxy" }
+        #expect(chk?.newMaster == "prod-haproxy-001" && chk?.sentence.hasSuffix("but keepalived is not running on prod-haproxy-001, so nobody would") == true)
+
         let hidden = try answer(ProcessFacts(partial: true))
         #expect(hidden.thisHost?.state == "MASTER")
         #expect(!hidden.warnings.contains { $0.contains("keepalived is not running") })
