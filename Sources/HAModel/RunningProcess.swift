@@ -60,22 +60,8 @@ public struct RunningProcess: Sendable, Codable, Equatable {
     /// The command line as ps prints it: arguments joined by spaces.
     public var commandLine: String { arguments.joined(separator: " ") }
 
-    /// Seconds since the epoch as RFC 3339 UTC (whole seconds), without the C library's time zone.
+    /// Seconds since the epoch as RFC 3339 UTC (whole seconds).
     public static func isoDate(_ epoch: Double) -> String {
-        // Days from civil (proleptic Gregorian).
-        let seconds = Int64(epoch.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let rest = seconds - days * 86400
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+        UTCTime.format(seconds: Int64(epoch.rounded(.down)))
     }
 }

@@ -13,11 +13,7 @@ public enum HostIdentity {
 
     /// Now, as RFC 3339 UTC with seconds, for snapshots.
     public static func now() -> String {
-        var seconds = time(nil)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+        UTCTime.format(seconds: Int64(time(nil)))
     }
 
     /// Seconds on the monotonic clock, for durations that wall-clock jumps must not bend.

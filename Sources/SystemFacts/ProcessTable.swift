@@ -55,29 +55,16 @@ public enum ProcessTable {
                               mountNamespace: namespaceInode("\(base)/ns/mnt"), namespacePIDs: nsPIDs)
     }
 
-    /// The socket inodes a process holds open (/proc/PID/fd -> "socket:[INODE]"), to name the
-    /// owner of a listening socket found through sock_diag. Empty when not permitted.
-    public static func socketInodes(pid: Int32, proc: String = "/proc") -> [UInt64] {
-        guard let dir = opendir("\(proc)/\(pid)/fd") else { return [] }
-        defer { closedir(dir) }
-        var inodes: [UInt64] = []
-        while let entry = readdir(dir) {
-            let name = entryName(entry)
-            guard Int(name) != nil, let target = readLink("\(proc)/\(pid)/fd/\(name)"),
-                  target.hasPrefix("socket:["), target.hasSuffix("]"),
-                  let inode = UInt64(target.dropFirst(8).dropLast()) else { continue }
-            inodes.append(inode)
+    /// A process's environment (/proc/PID/environ); nil when it may not be read.
+    public static func environment(pid: Int32, proc: String = "/proc") -> [String: String]? {
+        guard let bytes = readBytes("\(proc)/\(pid)/environ", limit: 1 << 20) else { return nil }
+        var result: [String: String] = [:]
+        for pair in bytes.split(separator: 0) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else { continue }
+            let name = String(decoding: pair[pair.startIndex..<equals], as: UTF8.self)
+            if result[name] == nil { result[name] = String(decoding: pair[(equals + 1)...], as: UTF8.self) }
         }
-        return inodes
-    }
-
-    /// The owner of each socket inode among `processes` (the first pid that holds it).
-    public static func socketOwners(_ processes: [RunningProcess], proc: String = "/proc") -> [UInt64: Int32] {
-        var owners: [UInt64: Int32] = [:]
-        for process in processes {
-            for inode in socketInodes(pid: process.pid, proc: proc) where owners[inode] == nil { owners[inode] = process.pid }
-        }
-        return owners
+        return result
     }
 
     /// "net:[4026531840]" -> 4026531840.

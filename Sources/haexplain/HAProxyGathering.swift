@@ -15,44 +15,56 @@ enum HAProxyGathering {
     static let defaultConfig = "/etc/haproxy/haproxy.cfg"
 
     static func snapshot(configs: [String], netns: String?, limits: inout [String]) throws(HAError) -> HAProxySnapshot {
-        let running = RunningProgram.find(command: "haproxy")
+        let running = ProcessGathering.haproxy()
         var paths = configs
         var because: String
         var environment = running?.environment ?? ProcessEnvironment.current()
         if !configs.isEmpty {
             because = "given with --haproxy-config"
             environment = ProcessEnvironment.current()
-        } else if let running, !HAProxyCommandLine(arguments: running.arguments).configPaths.isEmpty {
-            let line = HAProxyCommandLine(arguments: running.arguments)
+        } else if let running, !HAProxyCommandLine(arguments: running.process.arguments).configPaths.isEmpty {
+            let line = HAProxyCommandLine(arguments: running.process.arguments)
             paths = line.resolvedPaths(workingDirectory: running.workingDirectory)
-            because = "the running haproxy (pid \(running.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
+            because = "the running haproxy (pid \(running.process.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
             // A haproxy in a mount namespace of its own (a container) reads its files there:
             // a same-named file here would be the wrong one.
-            let theirs = ProcessTable.readLink("/proc/\(running.pid)/ns/mnt")
-            if let theirs, theirs != ProcessTable.readLink("/proc/self/ns/mnt") {
-                paths = paths.map { $0.hasPrefix("/") ? "/proc/\(running.pid)/root" + $0 : $0 }
-                because += ", read through /proc/\(running.pid)/root (it runs in another mount namespace)"
+            if let theirs = running.process.mountNamespace, theirs != ProcessTable.namespaceInode("/proc/self/ns/mnt") {
+                paths = paths.map { $0.hasPrefix("/") ? "/proc/\(running.process.pid)/root" + $0 : $0 }
+                because += ", read through /proc/\(running.process.pid)/root (it runs in another mount namespace)"
             }
         } else {
             paths = [defaultConfig]
-            because = running.map { "the running haproxy (pid \($0.pid)) names no -f, so the default \(defaultConfig)" }
+            because = running.map { "the running haproxy (pid \($0.process.pid)) names no -f, so the default \(defaultConfig)" }
                 ?? "no haproxy is running and no --haproxy-config was given: \(defaultConfig), the Debian default"
         }
+        // `haproxy -vv` (about 14 ms) only when the reading depends on it: a condition on
+        // haproxy's version, features or TLS library, a QUIC bind, or a configuration refused.
         var build = HAProxyBuild(environment: environment)
-        if let version = try? ProgramRunner.run(["haproxy", "-vv"], timeout: 5), version.status == 0 {
+        var attempt = Result { () throws(HAError) in try HAProxyParser.parse(paths: paths, files: LocalHAProxyFiles(), build: build) }
+        let needsBuild: Bool
+        switch attempt {
+        case .success(let read):
+            needsBuild = read.messages.contains { $0.level == "note" }
+                || read.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
+        case .failure:
+            needsBuild = true
+        }
+        if needsBuild, let version = try? ProgramRunner.run(["haproxy", "-vv"], timeout: 5), version.status == 0 {
             build.read(versionOutput: String(decoding: version.stdout, as: UTF8.self))
+            attempt = Result { () throws(HAError) in try HAProxyParser.parse(paths: paths, files: LocalHAProxyFiles(), build: build) }
         }
         var configuration: HAProxyConfiguration?
         var problem: String?
-        do {
-            configuration = try HAProxyParser.parse(paths: paths, files: LocalHAProxyFiles(), build: build)
-        } catch {
+        switch attempt {
+        case .success(let read):
+            configuration = read
+        case .failure(let error):
             if !configs.isEmpty { throw error }
             problem = error.description
         }
-        if let running, netns == nil, let theirs = ProcessTable.readLink("/proc/\(running.pid)/ns/net"),
+        if let running, netns == nil, let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
            let ours = ProcessTable.readLink("/proc/self/ns/net"), theirs != ours {
-            limits.append("the running haproxy (pid \(running.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.pid)/ns/net")
+            limits.append("the running haproxy (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.process.pid)/ns/net")
         }
         var listeners: ListeningSocketTable?
         do {

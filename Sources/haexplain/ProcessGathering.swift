@@ -15,6 +15,13 @@ enum ProcessGathering {
         return (parent.process, ProcessTable.readLink("/proc/\(parent.process.pid)/cwd"))
     }
 
+    /// The running haproxy master, with the working directory its -f is relative to and the
+    /// environment its "${VAR}" lines expand with.
+    static func haproxy() -> (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)? {
+        guard let master = DaemonFinder.parents(named: "haproxy", in: table).first?.process else { return nil }
+        return (master, ProcessTable.readLink("/proc/\(master.pid)/cwd"), ProcessTable.environment(pid: master.pid))
+    }
+
     /// `path` as `process` sees it: through /proc/PID/root when it has a mount namespace of its own.
     static func seenBy(_ process: RunningProcess?, _ path: String, ourMountNamespace: UInt64?) -> String {
         guard let process, process.mountNamespace != nil, process.mountNamespace != ourMountNamespace else { return path }

@@ -112,7 +112,9 @@ struct ConformanceTests {
             mount -t tmpfs tmpfs /tmp
             mount -t tmpfs tmpfs /run
             if keepalived -i lb1 -t -f "$CONF" >/dev/null 2>&1; then echo "VERDICT 0"; else echo "VERDICT $?"; fi
-            keepalived -i lb1 --vrrp -n -l -D -d -f "$CONF" >/tmp/keepalived.log 2>&1 &
+            # Line-buffered: a fully buffered console log is copied into every process keepalived
+            # forks (track scripts) and lost on a kill, which garbled or cut the dump.
+            stdbuf -oL -eL keepalived -i lb1 --vrrp -n -l -D -d -f "$CONF" >/tmp/keepalived.log 2>&1 &
             pid=$!
             # Wait (at most 10 s) until the dump is complete or keepalived has stopped.
             i=0
@@ -163,7 +165,9 @@ struct ConformanceTests {
                 section = ""
                 continue
             }
-            guard !instances.isEmpty else { continue }
+            // Every line of the dump is indented; an unindented one is another process's log
+            // line (a script's state, the parent's) written in between.
+            guard !instances.isEmpty, indent > 0 else { continue }
             if indent <= 3 {
                 section = ""
                 if trimmed.hasPrefix("Interface = ") {

@@ -23,16 +23,23 @@ struct ProcessTableTests {
         #expect(abs((Date().timeIntervalSince1970 - elapsed) - start) < 2.5)
     }
 
-    @Test("the socket inodes a process holds: a socket this test opens is listed for its pid")
-    func socketInodes() throws {
+    @Test("socket owners: a socket this test opens is found with its pid, task name and fd")
+    func socketOwners() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         try #require(fd >= 0)
         defer { close(fd) }
         var info = stat()
         try #require(fstat(fd, &info) == 0)
-        #expect(ProcessTable.socketInodes(pid: getpid()).contains(UInt64(info.st_ino)))
-        let owners = ProcessTable.socketOwners(ProcessTable.read().filter { $0.pid == getpid() })
-        #expect(owners[UInt64(info.st_ino)] == getpid())
+        let inode = UInt32(truncatingIfNeeded: info.st_ino)
+        let owners = SocketOwners.find([inode])[inode] ?? []
+        let me = try #require(ProcessTable.read().first { $0.pid == getpid() })
+        #expect(owners.contains { $0.pid == getpid() && $0.fd == fd && $0.command == me.comm }, "\(owners)")
+    }
+
+    @Test("a process's environment, read from /proc, has what this test runs with")
+    func environment() throws {
+        let mine = try #require(ProcessTable.environment(pid: getpid()))
+        #expect(mine["PATH"] == ProcessInfo.processInfo.environment["PATH"])
     }
 }
 
