@@ -9,10 +9,16 @@ public enum IfconfigView {
         for i in table.interfaces.indices {
             // One reason per label, shared by every address it hides (there may be thousands).
             var reasonByLabel: [String: String] = [:]
+            // Most addresses carry the interface's own label: that one is kept at hand.
+            var lastHidden: (label: String, reason: String)?
             let ifname = table.interfaces[i].ifname
             for j in table.interfaces[i].addrInfo.indices where table.interfaces[i].addrInfo[j].family == .inet {
                 let label = table.interfaces[i].addrInfo[j].label ?? ifname
-                if let reason = reasonByLabel[label] {
+                if let last = lastHidden, last.label == label {
+                    table.interfaces[i].addrInfo[j].ifconfigVisible = false
+                    table.interfaces[i].addrInfo[j].ifconfigHiddenReason = last.reason
+                } else if let reason = reasonByLabel[label] {
+                    lastHidden = (label, reason)
                     table.interfaces[i].addrInfo[j].ifconfigVisible = false
                     table.interfaces[i].addrInfo[j].ifconfigHiddenReason = reason
                 } else {

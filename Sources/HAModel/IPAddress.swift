@@ -125,15 +125,34 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     /// Dotted quad without string interpolation: addresses are printed by the ten thousand.
     static func format4(_ v: UInt32) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
-            var count = 0
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let octet = Int(v >> UInt32(shift) & 0xff)
-                if octet >= 100 { buffer[count] = UInt8(48 + octet / 100); count += 1 }
-                if octet >= 10 { buffer[count] = UInt8(48 + octet / 10 % 10); count += 1 }
-                buffer[count] = UInt8(48 + octet % 10); count += 1
-                if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+            String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<format4(v, into: buffer)]), as: UTF8.self)
+        }
+    }
+
+    /// Writes the dotted quad into `buffer` (15 bytes at least), returning its length.
+    static func format4(_ v: UInt32, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var count = 0
+        for shift in stride(from: 24, through: 0, by: -8) {
+            let octet = Int(v >> UInt32(shift) & 0xff)
+            if octet >= 100 { buffer[count] = UInt8(48 + octet / 100); count += 1 }
+            if octet >= 10 { buffer[count] = UInt8(48 + octet / 10 % 10); count += 1 }
+            buffer[count] = UInt8(48 + octet % 10); count += 1
+            if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+        }
+        return count
+    }
+
+    /// The address's text (as `description`) handed to `body` as UTF-8; an IPv4 address is
+    /// formatted on the stack, with no String made (JSON of 10,000 addresses).
+    public func withText<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        switch self {
+        case .v4(let v):
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 15) { buffer in
+                body(UnsafeBufferPointer(rebasing: buffer[0..<IPAddress.format4(v, into: buffer)]))
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
+        case .v6:
+            var text = description
+            return text.withUTF8(body)
         }
     }
 

@@ -119,33 +119,33 @@ public struct NeighbourTable: Codable, Sendable, Equatable {
 // to print than iproute2 takes.
 extension NeighbourEntry: DirectJSONObject {
     public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add(CodingKeys.dst, dst)
-        object.add(CodingKeys.dev, dev)
-        object.add(CodingKeys.lladdr, lladdr)
-        object.add(CodingKeys.router, router)
-        object.add(CodingKeys.proxy, proxy)
-        object.add(CodingKeys.externLearn, externLearn)
-        object.add(CodingKeys.offload, offload)
-        object.add(CodingKeys.managed, managed)
-        object.add(CodingKeys.refcnt, refcnt)
-        object.add(CodingKeys.used, used)
-        object.add(CodingKeys.confirmed, confirmed)
-        object.add(CodingKeys.updated, updated)
-        object.add(CodingKeys.probes, probes)
-        object.add(CodingKeys.state, strings: state)
-        object.add(CodingKeys.ifindex, ifindex)
-        object.add(CodingKeys.rawState, Int(rawState))
-        object.add(CodingKeys.rawFlags, Int(rawFlags))
-        object.add(CodingKeys.vrrpVirtualRouter, vrrpVirtualRouter)
+        object.add("dst", dst)
+        object.add("dev", dev)
+        object.add("lladdr", lladdr)
+        object.add("router", router)
+        object.add("proxy", proxy)
+        object.add("extern_learn", externLearn)
+        object.add("offload", offload)
+        object.add("managed", managed)
+        object.add("refcnt", refcnt)
+        object.add("used", used)
+        object.add("confirmed", confirmed)
+        object.add("updated", updated)
+        object.add("probes", probes)
+        object.add("state", strings: state)
+        object.add("ifindex", ifindex)
+        object.add("raw_state", Int(rawState))
+        object.add("raw_flags", Int(rawFlags))
+        object.add("vrrp_virtual_router", vrrpVirtualRouter)
     }
 }
 
 extension NeighbourTable: DirectJSONObject {
     public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add(CodingKeys.schemaVersion, schemaVersion)
-        object.add(CodingKeys.netns, netns)
+        object.add("schema_version", schemaVersion)
+        object.add("netns", netns)
         // Source's optional strings and number cannot fail to encode.
-        try? object.add(CodingKeys.source, encodable: source)
-        object.add(CodingKeys.neighbours, objects: neighbours)
+        try? object.add("source", encodable: source)
+        object.add("neighbours", objects: neighbours)
     }
 }

@@ -23,14 +23,18 @@ struct DecodedNeighbour {
 /// Decodes the messages of rtnetlink dumps (links, addresses and neighbours). Pure: it reads buffers
 /// handed to it, so tests and the fuzzer feed it bytes without a socket.
 public final class RouteDumpDecoder: NetlinkMessageDecoding {
-    var links: [DecodedLink] = []
+    // Only the single-threaded walk touches these; dynamic exclusivity checks on every
+    // message showed in the profile of a 10,000-address dump.
+    @exclusivity(unchecked) var links: [DecodedLink] = []
     /// Where each ifindex sits in `links`: addresses go straight onto their interface, with
     /// no second array of them to copy (10,000 addresses are megabytes).
-    private var position: [Int: Int] = [:]
+    @exclusivity(unchecked) private var position: [Int: Int] = [:]
+    /// The last lookup in `position`: a dump lists an interface's addresses together.
+    @exclusivity(unchecked) private var lastPosition: (ifindex: Int, at: Int)?
     var neighbours: [DecodedNeighbour] = []
     var failure: HAError?
     private var linkAttributes = AttributeTable(maxType: Int(__IFLA_MAX) - 1)
-    private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
+    @exclusivity(unchecked) private var addressAttributes = AttributeTable(maxType: Int(__IFA_MAX) - 1)
     var neighbourAttributes = AttributeTable(maxType: Int(__NDA_MAX) - 1)
 
     public init() {}
@@ -86,14 +90,11 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
             case Int32(RTM_NEWLINK):
                 if let link = try decodeLink(message) {
                     position[link.interface.ifindex] = links.count
+                    lastPosition = nil
                     links.append(link)
                 }
             case Int32(RTM_NEWADDR):
-                // An address of a link the dump did not list (it came and went between the
-                // two dumps) is left out, as the table is of links.
-                if let (ifindex, address) = try decodeAddress(message), let at = position[ifindex] {
-                    links[at].interface.addrInfo.append(address)
-                }
+                try decodeAddress(message)
             case Int32(RTM_NEWNEIGH):
                 if let neighbour = try decodeNeighbour(message) { neighbours.append(neighbour) }
             default:
@@ -112,16 +113,24 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
         let headerSize = MemoryLayout<nlmsghdr>.size
         let valid = messageBoundaries(buffer).valid
         var offset = 0
+        // Runs of one interface's addresses are counted locally, then added once.
+        var run: (index: Int, count: Int)?
         while offset < valid {
             let length = Int(buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
             let type = buffer.loadUnaligned(fromByteOffset: offset + 4, as: UInt16.self)
             // ifaddrmsg: family, prefixlen, flags, scope (one byte each), then the u32 index.
             if Int32(type) == RTM_NEWADDR, length >= headerSize + ifaddrSize {
-                let index = buffer.loadUnaligned(fromByteOffset: offset + headerSize + 4, as: UInt32.self)
-                counts[Int(index), default: 0] += 1
+                let index = Int(buffer.loadUnaligned(fromByteOffset: offset + headerSize + 4, as: UInt32.self))
+                if let current = run, current.index == index {
+                    run = (index, current.count + 1)
+                } else {
+                    if let current = run { counts[current.index, default: 0] += current.count }
+                    run = (index, 1)
+                }
             }
             offset += (length + 3) & ~3
         }
+        if let current = run { counts[current.index, default: 0] += current.count }
     }
 
     /// Sizes each known interface's address list for `counts` more addresses.
@@ -211,17 +220,18 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
                            rawType: info.ifi_type)
     }
 
-    private func decodeAddress(_ message: UnsafePointer<nlmsghdr>) throws(AttributeError) -> (ifindex: Int, address: InterfaceAddress)? {
+    /// Decodes an RTM_NEWADDR and appends it to its interface (moved there, not copied).
+    private func decodeAddress(_ message: UnsafePointer<nlmsghdr>) throws(AttributeError) {
         let body = payload(message)
-        guard body.count >= RouteDumpDecoder.ifaddrSize else { return nil }
+        guard body.count >= RouteDumpDecoder.ifaddrSize else { return }
         let info = body.loadUnaligned(as: ifaddrmsg.self)
-        guard info.ifa_family == UInt8(AF_INET) || info.ifa_family == UInt8(AF_INET6) else { return nil }
+        guard info.ifa_family == UInt8(AF_INET) || info.ifa_family == UInt8(AF_INET6) else { return }
         addressAttributes.load(message, headerSize: RouteDumpDecoder.ifaddrSize)
         let attrs = addressAttributes
         let peer = try attrs.address(Int32(IFA_ADDRESS))
         let localAttribute = try attrs.address(Int32(IFA_LOCAL))
         // As iproute2: IFA_LOCAL is the address; IFA_ADDRESS is the peer when it differs.
-        guard let local = localAttribute ?? peer else { return nil }
+        guard let local = localAttribute ?? peer else { return }
         guard local.family == (info.ifa_family == UInt8(AF_INET) ? .inet : .inet6) else {
             throw AttributeError(type: Int32(IFA_ADDRESS), expected: "an address of the message's family", got: 0)
         }
@@ -241,7 +251,17 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
             address.preferredLifeTime = info.ifa_prefered
         }
         AddressFlagNames.apply(flags, family: address.family, to: &address)
-        return (Int(info.ifa_index), address)
+        // An address of a link the dump did not list (it came and went between the two
+        // dumps) is left out, as the table is of links; it was still checked above.
+        guard let at = linkPosition(Int(info.ifa_index)) else { return }
+        links[at].interface.addrInfo.append(address)
+    }
+
+    private func linkPosition(_ ifindex: Int) -> Int? {
+        if let last = lastPosition, last.ifindex == ifindex { return last.at }
+        guard let at = position[ifindex] else { return nil }
+        lastPosition = (ifindex, at)
+        return at
     }
 
     /// The interfaces with their addresses attached and indexes resolved to names, in the
