@@ -5,7 +5,8 @@ import KeepalivedConfig
 /// with its file:line. It prints what the model holds and computes nothing.
 public enum KeepalivedText {
     public static func render(_ report: KeepalivedReport) -> String {
-        var out = Lines()
+        // About 600 bytes of text per instance.
+        var out = TextLines(capacity: 600 * report.vrrpInstances.count + 4096)
         for config in report.configs {
             out.append("config    \(config.file) (node \(config.node), config id \(config.configID))")
             out.append("          why: \(config.chosenBecause)")
@@ -15,23 +16,23 @@ public enum KeepalivedText {
         for instance in report.vrrpInstances {
             out.append("")
             out.append("vrrp_instance \(instance.name)  \(instance.file):\(instance.line)\(instance.node.map { "  [\($0)]" } ?? "")")
-            var facts = ["VRID \(instance.virtualRouterID.map(String.init) ?? "unset")"]
-            facts.append("on \(instance.interface ?? "default interface")")
-            facts.append("state \(instance.state ?? "BACKUP (default)")")
-            facts.append("priority \(instance.priority)")
-            facts.append("advert_int \(format(instance.advertInt))s")
-            if let version = instance.version { facts.append("version \(version)") }
-            facts.append(instance.nopreempt ? "nopreempt" : "preempt")
-            if let delay = instance.preemptDelay { facts.append("preempt_delay \(format(delay))s") }
-            if let vmac = instance.useVmac { facts.append("use_vmac \(vmac)") }
-            if let group = instance.syncGroup { facts.append("sync group \(group)") }
-            out.append("  " + facts.joined(separator: ", "))
+            var facts: TextLine = "  VRID \(instance.virtualRouterID.map(String.init) ?? "unset")"
+            facts += ", on \(instance.interface ?? "default interface")"
+            facts += ", state \(instance.state ?? "BACKUP (default)")"
+            facts += ", priority \(instance.priority)"
+            facts += ", advert_int \(format(instance.advertInt))s"
+            if let version = instance.version { facts += ", version \(version)" }
+            facts += instance.nopreempt ? ", nopreempt" : ", preempt"
+            if let delay = instance.preemptDelay { facts += ", preempt_delay \(format(delay))s" }
+            if let vmac = instance.useVmac { facts += ", use_vmac \(vmac)" }
+            if let group = instance.syncGroup { facts += ", sync group \(group)" }
+            out.append(facts)
             if let effective = instance.effectivePriority {
                 out.append("  effective priority \(effective.arithmetic)")
                 out.append("            assuming \(effective.assumption)")
             }
-            for vip in instance.virtualIpaddress { out.append("  virtual_ipaddress " + describe(vip)) }
-            for vip in instance.virtualIpaddressExcluded { out.append("  virtual_ipaddress_excluded " + describe(vip)) }
+            for vip in instance.virtualIpaddress { out.append("  virtual_ipaddress \(describe(vip))") }
+            for vip in instance.virtualIpaddressExcluded { out.append("  virtual_ipaddress_excluded \(describe(vip))") }
             for route in instance.virtualRoutes { out.append("  virtual_routes \(route.route)  \(route.file):\(route.line)") }
             for term in instance.effectivePriority?.terms ?? [] where term.kind != .interface {
                 out.append("  \(term.kind.rawValue) \(term.name) weight \(term.weight)\(term.reverse ? " reverse" : "")  \(term.file):\(term.line)")
@@ -57,7 +58,7 @@ public enum KeepalivedText {
             if let fall = script.fall { facts.append("fall \(fall)") }
             if let user = script.user { facts.append("user \(user)\(script.group.map { " \($0)" } ?? "")") }
             out.append("vrrp_script \(script.name)  \(script.file):\(script.line)\(script.node.map { "  [\($0)]" } ?? "")")
-            out.append("  " + facts.joined(separator: ", "))
+            out.append("  \(facts.joined(separator: ", "))")
             for track in report.trackState where track.kind == .trackScript && track.name == script.name && track.node == script.node {
                 out.append("  now \(track.state == .notEvaluated ? "not evaluated (assumed OK)" : (track.state == .ok ? "OK" : "FAILING")): \(track.reason)")
             }
@@ -96,17 +97,8 @@ public enum KeepalivedText {
         return out.text
     }
 
-    /// Lines appended straight into one string: thousands of instances make a long report.
-    struct Lines {
-        var text = ""
-        mutating func append(_ line: String) {
-            text += line
-            text += "\n"
-        }
-    }
-
-    static func describe(_ vip: VirtualAddress) -> String {
-        var text = "\(vip.address)/\(vip.prefixlen)"
+    static func describe(_ vip: VirtualAddress) -> TextLine {
+        var text: TextLine = "\(vip.address)/\(vip.prefixlen)"
         if let brd = vip.brd { text += " brd \(brd)" }
         if let dev = vip.dev { text += " dev \(dev)" }
         if let scope = vip.scope { text += " scope \(scope)" }

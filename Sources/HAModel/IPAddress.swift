@@ -27,21 +27,31 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     /// Parses the strict text forms (as inet_pton does): dotted quad with four decimal parts,
     /// or IPv6 with at most one "::" and an optional trailing dotted quad.
     public init?(_ text: some StringProtocol) {
-        if text.contains(":") {
-            guard let v6 = IPAddress.parse6(Substring(text)) else { return nil }
+        // Over contiguous UTF-8: walking a generic StringProtocol's views (and `contains(":")`,
+        // which goes through the string-search algorithms) cost thousands of instructions
+        // per address, and configs hold thousands.
+        var string = String(text)
+        let (v4, isV6) = string.withUTF8 { utf8 in (IPAddress.parse4(utf8), utf8.contains(UInt8(ascii: ":"))) }
+        if let v4 {
+            self = .v4(v4)
+        } else if isV6, let v6 = IPAddress.parse6(Substring(string)) {
             self = v6
         } else {
-            guard let v4 = IPAddress.parse4(Substring(text)) else { return nil }
-            self = .v4(v4)
+            return nil
         }
     }
 
     static func parse4(_ text: Substring) -> UInt32? {
+        var text = text
+        return text.withUTF8 { parse4($0) }
+    }
+
+    static func parse4(_ text: UnsafeBufferPointer<UInt8>) -> UInt32? {
         var value: UInt32 = 0
         var parts = 0
         var current: UInt32 = 0
         var digits = 0
-        for byte in text.utf8 {
+        for byte in text {
             if byte == UInt8(ascii: ".") {
                 guard digits > 0, parts < 3 else { return nil }
                 value = value << 8 | current

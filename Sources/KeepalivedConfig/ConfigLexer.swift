@@ -414,11 +414,29 @@ public struct ConfigLexer {
     /// them) and braces, and emits statements split at each brace.
     private mutating func tokenize(_ line: ArraySlice<UInt8>, at location: ConfigLocation) {
         var words: [String] = []
+        // A word is usually one plain run of bytes, made a String straight from the line;
+        // only quoted parts (escapes, quotes removed) are assembled byte by byte in `current`.
         var current: [UInt8] = []
+        var plainStart = -1
         var inWord = false
         var quote: UInt8 = 0
+        func flushPlain(upTo end: Int) {
+            if plainStart >= 0 { current.append(contentsOf: line[plainStart..<end]); plainStart = -1 }
+        }
+        func endWord(at end: Int) {
+            if current.isEmpty, plainStart >= 0 {
+                words.append(String(decoding: line[plainStart..<end], as: UTF8.self))
+            } else {
+                flushPlain(upTo: end)
+                words.append(String(decoding: current, as: UTF8.self))
+                current.removeAll(keepingCapacity: true)
+            }
+            plainStart = -1
+            inWord = false
+        }
         var index = line.startIndex
         while index < line.endIndex {
+            let position = index
             let c = line[index]
             index += 1
             if quote != 0 {
@@ -434,21 +452,22 @@ public struct ConfigLexer {
             }
             switch c {
             case 0x20, 0x09, 0x0D, 0x0B, 0x0C:
-                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+                if inWord { endWord(at: position) }
             case UInt8(ascii: "\""), UInt8(ascii: "'"):
+                flushPlain(upTo: position)
                 quote = c
                 inWord = true
             case UInt8(ascii: "{"), UInt8(ascii: "}"):
-                if inWord { words.append(String(decoding: current, as: UTF8.self)); current.removeAll(keepingCapacity: true); inWord = false }
+                if inWord { endWord(at: position) }
                 if !words.isEmpty { tokens.append(.words(words, location)) }
                 words = []
                 tokens.append(c == UInt8(ascii: "{") ? .open(location) : .close(location))
             default:
-                current.append(c)
+                if plainStart < 0 { plainStart = position }
                 inWord = true
             }
         }
-        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
+        if inWord { endWord(at: line.endIndex) }
         if !words.isEmpty { tokens.append(.words(words, location)) }
     }
 

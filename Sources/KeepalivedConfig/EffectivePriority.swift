@@ -177,13 +177,17 @@ extension PriorityCalculator {
         var failing: Set<String> = []
         var seen: [String] = []
         var assumed: [String] = []
+        // Labels are made once, not once per comparison.
+        let observedLabels = observed.map(\.label)
         for term in terms where term.kind != .interface {
-            if let track = observed.first(where: { $0.label == term.label }), track.state != .notEvaluated {
-                if track.state == .failing { failing.insert(term.label) }
-                seen.append("\(term.label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")
+            let label = term.label
+            let track = observedLabels.firstIndex(of: label).map { observed[$0] }
+            if let track, track.state != .notEvaluated {
+                if track.state == .failing { failing.insert(label) }
+                seen.append("\(label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")
             } else {
-                let why = observed.first(where: { $0.label == term.label }).map { ": \($0.reason)" } ?? ""
-                assumed.append("\(term.label)\(why)")
+                let why = track.map { ": \($0.reason)" } ?? ""
+                assumed.append("\(label)\(why)")
             }
         }
         var parts: [String] = []

@@ -103,15 +103,22 @@ public enum KeepalivedAnalysis {
         var report = KeepalivedReport()
         report.trackState = observed
         report.vrrpInstances.reserveCapacity(nodes.reduce(0) { $0 + $1.config.vrrpInstances.count })
+        let holders = addresses.map(interfaceHolding)
         for node in nodes {
             let config = node.config
             report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,
                                                 configID: config.configID, filesRead: config.filesRead, globalDefs: config.globalDefs))
             report.problems += config.diagnostics
+            // Instances of one node mostly track the same things: their observed state is
+            // worked out once per distinct set of terms, not once per instance.
+            let nodeObserved = observed.filter { $0.node == node.name }
+            var stateByTerms: [[String]: (failing: Set<String>, assumption: String)] = [:]
             for var instance in config.vrrpInstances {
                 instance.node = node.name
                 let terms = PriorityCalculator.terms(of: instance, in: config)
-                let now = PriorityCalculator.observedState(terms, observed.filter { $0.node == node.name })
+                let labels = terms.map(\.label)
+                let now = stateByTerms[labels] ?? PriorityCalculator.observedState(terms, nodeObserved)
+                stateByTerms[labels] = now
                 instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms, failing: now.failing, assumption: now.assumption)
                 instance.whatif = terms.map { term in
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
@@ -119,9 +126,9 @@ public enum KeepalivedAnalysis {
                     return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
                                   newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)")
                 }
-                if let addresses, node.name == nodes.first?.name {
-                    mark(&instance.virtualIpaddress, in: addresses)
-                    mark(&instance.virtualIpaddressExcluded, in: addresses)
+                if let holders, node.name == nodes.first?.name {
+                    mark(&instance.virtualIpaddress, holders: holders)
+                    mark(&instance.virtualIpaddressExcluded, holders: holders)
                 }
                 report.vrrpInstances.append(instance)
             }
@@ -170,12 +177,24 @@ public enum KeepalivedAnalysis {
         return commands.compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
-    static func mark(_ vips: inout [VirtualAddress], in table: AddressTable) {
+    static func mark(_ vips: inout [VirtualAddress], holders: [IPAddress: String]) {
         for index in vips.indices {
-            let found = table.assignments(of: vips[index].address)
-            vips[index].assignedHere = !found.isEmpty
-            vips[index].assignedOn = found.first?.0.ifname
+            let holder = holders[vips[index].address]
+            vips[index].assignedHere = holder != nil
+            vips[index].assignedOn = holder
         }
+    }
+
+    /// Each address this host holds, with the first interface holding it: built once, as
+    /// thousands of VIPs are looked up in thousands of addresses.
+    static func interfaceHolding(_ table: AddressTable) -> [IPAddress: String] {
+        var holders: [IPAddress: String] = [:]
+        for interface in table.interfaces {
+            for address in interface.addrInfo where holders[address.local] == nil {
+                holders[address.local] = interface.ifname
+            }
+        }
+        return holders
     }
 
     /// Per VRID and family: the highest effective priority wins; equal priorities go to the
