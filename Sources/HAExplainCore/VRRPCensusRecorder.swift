@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HAModel
 import VRRP
 
@@ -110,31 +113,15 @@ public struct VRRPCensusRecorder {
     }
 
     /// Equal bytes, except an IPv4 header's identification (bytes 4-5) and checksum (10-11):
-    /// eight bytes at a time, forgiving differences only in those four bytes.
+    /// the three ranges around them compared by libc's vectorised memcmp.
     static func same(_ frame: UnsafeRawBufferPointer, _ stored: UnsafeRawBufferPointer, ipv4Start: Int) -> Bool {
         let count = frame.count
         guard count == stored.count else { return false }
-        guard count >= 8 else { return frame.elementsEqual(stored) }
-        let id = ipv4Start >= 0 ? ipv4Start + 4 : -100, checksum = ipv4Start >= 0 ? ipv4Start + 10 : -100
-        var offset = 0
-        while true {
-            // The last chunk may overlap the one before it: comparing bytes twice is harmless.
-            let at = min(offset, count - 8)
-            // Little-endian order puts byte k of the chunk at bits 8k on every platform.
-            var difference = UInt64(littleEndian: frame.loadUnaligned(fromByteOffset: at, as: UInt64.self)
-                ^ stored.loadUnaligned(fromByteOffset: at, as: UInt64.self))
-            if difference != 0 {
-                func forgive(_ position: Int) {
-                    if position >= at, position < at + 8 { difference &= ~(UInt64(0xff) << UInt64((position - at) * 8)) }
-                }
-                forgive(id)
-                forgive(id + 1)
-                forgive(checksum)
-                forgive(checksum + 1)
-                if difference != 0 { return false }
-            }
-            if at == count - 8 { return true }
-            offset += 8
-        }
+        guard count > 0, let a = frame.baseAddress, let b = stored.baseAddress else { return true }
+        guard ipv4Start >= 0, ipv4Start + 12 <= count else { return memcmp(a, b, count) == 0 }
+        let id = ipv4Start + 4, checksum = ipv4Start + 10
+        return memcmp(a, b, id) == 0
+            && memcmp(a + id + 2, b + id + 2, checksum - id - 2) == 0
+            && memcmp(a + checksum + 2, b + checksum + 2, count - checksum - 2) == 0
     }
 }

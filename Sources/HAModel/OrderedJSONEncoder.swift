@@ -341,8 +341,13 @@ final class TreeEncoder: Encoder {
         case let number as Int: return .int(Int64(number))
         case let number as UInt32: return .uint(UInt64(number))
         case let number as Double: return try double(number)
-        case let direct as DirectJSONObject:
-            return .direct(direct)
+        // Concrete types, not `as DirectJSONObject`: a cast to a protocol scans every
+        // conformance record in the binary (thousands) for each new type it meets, and a
+        // census or report meets dozens; casts to a concrete type compare metadata.
+        case let direct as NetworkInterface: return .direct(direct)
+        case let direct as InterfaceAddress: return .direct(direct)
+        case let direct as NeighbourTable: return .direct(direct)
+        case let direct as NeighbourEntry: return .direct(direct)
         default:
             let child = TreeEncoder()
             try value.encode(to: child)
@@ -457,6 +462,7 @@ struct SingleTree: SingleValueEncodingContainer {
 
 /// Types encoded by the ten thousand (addresses) write their JSON object straight into the
 /// output instead of going through Codable's generic containers, several times faster.
+/// Each adopter is also listed in `TreeEncoder.node`, which finds them by concrete type.
 /// Their keys are spelled out as static strings (no String made per key); they must equal
 /// the CodingKeys' raw values, and tests check each type's output equals its Codable encoding.
 public protocol DirectJSONObject: Encodable {
