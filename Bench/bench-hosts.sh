@@ -20,9 +20,6 @@ in_ns() { printf "unshare -m sh -c '%s && exec %s >/dev/null'" "$mounts" "$1"; }
 # Same answer first: both must find the last line.
 unshare -m sh -c "$mounts && getent hosts $name" | grep -q 192.168.3.200
 unshare -m sh -c "$mounts && $bin hosts $name --no-dns --hosts-file $file" | grep -q ':500001)  returned'
-hyperfine -N --warmup 2 --runs "${BENCH_RUNS:-30}" --export-csv "$out/result.csv" \
-  -n haexplain "$(in_ns "$bin hosts $name --no-dns --hosts-file $file")" \
-  -n getent "$(in_ns "getent hosts $name")"
-# CSV columns: command,mean,stddev,median,...
-awk -F, '$1 == "haexplain" { h = $4 } $1 == "getent" { g = $4 }
-  END { printf "hosts: haexplain median %.1f ms, getent median %.1f ms, ratio %.2fx (target <= 1.0x)\n", h * 1000, g * 1000, h / g }' "$out/result.csv"
+# Alternating rounds (Bench/compare.py), so a load that comes and goes hits both alike.
+python3 "$(dirname "$0")/compare.py" "hosts (500,001-line file, name on the last line): getent hosts vs haexplain hosts --no-dns" "<= 1.0x" \
+  "$(in_ns "getent hosts $name")" "$(in_ns "$bin hosts $name --no-dns --hosts-file $file")" 6 5

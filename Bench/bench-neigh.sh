@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # haexplain neigh --json vs ip -j -s neigh show nud all on a table of 10,000 entries (IPv4
-# and IPv6, permanent: the kernel does not age them away), in one hyperfine run inside a
+# and IPv6, permanent: the kernel does not age them away), in alternating hyperfine rounds inside a
 # throwaway network namespace. Prints the median ratio.
 set -euo pipefail
 bin=${1:?usage: bench-neigh.sh HAEXPLAIN}
@@ -23,12 +23,6 @@ count() { grep -o '"dst"' | wc -l; }
 ours=$("$bin" neigh --json --netns "$ns" | count)
 theirs=$(ip -n "$ns" -j -s neigh show nud all | count)
 [ "$ours" -eq "$theirs" ] && [ "$ours" -ge 10000 ] || { echo "neigh: haexplain lists $ours entries, ip $theirs" >&2; exit 1; }
-hyperfine -N --warmup 5 --runs "${BENCH_RUNS:-40}" --export-csv "$work/result.csv" \
-  -n haexplain "$bin neigh --json --netns $ns" \
-  -n ip "ip -n $ns -j -s neigh show nud all" >/dev/null
-# Wall-clock medians, and mean CPU time (user + system), which a busy machine disturbs less.
-awk -F, 'NR > 1 { median[$1] = $4; cpu[$1] = $5 + $6 } END {
-  printf "neigh (10,000 entries): median haexplain neigh --json %.1f ms, ip -j -s neigh show nud all %.1f ms, ratio %.2fx (target <= 1.0x)\n",
-    median["haexplain"] * 1000, median["ip"] * 1000, median["haexplain"] / median["ip"]
-  printf "neigh: CPU time haexplain %.1f ms, ip %.1f ms, ratio %.2fx\n",
-    cpu["haexplain"] * 1000, cpu["ip"] * 1000, cpu["haexplain"] / cpu["ip"] }' "$work/result.csv"
+# Alternating rounds (Bench/compare.py), so a load that comes and goes hits both alike.
+python3 "$(dirname "$0")/compare.py" "neigh (10,000 entries): ip -j -s neigh show nud all vs haexplain neigh --json" "none set" \
+  "ip -n $ns -j -s neigh show nud all" "$bin neigh --json --netns $ns" 6 8

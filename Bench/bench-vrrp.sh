@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Census of a 1,000,000-advert VRRPv2 pcap (~70 MB) against two references in the same
-# hyperfine run: `tcpdump -nn -r` (what people read today) and `tcpdump -r -w /dev/null vrrp`
+# Census of a 1,000,000-advert VRRPv2 pcap (~70 MB) against two references, each in
+# alternating hyperfine rounds: `tcpdump -nn -r` (what people read today) and `tcpdump -r -w /dev/null vrrp`
 # (libpcap reading and filtering the file, nothing more: the floor). Then peak RSS for a
 # tenth of the file and the whole file, to show memory does not grow with its length.
 set -euo pipefail
 bin=$(realpath "${1:-.build/release/haexplain}")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -50,19 +51,11 @@ ls -l "$work"/adverts-1m.pcap | awk '{printf "input: 1,000,000 adverts, %.1f MB\
 file=$work/adverts-1m.pcap
 "$bin" vrrp --read "$file" | head -5
 
-hyperfine --warmup 2 --runs "${BENCH_RUNS:-10}" --export-json "$work/result.json" \
-  -n haexplain "$bin vrrp --read $file --json" \
-  -n "tcpdump -nn -r" "tcpdump -nn -r $file" \
-  -n "tcpdump -r -w /dev/null vrrp" "tcpdump -r $file -w /dev/null vrrp" \
-  --output=null
-
-python3 - "$work/result.json" <<'PY'
-import json, sys
-results = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
-ours = results["haexplain"]
-for name in ("tcpdump -nn -r", "tcpdump -r -w /dev/null vrrp"):
-    print(f"median ratio haexplain / {name}: {ours / results[name]:.2f}x ({ours * 1000:.0f} ms vs {results[name] * 1000:.0f} ms)")
-PY
+# Alternating rounds (Bench/compare.py), so a load that comes and goes hits both alike.
+python3 "$here/compare.py" "vrrp (1,000,000 adverts): tcpdump -r -w /dev/null vrrp (the floor) vs haexplain vrrp --read --json" "<= 1.0x" \
+  "tcpdump -r $file -w /dev/null vrrp" "$bin vrrp --read $file --json" 6 5
+python3 "$here/compare.py" "vrrp (same file): tcpdump -nn -r vs haexplain vrrp --read --json" "none set" \
+  "tcpdump -nn -r $file" "$bin vrrp --read $file --json" 2 3
 
 # Peak resident memory for 100,000 and 1,000,000 adverts: it must not grow with the file.
 for input in adverts-100k.pcap adverts-1m.pcap; do

@@ -69,12 +69,24 @@ public struct VRRPCensus {
     /// `router` is where an earlier, identical advert went (-1 when unknown); it is set to
     /// where this one went, so a repeated advert skips the lookup.
     public mutating func add(lending advert: inout VRRPAdvert, router: inout Int) {
+        add(lending: &advert, router: &router, repeating: -1)
+    }
+
+    /// `repeating` names the content of `advert` (a token the caller gives to byte-identical
+    /// adverts, never reused for other content; -1 for none). An advert identical to the
+    /// last one its router took, from a master no rival contests, changes only counts and
+    /// times, and takes that short path: the steady state of every VRID.
+    public mutating func add(lending advert: inout VRRPAdvert, router: inout Int, repeating token: Int) {
         adverts += 1
+        if router >= 0, router < routers.count,
+           routers[router].repeatOfLast(token: token, time: advert.time, packet: advert.packet) {
+            return
+        }
         if router < 0 || router >= routers.count {
             guard let slot = routerSlot(for: advert) else { return }
             router = slot
         }
-        routers[router].add(advert)
+        routers[router].add(advert, token: token)
     }
 
     private mutating func routerSlot(for advert: borrowing VRRPAdvert) -> Int? {
@@ -202,6 +214,15 @@ struct SenderState {
         return true
     }
 
+    /// What `record` and `advertise` change for an advert equal to the last one this
+    /// (master) sender sent: its count, first and last, and when it was last active.
+    mutating func repeated(time: PacketTime, packet: Int) {
+        count += 1
+        if time < first { first = time; firstPacket = packet }
+        if time >= last { last = time; lastPacket = packet }
+        lastActive = time
+    }
+
     func isActive(at time: PacketTime) -> Bool {
         guard let lastActive else { return false }
         return time <= lastActive.adding(centiseconds: masterDownInterval(centiseconds: interval, priority: priority))
@@ -228,7 +249,24 @@ struct RouterState {
 
     init(key: VRRPCensus.RouterKey) { self.key = key }
 
-    mutating func add(_ advert: borrowing VRRPAdvert) {
+    /// The content token and sender of the last advert added, while it left that sender
+    /// master (-1 otherwise): what `repeatOfLast` may shortcut.
+    private var lastToken = -1
+    private var lastSlot = -1
+
+    /// An advert with the content of the last one added: when that left its sender master,
+    /// it had a valid checksum and TTL 255, and no other sender is active now, the full path
+    /// would change only the sender's count, times and activity, and forget any overlap.
+    mutating func repeatOfLast(token: Int, time: PacketTime, packet: Int) -> Bool {
+        guard token >= 0, token == lastToken, let current = master, current == lastSlot else { return false }
+        for i in senders.indices where i != current && senders[i].isActive(at: time) { return false }
+        senders[current].repeated(time: time, packet: packet)
+        concurrentSince = nil
+        return true
+    }
+
+    mutating func add(_ advert: borrowing VRRPAdvert, token: Int = -1) {
+        lastToken = -1
         var slot = -1
         for i in senders.indices where senders[i].address == advert.sourceAddress && senders[i].mac == advert.sourceMAC {
             slot = i
@@ -245,6 +283,10 @@ struct RouterState {
             resign(slot, advert)
         } else {
             advertise(slot, advert)
+            if master == slot, advert.ttl == 255 {
+                lastToken = token
+                lastSlot = slot
+            }
         }
     }
 

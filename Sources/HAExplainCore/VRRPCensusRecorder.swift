@@ -20,6 +20,9 @@ public struct VRRPCensusRecorder {
     private var recentIPv4Start: [Int] = []
     private var recentAdverts: [VRRPAdvert] = []
     private var recentRouters: [Int] = []
+    /// A token per decode, naming its content for the census's repeat shortcut; never reused.
+    private var recentTokens: [Int] = []
+    private var nextToken = 0
     private var nextSlot = 0
     private var lastHit = 0
     private let interfaceName: (Int) -> String
@@ -61,7 +64,7 @@ public struct VRRPCensusRecorder {
                 // Through the buffer the advert is lent to the census, not copied.
                 adverts[index].packet = packets
                 adverts[index].time = time
-                census.add(lending: &adverts[index], router: &recentRouters[index])
+                census.add(lending: &adverts[index], router: &recentRouters[index], repeating: recentTokens[index])
             }
             return
         }
@@ -73,11 +76,13 @@ public struct VRRPCensusRecorder {
         }
         if let name = interface ?? advert.interfaceIndex.map(interfaceName) { advert.interface = name }
         var router = -1
-        census.add(lending: &advert, router: &router)
-        remember(frame, router: router)
+        let token = nextToken
+        nextToken += 1
+        census.add(lending: &advert, router: &router, repeating: token)
+        remember(frame, router: router, token: token)
     }
 
-    private mutating func remember(_ frame: UnsafeRawBufferPointer, router: Int) {
+    private mutating func remember(_ frame: UnsafeRawBufferPointer, router: Int, token: Int) {
         guard frame.count > 0, frame.count <= Self.recentStride else { return }
         let slot: Int
         if recentLengths.count < Self.recentCapacity {
@@ -86,6 +91,7 @@ public struct VRRPCensusRecorder {
             recentIPv4Start.append(ipv4Start(frame))
             recentAdverts.append(advert)
             recentRouters.append(router)
+            recentTokens.append(token)
         } else {
             slot = nextSlot
             nextSlot = (nextSlot + 1) % Self.recentCapacity
@@ -93,6 +99,7 @@ public struct VRRPCensusRecorder {
             recentIPv4Start[slot] = ipv4Start(frame)
             recentAdverts[slot] = advert
             recentRouters[slot] = router
+            recentTokens[slot] = token
         }
         recentBytes.withUnsafeMutableBytes { store in
             store.baseAddress!.advanced(by: slot * Self.recentStride).copyMemory(from: frame.baseAddress!, byteCount: frame.count)

@@ -170,6 +170,87 @@ import VRRP
 }
 
 @Suite struct VRRPCensusRecorderTests {
+    /// SplitMix64: a seeded generator, so a failing sequence can be replayed.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d1_049b_133a_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// The census from the recorder (reused decodes, the repeat shortcut) and from decoding
+    /// every frame afresh, as JSON.
+    static func bothCensuses(_ frames: [([UInt8], PacketTime)]) throws -> (fast: String, full: String) {
+        var recorder = VRRPCensusRecorder(linkType: .ethernet)
+        var decoder = VRRPDecoder()
+        var reference = VRRPCensus()
+        for (index, (frame, time)) in frames.enumerated() {
+            frame.withUnsafeBytes { recorder.record(frame: $0, time: time) }
+            reference.notePacket(time: time)
+            do {
+                if let advert = try frame.withUnsafeBytes({ buffer throws(VRRPDecodeError) in
+                    try decoder.decode(frame: buffer, linkType: .ethernet, packet: index + 1, time: time)
+                }) {
+                    reference.add(advert)
+                }
+            } catch {
+                reference.noteMalformed(packet: index + 1, reason: (error as? VRRPDecodeError)?.reason ?? "\(error)")
+            }
+        }
+        let source = Source(kind: .packet, detail: "test")
+        return (try JSONOutput.encode(recorder.census.report(source: source)), try JSONOutput.encode(reference.report(source: source)))
+    }
+
+    @Test("random wire histories (failover, resignation, rivals, gaps, clocks going back): the shortcut changes nothing",
+          arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func randomHistoriesMatchFullDecode(seed: UInt64) throws {
+        var random = SeededGenerator(state: seed)
+        // Two nodes contesting VRID 200 at three priorities (0 = resigning), one at 98 with a
+        // bad checksum or TTL now and then, and a lone master of VRID 201.
+        var pool: [PacketBuilder] = []
+        for (source, last) in [("192.168.3.4", UInt8(0x1c)), ("192.168.3.5", UInt8(0x70))] {
+            for priority: UInt8 in [100, 98, 0] {
+                var builder = PacketBuilder()
+                builder.source = IPAddress(source)!
+                builder.mac[5] = last
+                builder.priority = priority
+                pool.append(builder)
+            }
+        }
+        var broken = pool[1]
+        broken.corruptChecksum = true
+        pool.append(broken)
+        broken = pool[4]
+        broken.ttl = 64
+        pool.append(broken)
+        var other = PacketBuilder()
+        other.vrid = 201
+        other.source = IPAddress("192.168.3.6")!
+        pool.append(other)
+        var frames: [([UInt8], PacketTime)] = []
+        var seconds: Int64 = 1_764_043_032
+        var current = 0
+        for index in 0..<400 {
+            // Mostly the same sender again (the steady state), sometimes another.
+            if Int.random(in: 0..<10, using: &random) < 3 { current = Int.random(in: 0..<pool.count, using: &random) }
+            var builder = pool[current]
+            builder.ipID = UInt16(truncatingIfNeeded: index)
+            switch Int.random(in: 0..<20, using: &random) {
+            case 0: seconds += 10    // longer than any master-down interval
+            case 1: seconds -= 1     // a merged capture going back in time
+            case 2: break            // same second
+            default: seconds += 1
+            }
+            frames.append((builder.ethernet, PacketTime(seconds: seconds)))
+        }
+        let (fast, full) = try Self.bothCensuses(frames)
+        #expect(fast == full, "seed \(seed)")
+    }
+
     @Test("reusing the decode of a repeated frame gives the same census as decoding every frame")
     func repeatedFramesMatchFullDecode() throws {
         var frames: [[UInt8]] = []
