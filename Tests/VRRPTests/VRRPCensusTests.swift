@@ -267,26 +267,8 @@ import VRRP
             if index == 50 { builder.ttl = 64 }
             frames.append(index % 7 == 6 ? Array(builder.ethernet.prefix(30)) : builder.ethernet)
         }
-        var recorder = VRRPCensusRecorder(linkType: .ethernet)
-        var decoder = VRRPDecoder()
-        var reference = VRRPCensus()
-        for (index, frame) in frames.enumerated() {
-            let time = PacketTime(seconds: 1_764_043_032 + Int64(index))
-            frame.withUnsafeBytes { recorder.record(frame: $0, time: time) }
-            reference.notePacket(time: time)
-            do {
-                if let advert = try frame.withUnsafeBytes({ buffer throws(VRRPDecodeError) in
-                    try decoder.decode(frame: buffer, linkType: .ethernet, packet: index + 1, time: time)
-                }) {
-                    reference.add(advert)
-                }
-            } catch {
-                reference.noteMalformed(packet: index + 1, reason: (error as? VRRPDecodeError)?.reason ?? "\(error)")
-            }
-        }
-        let source = Source(kind: .packet, detail: "test")
-        let fast = try JSONOutput.encode(recorder.census.report(source: source))
-        let full = try JSONOutput.encode(reference.report(source: source))
+        let timed = frames.enumerated().map { ($1, PacketTime(seconds: 1_764_043_032 + Int64($0))) }
+        let (fast, full) = try Self.bothCensuses(timed)
         #expect(fast == full)
         #expect(fast.contains("bad_checksum") && fast.contains("bad_ttl") && fast.contains("priority_changed"))
     }
