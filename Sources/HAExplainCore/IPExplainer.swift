@@ -311,16 +311,11 @@ public enum IPExplainer {
         let vrids = Set(configured.compactMap(\.instance.virtualRouterID))
         if let election = input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
            election.candidates.count > 1 {
-            // The election is keepalived's arithmetic over the configurations; a node seen with no
-            // keepalived running takes nothing over, and the sentence must say so.
-            let stopped = Set(input.hosts.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
+            // keepalived's arithmetic over the configurations; nodes seen with no keepalived
+            // running were left out of it (KeepalivedAnalysis.analyze's `stopped`).
             return election.whatif.map { whatif in
-                var sentence = whatif.sentence
-                if let master = whatif.newMaster, stopped.contains(master) {
-                    sentence += "; but keepalived is not running on \(master), so nobody would"
-                }
-                return FailoverWhatIf(node: whatif.node, failing: whatif.failing, priority: whatif.priority, newMaster: whatif.newMaster,
-                                      sentence: sentence, assumed: false)
+                FailoverWhatIf(node: whatif.node, failing: whatif.failing, priority: whatif.priority, newMaster: whatif.newMaster,
+                               sentence: whatif.sentence, assumed: false)
             }
         }
         // A host whose keepalived is not running takes nothing over, whatever fails elsewhere.

@@ -98,8 +98,11 @@ public enum KeepalivedAnalysis {
     /// Builds the report. `addresses` is this host's address table (the first node is this
     /// host); `scriptOwners` maps script paths to their owner uid when they could be seen;
     /// `observed` is the live state of tracked objects, per node (others are assumed OK).
+    /// `stopped` names nodes seen with no keepalived running: they send no adverts, so they
+    /// are no candidates in an election, whatever their configuration says.
     public static func analyze(_ nodes: [NodeConfiguration], addresses: AddressTable? = nil,
-                               scriptOwners: [String: UInt32] = [:], observed: [ObservedTrack] = []) -> KeepalivedReport {
+                               scriptOwners: [String: UInt32] = [:], observed: [ObservedTrack] = [],
+                               stopped: Set<String> = []) -> KeepalivedReport {
         var report = KeepalivedReport()
         report.trackState = observed
         report.vrrpInstances.reserveCapacity(nodes.reduce(0) { $0 + $1.config.vrrpInstances.count })
@@ -143,7 +146,7 @@ public enum KeepalivedAnalysis {
             }
         }
         if nodes.count > 1 {
-            report.elections = elections(nodes, instances: report.vrrpInstances, observed: observed)
+            report.elections = elections(nodes, instances: report.vrrpInstances, observed: observed, stopped: stopped)
             for election in report.elections {
                 for whatif in election.whatif {
                     if let index = report.vrrpInstances.firstIndex(where: { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family && $0.node == whatif.node }),
@@ -199,7 +202,8 @@ public enum KeepalivedAnalysis {
 
     /// Per VRID and family: the highest effective priority wins; equal priorities go to the
     /// higher primary IP (RFC 3768 5.3.5). And the same question under each tracked failure.
-    static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance], observed: [ObservedTrack] = []) -> [Election] {
+    static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance], observed: [ObservedTrack] = [],
+                          stopped: Set<String> = []) -> [Election] {
         var keys: [(Int, AddressFamily)] = []
         for instance in instances {
             guard let vrid = instance.virtualRouterID else { continue }
@@ -208,14 +212,17 @@ public enum KeepalivedAnalysis {
         return keys.map { vrid, family in
             let members = instances.filter { $0.virtualRouterID == vrid && $0.family == family }
             let candidates = members.map { instance in
-                Election.Candidate(node: instance.node ?? "", instance: instance.name, state: instance.state,
-                                   priority: instance.effectivePriority?.value, arithmetic: instance.effectivePriority?.arithmetic ?? "",
-                                   primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
+                let down = stopped.contains(instance.node ?? "")
+                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.state,
+                                          priority: down ? nil : instance.effectivePriority?.value,
+                                          arithmetic: down ? "keepalived is not running: no adverts" : instance.effectivePriority?.arithmetic ?? "",
+                                          primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
             }
             let (master, reason) = winner(candidates)
             var whatifs: [WhatIf] = []
             for (position, instance) in members.enumerated() {
-                guard let node = nodes.first(where: { $0.name == instance.node }) else { continue }
+                // A check failing on a node whose keepalived is stopped changes nothing.
+                guard let node = nodes.first(where: { $0.name == instance.node }), !stopped.contains(node.name) else { continue }
                 let terms = PriorityCalculator.terms(of: instance, in: node.config)
                 let now = PriorityCalculator.observedState(terms, observed.filter { $0.node == node.name })
                 for term in terms {
@@ -247,11 +254,15 @@ public enum KeepalivedAnalysis {
 
     static func winner(_ candidates: [Election.Candidate]) -> (String?, String) {
         let alive = candidates.filter { $0.priority != nil }
-        guard let best = alive.map({ $0.priority! }).max() else { return (nil, "every candidate is in FAULT") }
+        guard let best = alive.map({ $0.priority! }).max() else {
+            return (nil, candidates.contains { $0.state == "STOPPED" } ? "every candidate is in FAULT or has keepalived stopped" : "every candidate is in FAULT")
+        }
         let top = alive.filter { $0.priority == best }
         let others = alive.filter { $0.priority != best }.map { "\($0.priority!)" }
         if top.count == 1 {
-            let rest = others.isEmpty ? "the only candidate not in FAULT" : "\(best) > \(others.joined(separator: ", "))"
+            let rest = others.isEmpty
+                ? (candidates.contains { $0.state == "STOPPED" } ? "the only candidate running and not in FAULT" : "the only candidate not in FAULT")
+                : "\(best) > \(others.joined(separator: ", "))"
             return (top[0].node, rest)
         }
         let withIP = top.compactMap { c in c.primaryIP.flatMap(IPAddress.init).map { (c, $0) } }

@@ -159,9 +159,11 @@ struct IPCommand: ParsableCommand {
                 views[local].processes = ProcessGathering.facts(node: mine, runScripts: tracking.runTrackScripts)
             }
             let observed = ProcessGathering.observed(views.flatMap { $0.processes?.trackScripts ?? [] })
+            // Hosts seen with no keepalived running are no candidates in the election.
+            let stopped = Set(views.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
             let keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
                                                                               scriptOwners: KeepalivedGathering.scriptOwners(nodes),
-                                                                              observed: observed)
+                                                                              observed: observed, stopped: stopped)
 
             // The wire.
             var wire: VRRPCensusReport?

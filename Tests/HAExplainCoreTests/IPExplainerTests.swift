@@ -23,13 +23,13 @@ import VRRP
         return HostView(hostname: name, isLocal: isLocal, addresses: table)
     }
 
-    static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"]) throws -> KeepalivedReport {
+    static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"], stopped: Set<String> = []) throws -> KeepalivedReport {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let configs = try nodes.map { node in
             NodeConfiguration(name: node, config: try KeepalivedParser.parse(
                 path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, configID: node), chosenBecause: "test")
         }
-        return KeepalivedAnalysis.analyze(configs)
+        return KeepalivedAnalysis.analyze(configs, stopped: stopped)
     }
 
     /// Adverts every second for `seconds` from each (source, priority).
@@ -168,14 +168,24 @@ import VRRP
         #expect(gone.warnings.contains { $0.contains("ip addr del 192.168.3.200/32 dev eth2") })
         #expect(gone.whatif.isEmpty, "a stopped keepalived takes nothing over")
 
-        // The peer's keepalived is stopped: the election's what-if says nobody would take over.
+        // The peer's keepalived is stopped: it is no candidate, so when haproxy dies here nobody
+        // takes over (98 is still the highest priority running), and the peer's own checks
+        // change nothing.
         let master = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", extra: ["192.168.3.200"], isLocal: true)
         var peer = Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")
         peer.processes = ProcessFacts()
+        let election = try Self.seedKeepalived(stopped: ["prod-haproxy-001"])
         let withPeer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [master, peer],
-                                                                   keepalived: try Self.seedKeepalived(), wire: nil)).answers.first)
+                                                                   keepalived: election, wire: nil)).answers.first)
         let chk = withPeer.whatif.first { $0.node == "prod-haproxy-000" && $0.failing == "track_script chk_haproxy" }
-        #expect(chk?.newMaster == "prod-haproxy-001" && chk?.sentence.hasSuffix("but keepalived is not running on prod-haproxy-001, so nobody would") == true)
+        #expect(chk?.newMaster == "prod-haproxy-000" && chk?.sentence.contains("prod-haproxy-000 stays master") == true)
+        #expect(!withPeer.whatif.contains { $0.node == "prod-haproxy-001" })
+        let vrid200 = try #require(election.elections.first { $0.virtualRouterID == 200 })
+        #expect(vrid200.candidates.first { $0.node == "prod-haproxy-001" }?.state == "STOPPED")
+        #expect(vrid200.master == "prod-haproxy-000" && vrid200.reason == "the only candidate running and not in FAULT")
+        // Both running: the same failure hands the VIP to the peer (100 - 2 = 98 < 99).
+        let running = try Self.seedKeepalived().elections.first { $0.virtualRouterID == 200 }
+        #expect(running?.whatif.first { $0.node == "prod-haproxy-000" }?.newMaster == "prod-haproxy-001")
 
         let hidden = try answer(ProcessFacts(partial: true))
         #expect(hidden.thisHost?.state == "MASTER")

@@ -161,6 +161,8 @@ final class BrokenClusterTests {
         #expect(result.status == 0, "\(result.stderr)")
         let fromSnapshots = Answer(try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]))
         #expect(fromSnapshots.owner == "none", "\(fromSnapshots.verdict)")
+        // Both snapshots show no keepalived: neither is a candidate, so no failure elects anyone.
+        #expect(fromSnapshots.whatif.isEmpty, "\(fromSnapshots.whatif)")
         // Without the balancers' snapshots the application server cannot tell.
         #expect(appOnly.status == 4)
     }
