@@ -21,13 +21,15 @@ enum KeepalivedGathering {
     /// -i from /proc), else keepalived's default file; each with why it was chosen.
     /// `configIDs` go with `configs` in order (a peer's file is read with the peer's id); a
     /// single one applies to every file.
-    static func nodes(configs: [String], configIDs: [String]) throws(HAError) -> [NodeConfiguration] {
+    /// With `networkNamespace`, only a keepalived running in that network namespace is taken
+    /// as this host's (`ip`, `snapshot`); without, any (`keepalived`, which says where it runs).
+    static func nodes(configs: [String], configIDs: [String], networkNamespace: UInt64? = nil) throws(HAError) -> [NodeConfiguration] {
         guard configIDs.count <= 1 || configIDs.count == configs.count else {
             throw HAError(.usage, "\(configIDs.count) --config-id for \(configs.count) --keepalived-config: give one for all files, or one per file in the same order")
         }
         let configID = configIDs.count == 1 ? configIDs[0] : nil
         let files = LocalConfigFiles()
-        let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
+        let running = configs.isEmpty ? ProcessGathering.keepalived(networkNamespace: networkNamespace) : nil
         let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: HostIdentity.hostname())
         var chosen: [(path: String, because: String, id: String)] = []
         if configs.isEmpty {

@@ -139,9 +139,15 @@ struct IPCommand: ParsableCommand {
 
             // keepalived: this host's configuration (named after the host) and the snapshots'.
             var nodes: [NodeConfiguration] = []
+            // Only a keepalived of the examined network namespace is this host's.
+            let examined = live ? ProcessGathering.examinedNetworkNamespace(namespace.netns) : nil
+            if live, keepalivedConfigs.isEmpty, let elsewhere = ProcessGathering.keepalivedElsewhere(networkNamespace: examined) {
+                limits.append(elsewhere)
+            }
             if live {
                 do {
-                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configIDs: configIDs)
+                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configIDs: configIDs,
+                                                          networkNamespace: examined)
                     if keepalivedConfigs.count <= 1, !nodes.isEmpty { nodes[0].name = hostname }
                 } catch where keepalivedConfigs.isEmpty {
                     limits.append("no keepalived configuration read on \(hostname): \(error)")
@@ -156,7 +162,7 @@ struct IPCommand: ParsableCommand {
             // Running processes and track scripts: this host's live, the snapshots' as recorded.
             if live, let local = views.firstIndex(where: \.isLocal) {
                 let mine = keepalivedConfigs.count <= 1 ? nodes.first { $0.name == hostname } : nil
-                views[local].processes = ProcessGathering.facts(node: mine, runScripts: tracking.runTrackScripts)
+                views[local].processes = ProcessGathering.facts(node: mine, runScripts: tracking.runTrackScripts, networkNamespace: examined)
             }
             let observed = ProcessGathering.observed(views.flatMap { $0.processes?.trackScripts ?? [] })
             // Hosts seen with no keepalived running are no candidates in the election.

@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import Netlink
 import Processes
 import SystemFacts
 
@@ -10,9 +11,35 @@ enum ProcessGathering {
     static let table: [RunningProcess] = ProcessTable.read()
 
     /// The running keepalived (the parent process), with the working directory its -f is relative to.
-    static func keepalived(in processes: [RunningProcess]? = nil) -> (process: RunningProcess, workingDirectory: String?)? {
-        guard let parent = DaemonFinder.parents(named: "keepalived", in: processes ?? table).first else { return nil }
+    /// With `networkNamespace`, only a keepalived of that network namespace counts: one in
+    /// another (a container's) holds its addresses there, not in the namespace examined.
+    static func keepalived(in processes: [RunningProcess]? = nil, networkNamespace: UInt64? = nil)
+        -> (process: RunningProcess, workingDirectory: String?)? {
+        guard let parent = keepalivedParents(in: processes ?? table, networkNamespace: networkNamespace).first else { return nil }
         return (parent.process, ProcessTable.readLink("/proc/\(parent.process.pid)/cwd"))
+    }
+
+    static func keepalivedParents(in processes: [RunningProcess], networkNamespace: UInt64?) -> [(process: RunningProcess, children: [Int32])] {
+        let parents = DaemonFinder.parents(named: "keepalived", in: processes)
+        guard let networkNamespace else { return parents }
+        return parents.filter { $0.process.netNamespace == networkNamespace }
+    }
+
+    /// The network namespace haexplain examines: `netns` (a name under /run/netns or a path),
+    /// else its own.
+    static func examinedNetworkNamespace(_ netns: String?) -> UInt64? {
+        guard let netns else { return ProcessTable.namespaceFileInode("/proc/self/ns/net") }
+        return (try? NetworkNamespace.path(for: netns)).flatMap(ProcessTable.namespaceFileInode)
+    }
+
+    /// Where keepalived runs outside the examined network namespace, said once: its
+    /// configuration and state describe that namespace, not this one.
+    static func keepalivedElsewhere(networkNamespace: UInt64?) -> String? {
+        guard let networkNamespace else { return nil }
+        let others = DaemonFinder.parents(named: "keepalived", in: table).filter { $0.process.netNamespace != networkNamespace }
+        guard !others.isEmpty, keepalivedParents(in: table, networkNamespace: networkNamespace).isEmpty else { return nil }
+        let pids = others.map { String($0.process.pid) }.joined(separator: ", ")
+        return "keepalived runs only in other network namespaces here (pid \(pids)): it is not this namespace's, so its configuration and state were not used; ask from its namespace with --netns /proc/\(others[0].process.pid)/ns/net"
     }
 
     /// The running haproxy master, with the working directory its -f is relative to and the
@@ -29,7 +56,8 @@ enum ProcessGathering {
     }
 
     /// Everything the processes say, for this host's configuration `node` (nil: none read).
-    static func facts(node: NodeConfiguration?, runScripts: Bool) -> ProcessFacts {
+    /// With `networkNamespace`, keepalived processes of other network namespaces are left out.
+    static func facts(node: NodeConfiguration?, runScripts: Bool, networkNamespace: UInt64? = nil) -> ProcessFacts {
         let processes = table
         var facts = ProcessFacts()
         guard !processes.isEmpty else {
@@ -44,7 +72,9 @@ enum ProcessGathering {
         }
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
         for program in ["keepalived", "haproxy"] {
-            for found in DaemonFinder.parents(named: program, in: processes) {
+            let parents = program == "keepalived" ? keepalivedParents(in: processes, networkNamespace: networkNamespace)
+                                                  : DaemonFinder.parents(named: program, in: processes)
+            for found in parents {
                 let cwd = ProcessTable.readLink("/proc/\(found.process.pid)/cwd")
                 var configs: [ConfigInUse]
                 if program == "keepalived" {
@@ -68,7 +98,7 @@ enum ProcessGathering {
                 facts.daemons.append(daemon)
             }
         }
-        if DaemonFinder.parents(named: "keepalived", in: processes).count > 1 {
+        if keepalivedParents(in: processes, networkNamespace: networkNamespace).count > 1 {
             facts.limits.append("several keepalived processes run here (in different namespaces): track scripts are judged for the first, pid \(facts.keepalived?.process.pid ?? 0)")
         }
         guard let node else { return facts }

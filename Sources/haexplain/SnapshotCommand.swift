@@ -58,15 +58,20 @@ enum SnapshotGatherer {
         limits += neighbourLimits.map { Limit(source: "netlink", message: $0) }
         var keepalived: KeepalivedSnapshot?
         var node: NodeConfiguration?
+        // Only a keepalived of the examined network namespace is this host's.
+        let examined = ProcessGathering.examinedNetworkNamespace(netns)
+        if let elsewhere = ProcessGathering.keepalivedElsewhere(networkNamespace: examined) {
+            limits.append(Limit(source: "keepalived", message: elsewhere))
+        }
         do {
-            node = try KeepalivedGathering.nodes(configs: [], configIDs: []).first
+            node = try KeepalivedGathering.nodes(configs: [], configIDs: [], networkNamespace: examined).first
             if let node { keepalived = KeepalivedSnapshot(configuration: node.config, chosenBecause: node.chosenBecause) }
         } catch {
             limits.append(Limit(source: "keepalived", message: "no keepalived configuration read: \(error)"))
         }
         // Track scripts named after this host, as `ip --from` names the snapshot's node.
         if node != nil { node!.name = HostIdentity.hostname() }
-        let processes = ProcessGathering.facts(node: node, runScripts: false)
+        let processes = ProcessGathering.facts(node: node, runScripts: false, networkNamespace: examined)
         // Small files as text; a hosts file over 16 MiB is left out and said so.
         func text(_ path: String) -> String? {
             guard let bytes = try? ConfigFile.read(path) else { return nil }

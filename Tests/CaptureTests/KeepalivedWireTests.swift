@@ -295,4 +295,60 @@ struct KeepalivedWireTests {
         #expect(!census.verdicts(61, family: "inet6").contains("bad_checksum"))
         try expectTsharkParity(capture.file)
     }
+
+    @Test("an IPv6 VIP end to end: the application server's ip names the VRRPv3 master by link-local address and MAC, before and after failover")
+    func ipv6VIPFromTheApplicationServer() throws {
+        let lab = try VRRPLab(nodes: [
+            .init(role: "lb016", address: "192.168.3.16", mac: "02:00:00:00:00:16"),
+            .init(role: "lb017", address: "192.168.3.17", mac: "02:00:00:00:00:17"),
+        ])
+        func config(_ priority: Int) -> String {
+            """
+            vrrp_instance v6 {
+              interface eth2
+              virtual_router_id 66
+              priority \(priority)
+              advert_int 1
+              virtual_ipaddress {
+                fd00::66/64
+              }
+            }
+
+            """
+        }
+        let first = try lab.startKeepalived("lb016", config: config(100))
+        try lab.startKeepalived("lb017", config: config(90))
+        #expect(poll(timeout: 15) { lab.holds("lb016", "fd00::66") }, "\(lab.log("lb016"))")
+        _ = try lab.lab.ip(lab.observer, "addr", "add", "fd00::10/64", "dev", "eth2", "nodad")
+
+        // The application server talks to the VIP (a neighbour entry), then asks who owns it.
+        func ask() throws -> (report: [String: Any], answer: [String: Any]) {
+            _ = try lab.lab.exec(lab.observer, ["ping", "-6", "-c", "1", "-W", "2", "fd00::66"])
+            let result = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "ip", "fd00::66", "--json", "--no-dns", "--listen", "5s"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return (report, try #require((report["answers"] as? [[String: Any]])?.first))
+        }
+        let (report, before) = try ask()
+        let verdict = before["verdict"] as? [String: Any] ?? [:]
+        #expect(verdict["owner"] as? String == "peer", "\(before)")
+        #expect(verdict["owner_address"] as? String == "fe80::ff:fe00:16", "\(verdict)")
+        #expect(verdict["owner_mac"] as? String == "02:00:00:00:00:16", "\(verdict)")
+        #expect(verdict["vrid"] as? Int == 66)
+        // The application server shares /proc with the balancers' keepalived, but not their
+        // network namespaces: their configurations are not this host's, and it says so.
+        #expect(before["this_host"] == nil, "\(before)")
+        #expect(!(before["warnings"] as? [String] ?? []).contains { $0.contains("vip-in-interface-subnet") }, "\(before)")
+        #expect((report["limits"] as? [String] ?? []).contains { $0.contains("keepalived runs only in other network namespaces") }, "\(report)")
+
+        // keepalived stopped on the master: it resigns (priority 0) and lb017 takes the VIP,
+        // announcing it with unsolicited neighbour advertisements.
+        lab.lab.stop(first)
+        #expect(poll(timeout: 15) { lab.holds("lb017", "fd00::66") }, "\(lab.log("lb017"))")
+        let after = try ask().answer
+        let moved = after["verdict"] as? [String: Any] ?? [:]
+        #expect(moved["owner"] as? String == "peer", "\(after)")
+        #expect(moved["owner_address"] as? String == "fe80::ff:fe00:17", "\(moved)")
+        #expect(moved["owner_mac"] as? String == "02:00:00:00:00:17", "\(moved)")
+    }
 }
