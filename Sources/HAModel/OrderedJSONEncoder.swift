@@ -335,24 +335,23 @@ final class TreeEncoder: Encoder {
     func singleValueContainer() -> SingleValueEncodingContainer { SingleTree(encoder: self) }
 
     static func node<T: Encodable>(_ value: T) throws -> Node {
-        switch value {
-        case let text as String: return .string(text)
-        case let flag as Bool: return .bool(flag)
-        case let number as Int: return .int(Int64(number))
-        case let number as UInt32: return .uint(UInt64(number))
-        case let number as Double: return try double(number)
+        // Metatype comparisons, then a cast known to succeed: a failed dynamic cast costs
+        // dozens of instructions, and most values (structs, arrays) would fail all of them.
+        let type = T.self
+        if type == String.self { return .string(unsafeBitCast(value, to: String.self)) }
+        if type == Bool.self { return .bool(unsafeBitCast(value, to: Bool.self)) }
+        if type == Int.self { return .int(Int64(unsafeBitCast(value, to: Int.self))) }
+        if type == UInt32.self { return .uint(UInt64(unsafeBitCast(value, to: UInt32.self))) }
+        if type == Double.self { return try double(unsafeBitCast(value, to: Double.self)) }
         // Concrete types, not `as DirectJSONObject`: a cast to a protocol scans every
-        // conformance record in the binary (thousands) for each new type it meets, and a
-        // census or report meets dozens; casts to a concrete type compare metadata.
-        case let direct as NetworkInterface: return .direct(direct)
-        case let direct as InterfaceAddress: return .direct(direct)
-        case let direct as NeighbourTable: return .direct(direct)
-        case let direct as NeighbourEntry: return .direct(direct)
-        default:
-            let child = TreeEncoder()
-            try value.encode(to: child)
-            return child.resolved
-        }
+        // conformance record in the binary (thousands) for each new type it meets.
+        if type == NetworkInterface.self { return .direct(value as! NetworkInterface) }
+        if type == InterfaceAddress.self { return .direct(value as! InterfaceAddress) }
+        if type == NeighbourTable.self { return .direct(value as! NeighbourTable) }
+        if type == NeighbourEntry.self { return .direct(value as! NeighbourEntry) }
+        let child = TreeEncoder()
+        try value.encode(to: child)
+        return child.resolved
     }
 
     static func double(_ value: Double) throws -> Node {

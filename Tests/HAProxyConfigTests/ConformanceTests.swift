@@ -259,7 +259,8 @@ struct ConformanceTests {
         try lab.spawn(ns, ["env"] + environment + ["haproxy", "-db", "-f", path, "-f", "\(dir)/\(item.name)-stats.cfg"], ownPIDNamespace: false,
                       output: URL(fileURLWithPath: "\(dir)/\(item.name).log"))
         var stat = ""
-        for _ in 0..<100 {
+        // Up to 30 s: the other labs running in parallel can slow haproxy's start a lot.
+        for _ in 0..<600 {
             let answer = try Shell.run(["nc", "-U", "-N", socket], stdin: "show stat\n", timeout: 5)
             if answer.succeeded, answer.stdout.contains("pxname") { stat = answer.stdout; break }
             usleep(50_000)

@@ -41,8 +41,9 @@ final class ListeningSocketParityTests {
         try Data(config.utf8).write(to: URL(fileURLWithPath: "\(dir)/haproxy.cfg"))
         haproxy = try lab.spawn(netns, ["haproxy", "-db", "-f", "\(dir)/haproxy.cfg"], ownPIDNamespace: false)
         udp = try lab.spawn(netns, ["nc", "-u", "-l", "127.0.0.1", "5353"], ownPIDNamespace: false)
-        // Bounded wait until every bind listens.
-        for _ in 0..<100 {
+        // Bounded wait until every bind listens: up to 30 s, as a loaded machine running the
+        // other labs in parallel was seen to take longer than 5 s to start haproxy.
+        for _ in 0..<600 {
             let listening = try lab.exec(netns, ["ss", "-H", "-ltn"]).stdout.split(separator: "\n").count
             if listening >= 7 { break }
             usleep(50_000)
@@ -95,7 +96,7 @@ final class ListeningSocketParityTests {
     @Test("bound UDP sockets and their owners equal `ss -H -lunp`")
     func udpParity() throws {
         var table = SocketOwners.attach(to: try ListeningSocketReader.read(netns: netns))
-        for _ in 0..<40 where !table.sockets.contains(where: { $0.transport == "udp" }) {
+        for _ in 0..<600 where !table.sockets.contains(where: { $0.transport == "udp" }) {
             usleep(50_000)
             table = SocketOwners.attach(to: try ListeningSocketReader.read(netns: netns))
         }

@@ -62,7 +62,7 @@ struct ProcessTableTests {
         let left = try #require(Int32(String(decoding: outcome.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         // Killed with the group; once reaped by its new parent it is gone from /proc.
         var gone = false
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             let stat = (try? String(contentsOfFile: "/proc/\(left)/stat", encoding: .utf8)) ?? ""
             if stat.isEmpty || stat.contains(") Z ") { gone = true; break }
             usleep(50_000)

@@ -26,7 +26,7 @@ final class RealToolTests {
         let daemon = try lab.spawn(netns, ["sh", "-c", script])
         // The namespace's init is the child of unshare; wait (bounded) for its three children.
         var found: Int32?
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             let processes = ProcessTable.read()
             if let unshare = processes.first(where: { $0.ppid == daemon.pid && $0.comm == "unshare" }) ?? processes.first(where: { $0.pid == daemon.pid }),
                let child = processes.first(where: { $0.ppid == unshare.pid && $0.comm == "sh" }),

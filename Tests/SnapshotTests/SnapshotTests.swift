@@ -89,7 +89,7 @@ final class RemoteSnapshotTests {
         // Its own UTS namespace too, so the remote has a hostname of its own.
         try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb0-remote && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
                       output: directory.appendingPathComponent("sshd.log"))
-        for _ in 0..<100 {
+        for _ in 0..<600 {
             if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", "2222"]))?.succeeded == true { break }
             usleep(50_000)
         }
