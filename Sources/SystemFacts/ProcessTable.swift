@@ -67,18 +67,13 @@ public enum ProcessTable {
         return result
     }
 
-    /// "net:[4026531840]" -> 4026531840.
-    /// The namespace a namespace file stands for (/proc/PID/ns/net, or a bind mount such as
-    /// /run/netns/NAME that is no symbolic link), by its nsfs inode.
-    public static func namespaceFileInode(_ path: String) -> UInt64? {
+    /// The namespace a namespace file stands for, by its nsfs inode (the number in
+    /// "net:[4026531840]"): /proc/PID/ns/net, or a bind mount such as /run/netns/NAME, which
+    /// is no symbolic link to read.
+    public static func namespaceInode(_ path: String) -> UInt64? {
         var info = Glibc.stat()
         guard statPath(path, &info) == 0 else { return nil }
         return UInt64(info.st_ino)
-    }
-
-    public static func namespaceInode(_ link: String) -> UInt64? {
-        guard let target = readLink(link), let open = target.firstIndex(of: "["), target.hasSuffix("]") else { return nil }
-        return UInt64(target[target.index(after: open)...].dropLast())
     }
 
     static func bootTime(proc: String) -> Int64? {

@@ -3,7 +3,6 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import Netlink
-import SystemFacts
 
 struct KeepalivedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,10 +28,9 @@ struct KeepalivedCommand: ParsableCommand {
             let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: configIDs)
             var limits: [String] = []
             let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
-            if let running, namespace.netns == nil,
-               let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
-               let ours = ProcessTable.readLink("/proc/self/ns/net"), theirs != ours {
-                limits.append("The running keepalived (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace.")
+            if let running, namespace.netns == nil, let theirs = running.process.netNamespace,
+               let ours = ProcessGathering.examinedNetworkNamespace(nil), theirs != ours {
+                limits.append("The running keepalived (pid \(running.process.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace.")
             }
             // This host's scripts are judged when its own configuration is the first read.
             let processes = ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)

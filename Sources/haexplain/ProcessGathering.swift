@@ -28,8 +28,8 @@ enum ProcessGathering {
     /// The network namespace haexplain examines: `netns` (a name under /run/netns or a path),
     /// else its own.
     static func examinedNetworkNamespace(_ netns: String?) -> UInt64? {
-        guard let netns else { return ProcessTable.namespaceFileInode("/proc/self/ns/net") }
-        return (try? NetworkNamespace.path(for: netns)).flatMap(ProcessTable.namespaceFileInode)
+        guard let netns else { return ProcessTable.namespaceInode("/proc/self/ns/net") }
+        return (try? NetworkNamespace.path(for: netns)).flatMap(ProcessTable.namespaceInode)
     }
 
     /// Where keepalived runs outside the examined network namespace, said once: its

@@ -340,6 +340,14 @@ struct KeepalivedWireTests {
         #expect(before["this_host"] == nil, "\(before)")
         #expect(!(before["warnings"] as? [String] ?? []).contains { $0.contains("vip-in-interface-subnet") }, "\(before)")
         #expect((report["limits"] as? [String] ?? []).contains { $0.contains("keepalived runs only in other network namespaces") }, "\(report)")
+        // A snapshot of the application server chooses the same way.
+        let snapshot = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "snapshot"])
+        #expect(snapshot.status == 0, "\(snapshot.stderr)")
+        let taken = try #require(try JSONSerialization.jsonObject(with: Data(snapshot.stdout.utf8)) as? [String: Any])
+        #expect(taken["keepalived"] == nil, "\(taken["keepalived"] ?? "")")
+        #expect((taken["limits"] as? [[String: Any]] ?? []).contains {
+            ($0["message"] as? String)?.contains("keepalived runs only in other network namespaces") == true
+        }, "\(taken["limits"] ?? "")")
 
         // keepalived stopped on the master: it resigns (priority 0) and lb017 takes the VIP,
         // announcing it with unsolicited neighbour advertisements.

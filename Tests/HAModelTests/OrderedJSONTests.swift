@@ -1,5 +1,5 @@
 import Foundation
-import HAModel
+@testable import HAModel
 import Testing
 
 @Suite struct OrderedJSONTests {
@@ -83,6 +83,23 @@ import Testing
             }
         }
         #expect(try OrderedJSONEncoder(pretty: false).encode([UInt64.max, 0, 9, 10, 99, 100]) == "[18446744073709551615,0,9,10,99,100]")
+    }
+
+    @Test("every DirectJSONObject adopter is found by the tree encoder and written directly")
+    func everyAdopterIsDirect() throws {
+        // TreeEncoder.node lists the adopters by concrete type (a protocol cast costs a scan
+        // of every conformance record); one left out would quietly fall back to Codable.
+        let address = OrderedJSONTests.fullAddress()
+        let interface = NetworkInterface(ifindex: 1, ifname: "lo", addrInfo: [address])
+        let entry = NeighbourEntry(dst: IPAddress("192.168.3.200")!, ifindex: 3, rawState: 0x02)
+        let table = NeighbourTable(netns: nil, source: .netlink("dump"), neighbours: [entry])
+        let values: [any DirectJSONObject] = [address, interface, entry, table]
+        for value in values {
+            guard case .direct = try TreeEncoder.node(value) else {
+                Issue.record("\(type(of: value)) is not written directly")
+                continue
+            }
+        }
     }
 
     @Test("keys come out in CodingKeys order, so output is stable run to run")
