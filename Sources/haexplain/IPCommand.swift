@@ -20,7 +20,8 @@ struct IPCommand: ParsableCommand {
         discussion: """
             Joins the kernel's addresses, keepalived's configuration, the names that point at the address and the VRRP \
             adverts on the wire. A name is resolved first (hosts files, glibc, DNS) and each address it yields gets its own \
-            answer. Listening stops as soon as every VRID that matters has been heard twice. Exit status: 0 answered, \
+            answer. Listening stops once the answer cannot change: every VRID that matters heard for an advert interval \
+            plus skew after its first advert, with no second master still possible. Exit status: 0 answered, \
             3 conflict (split brain), 4 owner unknown; see haexplain(1).
             """
     )
@@ -173,7 +174,9 @@ struct IPCommand: ParsableCommand {
 
             // The wire.
             var wire: VRRPCensusReport?
-            if live, !noListen {
+            if live, !noListen, addresses.isEmpty {
+                limits.append("adverts were not listened to: there is no address to explain")
+            } else if live, !noListen {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             } else if !live {
                 // The wire as a snapshot's host heard it (snapshot --listen), said so.
@@ -199,7 +202,7 @@ struct IPCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Listens until every VRID that matters has been heard twice, or the bound.
+    /// Listens until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
@@ -223,8 +226,8 @@ struct IPCommand: ParsableCommand {
             }
         }
         let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected) { census in
-            WireSufficiency.enough(census, vrids: vrids, addresses: addresses)
+                                              expected: expected) { census, now in
+            WireSufficiency.progress(census, now: now, vrids: vrids, addresses: addresses)
         }
         return result.report
     }

@@ -11,9 +11,9 @@ func decodedAdverts(_ file: URL) throws -> [Int: VRRPAdvert] {
     var decoder = VRRPDecoder()
     var adverts: [Int: VRRPAdvert] = [:]
     var number = 0
-    _ = try capture.run(seconds: 0) { frame, time in
+    _ = try capture.run(seconds: 0) { frame, time, link in
         number += 1
-        if let advert = try? decoder.decode(frame: frame, linkType: capture.linkType, packet: number, time: time) {
+        if let advert = try? decoder.decode(frame: frame, linkType: link.linkType, packet: number, time: time) {
             adverts[number] = advert
         }
     }

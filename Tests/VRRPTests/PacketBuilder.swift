@@ -20,6 +20,11 @@ struct PacketBuilder {
     /// Extension headers in order: their type and bytes (whose first byte names the next header).
     var ipv6Extensions: [(type: UInt8, bytes: [UInt8])] = []
     var corruptChecksum = false
+    /// VRRPv3 over IPv4 with the checksum computed without the pseudo-header (FRR's `no ... checksum-with-ipv4-pseudoheader`).
+    var checksumWithoutPseudoHeader = false
+    var corruptIPChecksum = false
+    /// 802.1Q tags, outermost first (802.1ad for the outer one of two).
+    var vlans: [UInt16] = []
     var mac: [UInt8] = [0xbc, 0x76, 0x4e, 0x05, 0x6c, 0x1c]
 
     static func bytes(_ address: IPAddress) -> [UInt8] {
@@ -41,7 +46,8 @@ struct PacketBuilder {
         message += [0, 0]
         for address in addresses { message += Self.bytes(address) }
         if version == 2 { message += (password + [UInt8](repeating: 0, count: 8)).prefix(8) }
-        var checksum = VRRPDecoder.checksum(message, version: version, source: source, destination: destination)
+        var checksum = VRRPDecoder.checksum(message, version: version, source: source, destination: destination,
+                                            pseudoHeader: !checksumWithoutPseudoHeader)
         if corruptChecksum { checksum ^= 0x5a5a }
         message[6] = UInt8(checksum >> 8)
         message[7] = UInt8(checksum & 0xff)
@@ -55,8 +61,13 @@ struct PacketBuilder {
             let headerLength = 20 + ipv4Options.count
             let total = headerLength + payload.count
             var header: [UInt8] = [0x40 | UInt8(headerLength / 4), 0xc0, UInt8(total >> 8), UInt8(total & 0xff),
-                                   UInt8(ipID >> 8), UInt8(ipID & 0xff), 0, 0, ttl, 112, UInt8(ipID & 0xff), 0]
+                                   UInt8(ipID >> 8), UInt8(ipID & 0xff), 0, 0, ttl, 112, 0, 0]
             header += Self.bytes(source) + Self.bytes(destination) + ipv4Options
+            // The IPv4 header checksum: the same ones' complement sum over the header alone.
+            var sum = VRRPDecoder.checksum(header, version: 2, source: source, destination: destination)
+            if corruptIPChecksum { sum ^= 0x0f0f }
+            header[10] = UInt8(sum >> 8)
+            header[11] = UInt8(sum & 0xff)
             return header + payload
         case .v6:
             let extensions = ipv6Extensions.flatMap(\.bytes)
@@ -68,18 +79,27 @@ struct PacketBuilder {
         }
     }
 
+    /// The ethertype, behind the VLAN tags when there are any: (first type, tags and inner type).
+    var tagged: (type: [UInt8], rest: [UInt8]) {
+        let inner: [UInt8] = source.family == .inet ? [0x08, 0x00] : [0x86, 0xdd]
+        guard !vlans.isEmpty else { return (inner, []) }
+        var rest: [UInt8] = []
+        for (index, vlan) in vlans.enumerated() {
+            rest += [UInt8(vlan >> 8), UInt8(vlan & 0xff)]
+            rest += index + 1 < vlans.count ? [0x81, 0x00] : inner
+        }
+        return (vlans.count > 1 ? [0x88, 0xa8] : [0x81, 0x00], rest)
+    }
+
     var ethernet: [UInt8] {
-        let type: [UInt8] = source.family == .inet ? [0x08, 0x00] : [0x86, 0xdd]
-        return [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12] + mac + type + ip
+        [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12] + mac + tagged.type + tagged.rest + ip
     }
 
     var cooked: [UInt8] {
-        let type: [UInt8] = source.family == .inet ? [0x08, 0x00] : [0x86, 0xdd]
-        return [0, 2, 0, 1, 0, 6] + mac + [0, 0] + type + ip
+        [0, 2, 0, 1, 0, 6] + mac + [0, 0] + tagged.type + tagged.rest + ip
     }
 
     var cooked2: [UInt8] {
-        let type: [UInt8] = source.family == .inet ? [0x08, 0x00] : [0x86, 0xdd]
-        return type + [0, 0, 0, 0, 0, 7, 0, 1, 2, 6] + mac + [0, 0] + ip
+        tagged.type + [0, 0, 0, 0, 0, 7, 0, 1, 2, 6] + mac + [0, 0] + tagged.rest + ip
     }
 }

@@ -65,10 +65,86 @@ import VRRP
         let sum = VRRPDecoder.checksum(Array(bytes[start...]), version: 2, source: builder.source, destination: builder.destination)
         bytes[start + 6] = UInt8(sum >> 8)
         bytes[start + 7] = UInt8(sum & 0xff)
-        #expect(try decode(bytes)?.checksumValid == false)
+        let legacy = try #require(try decode(bytes))
+        #expect(!legacy.checksumValid && legacy.checksumWithoutPseudoHeader && legacy.discardReason == .checksumWithoutPseudoHeader)
+        builder.checksumWithoutPseudoHeader = true
+        #expect(try decode(builder.ethernet)?.discardReason == .checksumWithoutPseudoHeader)
+        builder.checksumWithoutPseudoHeader = false
         builder.corruptChecksum = true
+        #expect(try decode(builder.ethernet)?.discardReason == .checksum)
         builder.version = 2
-        #expect(try decode(builder.ethernet)?.checksumValid == false)
+        let corrupt = try #require(try decode(builder.ethernet))
+        #expect(!corrupt.checksumValid && !corrupt.checksumWithoutPseudoHeader && corrupt.discardReason == .checksum)
+    }
+
+    @Test("every RFC discard decodes with its reason, so the census can show it: IPv4 header checksum, TTL, version, type")
+    func discards() throws {
+        var builder = PacketBuilder()
+        #expect(try decode(builder.ethernet)?.discardReason == nil)
+        builder.corruptIPChecksum = true
+        let badHeader = try #require(try decode(builder.ethernet))
+        #expect(!badHeader.ipHeaderChecksumValid && badHeader.discardReason == .ipHeaderChecksum && badHeader.checksumValid)
+        builder.corruptIPChecksum = false
+        builder.ttl = 64
+        #expect(try decode(builder.ethernet)?.discardReason == .ttl)
+        builder.ttl = 255
+        builder.type = 2
+        let type2 = try #require(try decode(builder.ethernet))
+        #expect(type2.type == 2 && type2.discardReason == .type && type2.vrid == 200)
+        var bytes = PacketBuilder().ethernet
+        bytes[14 + 20] = 0x51
+        let version5 = try #require(try decode(bytes))
+        #expect(version5.version == 5 && version5.vrid == 200 && version5.priority == 100 && version5.discardReason == .version)
+    }
+
+    @Test("802.1Q and QinQ tags on Ethernet and in Linux cooked v1/v2 headers give the VLANs, outermost first")
+    func vlanTags() throws {
+        for vlans: [UInt16] in [[100], [10, 200]] {
+            var builder = PacketBuilder()
+            builder.vlans = vlans
+            for (bytes, link) in [(builder.ethernet, LinkType.ethernet), (builder.cooked, .linuxCooked), (builder.cooked2, .linuxCooked2)] {
+                let advert = try #require(try decode(bytes, link), "\(link) \(vlans)")
+                #expect(advert.vlans == vlans && advert.vrid == 200 && advert.checksumValid && advert.ipHeaderChecksumValid, "\(link) \(vlans)")
+                #expect(advert.sourceMAC?.description == "bc:76:4e:05:6c:1c")
+            }
+        }
+        #expect(try decode(PacketBuilder().cooked2, .linuxCooked2)?.vlans == [])
+    }
+
+    /// A CARP advert as ucarp sends it: version 2 type 1, vhid, advskew, authlen 7, demotion, advbase, checksum, counter, HMAC.
+    static func carp(vhid: UInt8 = 7, advskew: UInt8 = 20, advbase: UInt8 = 1, counter: UInt64 = 0x0102030405060708) -> [UInt8] {
+        var message: [UInt8] = [0x21, vhid, advskew, 7, 0, advbase, 0, 0]
+        message += (0..<8).map { UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64($0))) }
+        message += [UInt8](repeating: 0xab, count: 20)
+        let sum = VRRPDecoder.checksum(message, version: 2, source: .v4(0), destination: .v4(0))
+        message[6] = UInt8(sum >> 8)
+        message[7] = UInt8(sum & 0xff)
+        var ip: [UInt8] = [0x45, 0x10, 0, UInt8(20 + message.count), 0, 1, 0, 0, 255, 112, 0, 0, 192, 168, 3, 7, 224, 0, 0, 18]
+        let ipSum = VRRPDecoder.checksum(ip, version: 2, source: .v4(0), destination: .v4(0))
+        ip[10] = UInt8(ipSum >> 8)
+        ip[11] = UInt8(ipSum & 0xff)
+        return [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0x00, 0x00, 0x5e, 0x00, 0x01, vhid, 0x08, 0x00] + ip + message
+    }
+
+    @Test("CARP on protocol 112 decodes as CARP with its own fields, never as (malformed) VRRP")
+    func carpAdvert() throws {
+        var decoder = VRRPDecoder()
+        let frame = Self.carp()
+        let decoded = try frame.withUnsafeBytes { buffer throws(VRRPDecodeError) in
+            try decoder.decodePacket(frame: buffer, linkType: .ethernet, packet: 3, time: PacketTime(seconds: 1))
+        }
+        guard case .carp(let carp)? = decoded else { Issue.record("not CARP: \(String(describing: decoded))"); return }
+        #expect(carp.vhid == 7 && carp.advskew == 20 && carp.advbase == 1 && carp.demotion == 0 && carp.authLength == 7)
+        #expect(carp.counter == 0x0102030405060708 && carp.checksumValid && carp.ttl == 255)
+        #expect(carp.sourceAddress == IPAddress("192.168.3.7")! && carp.sourceMAC?.description == "00:00:5e:00:01:07")
+        #expect(try decode(frame) == nil, "the VRRP-only entry point says: not VRRP")
+        // A VRRPv2 advert with 5 addresses is 36 bytes too, but counts 5, not CARP's 7.
+        var five = PacketBuilder()
+        five.addresses = (1...5).map { IPAddress("192.168.3.\(200 + $0)")! }
+        #expect(try decode(five.ethernet)?.virtualAddresses.count == 5)
+        var seven = PacketBuilder()
+        seven.addresses = (1...7).map { IPAddress("192.168.3.\(200 + $0)")! }
+        #expect(try decode(seven.ethernet)?.virtualAddresses.count == 7, "VRRPv2 with 7 addresses is 44 bytes: still VRRP")
     }
 
     @Test("VRRPv3 over IPv6 skips hop-by-hop and destination options headers")
@@ -110,9 +186,6 @@ import VRRP
         for cut in [14 + 20 + 3, 14 + 20 + 8, bytes.count - 1] {
             #expect(throws: VRRPDecodeError.self) { try decode(Array(bytes[..<cut])) }
         }
-        var wrongVersion = bytes
-        wrongVersion[14 + 20] = 0x51
-        #expect(throws: VRRPDecodeError.self) { try decode(wrongVersion) }
         var udp = bytes
         udp[14 + 9] = 17
         #expect(try decode(udp) == nil)
