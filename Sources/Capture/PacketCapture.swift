@@ -332,7 +332,7 @@ final class PcapngFile {
         var reader = PcapngReader()
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var start = 0, end = 0
-        var links: [CaptureLink?] = []
+        var links: [CaptureLink] = []
         var undecodable: [Int: Int] = [:]
         var packets = 0
         defer {
@@ -364,15 +364,14 @@ final class PcapngFile {
                     return .truncated("not a readable pcapng file after packet #\(packets): \(error)")
                 case .success(.interface(let index)):
                     let described = reader.interfaces[index]
-                    links.append(LinkType(dlt: Int32(truncatingIfNeeded: described.linkType)).map { CaptureLink(linkType: $0, name: described.label) })
+                    links.append(CaptureLink(linkType: LinkType(dlt: Int32(truncatingIfNeeded: described.linkType)) ?? .unsupported,
+                                             name: described.label))
                 case .success(.packet(let interface, let time, let data)):
                     packets += 1
-                    if let link = links[interface] {
-                        buffer.withUnsafeBytes { bytes in
-                            body(UnsafeRawBufferPointer(rebasing: bytes[(start + data.lowerBound)..<(start + data.upperBound)]), time, link)
-                        }
-                    } else {
-                        undecodable[interface, default: 0] += 1
+                    // Every packet is handed on, so packet numbers stay tshark's.
+                    if links[interface].linkType == .unsupported { undecodable[interface, default: 0] += 1 }
+                    buffer.withUnsafeBytes { bytes in
+                        body(UnsafeRawBufferPointer(rebasing: bytes[(start + data.lowerBound)..<(start + data.upperBound)]), time, links[interface])
                     }
                 default:
                     break

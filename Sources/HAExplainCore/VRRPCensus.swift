@@ -316,12 +316,13 @@ struct RouterState {
             if discard == nil { resign(slot, advert) }
             return
         }
+        let oldPriority = senders[slot].priority
         senders[slot].priority = advert.priority
         senders[slot].previousActing = senders[slot].acting
         senders[slot].acting = (advert.time, advert.packet)
         if discard == nil {
             senders[slot].lastAccepted = advert.time
-            elect(slot, advert)
+            elect(slot, advert, oldPriority: oldPriority)
         }
         interleave(slot, advert)
     }
@@ -346,7 +347,7 @@ struct RouterState {
 
     /// The election as backups run it: a better sender preempts at once; another takes over
     /// only once the master's next advert is overdue (it stopped).
-    private mutating func elect(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func elect(_ slot: Int, _ advert: VRRPAdvert, oldPriority: UInt8) {
         let time = advert.time
         if let current = master, current != slot, let last = senders[current].lastAccepted,
            time > senders[current].overdue(after: last) {
@@ -358,7 +359,10 @@ struct RouterState {
         }
         if let current = master {
             if current == slot {
-                return
+                if oldPriority != advert.priority {
+                    record(.init(kind: .priorityChanged, time: time, packet: advert.packet, address: advert.sourceAddress,
+                                 mac: advert.sourceMAC, priority: Int(advert.priority), previous: Int(oldPriority)))
+                }
             } else if senders[slot].beats(senders[current]) {
                 becomeMaster(slot, advert, previous: current)
             }

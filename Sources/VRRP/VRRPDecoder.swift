@@ -4,6 +4,8 @@ import HAModel
 /// value libpcap reports.
 public enum LinkType: Sendable, Equatable {
     case ethernet, linuxCooked, linuxCooked2, rawIP, ipv4, ipv6, null, loop
+    /// A link type not decoded (a pcapng interface of another kind): its packets are counted, never read.
+    case unsupported
 
     public init?(dlt: Int32) {
         switch dlt {
@@ -130,6 +132,8 @@ public struct VRRPDecoder {
             return 0x0800
         case .ipv6:
             return 0x86dd
+        case .unsupported:
+            return 0
         case .null, .loop:
             let raw = try reader.u32host()
             let family = linkType == .loop ? UInt32(bigEndian: raw) : (raw > 0xffff ? raw.byteSwapped : raw)

@@ -1,6 +1,7 @@
 import HAExplainCore
 import HAModel
 import Testing
+import LabSupport
 import VRRP
 
 /// The census from adverts made by hand: a timeline in seconds, as keepalived would send.

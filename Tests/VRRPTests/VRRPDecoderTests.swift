@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAModel
 import Testing
+import LabSupport
 import VRRP
 
 @Suite struct VRRPDecoderTests {
@@ -111,25 +112,10 @@ import VRRP
         #expect(try decode(PacketBuilder().cooked2, .linuxCooked2)?.vlans == [])
     }
 
-    /// A CARP advert as ucarp sends it: version 2 type 1, vhid, advskew, authlen 7, demotion, advbase, checksum, counter, HMAC.
-    static func carp(vhid: UInt8 = 7, advskew: UInt8 = 20, advbase: UInt8 = 1, counter: UInt64 = 0x0102030405060708) -> [UInt8] {
-        var message: [UInt8] = [0x21, vhid, advskew, 7, 0, advbase, 0, 0]
-        message += (0..<8).map { UInt8(truncatingIfNeeded: counter >> (56 - 8 * UInt64($0))) }
-        message += [UInt8](repeating: 0xab, count: 20)
-        let sum = VRRPDecoder.checksum(message, version: 2, source: .v4(0), destination: .v4(0))
-        message[6] = UInt8(sum >> 8)
-        message[7] = UInt8(sum & 0xff)
-        var ip: [UInt8] = [0x45, 0x10, 0, UInt8(20 + message.count), 0, 1, 0, 0, 255, 112, 0, 0, 192, 168, 3, 7, 224, 0, 0, 18]
-        let ipSum = VRRPDecoder.checksum(ip, version: 2, source: .v4(0), destination: .v4(0))
-        ip[10] = UInt8(ipSum >> 8)
-        ip[11] = UInt8(ipSum & 0xff)
-        return [0x01, 0x00, 0x5e, 0x00, 0x00, 0x12, 0x00, 0x00, 0x5e, 0x00, 0x01, vhid, 0x08, 0x00] + ip + message
-    }
-
     @Test("CARP on protocol 112 decodes as CARP with its own fields, never as (malformed) VRRP")
     func carpAdvert() throws {
         var decoder = VRRPDecoder()
-        let frame = Self.carp()
+        let frame = PacketBuilder.carpFrame()
         let decoded = try frame.withUnsafeBytes { buffer throws(VRRPDecodeError) in
             try decoder.decodePacket(frame: buffer, linkType: .ethernet, packet: 3, time: PacketTime(seconds: 1))
         }
