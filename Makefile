@@ -15,6 +15,8 @@ RELEASE_BIN = .build/release/haexplain
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils
+# Other redundancy daemons on the wire (the interop tests run them in namespaces).
+DEPS += ucarp frr
 
 .PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
 

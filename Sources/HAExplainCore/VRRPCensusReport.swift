@@ -550,7 +550,8 @@ extension RouterState {
         case .checksumWithoutPseudoHeader:
             return "are VRRPv3 over IPv4 with a checksum computed without the IPv4 pseudo-header (RFC 5798 includes it; "
                 + "FRR's `no vrrp N checksum-with-ipv4-pseudoheader` and some vendors leave it out): RFC receivers discard them "
-                + "(keepalived 2.2.7 logs \"Invalid VRRPv3 checksum\" and has no setting to accept them), so \(sender.address) is "
+                + "(keepalived 2.2.7 logs \"Invalid VRRPv3 checksum\" and has no setting to accept them; 2.2.8 added v3_checksum_as_v2, "
+                + "which makes a node send and expect this variant), so \(sender.address) is "
                 + "master in its own eyes, holding the addresses while RFC backups do not hear it and may take over too"
         }
     }

@@ -58,4 +58,67 @@ struct InteropWireTests {
         try expectTsharkParity(capture.file)
         try expectTsharkCARPParity(capture.file)
     }
+
+    /// FRR's vrrpd (zebra beside it) in the node's own mount namespace: its state and config
+    /// in a tmpfs over a lab directory, run as FRR's user, the macvlan with the virtual MAC
+    /// that vrrpd requires. Debian 12's FRR 8.4.4 has no `checksum-with-ipv4-pseudoheader`
+    /// switch (later FRR does), so it always sends RFC 5798's checksum.
+    static func frrScript(state: String, vrid: Int, priority: Int, vip: String) -> String {
+        """
+        set -e
+        mount -t tmpfs frr \(state)
+        mkdir -p \(state)/run
+        printf 'interface eth2\\n vrrp \(vrid) version 3\\n vrrp \(vrid) priority \(priority)\\n vrrp \(vrid) advertisement-interval 1000\\n vrrp \(vrid) ip \(vip)\\n' > \(state)/vrrpd.conf
+        : > \(state)/zebra.conf
+        chown -R frr:frr \(state)
+        common="-u frr -g frr -z \(state)/run/zserv.api --vty_socket \(state)/run"
+        /usr/lib/frr/zebra -d $common -i \(state)/run/zebra.pid -f \(state)/zebra.conf --log file:\(state)/zebra.log
+        sleep 1
+        exec /usr/lib/frr/vrrpd $common -i \(state)/run/vrrpd.pid -f \(state)/vrrpd.conf --log stdout
+        """
+    }
+
+    @Test("FRR's vrrpd (VRRPv3, priority 150) beside keepalived (VRRPv3, priority 100) on one VRID: FRR is master, no split brain; fields as tshark decodes them",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/lib/frr/vrrpd"), "needs FRR (apt-get install frr)"))
+    func frrBesideKeepalived() throws {
+        let lab = try VRRPLab(nodes: [
+            .init(role: "lb000", address: "192.168.3.4", mac: "bc:76:4e:05:6c:1c"),
+            .init(role: "frr1", address: "192.168.3.50", mac: "02:00:00:00:00:50"),
+        ])
+        let frr = try #require(lab.nodes["frr1"])
+        try lab.lab.ip(frr.namespace, "link", "add", "vrrp4-2-5", "link", "eth2", "type", "macvlan", "mode", "bridge")
+        try lab.lab.ip(frr.namespace, "link", "set", "vrrp4-2-5", "address", "00:00:5e:00:01:05")
+        try lab.lab.ip(frr.namespace, "addr", "add", "192.168.3.55/24", "dev", "vrrp4-2-5")
+        try lab.lab.ip(frr.namespace, "link", "set", "vrrp4-2-5", "up")
+        let state = lab.directory.appendingPathComponent("frr-state").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let capture = try lab.startCapture("frr")
+        try lab.startKeepalived("lb000", config: """
+            vrrp_instance vip55 {
+              interface eth2
+              state BACKUP
+              version 3
+              virtual_router_id 5
+              priority 100
+              virtual_ipaddress {
+                192.168.3.55
+              }
+            }
+
+            """)
+        try lab.lab.spawn(frr.namespace, ["sh", "-c", Self.frrScript(state: state, vrid: 5, priority: 150, vip: "192.168.3.55")],
+                          output: lab.directory.appendingPathComponent("frr1.log"))
+        // Both wait a master-down interval (about 3.4 s for 150, 3.6 s for 100) before advertising.
+        usleep(8_000_000)
+        lab.stopCapture(capture)
+        let result = try HAExplainBinary.json(["vrrp", "--read", capture.file.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let census = CensusJSON(root: try #require(result.json))
+        #expect(census.master(5)?.address == "192.168.3.50" && census.master(5)?.priority == 150,
+                "\(census.routers) frr: \(lab.log("frr1")) keepalived: \(lab.log("lb000"))")
+        #expect((census.router(5)?["version"] as? Int) == 3)
+        #expect(!census.verdicts(5).contains("split_brain") && !census.verdicts(5).contains("bad_checksum"), "\(census.verdicts(5))")
+        #expect(!lab.holds("lb000", "192.168.3.55"), "keepalived must be backup to FRR's higher priority")
+        try expectTsharkParity(capture.file)
+    }
 }
