@@ -221,6 +221,7 @@ enum WireListening {
                 listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted (Ctrl-C)")
             case .enough:
                 how = "stopped after \(HostIdentity.tenths(took)) s of at most \(seconds) s: the answer could no longer change"
+                    + (latest.map { " (\($0.explanation))" } ?? "")
                 listening = .init(seconds: took, limit: seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
             default:
                 how = "\(seconds) s"

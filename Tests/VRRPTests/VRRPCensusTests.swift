@@ -354,3 +354,48 @@ import VRRP
     }
 }
 
+
+/// When `haexplain ip` may stop listening: only once the answer cannot change.
+@Suite struct ListeningRuleTests {
+    static let vip = IPAddress("192.168.3.200")!
+
+    func progress(_ timeline: VRRPCensusTests.Timeline, at seconds: Double, vrids: Set<Int> = [200],
+                  addresses: [IPAddress] = [vip]) -> WireSufficiency.Progress {
+        WireSufficiency.progress(timeline.census, now: PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + Int64(seconds * 1e9)),
+                                 vrids: vrids, addresses: addresses)
+    }
+
+    @Test("one master: not before an advert interval plus skew after its first advert, then at once")
+    func calm() {
+        var timeline = VRRPCensusTests.Timeline()
+        timeline.adverts(from: 0.3, to: 2, source: VRRPCensusTests.lb000)
+        #expect(!progress(timeline, at: 0.3).answered)
+        #expect(!progress(timeline, at: 1.5).answered, "a second master advertising every second may not have spoken yet")
+        let done = progress(timeline, at: 2.1)
+        #expect(done.answered && done.explanation.contains("one master, 192.168.3.4"), "\(done.explanation)")
+        // Heard only for another address (the same VRID on another LAN): keep listening.
+        #expect(!progress(timeline, at: 2.1, addresses: [IPAddress("10.0.0.1")!]).answered)
+    }
+
+    @Test("two senders interleaving: never stop until the split brain is named; then stop")
+    func splitBrainForming() {
+        var timeline = VRRPCensusTests.Timeline()
+        timeline.merged([(0, 1.1, VRRPCensusTests.lb000, 100), (0.5, 1.6, VRRPCensusTests.lb001, 99)])
+        let forming = progress(timeline, at: 1.7)
+        #expect(!forming.answered && forming.explanation.contains("split brain in the making"), "\(forming.explanation)")
+        timeline.merged([(2, 3.1, VRRPCensusTests.lb000, 100), (2.5, 3.6, VRRPCensusTests.lb001, 99)])
+        let named = progress(timeline, at: 3.6)
+        #expect(named.answered && named.explanation.contains("split brain named"), "\(named.explanation)")
+    }
+
+    @Test("a preemption under way is waited out; no address to explain needs no listening")
+    func preemptionAndNothingToExplain() {
+        var timeline = VRRPCensusTests.Timeline()
+        timeline.adverts(from: 0, to: 3, source: VRRPCensusTests.lb001, priority: 99)
+        timeline.advert(at: 2.6, from: VRRPCensusTests.lb000, priority: 100)
+        #expect(!progress(timeline, at: 2.7).answered, "both advertised within an interval")
+        timeline.adverts(from: 3.6, to: 5, source: VRRPCensusTests.lb000, priority: 100)
+        #expect(progress(timeline, at: 4.7).answered)
+        #expect(progress(VRRPCensusTests.Timeline(), at: 0, addresses: []).answered)
+    }
+}
