@@ -24,17 +24,6 @@ public struct VRRPCensusReport: Codable, Sendable {
         self.problems = problems
     }
 
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        schemaVersion = try container.decode(Int.self, forKey: .schemaVersion)
-        source = try container.decode(Source.self, forKey: .source)
-        capture = try container.decode(Capture.self, forKey: .capture)
-        routers = try container.decode([Router].self, forKey: .routers)
-        // Snapshots taken before CARP was told apart have no such key.
-        carpHosts = try container.decodeIfPresent([CARPHost].self, forKey: .carpHosts) ?? []
-        problems = try container.decode([Problem].self, forKey: .problems)
-    }
-
     public struct Capture: Codable, Sendable {
         public var packets: Int
         public var adverts: Int
@@ -58,18 +47,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             self.start = start
             self.end = end
             self.truncated = truncated
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            packets = try container.decode(Int.self, forKey: .packets)
-            adverts = try container.decode(Int.self, forKey: .adverts)
-            carpAdverts = try container.decodeIfPresent(Int.self, forKey: .carpAdverts) ?? 0
-            malformed = try container.decode(Int.self, forKey: .malformed)
-            start = try container.decodeIfPresent(PacketTime.self, forKey: .start)
-            end = try container.decodeIfPresent(PacketTime.self, forKey: .end)
-            truncated = try container.decode(Bool.self, forKey: .truncated)
-            listening = try container.decodeIfPresent(Listening.self, forKey: .listening)
         }
     }
 
@@ -125,20 +102,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             case interface, vlans, family, vrid, version, master, senders, events, eventsDropped = "events_dropped", verdicts
         }
 
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            interface = try container.decodeIfPresent(String.self, forKey: .interface)
-            vlans = try container.decodeIfPresent([Int].self, forKey: .vlans) ?? []
-            family = try container.decode(AddressFamily.self, forKey: .family)
-            vrid = try container.decode(Int.self, forKey: .vrid)
-            version = try container.decodeIfPresent(Int.self, forKey: .version)
-            master = try container.decodeIfPresent(Master.self, forKey: .master)
-            senders = try container.decode([Sender].self, forKey: .senders)
-            events = try container.decode([Event].self, forKey: .events)
-            eventsDropped = try container.decode(Int.self, forKey: .eventsDropped)
-            verdicts = try container.decode([Verdict].self, forKey: .verdicts)
-        }
-
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(interface, forKey: .interface)
@@ -175,15 +138,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             self.priority = priority
             self.source = source
             self.inOwnEyesOnly = inOwnEyesOnly
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            address = try container.decode(IPAddress.self, forKey: .address)
-            mac = try container.decodeIfPresent(MACAddress.self, forKey: .mac)
-            priority = try container.decode(Int.self, forKey: .priority)
-            source = try container.decode(Source.self, forKey: .source)
-            inOwnEyesOnly = try container.decodeIfPresent(Bool.self, forKey: .inOwnEyesOnly) ?? false
         }
     }
 
@@ -224,27 +178,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             case authFingerprint = "auth_fingerprint", virtualAddresses = "virtual_addresses", count
             case firstSeen = "first_seen", lastSeen = "last_seen", ttl, badTTL = "bad_ttl"
             case badChecksum = "bad_checksum", discarded, firstPacket = "first_packet", lastPacket = "last_packet"
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            address = try container.decode(IPAddress.self, forKey: .address)
-            mac = try container.decodeIfPresent(MACAddress.self, forKey: .mac)
-            version = try container.decode(Int.self, forKey: .version)
-            priority = try container.decode(Int.self, forKey: .priority)
-            advertInt = try container.decode(Double.self, forKey: .advertInt)
-            authType = try container.decodeIfPresent(String.self, forKey: .authType)
-            authFingerprint = try container.decodeIfPresent(String.self, forKey: .authFingerprint)
-            virtualAddresses = try container.decode([IPAddress].self, forKey: .virtualAddresses)
-            count = try container.decode(Int.self, forKey: .count)
-            firstSeen = try container.decode(PacketTime.self, forKey: .firstSeen)
-            lastSeen = try container.decode(PacketTime.self, forKey: .lastSeen)
-            ttl = try container.decode(Int.self, forKey: .ttl)
-            badTTL = try container.decode(Int.self, forKey: .badTTL)
-            badChecksum = try container.decode(Int.self, forKey: .badChecksum)
-            discarded = try container.decodeIfPresent([Discard].self, forKey: .discarded) ?? []
-            firstPacket = try container.decode(Int.self, forKey: .firstPacket)
-            lastPacket = try container.decode(Int.self, forKey: .lastPacket)
         }
 
         init(address: IPAddress, mac: MACAddress?, version: Int, priority: Int, advertInt: Double, authType: String?,
@@ -362,14 +295,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             self.message = message
             self.source = source
             self.packets = packets
-        }
-
-        public init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            code = try container.decode(Code.self, forKey: .code)
-            message = try container.decode(String.self, forKey: .message)
-            source = try container.decode(Source.self, forKey: .source)
-            packets = try container.decodeIfPresent([Int].self, forKey: .packets) ?? []
         }
     }
 
