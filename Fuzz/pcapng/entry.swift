@@ -16,7 +16,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         guard let block = try? reader.read(block: UnsafeRawBufferPointer(rebasing: rest[0..<length])) else { break }
         if case .packet(let interface, let time, let range) = block {
             let linkType = LinkType(dlt: Int32(truncatingIfNeeded: reader.interfaces[interface].linkType)) ?? .unsupported
-            _ = try? decoder.decodePacket(frame: UnsafeRawBufferPointer(rebasing: rest[range]), linkType: linkType, packet: 1, time: time)
+            _ = try? decoder.decodePacket(frame: UnsafeRawBufferPointer(rebasing: rest[range]), linkType: linkType, packet: 1,
+                                      time: time ?? PacketTime(nanoseconds: 0))
             _ = reader.interfaces[interface].label
         }
         offset += length

@@ -335,6 +335,7 @@ final class PcapngFile {
         var links: [CaptureLink] = []
         var undecodable: [Int: Int] = [:]
         var packets = 0
+        var lastTime = PacketTime(nanoseconds: 0)
         defer {
             for (interface, count) in undecodable.sorted(by: { $0.key < $1.key }) {
                 let described = reader.interfaces[interface]
@@ -366,8 +367,11 @@ final class PcapngFile {
                     let described = reader.interfaces[index]
                     links.append(CaptureLink(linkType: LinkType(dlt: Int32(truncatingIfNeeded: described.linkType)) ?? .unsupported,
                                              name: described.label))
-                case .success(.packet(let interface, let time, let data)):
+                case .success(.packet(let interface, let stamped, let data)):
                     packets += 1
+                    // A simple packet block has no time: it came after the packet before it.
+                    let time = stamped ?? lastTime
+                    lastTime = time
                     // Every packet is handed on, so packet numbers stay tshark's.
                     if links[interface].linkType == .unsupported { undecodable[interface, default: 0] += 1 }
                     buffer.withUnsafeBytes { bytes in

@@ -12,10 +12,17 @@ public struct PcapngReader {
         /// 1-based section and 0-based interface number within it, as tshark counts them.
         public var section: Int
         public var number: Int
-        /// Timestamp units per second: 10^n or 2^n (if_tsresol), and if_tsoffset seconds.
-        var resolutionPowerOfTwo: Bool
-        var resolutionExponent: Int
-        var offsetSeconds: Int64
+        /// Timestamp units per second: 10^n or 2^n (if_tsresol, default 10^6), and if_tsoffset seconds.
+        public var resolutionPowerOfTwo = false
+        public var resolutionExponent = 6
+        public var offsetSeconds: Int64 = 0
+
+        public init(linkType: Int, name: String?, section: Int, number: Int) {
+            self.linkType = linkType
+            self.name = name
+            self.section = section
+            self.number = number
+        }
 
         /// The capture link's name: if_name, else its number (and section when there are several).
         public var label: String {
@@ -25,8 +32,9 @@ public struct PcapngReader {
     }
 
     public enum Block: Equatable {
-        /// A packet captured on `interface` (an index into `interfaces`); `data` is a range of the bytes given.
-        case packet(interface: Int, time: PacketTime, data: Range<Int>)
+        /// A packet captured on `interface` (an index into `interfaces`); `data` is a range of
+        /// the bytes given; `time` is nil for a simple packet block, which has none.
+        case packet(interface: Int, time: PacketTime?, data: Range<Int>)
         case section
         case interface(Int)
         /// A block type that carries nothing for us (statistics, name resolution, custom ...).
@@ -37,6 +45,10 @@ public struct PcapngReader {
         public var offset: Int
         public var reason: String
         public var description: String { "pcapng block at byte \(offset): \(reason)" }
+        public init(offset: Int, reason: String) {
+            self.offset = offset
+            self.reason = reason
+        }
     }
 
     public private(set) var interfaces: [Interface] = []
@@ -108,8 +120,7 @@ public struct PcapngReader {
         case 1:
             let linkType = Int(try u16(&body))
             try body.skip(6)
-            var interface = Interface(linkType: linkType, name: nil, section: sections, number: sectionInterfaces.count,
-                                      resolutionPowerOfTwo: false, resolutionExponent: 6, offsetSeconds: 0)
+            var interface = Interface(linkType: linkType, name: nil, section: sections, number: sectionInterfaces.count)
             try readOptions(&body) { code, value in
                 switch code {
                 case 2: interface.name = String(decoding: value.prefix { $0 != 0 }, as: UTF8.self)
@@ -150,8 +161,7 @@ public struct PcapngReader {
             let original = Int(try u32(&body))
             let captured = min(original, body.remaining)
             let start = 8 + body.offset
-            // A simple packet block has no timestamp.
-            return .packet(interface: first, time: PacketTime(nanoseconds: 0), data: start..<(start + captured))
+            return .packet(interface: first, time: nil, data: start..<(start + captured))
         default:
             return .skipped
         }
@@ -169,7 +179,7 @@ public struct PcapngReader {
     }
 
     /// Nanoseconds since the epoch from a timestamp in the interface's units.
-    func time(_ units: UInt64, _ interface: Interface) -> PacketTime {
+    public func time(_ units: UInt64, _ interface: Interface) -> PacketTime {
         let exponent = interface.resolutionExponent
         var nanoseconds: Int64
         if interface.resolutionPowerOfTwo {

@@ -223,3 +223,58 @@ import VRRP
         }
     }
 }
+
+@Suite struct PcapngReaderTests {
+    /// Reads every block of `bytes` as PacketCapture does.
+    static func blocks(_ bytes: [UInt8]) throws -> (reader: PcapngReader, blocks: [PcapngReader.Block]) {
+        var reader = PcapngReader()
+        var blocks: [PcapngReader.Block] = []
+        var offset = 0
+        while offset < bytes.count {
+            let rest = Array(bytes[offset...])
+            let length = try rest.withUnsafeBytes { try reader.blockLength($0) } ?? Int.max
+            guard length <= rest.count else { throw PcapngReader.FormatError(offset: offset, reason: "cut short") }
+            let block = Array(rest[0..<length])
+            blocks.append(try block.withUnsafeBytes { try reader.read(block: $0) })
+            offset += length
+        }
+        return (reader, blocks)
+    }
+
+    @Test("interfaces keep their names, link types and sections; packet times in the interface's resolution")
+    func interfacesAndTimes() throws {
+        let frame = PacketBuilder().ethernet
+        let bytes = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2"), (276, nil)],
+                                                    [(0, frame, 1_764_043_032_123_456_789), (1, frame, 1_764_043_033_000_000_001)])
+            + CaptureFileWriter.pcapngSection(interfaces: [(101, "tun0")], [(0, frame, 5)])
+        let (reader, blocks) = try Self.blocks(bytes)
+        #expect(reader.interfaces.map(\.label) == ["eth2", "interface 1", "tun0"])
+        #expect(reader.interfaces.map(\.linkType) == [1, 276, 101])
+        let packets = blocks.compactMap { block -> (Int, PacketTime?)? in
+            if case .packet(let interface, let time, _) = block { return (interface, time) }
+            return nil
+        }
+        #expect(packets.map(\.0) == [0, 1, 2])
+        #expect(packets.map { $0.1?.nanoseconds } == [1_764_043_032_123_456_789, 1_764_043_033_000_000_001, 5])
+    }
+
+    @Test("microsecond and binary resolutions convert to nanoseconds")
+    func resolutions() {
+        let reader = PcapngReader()
+        var interface = PcapngReader.Interface(linkType: 1, name: nil, section: 1, number: 0)
+        #expect(reader.time(1_764_043_032_123_456, interface).nanoseconds == 1_764_043_032_123_456_000)
+        interface.resolutionPowerOfTwo = true
+        interface.resolutionExponent = 10
+        #expect(reader.time(3 << 10 | 512, interface).nanoseconds == 3_500_000_000)
+    }
+
+    @Test("a block whose trailing length differs, or a length not a multiple of 4, is an error with its offset")
+    func malformed() throws {
+        var bytes = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2")], [(0, PacketBuilder().ethernet, 1)])
+        bytes[bytes.count - 1] ^= 1
+        #expect(throws: PcapngReader.FormatError.self) { try Self.blocks(bytes) }
+        var odd = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2")], [])
+        odd[4] = 29
+        #expect(throws: PcapngReader.FormatError.self) { try Self.blocks(odd) }
+    }
+}
