@@ -42,10 +42,10 @@ struct IPCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask DNS directly.")
     var noDNS = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "How long to listen for VRRP adverts at most, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
-        valueName: "duration"))
-    var listen: String?
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
+        valueName: "duration"), transform: DurationArgument.parse)
+    var listen: DurationArgument<ListenOption>?
 
     @Flag(name: .long, help: "Do not listen for VRRP adverts: answer from local facts.")
     var noListen = false
@@ -70,12 +70,9 @@ struct IPCommand: ParsableCommand {
     static let defaultListen = 7.0
 
     func validate() throws {
-        if let listen, VRRPCommand.seconds(listen) == nil {
-            throw ValidationError("--listen takes a duration up to a day, such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
-        }
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
-            throw ValidationError("'\(query)' is not an address or host name")
+            throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
         }
     }
 
@@ -205,7 +202,7 @@ struct IPCommand: ParsableCommand {
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
         let slowest = relevant.map(\.advertInt).max()
-        let seconds = listen.flatMap(VRRPCommand.seconds)
+        let seconds = listen?.seconds
             ?? slowest.map { max(IPCommand.minimumListen, 2 * $0 + 0.5) } ?? IPCommand.defaultListen
         let capture: PacketCapture
         do {
