@@ -251,24 +251,57 @@ public final class PacketCapture {
     }
 }
 
-/// Ctrl-C ends a live capture early and still prints the census; a second Ctrl-C kills.
+/// SIGINT (Ctrl-C), SIGTERM (`timeout`, systemd) and SIGHUP (a dropped SSH session) end a
+/// live capture early and the census is still printed; the handler then restores the default
+/// actions, so a second signal ends haexplain at once. A signal the parent set to be ignored
+/// (nohup, a background job) stays ignored.
 enum Interrupt {
     static let requested = Atomic<Bool>(false)
+    static let signal = Atomic<Int32>(0)
+    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     static func install() {
         requested.store(false, ordering: .relaxed)
-        // A parent may have left SIGINT blocked (process spawners do); Ctrl-C must get through.
+        signal.store(0, ordering: .relaxed)
+        // A parent may have left them blocked (process spawners do); they must get through.
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
+        for number in handled { sigaddset(&set, number) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in
-            Interrupt.requested.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)
+        for number in handled where !ignored(number) {
+            Glibc.signal(number) { number in
+                Interrupt.signal.store(number, ordering: .relaxed)
+                Interrupt.requested.store(true, ordering: .relaxed)
+                Interrupt.remove()
+            }
         }
     }
 
-    static func remove() { signal(SIGINT, SIG_DFL) }
+    /// Also called from the handler: no allocation, only sigaction and signal.
+    static func remove() {
+        if !ignored(SIGINT) { Glibc.signal(SIGINT, SIG_DFL) }
+        if !ignored(SIGTERM) { Glibc.signal(SIGTERM, SIG_DFL) }
+        if !ignored(SIGHUP) { Glibc.signal(SIGHUP, SIG_DFL) }
+    }
+
+    /// Whether `number` is set to SIG_IGN (glibc's value 1); sigaction is async-signal-safe.
+    static func ignored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        sigaction(number, nil, &current)
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1
+    }
+}
+
+extension PacketCapture {
+    /// The signal that ended the last live capture early ("SIGTERM"), or nil.
+    public static var interruptingSignal: String? {
+        switch Interrupt.signal.load(ordering: .relaxed) {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: nil
+        }
+    }
 }
 
 enum Monotonic {

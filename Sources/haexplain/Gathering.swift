@@ -184,7 +184,7 @@ enum WireListening {
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
-            FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
+            FileOutput.standardError("\rlistening for VRRP on \(TerminalText.escaped(capture.description)): \(shown) s left (Ctrl-C stops) ")
         }, until: { enough?(recorder.census) ?? false }) { frame, time in
             recorder.record(frame: frame, time: time)
         }
@@ -206,7 +206,7 @@ enum WireListening {
             let took = HostIdentity.tenths(HostIdentity.monotonicSeconds() - started)
             let how: String
             switch ending {
-            case .interrupted: how = "interrupted after \(took) s"
+            case .interrupted: how = "interrupted by \(PacketCapture.interruptingSignal ?? "a signal") after \(took) s"
             case .enough: how = "stopped after \(took) s of at most \(seconds) s, once every VRID that matters was heard"
             default: how = "\(seconds) s"
             }
