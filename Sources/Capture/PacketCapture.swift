@@ -55,19 +55,12 @@ public final class PacketCapture {
     public static func open(file path: String) throws(HAError) -> PacketCapture {
         let pcap = try LibPcap.get()
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        var info = stat()
-        if stat(path, &info) != 0 {
+        // Like every input file: a FIFO or a device is refused, never waited on.
+        let fd = try OpenFile.openRegular(path, what: "capture files").fd
+        guard let file = fdopen(fd, "rb") else {
             let code = errno
-            throw HAError(code == EACCES ? .noPermission : .noInput,
-                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
-        }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            throw HAError(.noInput, "is a directory, not a pcap or pcapng file", file: path)
-        }
-        guard let file = fopen(path, "rb") else {
-            let code = errno
-            throw HAError(code == EACCES ? .noPermission : .noInput,
-                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+            close(fd)
+            throw HAError(.noInput, "cannot read capture file: \(String(cString: strerror(code)))", file: path)
         }
         // A 1 MiB stdio buffer instead of one block: a 70 MB file in 70 reads, not 17,000
         // (glibc ignores the size unless it is also given the buffer).

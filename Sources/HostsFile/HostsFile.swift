@@ -46,7 +46,7 @@ public struct HostsFile: Sendable {
         guard !query.isEmpty else { return [] }
         let buffer = bytes.buffer
         return withExtendedLifetime(bytes) {
-            HostsFile.linesNaming(query, in: buffer).compactMap { number, start in
+            HostsFile.linesNaming(query, in: bytes).compactMap { number, start in
                 var fields: [Range<Int>] = []
                 _ = HostsFile.fields(of: buffer, from: start, into: &fields)
                 return line(number, fields, buffer)
@@ -56,15 +56,18 @@ public struct HostsFile: Sendable {
 
     /// The hot path: one pass over the bytes, comparing only name fields of the query's
     /// length, building nothing; returns the number and start offset of each line naming it.
-    static func linesNaming(_ query: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> [(number: Int, start: Int)] {
+    static func linesNaming(_ query: [UInt8], in bytes: FileBytes) -> [(number: Int, start: Int)] {
+        let buffer = bytes.buffer
         var found: [(number: Int, start: Int)] = []
         let count = buffer.count
         let length = query.count
         var i = 0
         var lineNumber = 0
+        var mark = 0
         query.withUnsafeBufferPointer { query in
             while i < count {
                 lineNumber += 1
+                mark = bytes.passed(i, since: mark)
                 let lineStart = i
                 var field = 0
                 // Walk the fields of this line; stop at newline, '#' or NUL.
@@ -125,8 +128,10 @@ public struct HostsFile: Sendable {
         withExtendedLifetime(bytes) {
             var position = 0
             var lineNumber = 0
+            var mark = 0
             while position < buffer.count {
                 lineNumber += 1
+                mark = bytes.passed(position, since: mark)
                 position = HostsFile.fields(of: buffer, from: position, into: &fields)
                 guard fields.count >= 2, wanted(fields, lineNumber, buffer) else { continue }
                 total += 1

@@ -85,7 +85,7 @@ struct IPCommand: ParsableCommand {
             var limits: [String] = []
             var snapshots: [HostSnapshot] = []
             for path in from {
-                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path), origin: path))
+                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
             }
             for name in host {
                 let bytes = try RemoteSnapshot.fetch(host: name, remoteCommand: remoteHaexplain, sshOptions: sshOptions)
