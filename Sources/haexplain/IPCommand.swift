@@ -93,14 +93,15 @@ struct IPCommand: ParsableCommand {
             }
 
             // Names first: each address a name stands for gets its own answer.
-            let address = IPAddress(query)
+            let parsed = AddressQuery(query)
+            let address = parsed?.address
             var resolution: NameResolution?
             if live {
                 resolution = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns)
             }
             var claims = resolution.map(NameClaims.claims(of:)) ?? []
             for snapshot in snapshots {
-                claims += SnapshotNames.claims(query, in: snapshot)
+                claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
             }
             var addresses: [IPAddress]
             if let address {
@@ -170,7 +171,9 @@ struct IPCommand: ParsableCommand {
 
             // The wire.
             var wire: VRRPCensusReport?
-            if live, !noListen {
+            if addresses.isEmpty {
+                // Nothing to explain: no reason to wait on the wire.
+            } else if live, !noListen {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             } else if !live {
                 // The wire as a snapshot's host heard it (snapshot --listen), said so.
@@ -188,7 +191,8 @@ struct IPCommand: ParsableCommand {
                                              snapshots: snapshots)
             let report = IPExplainer.explain(IPEvidence(
                 query: query, addresses: addresses, resolution: address == nil ? claims : nil,
-                names: Dictionary(grouping: claims, by: \.address), nameFindings: resolution.map(NameClaims.findings(of:)) ?? ([], [], []),
+                names: Dictionary(grouping: claims, by: \.address),
+                nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
                 hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
             try Run.emit(report, json: output.json, render: IPReportText.render)
             status = report.exitStatus
