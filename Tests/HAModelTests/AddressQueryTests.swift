@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAModel
+import LabSupport
 import Testing
 
 @Suite struct AddressQueryTests {
@@ -51,18 +52,5 @@ import Testing
             if accepted != (ours != nil) || (accepted && ours != UInt32(bigEndian: glibc.s_addr)) { disagreements.append(text) }
         }
         #expect(disagreements.isEmpty, "seed 0x1a2b3c4d: \(disagreements.prefix(10))")
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failure names its seed and repeats.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }
