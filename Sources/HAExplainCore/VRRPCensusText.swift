@@ -33,7 +33,9 @@ public enum VRRPCensusText {
                 out += "            \(sender.count) advert(s), packets #\(sender.firstPacket)..#\(sender.lastPacket), \(sender.firstSeen) .. \(sender.lastSeen)\n"
                 out += "            virtual addresses: \(sender.virtualAddresses.isEmpty ? "none" : sender.virtualAddresses.map(\.description).joined(separator: " "))\n"
             }
-            if router.eventsDropped > 0 { out += "  events    (\(router.eventsDropped) earlier event(s) not kept)\n" }
+            if router.eventsDropped > 0 {
+                out += "  events    showing the last \(router.events.count) of \(router.events.count + router.eventsDropped)\n"
+            }
             for event in router.events {
                 out += "  event     \(event.time)  #\(event.packet)  "
                 switch event.kind {
