@@ -11,10 +11,11 @@ RELEASE_BIN = .build/release/haexplain
 
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
-# pidof, pgrep), and bench/lint.
+# pidof, pgrep; nft and strace for the read-only test), and bench/lint.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
-       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils
+       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
+       nftables strace
 # Other redundancy daemons on the wire (the interop tests run them in namespaces).
 DEPS += ucarp frr
 

@@ -76,19 +76,12 @@ public final class PacketCapture {
     /// Opens a pcap file (through libpcap) or a pcapng file (our own block reader, which
     /// keeps each packet's interface and link type) with nanosecond timestamps.
     public static func open(file path: String) throws(HAError) -> PacketCapture {
-        var info = stat()
-        if stat(path, &info) != 0 {
+        // Like every input file: a FIFO or a device is refused, never waited on.
+        let fd = try OpenFile.openRegular(path, what: "capture files").fd
+        guard let file = fdopen(fd, "rb") else {
             let code = errno
-            throw HAError(code == EACCES ? .noPermission : .noInput,
-                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
-        }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            throw HAError(.noInput, "is a directory, not a pcap or pcapng file", file: path)
-        }
-        guard let file = fopen(path, "rb") else {
-            let code = errno
-            throw HAError(code == EACCES ? .noPermission : .noInput,
-                          "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+            close(fd)
+            throw HAError(.noInput, "cannot read capture file: \(String(cString: strerror(code)))", file: path)
         }
         var magic: [UInt8] = [0, 0, 0, 0]
         if fread(&magic, 1, 4, file) == 4, magic.withUnsafeBytes(PcapngReader.isPcapng) {
@@ -287,24 +280,57 @@ public final class PacketCapture {
     }
 }
 
-/// Ctrl-C ends a live capture early and still prints the census; a second Ctrl-C kills.
+/// SIGINT (Ctrl-C), SIGTERM (`timeout`, systemd) and SIGHUP (a dropped SSH session) end a
+/// live capture early and the census is still printed; the handler then restores the default
+/// actions, so a second signal ends haexplain at once. A signal the parent set to be ignored
+/// (nohup, a background job) stays ignored.
 enum Interrupt {
     static let requested = Atomic<Bool>(false)
+    static let signal = Atomic<Int32>(0)
+    static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     static func install() {
         requested.store(false, ordering: .relaxed)
-        // A parent may have left SIGINT blocked (process spawners do); Ctrl-C must get through.
+        signal.store(0, ordering: .relaxed)
+        // A parent may have left them blocked (process spawners do); they must get through.
         var set = sigset_t()
         sigemptyset(&set)
-        sigaddset(&set, SIGINT)
+        for number in handled { sigaddset(&set, number) }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-        signal(SIGINT) { _ in
-            Interrupt.requested.store(true, ordering: .relaxed)
-            signal(SIGINT, SIG_DFL)
+        for number in handled where !ignored(number) {
+            Glibc.signal(number) { number in
+                Interrupt.signal.store(number, ordering: .relaxed)
+                Interrupt.requested.store(true, ordering: .relaxed)
+                Interrupt.remove()
+            }
         }
     }
 
-    static func remove() { signal(SIGINT, SIG_DFL) }
+    /// Also called from the handler: no allocation, only sigaction and signal.
+    static func remove() {
+        if !ignored(SIGINT) { Glibc.signal(SIGINT, SIG_DFL) }
+        if !ignored(SIGTERM) { Glibc.signal(SIGTERM, SIG_DFL) }
+        if !ignored(SIGHUP) { Glibc.signal(SIGHUP, SIG_DFL) }
+    }
+
+    /// Whether `number` is set to SIG_IGN (glibc's value 1); sigaction is async-signal-safe.
+    static func ignored(_ number: Int32) -> Bool {
+        var current = sigaction()
+        sigaction(number, nil, &current)
+        return unsafeBitCast(current.__sigaction_handler.sa_handler, to: Int.self) == 1
+    }
+}
+
+extension PacketCapture {
+    /// The signal that ended the last live capture early ("SIGTERM"), or nil.
+    public static var interruptingSignal: String? {
+        switch Interrupt.signal.load(ordering: .relaxed) {
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
+        default: nil
+        }
+    }
 }
 
 enum Monotonic {

@@ -21,7 +21,7 @@ public enum AddressTableText {
     }
 
     static func header(_ interface: NetworkInterface) -> String {
-        var name = interface.ifname
+        var name = TerminalText.escaped(interface.ifname)
         if let link = interface.link { name += "@\(link)" } else if let index = interface.linkIndex { name += "@if\(index)" }
         var text = "\(interface.ifindex): \(name): <\(interface.flags.joined(separator: ","))>"
         if let mtu = interface.mtu { text += " mtu \(mtu)" }
@@ -49,7 +49,7 @@ public enum AddressTableText {
             (address.mngtmpaddr, "mngtmpaddr"), (address.noprefixroute, "noprefixroute"),
         ]
         for (set, name) in flagNames where set == true { text += " \(name)" }
-        if let label = address.label { text += " \(label)" }
+        if let label = address.label { text += " \(TerminalText.escaped(label))" }
         if address.ifconfigVisible == false {
             text += "   [hidden from ifconfig: \(address.ifconfigHiddenReason ?? "")]"
         }

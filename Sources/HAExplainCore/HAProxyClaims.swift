@@ -45,7 +45,8 @@ public enum HAProxyClaims {
                     if others.isEmpty {
                         found.warnings.append("no listener: nothing listens on \(address) on \(name), so traffic to the VIP would be refused")
                     } else {
-                        found.evidence.append(Evidence(listeners.source, "on \(name), \(address) is accepted only by " + others.prefix(8).map(describe).joined(separator: ", "), host: name))
+                        found.evidence.append(Evidence(listeners.source, "on \(name), \(address) is accepted only by " + others.prefix(8).map(describe).joined(separator: ", ")
+                            + (others.count > 8 ? " (showing 8 of \(others.count))" : ""), host: name))
                     }
                 }
             }

@@ -56,6 +56,9 @@ public struct HostSnapshot: Codable, Sendable {
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an
     /// operator can act on: another schema version, or not a snapshot at all.
     public static func decode(_ bytes: [UInt8], origin: String) throws(HAError) -> HostSnapshot {
+        if let problem = JSONReading.nestingProblem(bytes, limit: maximumNesting) {
+            throw HAError(.dataError, "not a haexplain snapshot: \(problem) (a snapshot nests at most \(maximumNesting))", file: origin)
+        }
         let version: Int
         do {
             version = try JSONReading.decode(VersionProbe.self, from: bytes).schemaVersion
@@ -71,6 +74,9 @@ public struct HostSnapshot: Codable, Sendable {
             throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(error))", file: origin)
         }
     }
+
+    /// A snapshot nests about ten levels; a hundred leaves room for growth, not for a bomb.
+    public static let maximumNesting = 100
 
     private struct VersionProbe: Decodable {
         let schemaVersion: Int

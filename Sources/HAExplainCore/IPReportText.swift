@@ -6,19 +6,19 @@ public enum IPReportText {
     public static func render(_ report: IPReport) -> String {
         var out = ""
         if report.answers.isEmpty {
-            out += "\(report.query): no address to explain\n"
+            out += "\(TerminalText.escaped(report.query)): no address to explain\n"
         }
         for answer in report.answers {
             out += block(answer, query: report.query)
         }
-        if let listened = report.listened { out += "listened: \(listened.detail ?? "the wire")\n" }
-        for limit in report.limits { out += "limit: \(limit)\n" }
+        if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
+        for limit in report.limits { out += "limit: \(TerminalText.escaped(limit))\n" }
         return out
     }
 
     static func block(_ answer: IPAnswer, query: String) -> String {
         let names = Array(Set(answer.names.filter(\.returned).map(\.name))).sorted()
-        var out = "\(answer.address)\(names.isEmpty ? "" : "  " + names.joined(separator: ", "))\n"
+        var out = "\(answer.address)\(names.isEmpty ? "" : "  " + TerminalText.escaped(names.joined(separator: ", ")))\n"
         out += field("owner", owner(answer.verdict))
         if let this = answer.thisHost {
             let assigned = this.assigned ? "\(answer.address) is assigned here" : "\(answer.address) is not assigned here"
@@ -57,6 +57,7 @@ public enum IPReportText {
         guard !values.isEmpty else { return "" }
         let label = "  " + name + String(repeating: " ", count: max(1, 11 - name.count))
         let indent = String(repeating: " ", count: label.count)
-        return values.enumerated().map { (i, value) in (i == 0 ? label : indent) + value + "\n" }.joined()
+        // One value, one line: a hostname or message from a snapshot cannot start another.
+        return values.enumerated().map { (i, value) in (i == 0 ? label : indent) + TerminalText.escaped(value) + "\n" }.joined()
     }
 }

@@ -7,6 +7,29 @@ public enum JSONReading {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
 
+    /// Where `bytes` nest arrays and objects deeper than `limit`, as a sentence, or nil. One
+    /// pass that skips strings: a hostile document is refused before a decoder recurses into it.
+    public static func nestingProblem(_ bytes: [UInt8], limit: Int) -> String? {
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for (offset, byte) in bytes.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > limit { return "arrays and objects nest deeper than \(limit) levels at byte \(offset)" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return nil
+    }
+
     public static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let context):

@@ -37,7 +37,8 @@ public enum NameClaims {
     public static func claims(of resolution: NameResolution) -> [NameClaim] {
         var claims: [NameClaim] = []
         for match in resolution.matches {
-            guard let address = IPAddress(match.address) else { continue }
+            // A line with an address and no name gives no name to claim.
+            guard let address = IPAddress(match.address), resolution.queryKind == "name" || !match.names.isEmpty else { continue }
             let name = resolution.queryKind == "name" ? resolution.query : (match.names.first ?? resolution.query)
             claims.append(NameClaim(name: name, address: address, source: .file(match.file, line: match.line),
                                     returned: match.returned, note: match.returned ? nil : match.note ?? "glibc does not return this line"))

@@ -4,9 +4,10 @@ import HAModel
 /// the findings. It reads the NameResolution model and computes nothing of its own.
 public enum NameResolutionText {
     public static func render(_ report: NameResolution) -> String {
-        var out = "\(report.query)\n"
-        func row(_ label: String, _ text: String) { out += "  " + label.padding(10) + text + "\n" }
-        func more(_ text: String) { out += String(repeating: " ", count: 12) + text + "\n" }
+        // Each row is one line: a name, path or error text cannot add another.
+        var out = TerminalText.escaped(report.query) + "\n"
+        func row(_ label: String, _ text: String) { out += "  " + label.padding(10) + TerminalText.escaped(text) + "\n" }
+        func more(_ text: String) { out += String(repeating: " ", count: 12) + TerminalText.escaped(text) + "\n" }
 
         if report.matches.isEmpty {
             row("hosts", "no line of \(report.hostsFile) names \(report.query)")

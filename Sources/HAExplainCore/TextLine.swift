@@ -1,3 +1,5 @@
+import HAModel
+
 /// A line of report text built by string interpolation straight into UTF-8 bytes. A report
 /// of 2,000 vrrp_instances interpolates half a million pieces; String's own interpolation
 /// spends hundreds of instructions on each, this a copy.
@@ -23,8 +25,9 @@ struct TextLine: ExpressibleByStringInterpolation {
             bytes.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         }
 
+        /// Interpolated text is the report's facts, never its layout: escaped for the terminal.
         mutating func appendInterpolation(_ text: String) {
-            var text = text
+            var text = TerminalText.escaped(text)
             text.withUTF8 { bytes.append(contentsOf: $0) }
         }
 

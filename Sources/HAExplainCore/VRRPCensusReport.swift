@@ -449,7 +449,8 @@ extension RouterState {
             let changes = events.filter { $0.kind == .master && $0.previousAddress != nil }
             let list = changes.suffix(5).map { "\($0.previousAddress!) -> \($0.address) at \($0.time) (packet #\($0.packet))" }
             verdicts.append(Verdict(code: .masterChanged, message:
-                "the master of \(what) changed \(masterChanges) time(s): \(list.joined(separator: "; "))",
+                "the master of \(what) changed \(masterChanges) time(s): \(list.joined(separator: "; "))"
+                    + (changes.count > list.count ? " (showing the last \(list.count) of \(changes.count))" : ""),
                 source: packet(changes.last?.packet ?? senders[0].lastPacket)))
         }
         if sendersDropped > 0 {

@@ -43,7 +43,9 @@ public enum VRRPCensusText {
                     out += "            discarded: \(discard.count) \(discard.reason.rawValue), packets #\(discard.firstPacket)..#\(discard.lastPacket)\n"
                 }
             }
-            if router.eventsDropped > 0 { out += "  events    (\(router.eventsDropped) earlier event(s) not kept)\n" }
+            if router.eventsDropped > 0 {
+                out += "  events    showing the last \(router.events.count) of \(router.events.count + router.eventsDropped)\n"
+            }
             for event in router.events {
                 out += "  event     \(event.time)  #\(event.packet)  "
                 switch event.kind {

@@ -27,11 +27,12 @@ public struct Source: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch kind {
+        // Paths and details come from files, packets and snapshots: escaped where shown.
         case .file:
-            let path = file ?? "?"
+            let path = TerminalText.escaped(file ?? "?")
             return line.map { "\(path):\($0)" } ?? path
         default:
-            return detail.map { "\(kind.rawValue) \($0)" } ?? kind.rawValue
+            return detail.map { "\(kind.rawValue) \(TerminalText.escaped($0))" } ?? kind.rawValue
         }
     }
 }

@@ -1,7 +1,8 @@
 import HAModel
 
-/// One line of a hosts file that carries an address and at least one name, as glibc's
-/// nss_files splits it. `address` is nil when glibc would skip the line (it is kept so the
+/// One line of a hosts file that carries an address, as glibc's nss_files splits it. A line
+/// with an address and no name is a valid entry to glibc: it answers a reverse lookup with an
+/// empty name (`names` is then empty). `address` is nil when glibc would skip the line (it is kept so the
 /// operator can see why a name they wrote is not found).
 public struct HostsLine: Sendable, Hashable {
     public var file: String
@@ -46,8 +47,14 @@ public struct HostsFile: Sendable {
         guard !query.isEmpty else { return [] }
         let buffer = bytes.buffer
         return withExtendedLifetime(bytes) {
-            HostsFile.linesNaming(query, in: buffer).compactMap { number, start in
+            HostsFile.linesNaming(query, in: bytes).compactMap { number, start in
                 var fields: [Range<Int>] = []
+                if let shifted = HostsFile.shiftedLine(buffer, from: start) {
+                    return shifted.withUnsafeBufferPointer { shifted in
+                        _ = HostsFile.fields(of: shifted, from: 0, into: &fields)
+                        return line(number, fields, shifted)
+                    }
+                }
                 _ = HostsFile.fields(of: buffer, from: start, into: &fields)
                 return line(number, fields, buffer)
             }
@@ -56,16 +63,30 @@ public struct HostsFile: Sendable {
 
     /// The hot path: one pass over the bytes, comparing only name fields of the query's
     /// length, building nothing; returns the number and start offset of each line naming it.
-    static func linesNaming(_ query: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> [(number: Int, start: Int)] {
+    static func linesNaming(_ query: [UInt8], in bytes: FileBytes) -> [(number: Int, start: Int)] {
+        let buffer = bytes.buffer
         var found: [(number: Int, start: Int)] = []
         let count = buffer.count
         let length = query.count
         var i = 0
         var lineNumber = 0
+        var mark = 0
         query.withUnsafeBufferPointer { query in
             while i < count {
                 lineNumber += 1
+                mark = bytes.passed(i, since: mark)
                 let lineStart = i
+                // An indented line that glibc's reader lengthens (see shiftedLine) is read the slow way.
+                if isSpace(buffer[i]), buffer[i] != 0x0a, let shifted = shiftedLine(buffer, from: i) {
+                    var fields: [Range<Int>] = []
+                    shifted.withUnsafeBufferPointer { shifted in
+                        _ = HostsFile.fields(of: shifted, from: 0, into: &fields)
+                        if fields.dropFirst().contains(where: { equalsFolded(shifted, $0, query) }) { found.append((lineNumber, lineStart)) }
+                    }
+                    while i < count, buffer[i] != 0x0a { i += 1 }
+                    i += 1
+                    continue
+                }
                 var field = 0
                 // Walk the fields of this line; stop at newline, '#' or NUL.
                 while i < count {
@@ -110,7 +131,7 @@ public struct HostsFile: Sendable {
         }
     }
 
-    /// Every line with an address field and at least one name (valid or not), in file order.
+    /// Every line with an address field (valid or not), in file order.
     public func allLines() -> [HostsLine] {
         scan(limit: .max) { _, _, _ in true }.lines
     }
@@ -125,10 +146,22 @@ public struct HostsFile: Sendable {
         withExtendedLifetime(bytes) {
             var position = 0
             var lineNumber = 0
+            var mark = 0
             while position < buffer.count {
                 lineNumber += 1
+                mark = bytes.passed(position, since: mark)
+                if let shifted = HostsFile.shiftedLine(buffer, from: position) {
+                    position = HostsFile.fields(of: buffer, from: position, into: &fields)
+                    shifted.withUnsafeBufferPointer { shifted in
+                        _ = HostsFile.fields(of: shifted, from: 0, into: &fields)
+                        guard fields.count >= 1, wanted(fields, lineNumber, shifted) else { return }
+                        total += 1
+                        if found.count < limit, let line = line(lineNumber, fields, shifted) { found.append(line) }
+                    }
+                    continue
+                }
                 position = HostsFile.fields(of: buffer, from: position, into: &fields)
-                guard fields.count >= 2, wanted(fields, lineNumber, buffer) else { continue }
+                guard fields.count >= 1, wanted(fields, lineNumber, buffer) else { continue }
                 total += 1
                 if found.count < limit, let line = line(lineNumber, fields, buffer) { found.append(line) }
             }
@@ -155,9 +188,27 @@ public struct HostsFile: Sendable {
         return end + 1
     }
 
-    /// A HostsLine when the line has an address field and at least one name.
+    /// glibc's line reader (__nss_readline) drops a line's leading white space by moving the
+    /// rest `strlen` bytes to the front without its terminating NUL, so the last bytes stay
+    /// twice: where the text ends in a NUL byte or at the end of the file without a newline,
+    /// the line it parses is the text after the white space plus the last bytes again, as
+    /// many as the white space was ("\t10.0.0.2 nonl" at the end of the file names "nonll").
+    /// That line, or nil when the line is read as written.
+    static func shiftedLine(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> [UInt8]? {
+        var textStart = start
+        while textStart < buffer.count, buffer[textStart] != 0x0a, isSpace(buffer[textStart]) { textStart += 1 }
+        let indent = textStart - start
+        guard indent > 0 else { return nil }
+        var end = textStart
+        while end < buffer.count, buffer[end] != 0x0a, buffer[end] != 0 { end += 1 }
+        // A newline before any NUL ends the text first: the repeated bytes come after it.
+        guard end == buffer.count || buffer[end] == 0 else { return nil }
+        return Array(buffer[textStart..<end]) + Array(buffer[(end - indent)..<end])
+    }
+
+    /// A HostsLine when the line has an address field.
     private func line(_ number: Int, _ fields: [Range<Int>], _ buffer: UnsafeBufferPointer<UInt8>) -> HostsLine? {
-        guard fields.count >= 2 else { return nil }
+        guard fields.count >= 1 else { return nil }
         func text(_ range: Range<Int>) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
         }

@@ -45,7 +45,8 @@ public enum HostsLookup {
         let (lines, total) = file.lines(withAddress: address, limit: limit)
         let matches = lines.indices.map { index in
             HostsMatch(line: lines[index], returned: index == 0, returnedByGethostbyname: nil,
-                       note: index == 0 ? nil : "same address as line \(lines[0].line), which glibc returns instead")
+                       note: index > 0 ? "same address as line \(lines[0].line), which glibc returns instead"
+                           : lines[0].names.isEmpty ? "this line names nothing, yet glibc takes it: the address's name is empty" : nil)
         }
         return (matches, total)
     }

@@ -6,8 +6,12 @@ import HAModel
 /// Reads a whole configuration file in one go. Only regular files are read (opened
 /// non-blocking first), so a FIFO or a device given by mistake cannot hang the command.
 public enum ConfigFile {
-    public static func read(_ path: String) throws(HAError) -> [UInt8] {
-        let fd = try openRegular(path)
+    /// A snapshot is at most this big: a host with thousands of instances and a large hosts
+    /// file makes a few MiB; the cap keeps a wrong file from costing gigabytes to decode.
+    public static let maximumSnapshotSize = 64 << 20
+
+    public static func read(_ path: String, what: String = "input files", maximumSize: Int = .max) throws(HAError) -> [UInt8] {
+        let fd = try openRegular(path, what: what, maximumSize: maximumSize)
         defer { close(fd) }
         var info = stat()
         _ = fstat(fd, &info)
@@ -43,37 +47,36 @@ public enum ConfigFile {
         return bytes
     }
 
-    /// Maps a whole regular file into memory (read-only, populated up front), so a
-    /// 500,000-line hosts file is scanned where the page cache holds it, without a copy.
+    /// Maps a whole regular file into memory (read-only; populated up front unless large), so
+    /// a 500,000-line hosts file is scanned where the page cache holds it, without a copy.
     /// An empty file, or one mmap refuses, is read instead.
     public static func map(_ path: String) throws(HAError) -> FileBytes {
-        let fd = try openRegular(path)
+        let fd = try openRegular(path, what: "hosts files")
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return FileBytes(try read(path)) }
         let size = Int(info.st_size)
         guard size > 0 else { return FileBytes([]) }
-        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
+        // A large file is not populated up front: its scans hand pages back as they pass
+        // (FileBytes.passed), so memory stays a window, not the file's length.
+        let large = size > FileBytes.scanWindow * 2
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | (large ? 0 : MAP_POPULATE), fd, 0), base != MAP_FAILED else {
             return FileBytes(try read(path))
         }
+        if large { _ = madvise(base, size, MADV_SEQUENTIAL) }
         let buffer = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
-        return FileBytes(unsafeBuffer: buffer) { munmap(base, size) }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        return FileBytes(unsafeBuffer: buffer, release: { munmap(base, size) }, dropPages: { range in
+            // Whole pages only; the page holding the current line stays.
+            let start = range.lowerBound / page * page
+            let end = range.upperBound / page * page
+            if end > start { _ = madvise(base + start, end - start, MADV_DONTNEED) }
+        })
     }
 
     /// Opens `path` for reading if it is a regular file (non-blocking first, so a FIFO cannot hang us).
-    static func openRegular(_ path: String) throws(HAError) -> Int32 {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            let code = errno
-            let reason = code == ENOENT ? "no such file" : String(cString: strerror(code))
-            throw HAError(code == EACCES ? .noPermission : .noInput, "cannot read: \(reason)", file: path)
-        }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            close(fd)
-            throw HAError(.noInput, "not a regular file (a directory, FIFO or device cannot be read as a file)", file: path)
-        }
-        return fd
+    static func openRegular(_ path: String, what: String = "input files", maximumSize: Int = .max) throws(HAError) -> Int32 {
+        try OpenFile.openRegular(path, what: what, maximumSize: maximumSize).fd
     }
 
     /// The file's text, or nil when it cannot be read (optional system files degrade the answer).

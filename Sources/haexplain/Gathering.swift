@@ -105,7 +105,25 @@ enum NameGathering {
     static func resolve(_ query: String, hostsFile: String?, noDNS: Bool, dnsTimeout: Double, netns: String?) throws(HAError) -> NameResolution {
         // A namespace that cannot be entered is an error (69/77), not a silent limit.
         try NetworkNamespace.with(netns) { () throws(HAError) in }
-        let address = IPAddress(query)
+        // The text as getaddrinfo reads it: an address in any form inet_aton takes, or a name
+        // in the form AI_IDN looks up; the report is about that, with a note saying how.
+        let typed = query
+        var query = query
+        var readAs: [String] = []
+        let address = AddressQuery(typed)?.address
+        if let parsed = AddressQuery(typed) {
+            query = parsed.address.description
+            readAs += parsed.note.map { [$0] } ?? []
+        } else {
+            switch InternationalName.lookupForm(of: typed) {
+            case .ascii: break
+            case .converted(let ascii):
+                query = ascii
+                readAs.append("\(typed) is looked up as \(ascii): glibc converts an international name with libidn2 (IDNA 2008, UTS #46 mapping) when a program asks getaddrinfo for AI_IDN, as getent ahosts and ping do; a program that does not ask looks up the UTF-8 bytes and finds only lines written that way")
+            case .refused(let reason):
+                readAs.append("\(typed) has no form AI_IDN can look up (\(reason)): getent ahosts refuses it; looked up here as written")
+            }
+        }
         // glibc works on a worker while we map and scan the file ourselves.
         let pending = address.map { SystemResolver.name(for: $0, netns: netns, timeoutSeconds: 5) }
             ?? SystemResolver.addresses(for: query, netns: netns, timeoutSeconds: 5)
@@ -125,9 +143,11 @@ enum NameGathering {
             ?? .glibcDefault(file: SystemFiles.nsswitch)
         let glibc = pending.outcome().fact(address == nil ? "getaddrinfo" : "getnameinfo")
         let dns = noDNS ? DNSFact(skipped: "--no-dns") : askDNS(query, address, timeout: dnsTimeout, netns: netns)
-        return NameResolutionExplainer.explain(
+        var report = NameResolutionExplainer.explain(
             query: query, reverseOf: address, hosts: hosts, hostConf: hostConf, nsswitch: nsswitch,
             glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts, hostsFileProblem: unreadable?.description)
+        report.findings.insert(contentsOf: readAs, at: 0)
+        return report
     }
 
     /// Asks the nameservers of resolv.conf in order until one answers; glibc uses 127.0.0.1
@@ -191,7 +211,7 @@ enum WireListening {
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
-            FileOutput.standardError("\rlistening for VRRP on \(capture.description): \(shown) s left (Ctrl-C stops) ")
+            FileOutput.standardError("\rlistening for VRRP on \(TerminalText.escaped(capture.description)): \(shown) s left (Ctrl-C stops) ")
         }, until: {
             guard let progress else { return false }
             latest = progress(recorder.census, realtimeNow())
@@ -217,8 +237,9 @@ enum WireListening {
             var listening: VRRPCensusReport.Listening
             switch ending {
             case .interrupted:
-                how = "interrupted after \(HostIdentity.tenths(took)) s"
-                listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted (Ctrl-C)")
+                let signal = PacketCapture.interruptingSignal ?? "a signal"
+                how = "interrupted by \(signal) after \(HostIdentity.tenths(took)) s"
+                listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted by \(signal)")
             case .enough:
                 how = "stopped after \(HostIdentity.tenths(took)) s of at most \(seconds) s: the answer could no longer change"
                     + (latest.map { " (\($0.explanation))" } ?? "")

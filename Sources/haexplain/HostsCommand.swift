@@ -20,22 +20,23 @@ struct HostsCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask DNS directly.")
     var noDNS = false
 
-    @Option(name: .long, help: ArgumentHelp("Seconds to wait for each nameserver (0.1 to 30).", valueName: "seconds"))
-    var dnsTimeout: Double = 2
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "How long to wait for each nameserver, from 100ms to 30s, e.g. 2, 500ms.", valueName: "duration"),
+        transform: DurationArgument.parse)
+    var dnsTimeout = DurationArgument<DNSTimeoutOption>(seconds: 2)
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
     func validate() throws {
-        guard (0.1...30).contains(dnsTimeout) else { throw ValidationError("--dns-timeout must be between 0.1 and 30 seconds") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
-            throw ValidationError("'\(query)' is not a host name or address")
+            throw ValidationError("'\(TerminalText.escaped(query))' is not a host name or address")
         }
     }
 
     func run() throws {
         try Run.reporting {
-            let report = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: dnsTimeout, netns: namespace.netns)
+            let report = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: dnsTimeout.seconds, netns: namespace.netns)
             try Run.emit(output.json ? JSONOutput.encode(report) : NameResolutionText.render(report))
         }
     }

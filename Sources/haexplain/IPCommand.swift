@@ -43,10 +43,10 @@ struct IPCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not ask DNS directly.")
     var noDNS = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "How long to listen for VRRP adverts at most, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
-        valueName: "duration"))
-    var listen: String?
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
+        valueName: "duration"), transform: DurationArgument.parse)
+    var listen: DurationArgument<ListenOption>?
 
     @Flag(name: .long, help: "Do not listen for VRRP adverts: answer from local facts.")
     var noListen = false
@@ -71,12 +71,9 @@ struct IPCommand: ParsableCommand {
     static let defaultListen = 7.0
 
     func validate() throws {
-        if let listen, VRRPCommand.seconds(listen) == nil {
-            throw ValidationError("--listen takes a duration up to a day, such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
-        }
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
-            throw ValidationError("'\(query)' is not an address or host name")
+            throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
         }
     }
 
@@ -89,7 +86,7 @@ struct IPCommand: ParsableCommand {
             var limits: [String] = []
             var snapshots: [HostSnapshot] = []
             for path in from {
-                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path), origin: path))
+                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
             }
             for name in host {
                 let bytes = try RemoteSnapshot.fetch(host: name, remoteCommand: remoteHaexplain, sshOptions: sshOptions)
@@ -97,14 +94,15 @@ struct IPCommand: ParsableCommand {
             }
 
             // Names first: each address a name stands for gets its own answer.
-            let address = IPAddress(query)
+            let parsed = AddressQuery(query)
+            let address = parsed?.address
             var resolution: NameResolution?
             if live {
                 resolution = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns)
             }
             var claims = resolution.map(NameClaims.claims(of:)) ?? []
             for snapshot in snapshots {
-                claims += SnapshotNames.claims(query, in: snapshot)
+                claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
             }
             var addresses: [IPAddress]
             if let address {
@@ -174,8 +172,9 @@ struct IPCommand: ParsableCommand {
 
             // The wire.
             var wire: VRRPCensusReport?
-            if live, !noListen, addresses.isEmpty {
-                limits.append("adverts were not listened to: there is no address to explain")
+            if addresses.isEmpty {
+                // Nothing to explain: no reason to wait on the wire.
+                if live, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
             } else if live, !noListen {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             } else if !live {
@@ -194,7 +193,8 @@ struct IPCommand: ParsableCommand {
                                              snapshots: snapshots)
             let report = IPExplainer.explain(IPEvidence(
                 query: query, addresses: addresses, resolution: address == nil ? claims : nil,
-                names: Dictionary(grouping: claims, by: \.address), nameFindings: resolution.map(NameClaims.findings(of:)) ?? ([], [], []),
+                names: Dictionary(grouping: claims, by: \.address),
+                nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
                 hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
             try Run.emit(report, json: output.json, render: IPReportText.render)
             status = report.exitStatus
@@ -208,7 +208,7 @@ struct IPCommand: ParsableCommand {
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
         let slowest = relevant.map(\.advertInt).max()
-        let seconds = listen.flatMap(VRRPCommand.seconds)
+        let seconds = listen?.seconds
             ?? slowest.map { max(IPCommand.minimumListen, 2 * $0 + 0.5) } ?? IPCommand.defaultListen
         let capture: PacketCapture
         do {

@@ -12,12 +12,15 @@ enum Run {
         do {
             try body()
         } catch let error as HAError {
-            FileOutput.standardError("haexplain: \(error)\n")
+            FileOutput.standardError("haexplain: \(TerminalText.escaped(error.description))\n")
             throw ExitCode(error.kind.rawValue)
         }
     }
 
+    /// The text boundary: whatever a renderer or the JSON encoder made, no control character
+    /// or escape sequence but its own line feeds reaches the terminal.
     static func emit(_ text: String) {
+        let text = TerminalText.escaped(text, keepingNewlines: true)
         FileOutput.standardOutput(text.hasSuffix("\n") ? text : text + "\n")
     }
 

@@ -19,21 +19,14 @@ struct SnapshotCommand: ParsableCommand {
 
     @OptionGroup var namespace: NamespaceOptions
 
-    @Option(name: .long, help: ArgumentHelp(
-        "Also listen for VRRP adverts this long, e.g. 3s, and keep the census in the snapshot (default: do not listen).",
-        valueName: "duration"))
-    var listen: String?
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Also listen for VRRP adverts this long (100ms to 24h), e.g. 3s, and keep the census in the snapshot (default: do not listen).",
+        valueName: "duration"), transform: DurationArgument.parse)
+    var listen: DurationArgument<ListenOption>?
 
     func run() throws {
         try Run.reporting {
-            var seconds: Double?
-            if let listen {
-                guard let value = VRRPCommand.seconds(listen), value > 0 else {
-                    throw HAError(.usage, "--listen wants a duration such as 3, 2.5s or 500ms, not '\(listen)'")
-                }
-                seconds = value
-            }
-            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns, listen: seconds)
+            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns, listen: listen?.seconds)
             try Run.emit(snapshot, json: true) { _ in "" }
         }
     }

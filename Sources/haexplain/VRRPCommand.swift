@@ -27,44 +27,33 @@ struct VRRPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Capture on this interface only (default: all).", valueName: "if"))
     var interface: String?
 
-    @Option(name: .long, help: ArgumentHelp("How long to capture, e.g. 7, 2.5s, 500ms, 1m.", valueName: "duration"))
-    var listen: String?
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "How long to capture, from 100ms to 24h, e.g. 7, 2.5s, 500ms, 1m, 1h.", valueName: "duration"),
+        transform: DurationArgument.parse)
+    var listen: DurationArgument<ListenOption>?
 
-    @Option(name: .long, help: ArgumentHelp("Read a pcap or pcapng file instead of capturing.", valueName: "file"))
-    var read: String?
+    @Option(name: .customLong("read"), help: ArgumentHelp("Read a pcap or pcapng file instead of capturing (once: merge several with mergecap).", valueName: "file"))
+    var reads: [String] = []
+
+    var read: String? { reads.first }
 
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
     func validate() throws {
+        if reads.count > 1 {
+            throw ValidationError("--read takes one capture file, not \(reads.count): merge them into one census with `mergecap -w all.pcapng FILE...` and read that")
+        }
         if read != nil, interface != nil || listen != nil || namespace.netns != nil {
             throw ValidationError("--read analyses a file; --interface, --listen and --netns apply only to live capture")
         }
-        if let listen, Self.seconds(listen) == nil {
-            throw ValidationError("--listen takes a duration up to a day, such as 7, 2.5s, 500ms or 1m, not '\(listen)'")
-        }
-    }
-
-    /// The longest listen accepted: a day. A capture is a diagnosis, not a daemon.
-    static let maximumListen: Double = 86_400
-
-    static func seconds(_ text: String) -> Double? {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60)]
-        var value: Double?
-        if let (suffix, scale) = units.first(where: { text.hasSuffix($0.0) }) {
-            value = Double(text.dropLast(suffix.count)).map { $0 * scale }
-        } else {
-            value = Double(text)
-        }
-        guard let value, value > 0, value.isFinite, value <= maximumListen else { return nil }
-        return value
     }
 
     func run() throws {
         try Run.reporting {
             let capture = try read.map { path throws(HAError) in try PacketCapture.open(file: path) }
                 ?? PacketCapture.open(interface: interface, netns: namespace.netns)
-            let seconds = listen.flatMap(Self.seconds) ?? Self.defaultListen
+            let seconds = listen?.seconds ?? Self.defaultListen
             let result = try WireListening.census(capture, seconds: seconds, fileName: read,
                                                   countdown: read == nil && isatty(2) == 1)
             let report = result.report
