@@ -111,6 +111,7 @@ public enum KeepalivedAnalysis {
             let config = node.config
             report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,
                                                 configID: config.configID, filesRead: config.filesRead, globalDefs: config.globalDefs))
+            let firstProblem = report.problems.count
             report.problems += config.diagnostics
             // Instances of one node mostly track the same things: their observed state is
             // worked out once per distinct set of terms, not once per instance.
@@ -144,6 +145,7 @@ public enum KeepalivedAnalysis {
                 report.problems += ConfigProblems.subnets(config, addresses: addresses)
                 report.problems += ConfigProblems.interfaces(config, addresses: addresses)
             }
+            for index in report.problems.indices.dropFirst(firstProblem) { report.problems[index].node = node.name }
         }
         if nodes.count > 1 {
             report.elections = elections(nodes, instances: report.vrrpInstances, observed: observed, stopped: stopped)
@@ -157,7 +159,7 @@ public enum KeepalivedAnalysis {
             }
             report.problems += ConfigProblems.between(nodes, elections: report.elections, instances: report.vrrpInstances)
         }
-        let unread = report.problems.filter { ["include-missing", "include-unreadable", "include-loop", "include-too-deep", "unterminated-block"].contains($0.code) }
+        let unread = report.problems.filter { ([.includeMissing, .includeUnreadable, .includeLoop, .includeTooDeep, .unterminatedBlock] as [ProblemCode]).contains($0.code) }
         if !unread.isEmpty {
             report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
         }
@@ -213,7 +215,7 @@ public enum KeepalivedAnalysis {
             let members = instances.filter { $0.virtualRouterID == vrid && $0.family == family }
             let candidates = members.map { instance in
                 let down = stopped.contains(instance.node ?? "")
-                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.state,
+                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.initialState.rawValue,
                                           priority: down ? nil : instance.effectivePriority?.value,
                                           arithmetic: down ? "keepalived is not running: no adverts" : instance.effectivePriority?.arithmetic ?? "",
                                           primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
