@@ -60,6 +60,7 @@ public enum KeepalivedText {
             if let user = script.user { facts.append("user \(user)\(script.group.map { " \($0)" } ?? "")") }
             out.append("vrrp_script \(script.name)  \(script.file):\(script.line)\(script.node.map { "  [\($0)]" } ?? "")")
             out.append("  \(facts.joined(separator: ", "))")
+            if !script.active { out.append("  DROPPED by keepalived: \(script.inactiveReason ?? "")") }
             for track in report.trackState where track.kind == .trackScript && track.name == script.name && track.node == script.node {
                 out.append("  now \(track.state == .notEvaluated ? "not evaluated (assumed OK)" : (track.state == .ok ? "OK" : "FAILING")): \(track.reason)")
             }
