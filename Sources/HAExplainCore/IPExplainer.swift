@@ -310,7 +310,10 @@ public enum IPExplainer {
     static func failover(_ address: IPAddress, configured: [Configured], routers: [VRRPCensusReport.Router],
                          thisHost: ThisHost?, input: IPEvidence) -> [FailoverWhatIf] {
         let vrids = Set(configured.compactMap(\.instance.virtualRouterID))
-        if let election = input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
+        // The virtual router of the instances that list the address (a VRID reused on
+        // another interface is another router).
+        if let election = input.keepalived?.elections.first(where: { election in configured.contains { election.includes($0.instance) } })
+            ?? input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
            election.candidates.count > 1 {
             // keepalived's arithmetic over the configurations; nodes seen with no keepalived
             // running were left out of it (KeepalivedAnalysis.analyze's `stopped`).

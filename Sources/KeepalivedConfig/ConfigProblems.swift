@@ -130,7 +130,7 @@ enum ConfigProblems {
     static func between(_ nodes: [NodeConfiguration], elections: [Election], instances: [VRRPInstance]) -> [ConfigDiagnostic] {
         var problems: [ConfigDiagnostic] = []
         for election in elections {
-            let members = instances.filter { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family }
+            let members = instances.filter(election.includes)
             guard let first = members.first else { continue }
             for other in members.dropFirst() {
                 if other.advertInt != first.advertInt {
