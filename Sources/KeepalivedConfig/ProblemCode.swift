@@ -57,3 +57,30 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case weightIgnoredInSyncGroup = "weight-ignored-in-sync-group"
     case weightTooSmall = "weight-too-small"
 }
+
+extension ProblemCode {
+    /// Problems after which keepalived 2.2.7 does not run at all (it exits with a
+    /// permanent CONFIG error, or stops its VRRP process), as its own runs show.
+    public var stopsKeepalived: Bool {
+        switch self {
+        case .missingParameter, .missingVRID, .interfaceMissing: true
+        default: false
+        }
+    }
+}
+
+extension ConfigDiagnostic {
+    /// An error keepalived does not start with (a missing interface under
+    /// dynamic_interfaces is a warning and does not stop it).
+    public var stopsKeepalived: Bool { severity == .error && code.stopsKeepalived }
+}
+
+extension KeepalivedReport {
+    /// Whether keepalived would start with these configurations, as far as haexplain sees.
+    public var keepalivedWouldStart: Bool { !problems.contains { $0.stopsKeepalived } }
+
+    /// `--check`'s verdict: an error fails, and with `strict` a warning too.
+    public func failsCheck(strict: Bool) -> Bool {
+        problems.contains { $0.severity == .error || (strict && $0.severity == .warning) }
+    }
+}
