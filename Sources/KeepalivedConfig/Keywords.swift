@@ -379,29 +379,69 @@ enum Keywords {
                         continue
                     }
                     config.vrrpInstances[index].syncGroup = group.name
-                    if !group.trackingWeight { dropWeightedTracking(&config, instance: index, reporter: &reporter) }
                 } else {
                     reporter.diagnostics.append(ConfigDiagnostic(.warning, .undefinedSyncMember, "vrrp_sync_group \(group.name) names instance \(member), which is not defined; keepalived drops it from the group", at: ConfigLocation(file: group.file, line: group.line)))
                 }
             }
         }
         InstanceCompletion.complete(&config, reporter: &reporter)
+        // Weights would desynchronise a sync group, and never move an address owner.
+        for index in config.vrrpInstances.indices {
+            let instance = config.vrrpInstances[index]
+            if let group = instance.syncGroup, config.vrrpSyncGroups.first(where: { $0.name == group })?.trackingWeight == false {
+                dropWeightedTracking(&config, instance: index, because: .syncGroup, reporter: &reporter)
+            } else if instance.priority == 255 {
+                dropWeightedTracking(&config, instance: index, because: .addressOwner, reporter: &reporter)
+            }
+        }
     }
 
+    enum WeightIgnored { case syncGroup, addressOwner }
+
     /// keepalived ignores weighted tracking on sync group members (unless the group says
-    /// sync_group_tracking_weight): those entries would desynchronise the group.
-    static func dropWeightedTracking(_ config: inout KeepalivedConfiguration, instance index: Int, reporter: inout Reporter) {
+    /// sync_group_tracking_weight: weights would desynchronise the group) and on address
+    /// owners (priority 255 never changes): weighted scripts are dropped, weighted interfaces
+    /// kept with weight 0 in a sync group (a failure is FAULT) and dropped for an owner,
+    /// files with the default weight tracked with weight 0 and explicit weights dropped.
+    static func dropWeightedTracking(_ config: inout KeepalivedConfiguration, instance index: Int, because reason: WeightIgnored,
+                                     reporter: inout Reporter) {
         let instance = config.vrrpInstances[index]
-        func keep(_ item: TrackedItem, ownWeight: Int?, kind: String) -> Bool {
-            guard (item.weight ?? ownWeight ?? 0) != 0 else { return true }
-            reporter.diagnostics.append(ConfigDiagnostic(.warning, .weightIgnoredInSyncGroup,
-                "vrrp_instance \(instance.name) is in vrrp_sync_group \(instance.syncGroup ?? ""): keepalived ignores its tracked \(kind) \(item.name) because it has a weight; add sync_group_tracking_weight to the group or drop the weight",
-                at: ConfigLocation(file: item.file, line: item.line)))
-            return false
+        let why = reason == .syncGroup ? "SYNC group" : "address_owner"
+        let fix = reason == .syncGroup
+            ? "it is in vrrp_sync_group \(instance.syncGroup ?? ""): add sync_group_tracking_weight to the group or drop the weight"
+            : "priority 255 (address owner) never changes: use a priority below 255 if failures should move the addresses"
+        func ignored(_ item: TrackedItem, _ said: String) {
+            reporter.diagnostics.append(ConfigDiagnostic(.warning, .weightIgnored, "(\(instance.name)) \(said) due to \(why): \(fix)",
+                                                         at: ConfigLocation(file: item.file, line: item.line), instance: instance.name))
         }
         let scripts = config.vrrpScripts
-        config.vrrpInstances[index].trackScript.removeAll { item in !keep(item, ownWeight: scripts.first { $0.name == item.name }?.weight, kind: "script") }
-        config.vrrpInstances[index].trackInterface.removeAll { item in !keep(item, ownWeight: nil, kind: "interface") }
+        config.vrrpInstances[index].trackScript.removeAll { item in
+            guard (item.weight ?? scripts.first { $0.name == item.name }?.weight ?? 0) != 0 else { return false }
+            ignored(item, "ignoring tracked script \(item.name) with weights")
+            return true
+        }
+        var interfaces: [TrackedItem] = []
+        for var item in config.vrrpInstances[index].trackInterface {
+            if (item.weight ?? 0) != 0 {
+                ignored(item, "ignoring \(item.name) tracked interface \(reason == .syncGroup ? "weight " : "")")
+                guard reason == .syncGroup else { continue }
+                item.weight = 0
+            }
+            interfaces.append(item)
+        }
+        config.vrrpInstances[index].trackInterface = interfaces
+        var files: [TrackedItem] = []
+        for var item in config.vrrpInstances[index].trackFile {
+            if item.weight == nil {
+                ignored(item, "ignoring weight from tracked file \(item.name). specify weight 0")
+                item.weight = 0
+            } else if item.weight != 0 {
+                ignored(item, "ignoring tracked file \(item.name) with weight \(item.weight ?? 0)")
+                continue
+            }
+            files.append(item)
+        }
+        config.vrrpInstances[index].trackFile = files
     }
 
     // MARK: table building

@@ -54,7 +54,7 @@ public enum ProblemCode: String, Sendable, Codable, CaseIterable {
     case vipInTwoInstances = "vip-in-two-instances"
     case vridSetMismatch = "vrid-set-mismatch"
     case weightExactlyEnough = "weight-exactly-enough"
-    case weightIgnoredInSyncGroup = "weight-ignored-in-sync-group"
+    case weightIgnored = "weight-ignored"
     case weightTooSmall = "weight-too-small"
 }
 

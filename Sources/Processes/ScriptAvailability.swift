@@ -159,6 +159,12 @@ public enum ScriptAvailability {
         }
         var path = argv0
         if !argv0.contains("/") {
+            // keepalived searches PATH as the script user: after seteuid to a non-root user it
+            // can no longer set that user's groups, so the search fails before looking.
+            if runAs.uid != host.keepalivedUID {
+                return dropped("Unable to set supplementary gids (Operation not permitted)",
+                               "Permissions failure for script \(argv0) in path - disabling; \(notFound)")
+            }
             var deniedSomewhere = false
             var found: String?
             for directory in host.searchPath {
