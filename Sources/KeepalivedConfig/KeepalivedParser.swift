@@ -63,6 +63,20 @@ struct Reporter {
 /// keepalived.conf as keepalived 2.2.7 reads it: the lexer's tokens folded into blocks,
 /// then one handler per keyword (keepalived's install_keyword table) fills the model.
 public enum KeepalivedParser {
+    /// Per block keyword (global_defs, vrrp_script, vrrp_instance, vrrp_sync_group,
+    /// vrrp_track_process, authentication): the keywords haexplain knows there, and those
+    /// keepalived refuses to start with when their parameter is missing.
+    public static var keywordsByBlock: [String: (known: Set<String>, needParameter: Set<String>)] {
+        [
+            "global_defs": (Set(Keywords.globalDefs.keys), NeedsValue.globalDefs),
+            "vrrp_script": (Set(Keywords.vrrpScript.keys), NeedsValue.vrrpScript),
+            "vrrp_instance": (Set(Keywords.vrrpInstance.keys).subtracting(Keywords.blockKeywords), NeedsValue.vrrpInstance),
+            "vrrp_sync_group": (Set(Keywords.syncGroup.keys).subtracting(Keywords.blockKeywords), NeedsValue.syncGroup),
+            "vrrp_track_process": (Set(Keywords.trackProcess.keys), NeedsValue.trackProcess),
+            "authentication": (["auth_type", "auth_pass"], NeedsValue.authentication),
+        ]
+    }
+
     /// Parses PATH (and everything it includes). Throws only when PATH itself cannot be read;
     /// everything else becomes a diagnostic, as keepalived logs it and goes on.
     public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String,

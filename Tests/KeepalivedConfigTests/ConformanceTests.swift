@@ -191,3 +191,83 @@ struct ConformanceTests {
         return instances
     }
 }
+
+extension ConformanceTests {
+    /// Each keyword haexplain knows, written with only a comment after it, in a file that is
+    /// otherwise fine: keepalived -t exits 2 (permanent CONFIG error, "missing a parameter")
+    /// exactly for those haexplain calls missing-parameter.
+    @Test("every keyword left without its parameter: keepalived refuses exactly those haexplain calls fatal")
+    func missingParameters() throws {
+        let dir = "/var/tmp/hxk-params-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var cases: [(block: String, keyword: String, fatal: Bool)] = []
+        for (block, words) in KeepalivedParser.keywordsByBlock.sorted(by: { $0.key < $1.key }) {
+            for keyword in words.known.sorted() { cases.append((block, keyword, words.needParameter.contains(keyword))) }
+        }
+        for (index, item) in cases.enumerated() {
+            func inside(_ block: String) -> String { item.block == block ? "    \(item.keyword) # set by the role\n" : "" }
+            let text = """
+                global_defs {
+                    router_id lb1
+                \(inside("global_defs"))}
+                vrrp_script chk {
+                    script "/bin/true"
+                \(inside("vrrp_script"))}
+                vrrp_track_process proc {
+                    process keepalived
+                \(inside("vrrp_track_process"))}
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 51
+                    priority 100
+                \(inside("vrrp_instance"))    authentication {
+                        auth_type PASS
+                        auth_pass secret
+                \(inside("authentication"))    }
+                    virtual_ipaddress {
+                        10.253.1.51
+                    }
+                }
+                vrrp_instance VI_2 {
+                    interface eth0
+                    virtual_router_id 52
+                    virtual_ipaddress {
+                        10.253.1.52
+                    }
+                }
+                vrrp_sync_group G {
+                    group {
+                        VI_1
+                        VI_2
+                    }
+                \(inside("vrrp_sync_group"))}
+
+                """
+            try text.write(toFile: "\(dir)/\(index).conf", atomically: true, encoding: .utf8)
+        }
+        let script = """
+            ip link set lo up; ip link add eth0 type veth peer name hxkp1; ip link set eth0 up
+            mount -t tmpfs tmpfs /run
+            n=0
+            while [ $n -lt "$COUNT" ]; do
+              keepalived -t -f "$DIR/$n.conf" >/dev/null 2>&1; echo "STATUS $n $?"; n=$((n+1))
+            done
+            """
+        let result = try Shell.run(["env", "DIR=" + dir, "COUNT=\(cases.count)", "unshare", "--net", "--mount", "--fork", "sh", "-c", script],
+                                   timeout: Double(30 + cases.count))
+        var statuses: [Int: Int] = [:]
+        for line in result.stdout.split(separator: "\n") where line.hasPrefix("STATUS ") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3, let index = Int(parts[1]), let status = Int(parts[2]) { statuses[index] = status }
+        }
+        #expect(statuses.count == cases.count)
+        for (index, item) in cases.enumerated() {
+            let refused = statuses[index] == 2
+            #expect(refused == item.fatal, "\(item.block) \(item.keyword): keepalived -t exited \(statuses[index] ?? -1), haexplain says \(item.fatal ? "fatal" : "not fatal")")
+            // haexplain's reading of the same file agrees.
+            let config = try KeepalivedParser.parse(path: "\(dir)/\(index).conf", configID: "lb1")
+            #expect(config.diagnostics.contains { $0.code == .missingParameter } == item.fatal, "\(item.block) \(item.keyword)")
+        }
+    }
+}
