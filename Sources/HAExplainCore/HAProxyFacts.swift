@@ -12,19 +12,23 @@ public struct HAProxySnapshot: Codable, Sendable {
     public var configurationProblem: String?
     public var listeners: ListeningSocketTable?
     public var nonlocalBind: NonlocalBind?
+    /// net.ipv6.bindv6only of haproxy's network namespace: whether an IPv6 wildcard bind with
+    /// neither `v4v6` nor `v6only` also takes IPv4 (0, Linux's default) or not (nil: unread).
+    public var bindv6only: Int?
 
     public init(configuration: HAProxyConfiguration?, chosenBecause: String, configurationProblem: String? = nil,
-                listeners: ListeningSocketTable?, nonlocalBind: NonlocalBind?) {
+                listeners: ListeningSocketTable?, nonlocalBind: NonlocalBind?, bindv6only: Int? = nil) {
         self.configuration = configuration
         self.chosenBecause = chosenBecause
         self.configurationProblem = configurationProblem
         self.listeners = listeners
         self.nonlocalBind = nonlocalBind
+        self.bindv6only = bindv6only
     }
 
     enum CodingKeys: String, CodingKey {
         case configuration, chosenBecause = "chosen_because", configurationProblem = "configuration_problem"
-        case listeners, nonlocalBind = "nonlocal_bind"
+        case listeners, nonlocalBind = "nonlocal_bind", bindv6only
     }
 }
 
@@ -82,14 +86,12 @@ public enum HAProxyRoutes {
     /// Every bind of every frontend and listen section that accepts `address` (on `port`,
     /// when given), with the backends it leads to and the sockets listening for it.
     public static func routes(to address: IPAddress, port: Int? = nil, config: HAProxyConfiguration,
-                              listeners: ListeningSocketTable?) -> [HAProxyRoute] {
+                              listeners: ListeningSocketTable?, bindv6only: Int? = nil) -> [HAProxyRoute] {
         var routes: [HAProxyRoute] = []
         for frontend in config.frontends {
             for bind in frontend.binds {
-                // `v6only` keeps an IPv6 wildcard from taking IPv4.
-                let v6only = bind.options.contains("v6only")
-                for listen in bind.addresses where listen.accepts(address, port: port)
-                    && !(v6only && listen.wildcard && address.family == .inet) {
+                let dualStack = bind.dualStack(bindv6only: bindv6only)
+                for listen in bind.addresses where listen.accepts(address, port: port, dualStack: dualStack) {
                     let low = port ?? listen.portLow ?? 0
                     let high = port ?? listen.portHigh ?? low
                     var listening: [ListeningSocket]?
@@ -100,7 +102,7 @@ public enum HAProxyRoutes {
                     routes.append(HAProxyRoute(
                         frontend: frontend.title, file: frontend.file, line: frontend.line, bind: listen.text,
                         bindFile: bind.file, bindLine: bind.line, ports: low == high ? "\(low)" : "\(low)-\(high)",
-                        specific: listen.address == address, bindsNonLocal: bind.bindsNonLocal,
+                        specific: listen.address != nil, bindsNonLocal: bind.bindsNonLocal,
                         backends: backends(of: frontend, in: config), listening: listening))
                 }
             }

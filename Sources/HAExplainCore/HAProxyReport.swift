@@ -14,13 +14,15 @@ public struct HAProxyReport: Codable, Sendable {
     public var frontends: [Frontend]
     public var backends: [Backend]
     public var nonlocalBind: NonlocalBind?
+    /// net.ipv6.bindv6only: whether IPv6 wildcard binds without v4v6/v6only take IPv4 too.
+    public var bindv6only: Int?
     public var messages: [HAProxyMessage]
     public var warnings: [String]
     public var limits: [String]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", netns, files, chosenBecause = "chosen_because", query, routes
-        case frontends, backends, nonlocalBind = "nonlocal_bind", messages, warnings, limits
+        case frontends, backends, nonlocalBind = "nonlocal_bind", bindv6only, messages, warnings, limits
     }
 
     public struct Frontend: Codable, Sendable {
@@ -115,14 +117,15 @@ public enum HAProxyExplainer {
         }
         var routes: [HAProxyRoute]?
         if let query {
-            routes = HAProxyRoutes.routes(to: query.address, port: query.port, config: config, listeners: snapshot.listeners)
+            routes = HAProxyRoutes.routes(to: query.address, port: query.port, config: config, listeners: snapshot.listeners,
+                                          bindv6only: snapshot.bindv6only)
             if routes?.isEmpty == true, snapshot.configuration != nil {
                 let held = local.contains(query.address)
                 warnings.append("no haproxy frontend binds \(queryText ?? query.address.description)\(held ? "; \(query.address) is assigned here, so traffic to it would be refused unless something else listens" : "")")
             }
         }
         return HAProxyReport(netns: netns, files: config.files, chosenBecause: snapshot.chosenBecause, query: queryText, routes: routes,
-                             frontends: frontends, backends: backends, nonlocalBind: snapshot.nonlocalBind,
+                             frontends: frontends, backends: backends, nonlocalBind: snapshot.nonlocalBind, bindv6only: snapshot.bindv6only,
                              messages: config.messages, warnings: warnings, limits: limits)
     }
 
@@ -175,7 +178,8 @@ public enum HAProxyText {
             }
         }
         if let nonlocal = report.nonlocalBind {
-            out += "\nnet.ipv4.ip_nonlocal_bind = \(nonlocal.ipv4.map(String.init) ?? "unknown"), net.ipv6.ip_nonlocal_bind = \(nonlocal.ipv6.map(String.init) ?? "unknown")\n"
+            out += "\nnet.ipv4.ip_nonlocal_bind = \(nonlocal.ipv4.map(String.init) ?? "unknown"), net.ipv6.ip_nonlocal_bind = \(nonlocal.ipv6.map(String.init) ?? "unknown")"
+            out += ", net.ipv6.bindv6only = \(report.bindv6only.map(String.init) ?? "unknown")\n"
         }
         if !report.messages.isEmpty { out += "\n" }
         for message in report.messages { out += "\(message.level): \(message.message) [\(message.file):\(message.line)]\n" }

@@ -96,6 +96,16 @@ public struct HAProxyBind: Codable, Sendable, Equatable {
 
     /// Whether this bind can come up while its address is not assigned here.
     public var bindsNonLocal: Bool { transparent || freebind }
+
+    /// Whether this bind's IPv6 sockets also take IPv4: haproxy sets IPV6_V6ONLY for `v6only`
+    /// (which wins over `v4v6`), clears it for `v4v6`, and otherwise leaves the kernel's
+    /// default, net.ipv6.bindv6only of haproxy's network namespace (0 on Linux unless changed;
+    /// nil when unknown, taken as Linux's default).
+    public func dualStack(bindv6only: Int?) -> Bool {
+        if options.contains("v6only") { return false }
+        if options.contains("v4v6") { return true }
+        return (bindv6only ?? 0) == 0
+    }
 }
 
 /// One address of a `bind` line (a bind lists several, separated by commas).
@@ -108,9 +118,10 @@ public struct HAProxyBindAddress: Codable, Sendable, Equatable {
     /// The address as written, after environment expansion.
     public var text: String
     public var family: Family
-    /// The IP address; nil for a wildcard (`*`, empty, `::`), a host name or a socket path.
+    /// The IP address; nil for a wildcard (`*`, empty, `0.0.0.0`, `::` in any spelling), a host
+    /// name or a socket path.
     public var address: IPAddress?
-    /// True for `*`, an empty address and `::`: every address of the family.
+    /// True for `*`, an empty address, `0.0.0.0` and `::`: every address of the family.
     public var wildcard: Bool
     /// A host name haproxy resolves when it starts (nil when the address is literal).
     public var host: String?
@@ -125,15 +136,23 @@ public struct HAProxyBindAddress: Codable, Sendable, Equatable {
         case text, family, address, wildcard, host, path, portLow = "port_low", portHigh = "port_high", transport
     }
 
-    /// Whether a connection to `address`:`port` reaches this listener (ignoring which
-    /// addresses are local: a wildcard matches every one of its family).
-    public func accepts(_ target: IPAddress, port: Int?) -> Bool {
+    /// Whether a connection to `target`:`port` reaches this listener (ignoring which addresses
+    /// are local: a wildcard matches every one of its family). `dualStack` says whether an
+    /// IPv6 socket of this bind also takes IPv4 (IPV6_V6ONLY off), see `HAProxyBind.dualStack`.
+    public func accepts(_ target: IPAddress, port: Int?, dualStack: Bool) -> Bool {
         guard family == .inet || family == .inet6 else { return false }
         if let port, let low = portLow, let high = portHigh, !(low...high).contains(port) { return false }
-        if let address { return address == target }
+        if let address {
+            if address == target { return true }
+            // A dual-stack socket on ::ffff:a.b.c.d takes IPv4 connections to a.b.c.d.
+            if dualStack, case .v6(let high, let low) = address, case .v4(let v4) = target {
+                return high == 0 && low == 0x0000_ffff_0000_0000 | UInt64(v4)
+            }
+            return false
+        }
         guard wildcard else { return false }
-        // An IPv6 wildcard socket also takes IPv4 unless v6only (Linux default bindv6only=0).
-        return family == .inet6 || target.family == .inet
+        if family == .inet { return target.family == .inet }
+        return target.family == .inet6 || dualStack
     }
 
     public var portText: String {
