@@ -34,9 +34,10 @@ public struct HAProxyReport: Codable, Sendable {
         public var binds: [Bind]
         public var defaultBackend: HAProxyBackendReference?
         public var useBackend: [HAProxyBackendReference]
+        public var services: [HAProxyService]
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, file, line, mode, binds, defaultBackend = "default_backend", useBackend = "use_backend"
+            case name, kind, file, line, mode, binds, defaultBackend = "default_backend", useBackend = "use_backend", services
         }
     }
 
@@ -58,6 +59,7 @@ public struct HAProxyReport: Codable, Sendable {
         public var line: Int
         public var mode: String
         public var servers: [HAProxyServer]
+        public var services: [HAProxyService]
     }
 }
 
@@ -90,7 +92,7 @@ public enum HAProxyExplainer {
         if snapshot.listeners == nil { limits.append("listening sockets were not read: whether each bind really listens is not checked") }
         let local = Set(addresses?.interfaces.flatMap { $0.addrInfo.map(\.local) } ?? [])
         var frontends: [HAProxyReport.Frontend] = []
-        for section in config.frontends {
+        for section in config.listeners {
             var binds: [HAProxyReport.Bind] = []
             for bind in section.binds {
                 for address in bind.addresses {
@@ -110,10 +112,11 @@ public enum HAProxyExplainer {
             }
             frontends.append(HAProxyReport.Frontend(name: section.name ?? "", kind: section.kind.rawValue, file: section.file, line: section.line,
                                                     mode: section.mode ?? "tcp", binds: binds, defaultBackend: section.defaultBackend,
-                                                    useBackend: section.useBackends))
+                                                    useBackend: section.useBackends, services: section.services))
         }
         let backends = config.backends.map {
-            HAProxyReport.Backend(name: $0.name ?? "", kind: $0.kind.rawValue, file: $0.file, line: $0.line, mode: $0.mode ?? "tcp", servers: $0.servers)
+            HAProxyReport.Backend(name: $0.name ?? "", kind: $0.kind.rawValue, file: $0.file, line: $0.line, mode: $0.mode ?? "tcp", servers: $0.servers,
+                                  services: $0.kind == .backend ? $0.services : [])
         }
         var routes: [HAProxyRoute]?
         if let query {
@@ -156,10 +159,11 @@ public enum HAProxyText {
             }
         }
         for frontend in report.frontends {
-            out += "\n\(frontend.kind) \(frontend.name)  [\(frontend.file):\(frontend.line)] mode \(frontend.mode)\n"
+            out += frontend.kind == "global" ? "\nglobal (stats socket)  [\(frontend.file):\(frontend.line)]\n"
+                : "\n\(frontend.kind) \(frontend.name)  [\(frontend.file):\(frontend.line)] mode \(frontend.mode)\n"
             for bind in frontend.binds {
                 let options = bind.options.isEmpty ? "" : " " + bind.options.joined(separator: " ")
-                out += "  bind \(bind.address.text)\(options)  [\(bind.file):\(bind.line)] \(bind.status)\n"
+                out += "  \(frontend.kind == "global" ? "stats socket" : "bind") \(bind.address.text)\(options)  [\(bind.file):\(bind.line)] \(bind.status)\n"
                 for socket in bind.listening { out += "    \(self.socket(socket))\n" }
             }
             for rule in frontend.useBackend {
@@ -168,10 +172,12 @@ public enum HAProxyText {
             if let fallback = frontend.defaultBackend {
                 out += "  default_backend \(fallback.backend)  [\(fallback.file):\(fallback.line)]\n"
             }
+            for service in frontend.services { out += "  answers itself: \(service.sentence)\n" }
         }
         for backend in report.backends where backend.kind == "backend" || !backend.servers.isEmpty {
             out += "\n\(backend.kind) \(backend.name)  [\(backend.file):\(backend.line)] mode \(backend.mode)\n"
             if backend.servers.isEmpty { out += "  no servers\n" }
+            for service in backend.services { out += "  answers itself: \(service.sentence)\n" }
             for server in backend.servers {
                 let options = server.options.isEmpty ? "" : " " + server.options.joined(separator: " ")
                 out += "  server \(server.name) \(server.addressText)\(options)  [\(server.file):\(server.line)]\n"

@@ -17,6 +17,8 @@ public struct HAProxyConfiguration: Codable, Sendable, Equatable {
 
     /// Sections that accept connections (frontend, listen).
     public var frontends: [HAProxySection] { sections.filter { $0.kind == .frontend || $0.kind == .listen } }
+    /// Everything that listens: frontends and listens, and `global` when it has a `stats socket`.
+    public var listeners: [HAProxySection] { sections.filter { $0.kind == .frontend || $0.kind == .listen || ($0.kind == .global && !$0.binds.isEmpty) } }
     /// Sections that hold servers (backend, listen).
     public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
 
@@ -44,6 +46,10 @@ public struct HAProxySection: Codable, Sendable, Equatable {
     public var defaultBackend: HAProxyBackendReference?
     public var useBackends: [HAProxyBackendReference]
     public var servers: [HAProxyServer]
+    /// What the section answers by itself, without a server: stats page, Prometheus exporter,
+    /// `http-request return`/`redirect`/`deny`, monitor-uri, and in `global` the CLI of each
+    /// `stats socket` (whose addresses are this section's binds).
+    public var services: [HAProxyService] = []
     /// Every line of the section after its header, as words, with where it is. Never encoded:
     /// lines such as `stats auth` and `user ... insecure-password` hold secrets, and snapshots
     /// travel (ssh, files); what the verdict needs is in the fields above.
@@ -62,7 +68,7 @@ public struct HAProxySection: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case kind, keyword, name, file, line, mode, binds, defaultBackend = "default_backend"
-        case useBackends = "use_backend", servers
+        case useBackends = "use_backend", servers, services
     }
 
     public var source: Source { .file(file, line: line) }
@@ -193,4 +199,52 @@ public struct HAProxyMessage: Codable, Sendable, Equatable {
     public var message: String
     public var file: String
     public var line: Int
+}
+
+/// Something haproxy answers itself, without passing the connection to a server.
+public struct HAProxyService: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// `stats enable`, `stats uri` and the other `stats` keywords of a proxy (HTTP mode only).
+        case statsPage = "stats_page"
+        /// `http-request use-service prometheus-exporter`.
+        case prometheusExporter = "prometheus_exporter"
+        /// `http-request use-service NAME` for another service (a Lua one).
+        case service
+        /// `http-request return`.
+        case httpReturn = "http_return"
+        /// `http-request redirect` or `redirect`.
+        case redirect
+        /// `http-request deny` (403 unless deny_status says otherwise) or `tarpit` (500 after a delay).
+        case deny
+        case tarpit
+        /// `monitor-uri`: 200 to that URI.
+        case monitorURI = "monitor_uri"
+        /// `stats socket` in global: haproxy's command line interface.
+        case cli
+    }
+
+    public var kind: Kind
+    /// What it answers, in haproxy's words: "stats page at /haproxy?stats", "status 200", ...
+    public var detail: String
+    /// The words from `if`/`unless` on, when the rule is conditional.
+    public var condition: [String]?
+    public var file: String
+    public var line: Int
+
+    public init(kind: Kind, detail: String, condition: [String]? = nil, file: String, line: Int) {
+        self.kind = kind
+        self.detail = detail
+        self.condition = condition
+        self.file = file
+        self.line = line
+    }
+
+    /// Only HTTP proxies answer these; haproxy ignores them in TCP mode, with a warning.
+    public var needsHTTP: Bool { kind != .cli }
+
+    /// "stats page at /st [haproxy.cfg:12]", "status 200 if { path /health } [haproxy.cfg:14]".
+    public var sentence: String {
+        let condition = condition.map { " " + $0.joined(separator: " ") } ?? ""
+        return "\(detail)\(condition) [\(file):\(line)]"
+    }
 }

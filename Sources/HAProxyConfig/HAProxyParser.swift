@@ -22,6 +22,7 @@ public struct HAProxyParser {
         for path in expanded {
             try parser.read(try files.read(path), file: path)
         }
+        parser.dropHTTPServicesInTCPMode()
         try parser.checkReferences()
         parser.config.files = expanded
         return parser.config
@@ -31,6 +32,7 @@ public struct HAProxyParser {
     public static func parse(bytes: [UInt8], file: String, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyConfiguration {
         var parser = HAProxyParser(build: build)
         try parser.read(bytes, file: file)
+        parser.dropHTTPServicesInTCPMode()
         try parser.checkReferences()
         parser.config.files = [file]
         return parser.config
@@ -224,6 +226,8 @@ public struct HAProxyParser {
             if let base {
                 section.mode = config.sections[base].mode
                 section.defaultBackend = config.sections[base].defaultBackend
+                // Stats, monitor-uri and the rules of a defaults section apply to its proxies.
+                section.services = config.sections[base].services
             }
         }
         config.sections.append(section)
@@ -241,6 +245,14 @@ public struct HAProxyParser {
             if words[0] == "setenv" || build.environment[words[1]] == nil { build.environment[words[1]] = words[2] }
         case "unsetenv":
             for name in words.dropFirst() { build.environment[name] = nil }
+        case "stats" where words.count > 1 && words[1] == "socket":
+            guard words.count > 2 else { throw fail("'stats socket' expects a path or an address as argument") }
+            let bind = try bind(words[2], options: Array(words.dropFirst(3)), keyword: "stats socket")
+            let level = bind.options.firstIndex(of: "level").flatMap { $0 + 1 < bind.options.count ? bind.options[$0 + 1] : nil } ?? "operator"
+            if let index = current {
+                config.sections[index].binds.append(bind)
+                config.sections[index].services.append(HAProxyService(kind: .cli, detail: "haproxy's CLI (stats socket \(words[2]), level \(level))", file: file, line: line))
+            }
         case "resetenv":
             let keep = Set(words.dropFirst())
             build.environment = build.environment.filter { keep.contains($0.key) }
@@ -286,6 +298,8 @@ public struct HAProxyParser {
             if kind == .defaults { throw fail("'server' not allowed in 'defaults' section") }
             guard words.count >= 3 else { throw fail("'server' expects <name> and <addr>[:<port>] as arguments") }
             config.sections[index].servers.append(try server(words))
+        case "stats", "monitor-uri", "redirect", "http-request":
+            try service(words, at: index)
         default:
             break
         }
@@ -308,7 +322,7 @@ public struct HAProxyParser {
         "tfo", "transparent", "v4v6", "v6only",
     ]
 
-    private func bind(_ list: String, options: [String]) throws(HAError) -> HAProxyBind {
+    private func bind(_ list: String, options: [String], keyword: String = "bind") throws(HAError) -> HAProxyBind {
         var addresses: [HAProxyBindAddress] = []
         // Split before expansion, as str2listener does; a trailing comma ends the list.
         var pieces = list.split(separator: ",", omittingEmptySubsequences: false)
@@ -331,7 +345,7 @@ public struct HAProxyParser {
                 }
                 addresses.append(address)
             } catch {
-                throw fail("'bind' : \(error.message) for address '\(piece)'")
+                throw fail("'\(keyword)' : \(error.message) for address '\(piece)'")
             }
         }
         var bind = HAProxyBind(addresses: addresses, options: options, transparent: false, freebind: false, namespace: nil, file: file, line: line)
@@ -339,21 +353,94 @@ public struct HAProxyParser {
         while position < options.count {
             let option = options[position]
             if HAProxyParser.bindOptionsWithValue.contains(option) {
-                guard position + 1 < options.count else { throw fail("'bind \(list)' : '\(option)' expects an argument") }
+                guard position + 1 < options.count else { throw fail("'\(keyword) \(list)' : '\(option)' expects an argument") }
                 if option == "namespace" { bind.namespace = options[position + 1] }
                 position += 2
                 continue
             }
             guard HAProxyParser.bindFlags.contains(option) else {
-                throw fail("'bind \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
+                throw fail("'\(keyword) \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
             }
             if option == "transparent" { bind.transparent = true }
             position += 1
         }
         if options.contains("ssl"), !options.contains("crt"), !options.contains("crt-list") {
-            throw fail("'bind \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
+            throw fail("'\(keyword) \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
         }
         return bind
+    }
+
+    /// What a proxy answers by itself (see HAProxyService), from its `stats`, `monitor-uri`,
+    /// `redirect` and `http-request` lines.
+    private mutating func service(_ words: [String], at index: Int) throws(HAError) {
+        let kind = config.sections[index].kind
+        let condition = words.firstIndex { $0 == "if" || $0 == "unless" }.map { Array(words[$0...]) }
+        let plain = condition.map { Array(words[..<(words.count - $0.count)]) } ?? words
+        func value(after key: String) -> String? {
+            plain.firstIndex(of: key).flatMap { $0 + 1 < plain.count ? plain[$0 + 1] : nil }
+        }
+        var found: HAProxyService?
+        switch (words[0], words.count > 1 ? words[1] : "") {
+        case ("stats", let what):
+            if kind == .defaults, what == "admin" || what == "http-request" {
+                throw fail("'stats \(what)' not allowed in 'defaults' section")
+            }
+            let uri = what == "uri" && words.count > 2 ? words[2] : nil
+            if let existing = config.sections[index].services.firstIndex(where: { $0.kind == .statsPage }) {
+                if let uri { config.sections[index].services[existing].detail = "stats page at \(uri)" }
+                return
+            }
+            found = HAProxyService(kind: .statsPage, detail: "stats page at \(uri ?? "/haproxy?stats")", file: file, line: line)
+        case ("monitor-uri", let uri):
+            config.sections[index].services.removeAll { $0.kind == .monitorURI }
+            found = HAProxyService(kind: .monitorURI, detail: "status 200 to \(uri) (monitor-uri)", file: file, line: line)
+        case ("redirect", _):
+            found = redirect(Array(plain.dropFirst()), condition: condition)
+        case ("http-request", "redirect"):
+            found = redirect(Array(plain.dropFirst(2)), condition: condition)
+        case ("http-request", "return"):
+            found = HAProxyService(kind: .httpReturn, detail: "status \(value(after: "status") ?? "200") (http-request return)", condition: condition, file: file, line: line)
+        case ("http-request", "deny"):
+            found = HAProxyService(kind: .deny, detail: "status \(value(after: "deny_status") ?? value(after: "status") ?? "403") (http-request deny)", condition: condition, file: file, line: line)
+        case ("http-request", "tarpit"):
+            found = HAProxyService(kind: .tarpit, detail: "status \(value(after: "deny_status") ?? value(after: "status") ?? "500") after the tarpit delay (http-request tarpit)", condition: condition, file: file, line: line)
+        case ("http-request", "use-service"):
+            let name = words.count > 2 ? words[2] : ""
+            found = name == "prometheus-exporter"
+                ? HAProxyService(kind: .prometheusExporter, detail: "Prometheus metrics (http-request use-service prometheus-exporter)", condition: condition, file: file, line: line)
+                : HAProxyService(kind: .service, detail: "service \(name) (http-request use-service)", condition: condition, file: file, line: line)
+        default:
+            return
+        }
+        if let found { config.sections[index].services.append(found) }
+    }
+
+    private func redirect(_ arguments: [String], condition: [String]?) -> HAProxyService {
+        let how = arguments.first ?? "location"
+        let target = arguments.count > 1 ? " \(arguments[1])" : ""
+        let code = arguments.firstIndex(of: "code").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "302"
+        return HAProxyService(kind: .redirect, detail: "redirect \(code) (\(how)\(target))", condition: condition, file: file, line: line)
+    }
+
+    /// What haproxy drops once every section is read: HTTP answers in a proxy left in TCP
+    /// mode are ignored, each kind with its own warning (haproxy's words).
+    private mutating func dropHTTPServicesInTCPMode() {
+        for index in config.sections.indices where [.frontend, .backend, .listen].contains(config.sections[index].kind) {
+            let section = config.sections[index]
+            guard section.mode != "http" else { continue }
+            let ignored = Set(section.services.filter(\.needsHTTP).map(\.kind))
+            guard !ignored.isEmpty else { continue }
+            let proxy = "\(section.kind == .listen ? "proxy" : section.keyword) '\(section.name ?? "")'"
+            var notes: [String] = []
+            if ignored.contains(.monitorURI) { notes.append("monitor-uri will be ignored for \(proxy) (needs 'mode http').") }
+            if !ignored.isDisjoint(with: [.httpReturn, .deny, .tarpit, .prometheusExporter, .service]) || section.lines.contains(where: { $0.words.first == "http-request" }) {
+                notes.append("'http-request' rules ignored for \(proxy) as they require HTTP mode.")
+            }
+            if section.lines.contains(where: { $0.words.first == "redirect" }) { notes.append("'redirect' rules ignored for \(proxy) as they require HTTP mode.") }
+            if ignored.contains(.statsPage) { notes.append("'stats' statement ignored for \(proxy) as it requires HTTP mode.") }
+            for note in notes { config.messages.append(HAProxyMessage(level: "warning", message: note, file: section.file, line: section.line)) }
+            config.sections[index].services.removeAll(where: \.needsHTTP)
+        }
     }
 
     /// haproxy's invalid_char: names are letters, digits and ". : _ -".

@@ -92,4 +92,123 @@ struct ServingLabTests {
         let expected: Set<Int> = bindv6only == 0 ? [7003, 7005, 7007] : [7005]
         #expect(dualStack == expected, "ss: \(ss)")
     }
+
+    static let answering = """
+        global
+            stats socket ipv4@127.0.0.1:7099 level admin
+        defaults
+            mode http
+            timeout client 5s
+            timeout server 5s
+            timeout connect 5s
+        frontend tcpstats
+            mode tcp
+            bind :7101
+            stats enable
+        listen httpstats
+            bind :7102
+            stats uri /st
+        frontend ret
+            bind :7103
+            http-request return status 201 content-type text/plain string ok
+        frontend redir
+            bind :7104
+            http-request redirect location http://example.invalid/ code 301
+        frontend deny
+            bind :7105
+            http-request deny deny_status 429
+        frontend prom
+            bind :7106
+            http-request use-service prometheus-exporter if { path /metrics }
+        frontend mon
+            bind :7107
+            monitor-uri /health
+        frontend nothing
+            bind :7108
+        frontend redirect-keyword
+            bind :7109
+            redirect prefix /elsewhere
+        defaults with-stats
+            mode http
+            timeout client 5s
+            timeout server 5s
+            timeout connect 5s
+            stats enable
+        frontend inherited from with-stats
+            bind :7110
+
+        """
+
+    /// The status line's code of an HTTP/1.0 GET sent with nc in the namespace; nil when the
+    /// connection closed without an answer.
+    static func httpStatus(_ lab: NetnsLab, _ ns: String, port: Int, path: String) throws -> Int? {
+        let request = "printf 'GET \(path) HTTP/1.0\\r\\nHost: t\\r\\n\\r\\n' | nc -w 3 127.0.0.1 \(port)"
+        let answer = try lab.exec(ns, ["sh", "-c", request], timeout: 10).stdout
+        guard answer.hasPrefix("HTTP/") else { return nil }
+        return Int(answer.split(separator: " ").dropFirst().first ?? "")
+    }
+
+    /// The first number after `word` in a service's detail ("status 201 ...", "redirect 301 ...").
+    static func number(after word: String, in text: String) -> Int? {
+        guard let range = text.range(of: word + " ") else { return nil }
+        return Int(text[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    @Test("listeners without a backend (stats page, CLI, Prometheus exporter, return, redirect, deny, monitor-uri) answer what haexplain says they answer; stats in TCP mode is ignored, as haproxy warns")
+    func listenersWithoutBackend() throws {
+        let dir = "/tmp/hxhp-answering-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let lab = NetnsLab(prefix: "hxhp-sa")
+        defer { lab.teardown() }
+        let ns = try Self.start(lab, config: Self.answering, bindv6only: 0, dir: dir, listeners: 11)
+        let config = "\(dir)/haproxy.cfg"
+        var checked = Set<String>()
+        for port in [7099] + Array(7101...7110) {
+            let answer = try HAExplainBinary.json(["haproxy", "127.0.0.1:\(port)", "--netns", ns, "--haproxy-config", config])
+            let route = try #require((answer["routes"] as? [[String: Any]])?.first, "nothing serves 127.0.0.1:\(port)")
+            let services = route["services"] as? [[String: Any]] ?? []
+            let backends = route["backends"] as? [[String: Any]] ?? []
+            #expect(backends.isEmpty)
+            if services.isEmpty {
+                // Nothing answers: HTTP says 503, TCP closes.
+                let status = try Self.httpStatus(lab, ns, port: port, path: "/")
+                #expect(status == (route["mode"] as? String == "http" ? 503 : nil), "port \(port): \(route)")
+                checked.insert(route["mode"] as? String == "http" ? "503" : "closed")
+            }
+            for service in services {
+                let kind = service["kind"] as? String ?? ""
+                let detail = service["detail"] as? String ?? ""
+                checked.insert(kind)
+                switch kind {
+                case "cli":
+                    let reply = try lab.exec(ns, ["sh", "-c", "echo 'show info' | nc -w 3 -N 127.0.0.1 \(port)"], timeout: 10).stdout
+                    #expect(reply.contains("Name: HAProxy"), "\(reply)")
+                case "stats_page":
+                    let path = String(detail.dropFirst("stats page at ".count))
+                    #expect(try Self.httpStatus(lab, ns, port: port, path: path) == 200, "port \(port): \(detail)")
+                case "prometheus_exporter":
+                    // The condition says which path: `if { path /metrics }`.
+                    let condition = service["condition"] as? [String] ?? []
+                    let path = condition.firstIndex(of: "path").map { condition[$0 + 1] } ?? "/"
+                    #expect(try Self.httpStatus(lab, ns, port: port, path: path) == 200)
+                case "monitor_uri":
+                    let path = String(detail.split(separator: " ")[3])
+                    #expect(try Self.httpStatus(lab, ns, port: port, path: path) == Self.number(after: "status", in: detail))
+                case "http_return", "deny":
+                    #expect(try Self.httpStatus(lab, ns, port: port, path: "/") == Self.number(after: "status", in: detail), "\(detail)")
+                case "redirect":
+                    #expect(try Self.httpStatus(lab, ns, port: port, path: "/") == Self.number(after: "redirect", in: detail), "\(detail)")
+                default:
+                    Issue.record("unexpected service \(service)")
+                }
+            }
+        }
+        #expect(checked == ["cli", "stats_page", "prometheus_exporter", "monitor_uri", "http_return", "deny", "redirect", "503", "closed"])
+        let report = try HAExplainBinary.json(["haproxy", "--netns", ns, "--haproxy-config", config])
+        let messages = (report["messages"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        let log = try String(contentsOfFile: "\(dir)/haproxy.log", encoding: .utf8)
+        for message in messages { #expect(log.contains(message), "haproxy did not say: \(message)\n\(log)") }
+        #expect(messages.contains { $0.contains("tcpstats") })
+    }
 }
