@@ -22,6 +22,11 @@ public struct HAProxyConfiguration: Codable, Sendable, Equatable {
     /// Sections that hold servers (backend, listen).
     public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
 
+    /// Whether haproxy would have anything to listen on, so that it starts at all.
+    public var hasListener: Bool {
+        listeners.contains { !$0.disabled && !$0.binds.isEmpty } || sections.contains { $0.keyword == "peers" }
+    }
+
     public func backend(named name: String) -> HAProxySection? {
         sections.first { ($0.kind == .backend || $0.kind == .listen) && $0.name == name }
     }
@@ -50,6 +55,8 @@ public struct HAProxySection: Codable, Sendable, Equatable {
     /// `http-request return`/`redirect`/`deny`, monitor-uri, and in `global` the CLI of each
     /// `stats socket` (whose addresses are this section's binds).
     public var services: [HAProxyService] = []
+    /// `disabled` (inherited from defaults, undone by `enabled`): the proxy does not start.
+    public var disabled = false
     /// Every line of the section after its header, as words, with where it is. Never encoded:
     /// lines such as `stats auth` and `user ... insecure-password` hold secrets, and snapshots
     /// travel (ssh, files); what the verdict needs is in the fields above.
@@ -68,7 +75,7 @@ public struct HAProxySection: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case kind, keyword, name, file, line, mode, binds, defaultBackend = "default_backend"
-        case useBackends = "use_backend", servers, services
+        case useBackends = "use_backend", servers, services, disabled
     }
 
     public var source: Source { .file(file, line: line) }
@@ -194,11 +201,21 @@ public struct HAProxyBackendReference: Codable, Sendable, Equatable {
 }
 
 public struct HAProxyMessage: Codable, Sendable, Equatable {
-    /// diag, notice, warning or note (haexplain's own remark).
+    /// diag, notice, warning, alert (haproxy's, yet not fatal) or note (haexplain's own remark).
     public var level: String
     public var message: String
     public var file: String
     public var line: Int
+    /// The problem this message is for `--check`, when it is one (a `.notice` is not).
+    public var code: HAProxyProblem.Code?
+
+    public init(level: String, message: String, file: String, line: Int, code: HAProxyProblem.Code? = nil) {
+        self.level = level
+        self.message = message
+        self.file = file
+        self.line = line
+        self.code = code
+    }
 }
 
 /// Something haproxy answers itself, without passing the connection to a server.
