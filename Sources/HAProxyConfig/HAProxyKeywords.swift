@@ -110,6 +110,18 @@ public enum HAProxyKeywords {
         "tune.chksize": "option 'tune.chksize' is not supported any more (tune.bufsize is used instead)",
     ]
 
+    /// Global settings haproxy takes once: a second one, after a first with a value other than
+    /// 0, is refused ("already specified").
+    public static let globalOnce: Set<String> = [
+        "chroot", "cluster-secret", "fd-hard-limit", "log-send-hostname", "maxconn", "maxconnrate", "maxpipes",
+        "maxsessrate", "maxsslrate", "pidfile", "server-state-base", "server-state-file", "spread-checks",
+        "tune.maxaccept", "tune.maxpollevents", "tune.rcvbuf.client", "tune.rcvbuf.server", "tune.runqueue-depth",
+        "tune.sndbuf.client", "tune.sndbuf.server", "ulimit-n",
+    ]
+
+    /// What `stats` takes in global (the rest are proxy settings).
+    public static let globalStats: Set<String> = ["socket", "maxconn", "bind-process", "timeout"]
+
     /// Sections whose keywords are checked here, besides global and the proxies; the others
     /// (ring, fcgi-app, log-forward, spoe-*, crt-store ...) are read for their lines only.
     public static let otherSections: [String: Set<String>] = [

@@ -222,8 +222,10 @@ public struct HAProxyParser {
                 }
                 from = words[3]
             }
-            // A frontend name clashes with frontends and listens, a backend name with backends and listens.
-            let clashes = [kind == .backend ? nil : frontendNames[id], kind == .frontend ? nil : backendNames[id]].compactMap { $0 }
+            // haproxy looks a new name up among frontends (frontend, listen) when the section has a
+            // frontend side, else among backends (backend, listen): a listen named as an earlier
+            // backend is accepted.
+            let clashes = [kind == .backend ? backendNames[id] : frontendNames[id]].compactMap { $0 }
             if let other = clashes.first.map({ config.sections[$0] }) {
                 throw fail(.duplicateName, "\(keyword) '\(id)' has the same name as \(other.keyword) '\(id)' declared at \(other.file):\(other.line)")
             }
@@ -269,6 +271,13 @@ public struct HAProxyParser {
     }
 
     private mutating func global(_ words: [String]) throws(HAProxyRefusal) {
+        // haproxy alerts on a second one of these and keeps the first, yet starts. The line
+        // itself is already among the section's lines: look at the earlier ones.
+        if HAProxyKeywords.globalOnce.contains(words[0]), let index = current,
+           config.sections[index].lines.dropLast().contains(where: { $0.words.first == words[0] && ($0.words.count < 2 || $0.words[1] != "0") }) {
+            config.messages.append(HAProxyMessage(level: "alert", message: "'\(words[0])' already specified; haproxy keeps the first and continues",
+                                                  file: file, line: line, code: .duplicateSetting))
+        }
         // The environment changes take effect for the lines that follow, as in haproxy.
         switch words[0] {
         case "setenv", "presetenv":
@@ -414,6 +423,10 @@ public struct HAProxyParser {
             guard HAProxyKeywords.global.contains(keyword) else {
                 throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in 'global' section")
             }
+            if keyword == "stats", words.count > 1, !HAProxyKeywords.globalStats.contains(words[1]) {
+                throw fail(.invalidArgument, "'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '\(words[1])')")
+            }
+
         case .defaults, .frontend, .backend, .listen:
             if let removed = HAProxyKeywords.removedProxy[keyword] { throw fail(.removedKeyword, removed) }
             guard HAProxyKeywords.proxy.contains(keyword) else {
@@ -549,6 +562,13 @@ public struct HAProxyParser {
         let names = Set(config.backends.compactMap(\.name))
         for section in config.frontends {
             let references = (section.defaultBackend.map { [$0] } ?? []) + section.useBackends
+            // A listen that switches to itself would loop; haproxy refuses it.
+            // (A backend section of the same name is found first, and then there is no loop.)
+            let backendsByName = Set(config.sections.filter { $0.kind == .backend }.compactMap(\.name))
+            if section.kind == .listen, let loop = references.first(where: { $0.backend == section.name && !backendsByName.contains($0.backend) }) {
+                throw HAProxyRefusal(.backendLoop, HAError(.dataError, "proxy '\(loop.backend)': loop detected for \(loop.condition == nil ? "default_backend" : "use_backend"): '\(loop.backend)' (a listen section cannot switch to itself)",
+                                                         file: loop.file, line: loop.line))
+            }
             for reference in references where !reference.backend.contains("%[") && !names.contains(reference.backend) {
                 throw HAProxyRefusal(.missingBackend, HAError(.dataError, "\(section.title): unable to find required backend '\(reference.backend)' (no backend or listen section has that name)",
                               file: reference.file, line: reference.line))

@@ -30,6 +30,7 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case duplicateServer = "duplicate-server"
         case missingDefaults = "missing-defaults"
         case missingBackend = "missing-backend"
+        case backendLoop = "backend-loop"
         case noListener = "no-listener"
         // Warnings: haproxy starts.
         case ignoredInTCPMode = "ignored-in-tcp-mode"
@@ -37,6 +38,7 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case conditionNotJudged = "condition-not-judged"
         case sectionNotOpened = "section-not-opened"
         case duplicateIgnored = "duplicate-ignored"
+        case duplicateSetting = "duplicate-setting"
     }
 
     public var severity: Severity
