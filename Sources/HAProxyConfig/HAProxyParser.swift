@@ -39,6 +39,11 @@ public struct HAProxyParser {
         return check(contents: contents, build: build)
     }
 
+    /// One file's text as "t.cfg" (tests).
+    public static func check(contents text: String, build: HAProxyBuild = HAProxyBuild()) -> HAProxyCheck {
+        check(contents: [("t.cfg", Array(text.utf8))], build: build)
+    }
+
     static func check(contents: [(String, [UInt8])], build: HAProxyBuild) -> HAProxyCheck {
         var parser = HAProxyParser(build: build)
         var refusal: HAProxyRefusal?
