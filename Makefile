@@ -14,7 +14,8 @@ RELEASE_BIN = .build/release/haexplain
 # pidof, pgrep), and bench/lint.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
-       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils
+       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
+       libnftables-dev nftables
 
 .PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
 
