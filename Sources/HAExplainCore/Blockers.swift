@@ -232,7 +232,7 @@ public enum Blockers {
                     if chain.table == "keepalived", let instance = mine.first(where: { $0.addresses.contains(address) }) ?? mine.first {
                         let held = host.addresses?.assignments(of: address).isEmpty == false ? "is held here" : "is configured here"
                         found.append(blocker(.keepalivedStrict, host: host.hostname, "input", chain, rule, instance: instance.name,
-                            "\(address) \(held), but keepalived's \(instance.strict ? "vrrp_strict" : "no_accept") drops all traffic to it (\(describe(chain, rule)) on \(host.hostname)): add `accept` to vrrp_instance \(instance.name)"))
+                            "\(address) \(held), but keepalived's \(instance.strict ? "vrrp_strict" : "no_accept") drops all traffic to it (\(describe(chain, rule)) on \(host.hostname)): \(remedy(instance))"))
                     } else if chain.table == "keepalived" {
                         found.append(blocker(.keepalivedStrict, host: host.hostname, "input", chain, rule, instance: nil,
                             "keepalived's own rule drops all traffic to \(address) on \(host.hostname) (\(describe(chain, rule))): vrrp_strict or no_accept without `accept`"))
@@ -248,6 +248,17 @@ public enum Blockers {
         // One blocker per rule and kind: a rule met by several packets is named once.
         var seen = Set<String>()
         return found.filter { seen.insert("\($0.kind) \($0.host) \($0.location) \($0.direction)").inserted }
+    }
+
+    /// What makes keepalived stop dropping: keepalived 2.2.7 resets `accept` under vrrp_strict
+    /// for VRRPv2 ("accept mode for VRRP version 2 does not comply with RFC3768 - resetting").
+    static func remedy(_ instance: VRRPInstanceFacts) -> String {
+        if instance.strict, instance.version == 2 {
+            return instance.accept
+                ? "vrrp_instance \(instance.name) says `accept`, but vrrp_strict resets it for VRRPv2 (RFC 3768); add `version 3` to it, or remove vrrp_strict from global_defs"
+                : "add `accept` and `version 3` to vrrp_instance \(instance.name) (vrrp_strict resets accept for VRRPv2), or remove vrrp_strict from global_defs"
+        }
+        return instance.strict ? "add `accept` to vrrp_instance \(instance.name)" : "replace `no_accept` with `accept` in vrrp_instance \(instance.name)"
     }
 
     static func blocker(_ kind: Blocker.Kind, host: String, _ direction: String, _ chain: FirewallChain, _ rule: FirewallRule?,
@@ -281,8 +292,15 @@ public struct VRRPInstanceFacts: Sendable {
     public var addresses: [IPAddress]
     public var unicastPeers: [IPAddress]
     public var strict: Bool
+    /// The VRRP version it runs (instance, else global_defs' vrrp_version, else 2).
+    public var version: Int
+    /// Whether it says `accept`.
+    public var accept: Bool
 
-    public init(name: String, node: String?, interface: String?, addresses: [IPAddress], unicastPeers: [IPAddress], strict: Bool) {
+    public init(name: String, node: String?, interface: String?, addresses: [IPAddress], unicastPeers: [IPAddress], strict: Bool,
+                version: Int = 2, accept: Bool = false) {
+        self.version = version
+        self.accept = accept
         self.name = name
         self.node = node
         self.interface = interface

@@ -18,12 +18,14 @@ enum Reachability {
         }
         answer.routes = routes.isEmpty ? nil : routes
 
-        let strictNodes = Set((input.keepalived?.configs ?? []).filter { $0.globalDefs.vrrpStrict }.map(\.node))
+        let configs = Dictionary((input.keepalived?.configs ?? []).map { ($0.node, $0.globalDefs) }, uniquingKeysWith: { a, _ in a })
         let facts = instances.map { instance in
-            VRRPInstanceFacts(name: instance.name, node: instance.node, interface: instance.interface,
-                              addresses: (instance.virtualIpaddress + instance.virtualIpaddressExcluded).map(\.address),
-                              unicastPeers: instance.unicastPeer.compactMap { IPAddress($0) },
-                              strict: instance.node.map(strictNodes.contains) ?? false)
+            let defs = instance.node.flatMap { configs[$0] }
+            return VRRPInstanceFacts(name: instance.name, node: instance.node, interface: instance.interface,
+                                     addresses: (instance.virtualIpaddress + instance.virtualIpaddressExcluded).map(\.address),
+                                     unicastPeers: instance.unicastPeer.compactMap { IPAddress($0) },
+                                     strict: defs?.vrrpStrict ?? false, version: instance.version ?? defs?.vrrpVersion ?? 2,
+                                     accept: instance.keywordLines.contains { $0.keyword == "accept" })
         }
         // The peers: who was heard for the address, and the other nodes' own addresses.
         var peers = routers.flatMap { $0.senders.map(\.address) }

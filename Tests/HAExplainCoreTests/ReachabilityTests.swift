@@ -151,7 +151,7 @@ import Testing
         let blocker = try #require(answer.blockers?.first { $0.kind == .keepalivedStrict })
         #expect(blocker.table == "keepalived" && blocker.chain == "in" && blocker.handle == 4 && blocker.instance == "VI_1")
         #expect(blocker.sentence.hasPrefix("10.1.0.200 is held here, but keepalived's vrrp_strict drops all traffic to it"))
-        #expect(blocker.sentence.hasSuffix("add `accept` to vrrp_instance VI_1"))
+        #expect(blocker.sentence.hasSuffix("add `accept` and `version 3` to vrrp_instance VI_1 (vrrp_strict resets accept for VRRPv2), or remove vrrp_strict from global_defs"))
         #expect(answer.warnings.contains(blocker.sentence))
         // Another address is not in keepalived's set: not blocked.
         let other = IPExplainer.explain(IPEvidence(query: "10.1.0.1", addresses: [IPAddress("10.1.0.1")!], hosts: [host], keepalived: report, wire: nil))
