@@ -15,7 +15,7 @@ RELEASE_BIN = .build/release/haexplain
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
-       nftables strace
+       nftables strace libnftables-dev
 # Other redundancy daemons on the wire (the interop tests run them in namespaces).
 DEPS += ucarp frr
 

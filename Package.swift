@@ -19,6 +19,8 @@ let package = Package(
         // captures (LibPcap.swift), so addr, keepalived and hosts do not load it and the eight
         // libraries it pulls in (~1.4 ms of every start).
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        // libnftables' header only: Firewall binds the library when a command reads the ruleset.
+        .systemLibrary(name: "CNftables", providers: [.apt(["libnftables-dev"])]),
 
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
@@ -58,11 +60,14 @@ let package = Package(
         // Pure reasoning and rendering over snapshots.
         .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
 
+        // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
+        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink"]),
+
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -14,6 +14,9 @@ public struct HostView: Sendable {
     public var processes: ProcessFacts?
     /// haproxy's configuration, listening sockets and nonlocal-bind sysctls, when known.
     public var haproxy: HAProxySnapshot? = nil
+    /// Its kernel's route to each address asked about, and its firewall ruleset, when read.
+    public var routes: [RoutePath] = []
+    public var firewall: FirewallFacts? = nil
 
     public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
                 processes: ProcessFacts? = nil) {
@@ -197,9 +200,11 @@ public enum IPExplainer {
         evidence += haproxy.evidence
         warnings += haproxy.warnings
         limits += haproxy.limits
-        return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
-                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
-                        neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
+        var result = IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
+                              evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
+                              neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
+        Reachability.annotate(&result, input: input, instances: configured.map(\.instance), routers: routers)
+        return result
     }
 
     static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],

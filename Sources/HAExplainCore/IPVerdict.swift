@@ -53,10 +53,17 @@ public struct IPAnswer: Codable, Sendable {
     public var limits: [String]
     /// Where hosts that do not hold the address send it (their neighbour entries).
     public var neighbours: [NeighbourMatch]? = nil
+    /// What kind of address it is (private, public, ...) and what that means for reaching it.
+    public var addressClass: AddressClass? = nil
+    /// What each host's kernel does with a packet to the address (route, table, policy rule).
+    public var routes: [RoutePath]? = nil
+    /// Firewall rules on the hosts that drop what this address needs (VRRP, its traffic).
+    public var blockers: [Blocker]? = nil
 
     enum CodingKeys: String, CodingKey {
         case address, names, nameNotes = "name_notes", verdict, thisHost = "this_host", evidence, whatif, warnings, limits
         case neighbours
+        case addressClass = "address_class", routes, blockers
     }
 }
 

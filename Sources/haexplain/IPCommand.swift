@@ -126,12 +126,16 @@ struct IPCommand: ParsableCommand {
                 var view = HostView(hostname: hostname, isLocal: true, addresses: table,
                                     neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits))
                 view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
+                view.routes = ReachabilityGathering.routes(addresses, table: table, netns: namespace.netns, limits: &limits)
+                view.firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits)
                 views.append(view)
             }
             for snapshot in snapshots {
                 var view = HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
                                     neighbours: snapshot.neighbours, processes: snapshot.processes)
                 view.haproxy = snapshot.haproxy
+                view.routes = snapshot.routes ?? []
+                view.firewall = snapshot.firewall
                 views.append(view)
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
