@@ -11,10 +11,11 @@ stopped and started, a priority changed by editing keepalived.conf and reloading
 SIGHUP). After each step, in rounds until the truth stays put, `haexplain ip VIP --json`
 for 192.168.3.200 and 192.168.3.201 from the application server and both balancers, at once.
 The truth is read before and after each round: which balancer namespaces hold the VIP
-(`ip -j addr`; both: conflict, none: none) and keepalived's own state from its JSON dump
-(SIGJSON, /tmp/keepalived.json in the node's mount namespace). A sample whose truth moved
-during the round, or whose truth is in transition (a VIP held by a node keepalived does not
-call MASTER), is counted but not judged. Exit status 1 when a judged sample disagrees.
+(`ip -j addr`; both: conflict, none: none) and keepalived's own state and effective priority
+from its JSON dump (SIGJSON, /tmp/keepalived.json in the node's mount namespace), which a
+balancer's "this host" must match. A sample whose truth moved during the round, or whose
+truth is in transition (a VIP held by a node keepalived does not call MASTER, a BACKUP with
+no master), is counted but not judged. Exit status 1 when a judged sample disagrees.
 
 bench: time to a verdict from the application server (advert_int 1 s): calm, a split brain
 (named CONFLICT) and the median over chaos steps, with the ratio to their targets.
@@ -209,24 +210,25 @@ class Storm:
     # Ground truth ----------------------------------------------------------------------------
 
     def keepalived_states(self, node):
-        """keepalived's own state per VRID from its JSON dump; STOPPED when none runs; None when
-        it runs but did not answer (starting or stopping)."""
+        """keepalived's own (state, effective priority) per VRID from its JSON dump; STOPPED when
+        none runs; (None, None) when it runs but did not answer (starting or stopping)."""
         script = ('p=$(cat /run/keepalived.pid 2>/dev/null) && kill -0 "$p" 2>/dev/null || { echo stopped; exit 0; }; '
                   'rm -f /tmp/keepalived.json; kill -%d "$p" || exit 0; '
                   'for i in $(seq 100); do [ -s /tmp/keepalived.json ] && break; sleep 0.01; done; '
                   'sleep 0.02; cat /tmp/keepalived.json 2>/dev/null' % SIGJSON)
         out = self.lab.run(node, ["sh", "-c", script], check=False).stdout.strip()
         if out == "stopped":
-            return {vrid: "STOPPED" for vrid in VIPS.values()}
+            return {vrid: ("STOPPED", None) for vrid in VIPS.values()}
+        states = {vrid: (None, None) for vrid in VIPS.values()}
         try:
             instances = json.loads(out)
         except ValueError:
-            return {vrid: None for vrid in VIPS.values()}
-        states = {vrid: None for vrid in VIPS.values()}
+            return states
         for instance in instances:
             data = instance.get("data", {})
             if data.get("vrid") in states:
-                states[data["vrid"]] = KEEPALIVED_STATE.get(data.get("state"), str(data.get("state")))
+                states[data["vrid"]] = (KEEPALIVED_STATE.get(data.get("state"), str(data.get("state"))),
+                                        data.get("effective_priority"))
         return states
 
     def vips_held(self, node):
@@ -239,7 +241,8 @@ class Storm:
         held = {n: self.vips_held(n) for n in BALANCERS}
         states = {n: self.keepalived_states(n) for n in BALANCERS}
         return {vip: {"holders": [n for n in BALANCERS if vip in held[n]],
-                      "keepalived": {n: states[n][vrid] for n in BALANCERS}}
+                      "keepalived": {n: states[n][vrid][0] for n in BALANCERS},
+                      "priority": {n: states[n][vrid][1] for n in BALANCERS}}
                 for vip, vrid in VIPS.items()}
 
     # Asking ----------------------------------------------------------------------------------
@@ -257,6 +260,7 @@ class Storm:
             answer.update(owner=verdict.get("owner"), owner_host=verdict.get("owner_host"),
                           owner_address=verdict.get("owner_address"), reason=verdict.get("reason"),
                           this_host=(first.get("this_host") or {}).get("state"),
+                          this_host_priority=(first.get("this_host") or {}).get("priority"),
                           listened=report.get("listened"))
         except (ValueError, KeyError, IndexError, TypeError):
             answer.update(owner=None, error=(result.stderr or result.stdout)[-400:])
@@ -281,13 +285,14 @@ def expected(truth, asker):
 
 
 def in_transition(truth):
-    """A VIP held by a node whose keepalived is not MASTER (or the reverse), or a keepalived that
-    did not answer its dump: the truth itself is moving."""
+    """A VIP held by a node whose keepalived is not MASTER (or the reverse), a keepalived that
+    did not answer its dump, or a BACKUP with no master: the truth itself is moving."""
     for n in BALANCERS:
         state = truth["keepalived"][n]
         if state is None or state == "INIT" or (n in truth["holders"]) != (state == "MASTER"):
             return True
-    return False
+    # A BACKUP that hears no master becomes master when its master-down timer runs out.
+    return not truth["holders"] and "BACKUP" in truth["keepalived"].values()
 
 
 def judge(sample):
@@ -308,8 +313,11 @@ def judge(sample):
         problems.append(f"peer {answer.get('owner_host') or answer.get('owner_address')}, truth peer {HOSTNAME[node]}")
     if answer["asker"] in BALANCERS:
         state = before["keepalived"][answer["asker"]]
+        priority = before["priority"][answer["asker"]]
         if answer.get("this_host") != state:
             problems.append(f"this host {answer.get('this_host')}, keepalived says {state}")
+        elif priority is not None and answer.get("this_host_priority") != priority:
+            problems.append(f"this host's priority {answer.get('this_host_priority')}, keepalived's effective priority {priority}")
     if problems:
         sample["disagreement"] = "; ".join(problems)
         return "disagree"
@@ -319,7 +327,8 @@ def judge(sample):
 def truth_text(truth):
     holders = truth["holders"]
     held = "none" if not holders else ("conflict: " if len(holders) > 1 else "") + "+".join(HOSTNAME[n] for n in holders)
-    states = ", ".join(f"{HOSTNAME[n][-3:]} {truth['keepalived'][n]}" for n in BALANCERS)
+    states = ", ".join(f"{HOSTNAME[n][-3:]} {truth['keepalived'][n]}"
+                       + (f" {truth['priority'][n]}" if truth["priority"][n] is not None else "") for n in BALANCERS)
     return f"{held} (keepalived: {states})"
 
 
@@ -328,6 +337,8 @@ def verdict_text(sample):
     if owner in ("peer", "local"):
         owner += " " + str(sample.get("owner_host") or sample.get("owner_address"))
     this_host = f", this host {sample['this_host']}" if sample.get("this_host") else ""
+    if sample.get("this_host_priority") is not None:
+        this_host += f" {sample['this_host_priority']}"
     return f"{owner}{this_host}"
 
 
@@ -409,13 +420,16 @@ def summarize(samples, seed):
           f"{sum(s['outcome'] == 'transition' for s in samples)} because keepalived was in transition")
     kinds = {}
     for s in wrong:
-        key = (s["step"]["kind"], s["asker"], truth_text(s["truth_before"]).split(" (")[0].split(":")[0], s["disagreement"])
-        kinds.setdefault(key, []).append(s)
+        # A kind of disagreement: who asked, what the truth was, what was wrong (the same
+        # problem with other numbers is one kind); the steps that led there are listed.
+        truth = expected(s["truth_before"], s["asker"])[0]
+        kinds.setdefault((HOSTNAME[s["asker"]], truth, re.sub(r"\d+", "N", s["disagreement"])), []).append(s)
     if kinds:
         log(f"\ndisagreements by kind (seed {seed}; first reproduction of each):")
-        for (kind, asker, _, problem), group in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
+        for (asker, truth, problem), group in sorted(kinds.items(), key=lambda kv: -len(kv[1])):
             s = group[0]
-            log(f"  {len(group)} x after {kind}, asked from {HOSTNAME[asker]}: {problem}\n"
+            steps = sorted({g["step"]["kind"] for g in group})
+            log(f"  {len(group)} x asked from {asker}, truth {truth}: {problem} (after {', '.join(steps)})\n"
                 f"      e.g. step {s['step']['index']} ({step_text(s['step'])}), round {s['round']}, {s['vip']}: "
                 f"truth {truth_text(s['truth_before'])}; verdict {verdict_text(s)}; reason: {s.get('reason')}; "
                 f"listened: {(s.get('listened') or {}).get('detail')}")
@@ -513,7 +527,7 @@ def main():
     else:
         lab = own_lab(f"hxstorm{os.getpid()}")
     log(f"storm seed {seed} ({args.mode}, {args.steps} steps, kinds {','.join(kinds)}; "
-        f"repeat with CHAOS_SEED={seed} CHAOS_STEPS={args.steps})")
+        f"repeat with CHAOS_SEED={seed} {'BENCH_VERDICT_STEPS' if args.mode == 'bench' else 'CHAOS_STEPS'}={args.steps})")
     try:
         if not args.lab_ready:
             lab.script("up")

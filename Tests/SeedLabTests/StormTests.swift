@@ -6,7 +6,8 @@ import Testing
 /// (Tests/Chaos/storm.py; `make chaos` runs the long one), and after each step, until the
 /// lab settles, `haexplain ip` for both VIPs from the application server and both balancers,
 /// held against the ground truth (which balancer namespaces hold the VIP, and keepalived's
-/// own state from its JSON dump). Answers given while the truth moved are not judged.
+/// own state and effective priority from its JSON dump). Answers given while the truth moved
+/// are not judged.
 @Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
 struct StormTests {
     static let seed = 20_261_201
@@ -17,6 +18,9 @@ struct StormTests {
     ///   it alone holds the VIP (owner local), not conflict; the application server names the
     ///   conflict only after listening to its bound. The wire rewrite of issue 12 should
     ///   enable them here (heal only follows a partition, so it is left out with them).
+    /// The fixed seed never stops both keepalived at once: with nobody advertising, the
+    /// application server answers unknown where the truth is none (it reads no keepalived
+    /// configuration, so it cannot tell an unheld VIP from an address VRRP does not manage).
     static let kinds = ["haproxy-kill", "haproxy-start", "keepalived-stop", "keepalived-start", "priority"]
 
     @Test("a short seeded storm on the seed lab: every answer given while the truth held still names the balancer that holds the VIP, and each balancer's state is keepalived's own")
