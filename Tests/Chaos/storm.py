@@ -88,8 +88,8 @@ class Lab:
     def enter(self, node, argv):
         return ["nsenter", "-t", self.holder(node), "-n", "-m", "-p", "-u", "--", *argv]
 
-    def run(self, node, argv, check=True, stdin=None, timeout=60):
-        result = subprocess.run(self.enter(node, argv), capture_output=True, text=True, input=stdin, timeout=timeout)
+    def run(self, node, argv, check=True, timeout=60):
+        result = subprocess.run(self.enter(node, argv), capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise RuntimeError(f"on {node}: {' '.join(argv)} exited {result.returncode}: {result.stderr}")
         return result
@@ -354,10 +354,12 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def run_chaos(lab, seed, steps, kinds, binary, min_rounds=2, max_rounds=4, askers=ASKERS, echo=log):
+def run_chaos(lab, seed, steps, kinds, binary, min_rounds=2, max_rounds=4, askers=ASKERS, echo=log, samples=None):
+    """Runs the storm; every sample is appended to `samples` as it is judged (so an interrupted
+    run can still be summarized) and the list is returned."""
     rng = random.Random(seed)
     storm = Storm(lab, rng, binary)
-    samples, bag = [], []
+    samples, bag = ([] if samples is None else samples), []
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(askers) * len(VIPS)) as pool:
         rounds = [("calm", None, 0)]
         for index in range(steps + 1):
@@ -379,9 +381,11 @@ def run_chaos(lab, seed, steps, kinds, binary, min_rounds=2, max_rounds=4, asker
                     sample["outcome"] = judge(sample)
                     samples.append(sample)
                     mark = {"agree": "ok", "disagree": "DISAGREE", "error": "ERROR"}.get(sample["outcome"], sample["outcome"])
-                    echo(f"  round {number} {answer['vip']} from {HOSTNAME[answer['asker']]}: {verdict_text(sample)} "
-                        f"in {answer['seconds']:.2f} s; truth {truth_text(before[answer['vip']])}: {mark}"
-                        + (f" ({sample['disagreement']})" if sample.get("disagreement") else ""))
+                    line = (f"round {number} {answer['vip']} from {HOSTNAME[answer['asker']]}: {verdict_text(sample)} "
+                            f"in {answer['seconds']:.2f} s; truth {truth_text(before[answer['vip']])}: {mark}"
+                            + (f" ({sample['disagreement']})" if sample.get("disagreement") else ""))
+                    sample["line"] = f"step {index} ({step_text(step)}), {line}"
+                    echo("  " + line)
                 settled = before == after and before == previous
                 previous = after if before == after else None
                 if number + 1 >= min_rounds and settled:
@@ -484,14 +488,9 @@ def run_bench(lab, seed, args, binary):
     return 0
 
 
-def own_lab(prefix):
-    lab = Lab(prefix, f"/var/tmp/{prefix}-lab")
-
-    def stop(signum, _frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    return lab
+def stop_on_signal(signum, _frame):
+    # SIGTERM and SIGINT unwind like an exception, so the lab comes down and a summary is printed.
+    raise SystemExit(128 + signum)
 
 
 def main():
@@ -522,24 +521,34 @@ def main():
             storm.cluster.record(step)
             log(f"step {index}: {step_text(step)}")
         return 0
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     if args.lab_ready:
         lab = Lab(os.environ["LAB_PREFIX"], os.environ["LAB_STATE"])
     else:
-        lab = own_lab(f"hxstorm{os.getpid()}")
+        prefix = f"hxstorm{os.getpid()}"
+        lab = Lab(prefix, f"/var/tmp/{prefix}-lab")
     log(f"storm seed {seed} ({args.mode}, {args.steps} steps, kinds {','.join(kinds)}; "
         f"repeat with CHAOS_SEED={seed} {'BENCH_VERDICT_STEPS' if args.mode == 'bench' else 'CHAOS_STEPS'}={args.steps})")
     try:
         if not args.lab_ready:
             lab.script("up")
         if args.mode == "chaos":
-            samples = run_chaos(lab, seed, args.steps, kinds, binary, args.min_rounds, args.max_rounds)
-            wrong = summarize(samples, seed)
+            samples, interrupted = [], None
+            try:
+                run_chaos(lab, seed, args.steps, kinds, binary, args.min_rounds, args.max_rounds, samples=samples)
+            except SystemExit as stop:  # SIGINT or SIGTERM: summarize what was asked so far
+                interrupted = stop
+                log(f"\ninterrupted after {len(samples)} answers")
+            wrong = summarize(samples, seed) if samples else []
             if args.report:
                 with open(args.report, "w") as f:
                     json.dump({"seed": seed, "samples": samples}, f, indent=1)
             if wrong:
                 log(f"\nFAILED: {len(wrong)} answers disagree with the ground truth; seed {seed}")
                 return 1
+            if interrupted:
+                raise interrupted
             return 0
         return run_bench(lab, seed, args, binary)
     finally:
