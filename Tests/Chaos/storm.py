@@ -148,7 +148,6 @@ class Storm:
         self.lab, self.rng, self.binary = lab, rng, binary
         self.cluster = Cluster()
 
-    # Steps -----------------------------------------------------------------------------------
 
     def choose(self, bag, kinds):
         """The next step: the first kind in a seeded shuffled bag that changes something now is
@@ -207,7 +206,6 @@ class Storm:
             f.write(text)
         self.lab.run(node, ["sh", "-c", 'kill -HUP "$(cat /run/keepalived.pid)"'])
 
-    # Ground truth ----------------------------------------------------------------------------
 
     def keepalived_states(self, node):
         """keepalived's own (state, effective priority) per VRID from its JSON dump; STOPPED when
@@ -237,7 +235,8 @@ class Storm:
         return {a["local"] for link in json.loads(out) for a in link.get("addr_info", [])}
 
     def truth(self):
-        """Per VIP: the balancers holding it and each balancer keepalived's state for its VRID."""
+        """Per VIP: the balancers holding it, and each balancer's keepalived state and effective
+        priority for its VRID."""
         held = {n: self.vips_held(n) for n in BALANCERS}
         states = {n: self.keepalived_states(n) for n in BALANCERS}
         return {vip: {"holders": [n for n in BALANCERS if vip in held[n]],
@@ -245,7 +244,6 @@ class Storm:
                       "priority": {n: states[n][vrid][1] for n in BALANCERS}}
                 for vip, vrid in VIPS.items()}
 
-    # Asking ----------------------------------------------------------------------------------
 
     def ask(self, asker, vip):
         argv = self.lab.enter(asker, [self.binary, "ip", vip, "--json"])
