@@ -18,7 +18,7 @@ public enum KeepalivedText {
             out.append("vrrp_instance \(instance.name)  \(instance.file):\(instance.line)\(instance.node.map { "  [\($0)]" } ?? "")")
             var facts: TextLine = "  VRID \(instance.virtualRouterID.map(String.init) ?? "unset")"
             facts += ", on \(instance.interface ?? "default interface")"
-            facts += ", state \(instance.state ?? "BACKUP (default)")"
+            facts += ", starts \(instance.initialState.rawValue)"
             facts += ", priority \(instance.priority)"
             facts += ", advert_int \(format(instance.advertInt))s"
             if let version = instance.version { facts += ", version \(version)" }
@@ -27,6 +27,7 @@ public enum KeepalivedText {
             if let vmac = instance.useVmac { facts += ", use_vmac \(vmac)" }
             if let group = instance.syncGroup { facts += ", sync group \(group)" }
             out.append(facts)
+            out.append("  initial state \(instance.initialState.rawValue): \(instance.initialStateReason)")
             if let effective = instance.effectivePriority {
                 out.append("  effective priority \(effective.arithmetic)")
                 out.append("            assuming \(effective.assumption)")
@@ -59,6 +60,7 @@ public enum KeepalivedText {
             if let user = script.user { facts.append("user \(user)\(script.group.map { " \($0)" } ?? "")") }
             out.append("vrrp_script \(script.name)  \(script.file):\(script.line)\(script.node.map { "  [\($0)]" } ?? "")")
             out.append("  \(facts.joined(separator: ", "))")
+            if !script.active { out.append("  DROPPED by keepalived: \(script.inactiveReason ?? "")") }
             for track in report.trackState where track.kind == .trackScript && track.name == script.name && track.node == script.node {
                 out.append("  now \(track.state == .notEvaluated ? "not evaluated (assumed OK)" : (track.state == .ok ? "OK" : "FAILING")): \(track.reason)")
             }
@@ -85,7 +87,7 @@ public enum KeepalivedText {
             out.append("problems")
             for problem in report.problems {
                 let location = problem.file.map { file in problem.line.map { "\(file):\($0)" } ?? file } ?? ""
-                out.append("  \(problem.severity.rawValue) \(problem.code)  \(location)")
+                out.append("  \(problem.severity.rawValue) \(problem.code.rawValue)  \(location)")
                 out.append("    \(problem.message)")
             }
         }

@@ -15,25 +15,33 @@ public struct ConfigNode: Sendable {
 struct Reporter {
     var diagnostics: [ConfigDiagnostic] = []
 
-    mutating func warn(_ code: String, _ message: String, at node: ConfigNode) {
-        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: node.at))
+    /// The vrrp_instance being read, so its problems name it.
+    var instance: String?
+
+    mutating func warn(_ code: ProblemCode, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: node.at, instance: instance))
     }
 
-    mutating func error(_ code: String, _ message: String, at node: ConfigNode) {
-        diagnostics.append(ConfigDiagnostic(.error, code, message, at: node.at))
+    mutating func error(_ code: ProblemCode, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.error, code, message, at: node.at, instance: instance))
+    }
+
+    /// keepalived reads a parameter that is not there and exits: nothing runs.
+    mutating func missingParameter(_ node: ConfigNode) {
+        error(.missingParameter, "*** Configuration line starting `\(node.keyword)` is missing a parameter after keyword `\(node.keyword)` at word position 2: keepalived exits with a permanent CONFIG error and nothing runs; give '\(node.keyword)' its value (a '#' or '!' starts a comment)", at: node)
     }
 
     mutating func unknown(_ node: ConfigNode, in context: String) {
-        warn("unknown-keyword", "unknown keyword '\(node.keyword)' in \(context); keepalived ignores it\(node.children != nil ? " and its block" : "")", at: node)
+        warn(.unknownKeyword, "unknown keyword '\(node.keyword)' in \(context); keepalived ignores it\(node.children != nil ? " and its block" : "")", at: node)
     }
 
     mutating func integer(_ node: ConfigNode, in range: ClosedRange<Int>) -> Int? {
         guard let text = node.value else {
-            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            warn(.missingValue, "'\(node.keyword)' needs a value; ignored", at: node)
             return nil
         }
         guard let value = Int(text), range.contains(value) else {
-            warn("invalid-value", "'\(node.keyword) \(text)': expected a number in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            warn(.invalidValue, "'\(node.keyword) \(text)': expected a number in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
             return nil
         }
         return value
@@ -41,11 +49,11 @@ struct Reporter {
 
     mutating func seconds(_ node: ConfigNode, in range: ClosedRange<Double>) -> Double? {
         guard let text = node.value else {
-            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            warn(.missingValue, "'\(node.keyword)' needs a value; ignored", at: node)
             return nil
         }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
-            warn("invalid-value", "'\(node.keyword) \(text)': expected a time in seconds in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            warn(.invalidValue, "'\(node.keyword) \(text)': expected a time in seconds in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
             return nil
         }
         return value
@@ -94,7 +102,7 @@ public enum KeepalivedParser {
                 }
                 if Keywords.blockKeywords.contains(node.keyword) {
                     // keepalived warns about the missing '{' and reads what follows as the block.
-                    reporter.error("missing-brace", "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
+                    reporter.error(.missingBrace, "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
                     node.children = []
                     stack.append(node)
                     index += 1
@@ -102,11 +110,11 @@ public enum KeepalivedParser {
                 }
                 stack[stack.count - 1].children!.append(node)
             case let .open(at):
-                reporter.warn("unexpected-brace", "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
+                reporter.warn(.unexpectedBrace, "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
                 stack.append(ConfigNode(words: ["{"], at: at, children: []))
             case let .close(at):
                 if stack.count == 1 {
-                    reporter.warn("extra-brace", "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
+                    reporter.warn(.extraBrace, "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
                 } else {
                     let done = stack.removeLast()
                     if done.keyword != "{" { stack[stack.count - 1].children!.append(done) }
@@ -117,7 +125,7 @@ public enum KeepalivedParser {
         if stack.count > 1 {
             let open = stack.dropFirst()
             for node in open {
-                reporter.error("unterminated-block", "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
+                reporter.error(.unterminatedBlock, "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
             }
             while stack.count > 1 {
                 let done = stack.removeLast()

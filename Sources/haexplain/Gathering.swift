@@ -49,7 +49,7 @@ enum KeepalivedGathering {
         }
         var nodes: [NodeConfiguration] = []
         for (index, choice) in chosen.enumerated() {
-            let config: KeepalivedConfiguration
+            var config: KeepalivedConfiguration
             do {
                 config = try KeepalivedParser.parse(path: choice.path, files: files, configID: choice.id)
             } catch let error as HAError {
@@ -59,6 +59,11 @@ enum KeepalivedGathering {
             }
             var name = NodeConfiguration.label(for: config)
             if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = HostIdentity.hostname() }
+            // This host's scripts are judged as its keepalived would judge them; a peer's file
+            // read here is not (its own snapshot carries that).
+            if index == 0, configs.count <= 1 {
+                ScriptAvailability.apply(to: &config, host: ScriptHostGathering.host(keepalived: running?.process), node: name)
+            }
             if nodes.contains(where: { $0.name == name }) { name = config.file }
             nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
         }

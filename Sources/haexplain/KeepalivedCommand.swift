@@ -45,7 +45,7 @@ struct KeepalivedCommand: ParsableCommand {
             let owners = KeepalivedGathering.scriptOwners(nodes)
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
                                                     observed: ProcessGathering.observed(processes.trackScripts))
-            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, "config-changed-after-start", $0, at: nil) }
+            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, .configChangedAfterStart, $0, at: nil) }
             report.limits += limits + processes.limits
             Run.emit(output.json ? try JSONOutput.encode(report) : KeepalivedText.render(report))
         }

@@ -20,7 +20,8 @@ struct ConformanceTests {
         var priority: Int?
         var vips: [String] = []
         var trackedScripts: [String] = []
-        var description: String { "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) vips=\(vips) scripts=\(trackedScripts)" }
+        var wantstate: String?
+        var description: String { "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) want=\(wantstate ?? "-") vips=\(vips) scripts=\(trackedScripts)" }
     }
 
     static let samples = "/usr/share/doc/keepalived/samples"
@@ -37,7 +38,7 @@ struct ConformanceTests {
         return own + installed
     }
 
-    @Test("instances, VRIDs, priorities, interfaces, VIPs and track scripts equal keepalived's dump", arguments: cases)
+    @Test("instances, VRIDs, priorities, initial states, interfaces, VIPs and track scripts equal keepalived's dump", arguments: cases)
     func matchesKeepalived(_ name: String) throws {
         let dir = "/var/tmp/hxk-conformance-\(getpid())-\(abs(name.hashValue) % 100000)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -66,12 +67,12 @@ struct ConformanceTests {
             if let owner = LocalConfigFiles().owner(program) { owners[program] = owner.uid }
         }
         let problems = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: ours, chosenBecause: "test")], scriptOwners: owners).problems
-        let securityOff = problems.contains { $0.code == "script-security-off" }
+        let securityOff = problems.contains { $0.code == .scriptSecurityOff }
         if verdict == 6 { #expect(securityOff, "keepalived -t reports a security violation; haexplain does not") }
         if securityOff { #expect(verdict == 5 || verdict == 6, "haexplain reports script-security-off; keepalived -t exited \(verdict)") }
         // Refused outright: the daemon stops with a configuration error instead of dumping.
         let refused = dump.contains("exited with permanent error CONFIG") || !dump.contains("VRRP Topology")
-        let fatal = ours.diagnostics.filter { $0.code == "missing-vrid" }
+        let fatal = ours.diagnostics.filter { $0.code == .missingVRID || $0.code == .missingParameter }
         #expect(refused == !fatal.isEmpty, "keepalived refused: \(refused); haexplain fatal problems: \(fatal)\n\(dump.suffix(1500))")
         guard !refused else { return }
 
@@ -80,7 +81,8 @@ struct ConformanceTests {
         let mine = ours.vrrpInstances.map { instance in
             DumpedInstance(name: instance.name, interface: instance.interface, vrid: instance.virtualRouterID, priority: instance.priority,
                            vips: instance.virtualIpaddress.map { $0.prefixlen == ($0.address.family == .inet ? 32 : 128) ? $0.address.description : "\($0.address)/\($0.prefixlen)" },
-                           trackedScripts: PriorityCalculator.terms(of: instance, in: ours).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" })
+                           trackedScripts: PriorityCalculator.terms(of: instance, in: ours).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" },
+                           wantstate: instance.initialState.rawValue)
         }
         #expect(mine.sorted { $0.name < $1.name } == theirs.sorted { $0.name < $1.name })
     }
@@ -176,6 +178,7 @@ struct ConformanceTests {
                     instances[instances.count - 1].interface = value.range(of: "vmac on ").map { String(value[$0.upperBound...]) } ?? String(value)
                 }
                 if trimmed.hasPrefix("Virtual Router ID = ") { instances[instances.count - 1].vrid = Int(trimmed.dropFirst(20)) }
+                if trimmed.hasPrefix("Wantstate = ") { instances[instances.count - 1].wantstate = String(trimmed.dropFirst(12)) }
                 if trimmed.hasPrefix("Priority = ") { instances[instances.count - 1].priority = Int(trimmed.dropFirst(11)) }
                 if trimmed.hasPrefix("Virtual IP (") { section = "vip" }
                 if trimmed.hasPrefix("Tracked scripts") { section = "script" }

@@ -52,7 +52,7 @@ struct SecretLeakTests {
             #expect(output.contains(Secret(Self.password).fingerprint))
         }
         // The passwords differ, so the problem is reported, by fingerprint.
-        let mismatch = try #require(report.problems.first { $0.code == "auth-mismatch" })
+        let mismatch = try #require(report.problems.first { $0.code == .authMismatch })
         #expect(Self.leaks(mismatch.message).isEmpty)
     }
 
