@@ -76,7 +76,8 @@ enum HAProxyGathering {
         let nonlocal = NonlocalBind(ipv4: try NamespaceSysctl.integer("net.ipv4.ip_nonlocal_bind", netns: netns),
                                     ipv6: try NamespaceSysctl.integer("net.ipv6.ip_nonlocal_bind", netns: netns), netns: netns)
         return HAProxySnapshot(configuration: configuration, chosenBecause: because, configurationProblem: problem,
-                               listeners: listeners, nonlocalBind: nonlocal)
+                               listeners: listeners, nonlocalBind: nonlocal,
+                               bindv6only: try NamespaceSysctl.integer("net.ipv6.bindv6only", netns: netns))
     }
 }
 
