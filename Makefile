@@ -11,12 +11,13 @@ RELEASE_BIN = .build/release/haexplain
 
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
-# pidof, pgrep), and bench/lint.
+# pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
-       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils
+       openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
+       nftables
 
-.PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
+.PHONY: all build deps test install uninstall bench fuzz demo clean lint-man chaos
 
 all: build
 
@@ -64,6 +65,15 @@ bench: build
 # The seed's two balancers and an application server in network namespaces (needs root).
 demo: build
 	bash demo/run.sh $(RELEASE_BIN)
+
+# The seed lab in a storm (needs root): Tests/Chaos/storm.py, CHAOS_STEPS steps from
+# CHAOS_SEED (random when unset; printed either way), agreement with the ground truth and
+# time-to-verdict percentiles by step kind and asker. Fails when an answer disagrees.
+CHAOS_STEPS ?= 200
+CHAOS_SEED ?=
+chaos: deps
+	$(SWIFT) build --product haexplain
+	python3 Tests/Chaos/storm.py chaos --steps $(CHAOS_STEPS) $(if $(CHAOS_SEED),--seed $(CHAOS_SEED)) --bin .build/debug/haexplain
 
 fuzz: deps
 	bash Fuzz/run.sh
