@@ -13,11 +13,11 @@ RELEASE_BIN = .build/release/haexplain
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
 # pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
-       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
+       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
        nftables
 
-.PHONY: all build deps test install uninstall bench fuzz demo clean lint-man chaos
+.PHONY: all build deps test install install-files uninstall bench fuzz demo clean lint-man chaos deb deb-check
 
 all: build
 
@@ -48,7 +48,10 @@ test: deps
 	$(SWIFT) test --skip-build
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 && echo "man pages: mandoc lint clean"; fi
 
-install: build
+install: build install-files
+
+# The files alone, from an existing release binary (the Debian package stages these).
+install-files:
 	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 755 $(RELEASE_BIN) $(BINDIR)/haexplain
 	install -m 644 man/haexplain.1 $(MANDIR)/haexplain.1
@@ -61,6 +64,14 @@ uninstall:
 
 bench: build
 	bash Bench/run.sh $(RELEASE_BIN)
+
+# A Debian package of the release build (packaging/build-deb.sh), and its checks: contents,
+# lintian with no errors, install and removal in a throwaway dpkg root.
+deb: build
+	bash packaging/build-deb.sh $(RELEASE_BIN) .
+
+deb-check: deb
+	bash packaging/check-deb.sh haexplain_$$($(RELEASE_BIN) --version)_$$(dpkg --print-architecture).deb
 
 # The seed's two balancers and an application server in network namespaces (needs root).
 demo: build
