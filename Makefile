@@ -6,16 +6,18 @@ MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+SCHEMADIR = $(DESTDIR)$(PREFIX)/share/haexplain/schemas
 SWIFT ?= swift
 RELEASE_BIN = .build/release/haexplain
 
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
-# pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test.
+# pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test;
+# python3-jsonschema validates every JSON document the tests produce against schemas/.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
-       nftables
+       nftables python3-jsonschema
 
 .PHONY: all build deps test install install-files uninstall bench fuzz demo clean lint-man chaos deb deb-check
 
@@ -58,9 +60,13 @@ install-files:
 	$(RELEASE_BIN) --generate-completion-script bash > $(BASHDIR)/haexplain
 	$(RELEASE_BIN) --generate-completion-script zsh > $(ZSHDIR)/_haexplain
 	$(RELEASE_BIN) --generate-completion-script fish > $(FISHDIR)/haexplain.fish
+	install -d $(SCHEMADIR)
+	install -m 644 schemas/*.schema.json $(SCHEMADIR)/
 
 uninstall:
 	rm -f $(BINDIR)/haexplain $(MANDIR)/haexplain.1 $(BASHDIR)/haexplain $(ZSHDIR)/_haexplain $(FISHDIR)/haexplain.fish
+	rm -rf $(SCHEMADIR)
+	rmdir $(DESTDIR)$(PREFIX)/share/haexplain 2>/dev/null || true
 
 bench: build
 	bash Bench/run.sh $(RELEASE_BIN)

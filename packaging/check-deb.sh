@@ -12,6 +12,11 @@ for f in ./usr/bin/haexplain ./usr/share/man/man1/haexplain.1.gz \
          ./usr/share/doc/haexplain/changelog.gz ./usr/share/doc/haexplain/README.md; do
   grep -qxF "$f" <<<"$contents" || fail "$f missing from $deb"
 done
+# The JSON Schemas, one per document kind and the shared definitions.
+for kind in common ip check addr neigh keepalived hosts vrrp haproxy snapshot; do
+  f=./usr/share/haexplain/schemas/$kind.schema.json
+  grep -qxF "$f" <<<"$contents" || fail "$f missing from $deb"
+done
 dpkg-deb -f "$deb" Depends | grep -q 'libmnl0' || fail "Depends does not name libmnl0"
 echo "deb-check: contents and Depends ($(dpkg-deb -f "$deb" Depends))"
 
