@@ -80,6 +80,10 @@ def check_schemas(schemas):
         if kind not in schemas:
             print(f"{kind}.schema.json: missing")
             failed = True
+    versions = {kind: document_version(kind, schemas) for kind in KINDS if kind in schemas}
+    if len(set(versions.values())) != 1 or None in versions.values():
+        print(f"the schemas disagree on schema_version: {versions}")
+        failed = True
     return 1 if failed else 0
 
 
