@@ -81,6 +81,14 @@ struct IPCommand: ParsableCommand {
     var live: Bool { from.isEmpty }
 
     func run() throws {
+        try answer { report in
+            try Run.emit(report, json: output.json, render: IPReportText.render)
+            return report.exitStatus
+        }
+    }
+
+    /// Gathers, explains and hands the report to `deliver`, which prints it and says the exit status.
+    func answer(_ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
             var limits: [String] = []
@@ -200,8 +208,7 @@ struct IPCommand: ParsableCommand {
                 names: Dictionary(grouping: claims, by: \.address),
                 nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
                 hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
-            try Run.emit(report, json: output.json, render: IPReportText.render)
-            status = report.exitStatus
+            status = try deliver(report)
         }
         if status != 0 { throw ExitCode(status) }
     }
