@@ -31,6 +31,7 @@ public enum IPReportText {
             "\(claim.name) -> \(claim.address) (\(claim.source))\(claim.returned ? "" : "; \(claim.note ?? "not returned")")"
         } + answer.nameNotes)
         out += field("warning", answer.warnings)
+        out += field("note", answer.notes)
         out += field("limit", answer.limits)
         return out + "\n"
     }
