@@ -87,6 +87,7 @@ public enum IPExplainer {
     static func answer(for address: IPAddress, _ input: IPEvidence) -> IPAnswer {
         var evidence: [Evidence] = []
         var warnings: [String] = []
+        var notes: [String] = []
         var limits: [String] = []
         let local = input.hosts.first { $0.isLocal }
 
@@ -103,7 +104,7 @@ public enum IPExplainer {
                 let label = assigned.label.map { $0 != interface.ifname ? " (label \($0))" : "" } ?? ""
                 evidence.append(Evidence(.netlink("RTM_GETADDR"), "\(address)/\(assigned.prefixlen) is assigned on \(interface.ifname)\(label) of \(host.hostname)\(kind)", host: host.hostname))
                 if assigned.ifconfigVisible == false, let reason = assigned.ifconfigHiddenReason {
-                    warnings.append("ifconfig on \(host.hostname) does not show \(address)/\(assigned.prefixlen): \(reason)")
+                    notes.append("ifconfig on \(host.hostname) does not show \(address)/\(assigned.prefixlen): \(reason)")
                 }
             }
             if host.isLocal, table.assignments(of: address).isEmpty {
@@ -201,7 +202,7 @@ public enum IPExplainer {
         warnings += haproxy.warnings
         limits += haproxy.limits
         var result = IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
-                              evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
+                              evidence: evidence, whatif: whatif, warnings: warnings, notes: notes, limits: limits,
                               neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
         Reachability.annotate(&result, input: input, instances: configured.map(\.instance), routers: routers)
         return result

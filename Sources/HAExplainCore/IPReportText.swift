@@ -32,6 +32,7 @@ public enum IPReportText {
         } + answer.nameNotes)
         out += ReachabilityText.fields(answer)
         out += field("warning", answer.warnings)
+        out += field("note", answer.notes)
         out += field("limit", answer.limits)
         return out + "\n"
     }

@@ -57,6 +57,13 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
     var host: [String] = []
 
+    @Option(name: .customLong("host-list"), help: ArgumentHelp(
+        "A file of hosts for --host, one per line (# starts a comment).", valueName: "path"), completion: .file())
+    var hostList: String?
+
+    @Option(name: .long, help: ArgumentHelp("At most this many ssh connections at once for --host (default 16).", valueName: "n"))
+    var parallel = 16
+
     @Option(name: .customLong("remote-haexplain"), help: ArgumentHelp("The haexplain to run on --host hosts.", valueName: "path"))
     var remoteHaexplain = "haexplain"
 
@@ -72,9 +79,26 @@ struct IPCommand: ParsableCommand {
 
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
+        guard (1...256).contains(parallel) else { throw ValidationError("--parallel takes 1 to 256 connections, not \(parallel)") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
             throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
         }
+    }
+
+    /// --host, then --host-list's lines, each once; a name ssh would read as an option is bad usage.
+    func remoteHosts() throws(HAError) -> [String] {
+        var names = host
+        if let hostList {
+            let text = String(decoding: try ConfigFile.read(hostList), as: UTF8.self)
+            for line in text.split(whereSeparator: \.isNewline) {
+                let name = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
+                if let name, !names.contains(name) { names.append(name) }
+            }
+        }
+        for name in names where name.isEmpty || name.hasPrefix("-") {
+            throw HAError(.usage, "'\(name)' is not a host name for ssh")
+        }
+        return names
     }
 
     /// Live facts are read unless only snapshots were given.
@@ -96,9 +120,16 @@ struct IPCommand: ParsableCommand {
             for path in from {
                 snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
             }
-            for name in host {
-                let bytes = try RemoteSnapshot.fetch(host: name, remoteCommand: remoteHaexplain, sshOptions: sshOptions)
-                snapshots.append(try HostSnapshot.decode(bytes, origin: "ssh \(name)"))
+            // A host that cannot be reached, or answers with no usable snapshot, narrows the
+            // answer to the others: a limit naming it, never the end of the answer.
+            let remotes = try remoteHosts()
+            for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: remoteHaexplain,
+                                                                         sshOptions: sshOptions, parallel: parallel)) {
+                do throws(HAError) {
+                    snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
+                } catch {
+                    limits.append("\(name) is not in this answer: \(error.message)")
+                }
             }
 
             // Names first: each address a name stands for gets its own answer.

@@ -88,6 +88,8 @@ struct Answer {
     var thisHost: [String: Any]? { json["this_host"] as? [String: Any] }
     var whatif: [[String: Any]] { json["whatif"] as? [[String: Any]] ?? [] }
     var warnings: [String] { json["warnings"] as? [String] ?? [] }
+    var notes: [String] { json["notes"] as? [String] ?? [] }
+    var nameNotes: [String] { json["name_notes"] as? [String] ?? [] }
     var names: [[String: Any]] { json["names"] as? [[String: Any]] ?? [] }
     var evidence: [[String: Any]] { json["evidence"] as? [[String: Any]] ?? [] }
     var address: String? { json["address"] as? String }
