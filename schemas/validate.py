@@ -17,7 +17,7 @@ import sys
 import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KINDS = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"]
+KINDS = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "vrrp-watch", "haproxy", "snapshot"]
 
 
 def load_schemas():

@@ -70,7 +70,7 @@ public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
         IPReport(query: input.query, resolution: input.resolution,
                  answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
-                 listened: input.wire?.source)
+                 listened: input.wire?.source, listening: input.wire?.capture.listening)
     }
 
     struct Holder {
@@ -239,8 +239,10 @@ public enum IPExplainer {
             if let master = routers.compactMap(\.master).first, let primary, master.address != primary {
                 reason += "; but the wire says \(master.address) is master"
             }
+            let advertised = routers.compactMap(\.master).first { $0.address == primary }?.priority
             return Verdict(owner: holder.host.isLocal ? .local : .peer, ownerAddress: primary, ownerMac: holder.interface.address,
-                           ownerHost: holder.host.hostname, vrid: instance?.virtualRouterID ?? vrid, reason: reason)
+                           ownerHost: holder.host.hostname, vrid: instance?.virtualRouterID ?? vrid,
+                           priority: instance?.effectivePriority?.value ?? advertised, reason: reason)
         }
         if let router = routers.first(where: { $0.master != nil }), let master = router.master {
             let host = input.hosts.first { host in host.addresses?.assignments(of: master.address).isEmpty == false }
@@ -250,7 +252,7 @@ public enum IPExplainer {
             }
             return Verdict(owner: .peer, ownerAddress: master.address, ownerMac: master.mac?.description,
                            ownerHost: host?.hostname ?? input.nodeNames[master.address]?.name,
-                           vrid: router.vrid, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
+                           vrid: router.vrid, priority: master.priority, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
         }
         if !configured.isEmpty, input.wire != nil, input.hosts.allSatisfy({ $0.addresses != nil }) {
             let ids = vrids(configured)

@@ -3,12 +3,15 @@ import HAModel
 /// The human rendering of `haexplain ip`: one block per address, the verdict first, every
 /// claim with its source. It reads the report and computes nothing of its own.
 public enum IPReportText {
-    public static func render(_ report: IPReport) -> String {
+    /// `brief` prints the verdict lines alone (as `ip -br`).
+    public static func render(_ report: IPReport, brief: Bool = false) -> String {
         var out = ""
         if report.answers.isEmpty {
-            out += "\(TerminalText.escaped(report.query)): no address to explain\n"
+            out += "? UNKNOWN \(TerminalText.escaped(report.query)): no address to explain\n"
         }
+        if brief { return out + report.answers.map { headline($0) + "\n" }.joined() }
         for answer in report.answers {
+            out += headline(answer) + "\n"
             out += block(answer, query: report.query)
         }
         if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
@@ -35,6 +38,27 @@ public enum IPReportText {
         out += field("note", answer.notes)
         out += field("limit", answer.limits)
         return out + "\n"
+    }
+
+    /// The verdict in one line, its mark first (✓ owned, ✗ conflict or nobody, ? unknown), as
+    /// `systemctl status` leads with the state; a terminal colours the mark (`Highlight`).
+    public static func headline(_ answer: IPAnswer) -> String {
+        let verdict = answer.verdict
+        var line: String
+        switch verdict.owner {
+        case .local, .peer:
+            let who = (verdict.owner == .local ? "this host, " : "") + verdict.ownerName
+            line = "✓ \(answer.address) → \(who)" + (verdict.role.map { " (\($0))" } ?? "")
+        case .conflict:
+            line = "✗ CONFLICT \(answer.address): \(verdict.reason)"
+        case .none:
+            line = "✗ NOBODY holds \(answer.address): \(verdict.reason)"
+        case .unknown:
+            line = "? UNKNOWN \(answer.address): \(verdict.reason)"
+        }
+        let count = answer.warnings.count
+        if count > 0 { line += " (\(count) warning\(count == 1 ? "" : "s"))" }
+        return TerminalText.escaped(line)
     }
 
     static func owner(_ verdict: Verdict) -> String {

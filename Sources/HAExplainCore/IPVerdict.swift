@@ -13,17 +13,21 @@ public struct IPReport: Codable, Sendable {
     public var limits: [String]
     /// How the wire was listened to (interfaces, how long, why it stopped); nil when it was not.
     public var listened: Source?
+    /// A live capture's length, bound and why it ended; nil for snapshots, files or no listening.
+    public var listening: VRRPCensusReport.Listening?
 
-    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String], listened: Source? = nil) {
+    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String], listened: Source? = nil,
+                listening: VRRPCensusReport.Listening? = nil) {
         self.query = query
         self.resolution = resolution
         self.answers = answers
         self.limits = limits
         self.listened = listened
+        self.listening = listening
     }
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", query, resolution, answers, limits, listened
+        case schemaVersion = "schema_version", query, resolution, answers, limits, listened, listening
     }
 
     /// The exit status a script branches on: the worst of the answers.
@@ -89,10 +93,26 @@ public struct Verdict: Codable, Sendable, Equatable {
     public var ownerMac: String?
     public var ownerHost: String?
     public var vrid: Int?
+    /// The owner's VRRP priority: as keepalived runs it on the holder, else as advertised.
+    public var priority: Int? = nil
     public var reason: String
 
     enum CodingKeys: String, CodingKey {
-        case owner, ownerAddress = "owner_address", ownerMac = "owner_mac", ownerHost = "owner_host", vrid, reason
+        case owner, ownerAddress = "owner_address", ownerMac = "owner_mac", ownerHost = "owner_host", vrid, priority, reason
+    }
+
+    /// "VRID 200, priority 100", as much of it as is known.
+    public var role: String? {
+        let parts = [vrid.map { "VRID \($0)" }, priority.map { "priority \($0)" }].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    /// The owner as an operator names it: the host, then its address and MAC.
+    public var ownerName: String {
+        let identity = [ownerAddress?.description, ownerMac].compactMap { $0 }
+        let host = ownerHost ?? identity.first ?? "?"
+        let rest = identity.filter { $0 != host }
+        return rest.isEmpty ? host : "\(host) (\(rest.joined(separator: ", ")))"
     }
 }
 

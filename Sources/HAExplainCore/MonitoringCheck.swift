@@ -55,8 +55,7 @@ public enum MonitoringCheck {
 
     /// `listeningFailed`: listening was asked for and could not happen (no capture privilege,
     /// no such namespace), so who is master on the wire was not observed.
-    public static func evaluate(_ report: IPReport, policy: Policy = Policy(), listeningFailed: Bool = false,
-                                listenedSeconds: Double? = nil) -> Result {
+    public static func evaluate(_ report: IPReport, policy: Policy = Policy(), listeningFailed: Bool = false) -> Result {
         var status = Status.ok
         var summaries: [String] = []
         var details: [String] = []
@@ -79,7 +78,7 @@ public enum MonitoringCheck {
 
         let warnings = report.answers.reduce(0) { $0 + $1.warnings.count }
         let limits = report.limits.count + report.answers.reduce(0) { $0 + $1.limits.count }
-        var perfdata = listenedSeconds.map { ["listened=\(formatted($0))s;;;0"] } ?? []
+        var perfdata = report.listening.map { ["listened=\(formatted($0.seconds))s;;;0"] } ?? []
         perfdata += ["answers=\(report.answers.count);;;0", "warnings=\(warnings);;;0", "limits=\(limits);;;0"]
         let text = summaries.joined(separator: "; ")
         return Result(status: status, line: "HAEXPLAIN \(status.word) - \(Self.oneLine(text)) | \(perfdata.joined(separator: " "))",
@@ -94,7 +93,7 @@ public enum MonitoringCheck {
         switch verdict.owner {
         case .local, .peer:
             status = .ok
-            summary = "\(address) owned by \(ownerName(verdict))" + (verdict.vrid.map { " (VRID \($0))" } ?? "")
+            summary = "\(address) owned by \(verdict.ownerHost ?? verdict.ownerName)" + (verdict.role.map { " (\($0))" } ?? "")
         case .conflict:
             status = .critical
             summary = "CONFLICT for \(address): \(verdict.reason)"
@@ -115,15 +114,6 @@ public enum MonitoringCheck {
             summary += " (\(answer.warnings.count) warning\(answer.warnings.count == 1 ? "" : "s"): \(answer.warnings[0]))"
         }
         return (status, summary)
-    }
-
-    static func ownerName(_ verdict: Verdict) -> String {
-        var identity: [String] = []
-        if let address = verdict.ownerAddress { identity.append(address.description) }
-        if let mac = verdict.ownerMac { identity.append(mac) }
-        let host = verdict.ownerHost ?? identity.first ?? "?"
-        let rest = identity.filter { $0 != host }
-        return rest.isEmpty ? host : "\(host) (\(rest.joined(separator: ", ")))"
     }
 
     /// An expected owner names the host, one of its addresses or its MAC, case aside.

@@ -208,7 +208,8 @@ enum WireListening {
     /// Ctrl-C, or `progress` says more listening cannot change the answer.
     static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
                        expected: [VRRPCensus.ExpectedRouter] = [],
-                       progress: ((VRRPCensus, PacketTime) -> WireSufficiency.Progress)? = nil) throws(HAError) -> Result {
+                       progress: ((VRRPCensus, PacketTime) -> WireSufficiency.Progress)? = nil,
+                       watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
         var shown = -1
         var latest: WireSufficiency.Progress?
@@ -218,6 +219,7 @@ enum WireListening {
             shown = Int(left.rounded(.up))
             FileOutput.standardError("\rlistening for VRRP on \(TerminalText.escaped(capture.description)): \(shown) s left (Ctrl-C stops) ")
         }, until: {
+            watch?(recorder.census, realtimeNow())
             guard let progress else { return false }
             latest = progress(recorder.census, realtimeNow())
             return latest?.answered == true

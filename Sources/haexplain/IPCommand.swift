@@ -57,6 +57,12 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
     var host: [String] = []
 
+    @Flag(name: .long, help: "Print only the verdict line of each address (as ip -br).")
+    var brief = false
+
+    @Option(name: .long, help: ArgumentHelp("Colour the verdict marks: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
+    var color: ColorChoice = .auto
+
     @Option(name: .customLong("host-list"), help: ArgumentHelp(
         "A file of hosts for --host, one per line (# starts a comment).", valueName: "path"), completion: .file())
     var hostList: String?
@@ -106,7 +112,11 @@ struct IPCommand: ParsableCommand {
 
     func run() throws {
         try answer { report in
-            try Run.emit(report, json: output.json, render: IPReportText.render)
+            if output.json {
+                try Run.emit(report, json: true, render: { _ in "" })
+            } else {
+                Run.emit(IPReportText.render(report, brief: brief), colored: color.enabled)
+            }
             return report.exitStatus
         }
     }

@@ -1,4 +1,8 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import HAExplainCore
 
 /// Output options every command shares.
 struct OutputOptions: ParsableArguments {
@@ -33,4 +37,15 @@ struct HAProxyConfigOptions: ParsableArguments {
         "A haproxy configuration file or directory (as haproxy -f); repeatable (default: the running haproxy's -f, else /etc/haproxy/haproxy.cfg).",
         valueName: "path"))
     var configs: [String] = []
+}
+
+/// `--color`: when the verdict marks are coloured.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    var enabled: Bool {
+        Highlight.enabled(choice: rawValue, isTerminal: isatty(1) == 1,
+                          environment: ["NO_COLOR": getenv("NO_COLOR").map { String(cString: $0) } ?? "",
+                                        "TERM": getenv("TERM").map { String(cString: $0) } ?? ""])
+    }
 }

@@ -19,8 +19,9 @@ enum Run {
 
     /// The text boundary: whatever a renderer or the JSON encoder made, no control character
     /// or escape sequence but its own line feeds reaches the terminal.
-    static func emit(_ text: String) {
-        let text = TerminalText.escaped(text, keepingNewlines: true)
+    static func emit(_ text: String, colored: Bool = false) {
+        var text = TerminalText.escaped(text, keepingNewlines: true)
+        if colored { text = Highlight.apply(text) }
         FileOutput.standardOutput(text.hasSuffix("\n") ? text : text + "\n")
     }
 

@@ -5,6 +5,7 @@ import Glibc
 import Capture
 import HAExplainCore
 import HAModel
+import SystemFacts
 import VRRP
 
 struct VRRPCommand: ParsableCommand {
@@ -23,6 +24,7 @@ struct VRRPCommand: ParsableCommand {
     /// Two adverts of the slowest common interval (3 s) need 6 s whatever their phase; a
     /// split brain at advert_int 1 is named after about two intervals of interleaving.
     static let defaultListen = 7.0
+    static let longestWatch = 86_400.0
 
     @Option(name: .long, help: ArgumentHelp("Capture on this interface only (default: all).", valueName: "if"))
     var interface: String?
@@ -37,12 +39,18 @@ struct VRRPCommand: ParsableCommand {
 
     var read: String? { reads.first }
 
+    @Flag(name: .long, help: "Listen until interrupted (or --listen), printing each change as it happens: master, priority, split brain, senders; one JSON document per line with --json.")
+    var watch = false
+
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
     func validate() throws {
         if reads.count > 1 {
             throw ValidationError("--read takes one capture file, not \(reads.count): merge them into one census with `mergecap -w all.pcapng FILE...` and read that")
+        }
+        if watch, read != nil {
+            throw ValidationError("--watch follows a live capture; --read analyses a file at once")
         }
         if read != nil, interface != nil || listen != nil || namespace.netns != nil {
             throw ValidationError("--read analyses a file; --interface, --listen and --netns apply only to live capture")
@@ -53,12 +61,30 @@ struct VRRPCommand: ParsableCommand {
         try Run.reporting {
             let capture = try read.map { path throws(HAError) in try PacketCapture.open(file: path) }
                 ?? PacketCapture.open(interface: interface, netns: namespace.netns)
-            let seconds = listen?.seconds ?? Self.defaultListen
+            // Watching lasts until a signal, or the --listen bound (at most a day).
+            let seconds = listen?.seconds ?? (watch ? Self.longestWatch : Self.defaultListen)
+            var watcher = VRRPWatch()
+            var looked = (packets: -1, at: 0.0)
             let result = try WireListening.census(capture, seconds: seconds, fileName: read,
-                                                  countdown: read == nil && isatty(2) == 1)
+                                                  countdown: !watch && read == nil && isatty(2) == 1,
+                                                  watch: !watch ? nil : { census, now in
+                // A look after new packets, and twice a second for senders falling silent.
+                let clock = HostIdentity.monotonicSeconds()
+                guard census.packets != looked.packets || clock - looked.at >= 0.5 else { return }
+                looked = (census.packets, clock)
+                let report = census.report(source: Source(kind: .packet, detail: "live capture on \(capture.description)"), end: now)
+                for event in watcher.events(from: report, now: now) {
+                    // Each line goes out as it happens (write(2), no buffering), so a pipe sees it at once.
+                    if output.json, let line = try? JSONOutput.encode(event, pretty: false) {
+                        FileOutput.standardOutput(line + "\n")
+                    } else {
+                        FileOutput.standardOutput(TerminalText.escaped(VRRPWatch.line(event)) + "\n")
+                    }
+                }
+            })
             let report = result.report
             let truncated = result.truncated
-            try Run.emit(output.json ? JSONOutput.encode(report) : VRRPCensusText.render(report))
+            try Run.emit(output.json ? JSONOutput.encode(report, pretty: !watch) : VRRPCensusText.render(report))
             if let truncated, let read {
                 throw HAError(.dataError, truncated, file: read)
             }

@@ -30,13 +30,15 @@ import VRRP
         #expect(try Self.enumeration("haproxy", "message", "code") == HAProxyProblem.Code.allCases.map(\.rawValue))
         #expect(try Self.enumeration("vrrp", "verdict", "code") == VRRPCensusReport.Verdict.Code.allCases.map(\.rawValue))
         #expect(try Self.enumeration("vrrp", "discard", "reason") == VRRPDiscard.allCases.map(\.rawValue))
+        let watch = try #require(try Self.schema("vrrp-watch")["properties"] as? [String: Any])
+        #expect((watch["kind"] as? [String: Any])?["enum"] as? [String] == VRRPWatch.Event.Kind.allCases.map(\.rawValue))
     }
 
     @Test("the schemas' schema_version is the one haexplain writes")
     func versionMatches() throws {
         let defs = try #require(try Self.schema("common")["$defs"] as? [String: Any])
         #expect((defs["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current)
-        for kind in ["ip", "check", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"] {
+        for kind in ["ip", "check", "keepalived", "hosts", "vrrp", "vrrp-watch", "haproxy", "snapshot"] {
             let properties = try #require(try Self.schema(kind)["properties"] as? [String: Any])
             #expect((properties["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current, "\(kind)")
         }

@@ -186,7 +186,7 @@ public final class Daemon: @unchecked Sendable {
     private var reaped = false
     private let lock = NSLock()
 
-    init(_ argv: [String], output: String) throws {
+    public init(_ argv: [String], output: String) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

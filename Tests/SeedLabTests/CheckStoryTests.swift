@@ -41,8 +41,18 @@ final class CheckStoryTests {
     func seedThroughAStorm() throws {
         let calm = try check(on: "app", ["192.168.3.200"])
         #expect(calm.exit == 0 && calm.status == "OK", "\(calm)")
-        #expect(calm.text.hasPrefix("192.168.3.200 owned by prod-haproxy-000 (192.168.3.4, bc:76:4e:05:6c:1c) (VRID 200)"), "\(calm.text)")
-        #expect(calm.perfdata["warnings"] == "0;;;0", "\(calm.perfdata)")
+        #expect(calm.text.hasPrefix("192.168.3.200 owned by prod-haproxy-000 (VRID 200, priority 100)"), "\(calm.text)")
+        #expect(calm.perfdata["listened"]?.hasSuffix("s;;;0") == true && calm.perfdata["warnings"] == "0;;;0", "\(calm.perfdata)")
+
+        // The same at a glance: the verdict line alone, coloured on a terminal unless NO_COLOR.
+        let brief = try lab.run(on: "app", [HAExplainBinary.path, "ip", "192.168.3.200", "--brief", "--no-dns"])
+        #expect(brief.stdout.hasPrefix("✓ 192.168.3.200 → prod-haproxy-000 (192.168.3.4, bc:76:4e:05:6c:1c) (VRID 200, priority 100)")
+                && brief.stdout.split(separator: "\n").count == 1, "\(brief.stdout)")
+        let command = "\(HAExplainBinary.path) ip 192.168.3.200 --brief --no-dns --no-listen"
+        let terminal = try lab.run(on: "app", ["script", "-qec", command, "/dev/null"])
+        #expect(terminal.stdout.contains("\u{1b}[32m✓\u{1b}[0m"), "\(terminal.stdout)")
+        let noColor = try lab.run(on: "app", ["env", "NO_COLOR=1", "script", "-qec", command, "/dev/null"])
+        #expect(!noColor.stdout.contains("\u{1b}[") && noColor.stdout.contains("✓ 192.168.3.200"), "\(noColor.stdout)")
 
         let byName = try check(on: "app", ["prod-db-internal.panda.com", "--expect-owner", "prod-haproxy-000"])
         #expect(byName.exit == 0 && byName.status == "OK", "\(byName)")
@@ -68,5 +78,7 @@ final class CheckStoryTests {
         try lab.lab(["wait-vip", "lb1", "192.168.3.200"])
         let split = try check(on: "app", ["192.168.3.200", "--no-dns"])
         #expect(split.exit == 2 && split.status == "CRITICAL" && split.text.hasPrefix("CONFLICT for 192.168.3.200"), "\(split)")
+        let splitBrief = try lab.run(on: "app", [HAExplainBinary.path, "ip", "192.168.3.200", "--brief", "--no-dns"])
+        #expect(splitBrief.status == 3 && splitBrief.stdout.hasPrefix("✗ CONFLICT 192.168.3.200: split brain"), "\(splitBrief.stdout)")
     }
 }

@@ -6,7 +6,7 @@ import LabSupport
 final class SeedLab: @unchecked Sendable {
     let prefix: String
     let state: String
-    private static let script = HAExplainBinary.packageRoot.appendingPathComponent("demo/lab.sh").path
+    static let script = HAExplainBinary.packageRoot.appendingPathComponent("demo/lab.sh").path
     nonisolated(unsafe) private static var counter = 0
     private static let lock = NSLock()
 
