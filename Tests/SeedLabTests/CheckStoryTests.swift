@@ -48,10 +48,10 @@ final class CheckStoryTests {
         let brief = try lab.run(on: "app", [HAExplainBinary.path, "ip", "192.168.3.200", "--brief", "--no-dns"])
         #expect(brief.stdout.hasPrefix("✓ 192.168.3.200 → prod-haproxy-000 (192.168.3.4, bc:76:4e:05:6c:1c) (VRID 200, priority 100)")
                 && brief.stdout.split(separator: "\n").count == 1, "\(brief.stdout)")
-        let command = "\(HAExplainBinary.path) ip 192.168.3.200 --brief --no-dns --no-listen"
-        let terminal = try lab.run(on: "app", ["script", "-qec", command, "/dev/null"])
+        let command = "\(HAExplainBinary.path) ip 192.168.3.200 --brief --no-dns 2>/dev/null"
+        let terminal = try lab.run(on: "app", ["env", "-u", "NO_COLOR", "TERM=xterm", "script", "-qec", command, "/dev/null"])
         #expect(terminal.stdout.contains("\u{1b}[32m✓\u{1b}[0m"), "\(terminal.stdout)")
-        let noColor = try lab.run(on: "app", ["env", "NO_COLOR=1", "script", "-qec", command, "/dev/null"])
+        let noColor = try lab.run(on: "app", ["env", "TERM=xterm", "NO_COLOR=1", "script", "-qec", command, "/dev/null"])
         #expect(!noColor.stdout.contains("\u{1b}[") && noColor.stdout.contains("✓ 192.168.3.200"), "\(noColor.stdout)")
 
         let byName = try check(on: "app", ["prod-db-internal.panda.com", "--expect-owner", "prod-haproxy-000"])
