@@ -82,6 +82,17 @@ public enum KeepalivedText {
             }
             for whatif in election.whatif { out.append("  what-if   \(whatif.sentence)") }
         }
+        if let says = report.keepalivedSays {
+            out.append("")
+            out.append("keepalived itself says (\(says.source))")
+            for instance in says.instances {
+                out.append("  vrrp_instance \(instance.name): \(instance.state), effective priority \(instance.effectivePriority.map(String.init) ?? "?") (base \(instance.basePriority.map(String.init) ?? "?"))\(instance.masterPriority.map { $0 > 0 ? ", master heard at priority \($0)" : "" } ?? "")")
+            }
+            if says.disagreements.isEmpty {
+                out.append("  it agrees with haexplain's inference")
+            }
+            for disagreement in says.disagreements { out.append("  DISAGREES: \(disagreement)") }
+        }
         if !report.problems.isEmpty {
             out.append("")
             out.append("problems")
