@@ -74,6 +74,8 @@ struct AskKeepalivedTests {
             "$HAEXPLAIN" keepalived --ask-keepalived --json
             echo "=====TEXT"
             "$HAEXPLAIN" keepalived --ask-keepalived
+            echo "=====SNAP"
+            "$HAEXPLAIN" snapshot --ask-keepalived
             kill -TERM $pid; j=0; while [ $j -lt 50 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; j=$((j+1)); done; kill -KILL $pid 2>/dev/null
             """
         let result = try Shell.run(["env", "DIR=" + dir, "HAEXPLAIN=" + HAExplainBinary.path, "unshare", "--net", "--pid", "--mount", "--fork",
@@ -81,7 +83,8 @@ struct AskKeepalivedTests {
         #expect(!result.stdout.contains("DUMP-WITHOUT-FLAG"), "keepalived was signalled without --ask-keepalived")
         let parts = result.stdout.components(separatedBy: "=====TEXT\n")
         let json = try #require(parts.first?.components(separatedBy: "=====ASK\n").last)
-        let text = parts.count > 1 ? parts[1] : ""
+        let rest = parts.count > 1 ? parts[1].components(separatedBy: "=====SNAP\n") : []
+        let text = rest.first ?? ""
         #expect(!result.stdout.contains("Sekr1t99"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(result.stdout)\(result.stderr)")
         let says = try #require(report["keepalived_says"] as? [String: Any], "\(report["limits"] ?? "")")
@@ -94,6 +97,10 @@ struct AskKeepalivedTests {
         #expect(disagreements.count == 1, "\(disagreements)")
         #expect(disagreements.first?.hasPrefix("vrrp_instance VI_2: effective priority 60 in keepalived, 90 in haexplain's inference") == true, "\(disagreements)")
         #expect(text.contains("keepalived itself says"))
+        // The snapshot keeps keepalived's word, for --from and --host.
+        let snapshot = try #require(try JSONSerialization.jsonObject(with: Data((rest.last ?? "").utf8)) as? [String: Any])
+        let kept = ((snapshot["keepalived"] as? [String: Any])?["keepalived_says"] as? [String: Any])?["instances"] as? [[String: Any]]
+        #expect(kept?.first { $0["name"] as? String == "VI_2" }?["effective_priority"] as? Int == 60)
         #expect(text.contains("DISAGREES: vrrp_instance VI_2"))
     }
 }
