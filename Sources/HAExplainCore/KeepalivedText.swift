@@ -38,6 +38,9 @@ public enum KeepalivedText {
             for term in instance.effectivePriority?.terms ?? [] where term.kind != .interface {
                 out.append("  \(term.kind.rawValue) \(term.name) weight \(term.weight)\(term.reverse ? " reverse" : "")  \(term.file):\(term.line)")
             }
+            for item in instance.trackScript where report.vrrpScripts.contains(where: { $0.name == item.name && $0.node == instance.node && !$0.active }) {
+                out.append("  track_script \(item.name) DROPPED by keepalived (see vrrp_script \(item.name)): its weight never applies  \(item.file):\(item.line)")
+            }
             if let auth = instance.authentication {
                 out.append("  authentication \(auth.authType ?? "(no auth_type)") \(auth.authPass?.fingerprint ?? "")  \(auth.file):\(auth.line)")
             }
