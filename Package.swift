@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
-        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes", "SystemFacts"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),

@@ -104,13 +104,16 @@ public struct Limit: Codable, Sendable, Equatable {
 public struct KeepalivedSnapshot: Codable, Sendable {
     public var configuration: KeepalivedConfiguration
     public var chosenBecause: String
+    /// With `snapshot --ask-keepalived`: the running keepalived's own dump.
+    public var keepalivedSays: KeepalivedSays?
 
-    public init(configuration: KeepalivedConfiguration, chosenBecause: String) {
+    public init(configuration: KeepalivedConfiguration, chosenBecause: String, keepalivedSays: KeepalivedSays? = nil) {
         self.configuration = configuration
         self.chosenBecause = chosenBecause
+        self.keepalivedSays = keepalivedSays
     }
 
-    enum CodingKeys: String, CodingKey { case configuration, chosenBecause = "chosen_because" }
+    enum CodingKeys: String, CodingKey { case configuration, chosenBecause = "chosen_because", keepalivedSays = "keepalived_says" }
 }
 
 public struct NameServiceFiles: Codable, Sendable {

@@ -38,6 +38,9 @@ public enum KeepalivedText {
             for term in instance.effectivePriority?.terms ?? [] where term.kind != .interface {
                 out.append("  \(term.kind.rawValue) \(term.name) weight \(term.weight)\(term.reverse ? " reverse" : "")  \(term.file):\(term.line)")
             }
+            for item in instance.trackScript where report.vrrpScripts.contains(where: { $0.name == item.name && $0.node == instance.node && !$0.active }) {
+                out.append("  track_script \(item.name) DROPPED by keepalived (see vrrp_script \(item.name)): its weight never applies  \(item.file):\(item.line)")
+            }
             if let auth = instance.authentication {
                 out.append("  authentication \(auth.authType ?? "(no auth_type)") \(auth.authPass?.fingerprint ?? "")  \(auth.file):\(auth.line)")
             }
@@ -81,6 +84,17 @@ public enum KeepalivedText {
                 out.append("  \(candidate.node): \(candidate.instance) priority \(candidate.priority.map(String.init) ?? "FAULT") (\(candidate.arithmetic))  \(candidate.file):\(candidate.line)")
             }
             for whatif in election.whatif { out.append("  what-if   \(whatif.sentence)") }
+        }
+        if let says = report.keepalivedSays {
+            out.append("")
+            out.append("keepalived itself says (\(says.source))")
+            for instance in says.instances {
+                out.append("  vrrp_instance \(instance.name): \(instance.state), effective priority \(instance.effectivePriority.map(String.init) ?? "?") (base \(instance.basePriority.map(String.init) ?? "?"))\(instance.masterPriority.map { $0 > 0 ? ", master heard at priority \($0)" : "" } ?? "")")
+            }
+            if says.disagreements.isEmpty {
+                out.append("  it agrees with haexplain's inference")
+            }
+            for disagreement in says.disagreements { out.append("  DISAGREES: \(disagreement)") }
         }
         if !report.problems.isEmpty {
             out.append("")

@@ -90,6 +90,8 @@ public struct KeepalivedReport: Sendable, Codable {
     public var trackState: [ObservedTrack] = []
     /// What the answer could not observe, said plainly.
     public var limits: [String] = []
+    /// With --ask-keepalived: the running keepalived's own dump beside the inference.
+    public var keepalivedSays: KeepalivedSays?
 
     public init() {}
 
@@ -97,7 +99,7 @@ public struct KeepalivedReport: Sendable, Codable {
         case schemaVersion = "schema_version", configs, vrrpInstances = "vrrp_instances"
         case vrrpScripts = "vrrp_scripts", vrrpTrackProcesses = "vrrp_track_processes"
         case vrrpSyncGroups = "vrrp_sync_groups", virtualServers = "virtual_servers"
-        case elections, problems, trackState = "track_state", limits
+        case elections, problems, trackState = "track_state", limits, keepalivedSays = "keepalived_says"
     }
 }
 

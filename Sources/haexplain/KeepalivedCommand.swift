@@ -26,6 +26,9 @@ struct KeepalivedCommand: ParsableCommand {
     @Flag(name: .long, help: "With --check: warnings fail the check too.")
     var strict = false
 
+    @Flag(name: .customLong("ask-keepalived"), help: "Signal the running keepalived (SIGJSON) for its own dump and show what it says beside haexplain's inference, naming every disagreement.")
+    var askKeepalived = false
+
     @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
@@ -58,6 +61,15 @@ struct KeepalivedCommand: ParsableCommand {
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
                                                     observed: ProcessGathering.observed(processes.trackScripts))
             report.problems += processes.warnings.map { ConfigDiagnostic(.warning, .configChangedAfterStart, $0, at: nil) }
+            if askKeepalived {
+                if let running, configs.count <= 1, let node = nodes.first?.name,
+                   var says = KeepalivedAsking.ask(running.process, node: node, limits: &limits) {
+                    says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
+                    report.keepalivedSays = says
+                } else if running == nil || configs.count > 1 {
+                    limits.append("--ask-keepalived: \(running == nil ? "no keepalived is running here" : "only this host's keepalived can be asked (one --keepalived-config at most)")")
+                }
+            }
             report.limits += limits + processes.limits
             if check {
                 if output.json { Run.emit(try JSONOutput.encode(report)) } else if !report.problems.isEmpty { Run.emit(KeepalivedText.check(report)) }

@@ -24,9 +24,12 @@ struct SnapshotCommand: ParsableCommand {
         valueName: "duration"), transform: DurationArgument.parse)
     var listen: DurationArgument<ListenOption>?
 
+    @Flag(name: .customLong("ask-keepalived"), help: "Signal the running keepalived (SIGJSON) for its own dump and keep what it says in the snapshot.")
+    var askKeepalived = false
+
     func run() throws {
         try Run.reporting {
-            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns, listen: listen?.seconds)
+            let snapshot = try SnapshotGatherer.gather(netns: namespace.netns, listen: listen?.seconds, askKeepalived: askKeepalived)
             try Run.emit(snapshot, json: true) { _ in "" }
         }
     }
@@ -34,7 +37,7 @@ struct SnapshotCommand: ParsableCommand {
 
 /// Gathers this host's facts into a snapshot; a source that cannot be read becomes a limit.
 enum SnapshotGatherer {
-    static func gather(netns: String?, listen seconds: Double? = nil) throws(HAError) -> HostSnapshot {
+    static func gather(netns: String?, listen seconds: Double? = nil, askKeepalived: Bool = false) throws(HAError) -> HostSnapshot {
         var limits: [Limit] = []
         var addresses: AddressTable?
         do {
@@ -64,6 +67,15 @@ enum SnapshotGatherer {
         }
         // Track scripts named after this host, as `ip --from` names the snapshot's node.
         if node != nil { node!.name = HostIdentity.hostname() }
+        if askKeepalived {
+            var asked: [String] = []
+            if let running = ProcessGathering.keepalived(networkNamespace: examined), keepalived != nil {
+                keepalived?.keepalivedSays = KeepalivedAsking.ask(running.process, node: HostIdentity.hostname(), limits: &asked)
+            } else {
+                asked.append("--ask-keepalived: no keepalived runs in the network namespace examined")
+            }
+            limits += asked.map { Limit(source: "keepalived", message: $0) }
+        }
         let processes = ProcessGathering.facts(node: node, runScripts: false, networkNamespace: examined)
         // Small files as text; a hosts file over 16 MiB is left out and said so.
         func text(_ path: String) -> String? {

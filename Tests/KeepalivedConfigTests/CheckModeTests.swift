@@ -5,17 +5,27 @@ import Testing
 /// `haexplain keepalived --check`: the lint CI pipelines run on rendered configurations.
 @Suite("haexplain keepalived --check")
 struct CheckModeTests {
+    /// Writes `name` into a directory of its own, removed when the test ends.
     static func write(_ name: String, _ text: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hxk-check-\(getpid())").path
+        let dir = directory(name)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
         return dir + "/" + name
+    }
+
+    static func directory(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hxk-check-\(getpid())-\(name)").path
+    }
+
+    static func clean(_ names: String...) {
+        for name in names { try? FileManager.default.removeItem(atPath: directory(name)) }
     }
 
     static let clean = "vrrp_instance A {\n state BACKUP\n interface lo\n virtual_router_id 1\n priority 100\n virtual_ipaddress {\n  192.0.2.1\n }\n}\n"
 
     @Test("a clean file passes (0); a keyword left with only a comment is a fatal error at its line (1)")
     func cleanAndFatal() throws {
+        defer { Self.clean("good.conf", "fatal.conf") }
         let good = try CommandExitTests.run(["--keepalived-config", try Self.write("good.conf", Self.clean), "--check"])
         #expect(good.status == 0, "\(good.stdout)\(good.stderr)")
         #expect(good.stdout.isEmpty)
@@ -29,6 +39,7 @@ struct CheckModeTests {
 
     @Test("a warning passes without --strict and fails with it; --strict alone is a usage error (64); a missing file 66")
     func strictAndUsage() throws {
+        defer { Self.clean("warn.conf") }
         // MASTER with nopreempt: keepalived clears nopreempt (a warning).
         let path = try Self.write("warn.conf", Self.clean.replacingOccurrences(of: "state BACKUP", with: "state MASTER\n nopreempt"))
         let plain = try CommandExitTests.run(["--keepalived-config", path, "--check"])
@@ -42,6 +53,7 @@ struct CheckModeTests {
 
     @Test("control characters in a message are escaped: one problem stays one line")
     func inert() throws {
+        defer { Self.clean("ctl.conf") }
         let path = try Self.write("ctl.conf", Self.clean.replacingOccurrences(of: " priority 100\n", with: " priority 100\n bogus_\u{1b}[31mkeyword\n"))
         let result = try CommandExitTests.run(["--keepalived-config", path, "--check"])
         #expect(!result.stdout.contains("\u{1b}"))

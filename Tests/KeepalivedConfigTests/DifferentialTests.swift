@@ -3,6 +3,7 @@ import HAModel
 import KeepalivedConfig
 import LabSupport
 import Processes
+import SystemFacts
 import Testing
 
 /// Seeded, generated configurations (initial states, priorities, authentication, sync
@@ -27,7 +28,7 @@ struct DifferentialTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try DifferentialFixtures.install(in: dir)
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(state: seed)
         let cases = (0..<Self.count).map { DifferentialCase.generate(&random, index: $0, fixtures: dir + "/fix") }
         for (index, item) in cases.enumerated() {
             let caseDir = dir + "/case\(index)"
@@ -57,7 +58,7 @@ struct DifferentialTests {
     static func haexplain(_ item: DifferentialCase, path: String) throws -> DifferentialVerdict {
         var config = try KeepalivedParser.parse(path: path, configID: "lb1")
         let host = ScriptHost(passwd: item.passwd, group: item.group,
-                              lstat: { LocalFileStatus.read($0, follow: false) }, stat: { LocalFileStatus.read($0, follow: true) },
+                              lstat: { FileStatus.read($0, follow: false) }, stat: { FileStatus.read($0, follow: true) },
                               realPath: { path in realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } },
                               searchPath: (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init))
         ScriptAvailability.apply(to: &config, host: host, node: "lb1")
@@ -87,17 +88,9 @@ struct DifferentialVerdict: Equatable, CustomStringConvertible {
     var description: String { starts ? instances.map(\.description).joined(separator: "; ") : "refuses to start" }
 }
 
-/// Reproducible randomness for generated cases (the seed is printed with every failure).
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e3779b97f4a7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58476d1ce4e5b9
-        z = (z ^ (z >> 27)) &* 0x94d049bb133111eb
-        return z ^ (z >> 31)
-    }
+/// Draws for generated cases from LabSupport's seeded generator (the seed is printed with
+/// every failure).
+extension SeededGenerator {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
@@ -132,7 +125,7 @@ struct DifferentialCase {
     var passwd: String
     var group: String
 
-    static func generate(_ random: inout SplitMix64, index: Int, fixtures: String) -> DifferentialCase {
+    static func generate(_ random: inout SeededGenerator, index: Int, fixtures: String) -> DifferentialCase {
         var lines: [String] = ["global_defs {", "    router_id lb1"]
         if random.chance(50) { lines.append("    enable_script_security") }
         if random.chance(35) { lines.append("    script_user \(random.pick(["root", "probe", "ghost", "keepalived_script"]))") }
@@ -283,16 +276,5 @@ enum DifferentialRunner {
             DifferentialVerdict.Instance(name: instance.name, priority: instance.priority, initialState: instance.wantstate,
                                          trackedScripts: instance.trackedScripts.sorted())
         }.sorted { $0.name < $1.name })
-    }
-}
-
-/// lstat/stat of a path on this host, for the cases' ScriptHost.
-enum LocalFileStatus {
-    static func read(_ path: String, follow: Bool) -> FileStatus? {
-        var info = stat()
-        guard (follow ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        let kind: FileStatus.Kind = type == S_IFREG ? .regular : type == S_IFDIR ? .directory : type == S_IFLNK ? .symlink : .other
-        return FileStatus(kind: kind, uid: info.st_uid, gid: info.st_gid, mode: info.st_mode & 0o7777)
     }
 }

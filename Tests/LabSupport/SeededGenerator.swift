@@ -4,6 +4,7 @@ public struct SeededGenerator: RandomNumberGenerator {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
+    public init(state: UInt64) { self.state = state }
 
     public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15

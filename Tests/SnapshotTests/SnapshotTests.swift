@@ -117,7 +117,9 @@ final class RemoteSnapshotTests {
         sshConfig = "\(dir)/ssh_config"
         // sshd wants /run/sshd; it gets a private /run in its own mount namespace.
         // Its own UTS namespace too, so the remote has a hostname of its own.
-        try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb0-remote && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
+        // The remote's keepalived.conf (PASS authentication), mounted where its snapshot reads it.
+        try RemoteSnapshotTests.keepalived(password: "Pa55word", priority: 150).write(toFile: "\(dir)/remote-keepalived.conf", atomically: true, encoding: .utf8)
+        try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb0-remote && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && mount -t tmpfs tmpfs /etc/keepalived && cp \(dir)/remote-keepalived.conf /etc/keepalived/keepalived.conf && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
                       output: directory.appendingPathComponent("sshd.log"))
         try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb1-nohx && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd2_config"],
                       output: directory.appendingPathComponent("sshd2.log"))
@@ -218,5 +220,43 @@ final class RemoteSnapshotTests {
             try RemoteSnapshot.fetch(host: "dead-test", sshOptions: ["-F", sshConfig], timeout: 20)
         }
         #expect(error?.message.hasPrefix("ssh dead-test failed:") == true)
+    }
+}
+
+extension RemoteSnapshotTests {
+    static func keepalived(password: String, priority: Int) -> String {
+        """
+        vrrp_instance VI_77 {
+            state BACKUP
+            interface eth2
+            virtual_router_id 77
+            priority \(priority)
+            authentication {
+                auth_type PASS
+                auth_pass \(password)
+            }
+            virtual_ipaddress {
+                10.77.0.100/24
+            }
+        }
+        """
+    }
+
+    @Test("ip --host with PASS authentication: the peer's password fingerprint from its snapshot matches the same password here, and a different one is named")
+    func passAuthenticationAcrossHosts() throws {
+        func warnings(localPassword: String) throws -> [String] {
+            let path = directory.path + "/local-\(localPassword.count)-\(localPassword.first ?? "x").conf"
+            try Self.keepalived(password: localPassword, priority: 100).write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try ipFromClient(["10.77.0.100", "--host", "lb0-test", "--ssh-option=-F\(sshConfig)", "--remote-haexplain", HAExplainBinary.path,
+                                           "--keepalived-config", path, "--no-listen", "--no-dns", "--json"])
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+            let answer = try #require((report["answers"] as? [[String: Any]])?.first)
+            #expect(!result.stdout.contains("Pa55word") && !result.stdout.contains("0ther"))
+            return answer["warnings"] as? [String] ?? []
+        }
+        let same = try warnings(localPassword: "Pa55word")
+        #expect(!same.contains { $0.hasPrefix("auth-mismatch") }, "\(same)")
+        let other = try warnings(localPassword: "0therPwd")
+        #expect(other.contains { $0.hasPrefix("auth-mismatch") && $0.contains(Secret("Pa55word").fingerprint) && $0.contains(Secret("0therPwd").fingerprint) }, "\(other)")
     }
 }
