@@ -46,6 +46,7 @@ public struct VRRPCensus {
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [VRRPCensusReport.Problem] = []
     private var index: [RouterKey: Int] = [:]
+    private var lastByVRID = [Int](repeating: -1, count: 512)
     private(set) var routers: [RouterState] = []
     private var carpIndex: [RouterKey: Int] = [:]
     private(set) var carpHosts: [CARPHostState] = []
@@ -67,9 +68,17 @@ public struct VRRPCensus {
 
     public mutating func add(_ advert: VRRPAdvert) {
         adverts += 1
-        let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
-        guard let slot = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
-        if slot == routers.count { routers.append(RouterState(key: key)) }
+        // The router last seen with this family and VRID, when it is on the same LAN, spares
+        // hashing the key: most captures have one LAN, so this is nearly every advert.
+        let recent = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
+        var slot = lastByVRID[recent]
+        if slot < 0 || routers[slot].key.interface != advert.interface || routers[slot].key.vlans != advert.vlans {
+            let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
+            guard let found = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
+            if found == routers.count { routers.append(RouterState(key: key)) }
+            slot = found
+            lastByVRID[recent] = found
+        }
         routers[slot].add(advert)
     }
 
@@ -378,14 +387,18 @@ struct RouterState {
     /// that stops ends its pairs' interleaving.
     private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
         let time = advert.time
-        let me = senders[slot]
+        guard senders.count > 1, let mine = senders[slot].previousActing else {
+            if senders.count > 1 { forget(slot) }
+            return
+        }
+        let myInterval = senders[slot].interval, myPriority = senders[slot].priority
         for other in senders.indices where other != slot {
             let pair = min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)
             guard let theirs = senders[other].acting, senders[other].isActing(at: time) else {
-                interleavings[pair] = nil
+                if !interleavings.isEmpty { interleavings[pair] = nil }
                 continue
             }
-            guard let mine = me.previousActing, mine.time < theirs.time, theirs.time < time else { continue }
+            guard mine.time < theirs.time, theirs.time < time else { continue }
             var run = interleavings[pair] ?? Interleaving(since: mine.time, until: time, packets: [])
             run.until = time
             run.alternations += 1
@@ -393,8 +406,8 @@ struct RouterState {
                 run.packets.append(packet)
             }
             interleavings[pair] = run
-            let interval = max(me.interval, senders[other].interval)
-            let skew = skewTime(centiseconds: interval, priority: min(me.priority, senders[other].priority))
+            let interval = max(myInterval, senders[other].interval)
+            let skew = skewTime(centiseconds: interval, priority: min(myPriority, senders[other].priority))
             guard run.alternations >= 3, time > run.since.adding(centiseconds: interval + skew) else { continue }
             let a = min(slot, other), b = max(slot, other)
             if let known = splitBrains.lastIndex(where: { $0.first == a && $0.second == b && $0.since == run.since }) {
@@ -402,6 +415,14 @@ struct RouterState {
             } else if splitBrains.count < 16 {
                 splitBrains.append(SplitBrain(first: a, second: b, since: run.since, until: time, packets: run.packets))
             }
+        }
+    }
+
+    /// Ends the interleaving of `slot`'s pairs whose other sender stopped advertising.
+    private mutating func forget(_ slot: Int) {
+        guard !interleavings.isEmpty else { return }
+        for other in senders.indices where other != slot && !senders[other].isActing(at: senders[slot].acting?.time ?? senders[slot].last) {
+            interleavings[min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)] = nil
         }
     }
 

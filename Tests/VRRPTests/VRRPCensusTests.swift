@@ -359,22 +359,29 @@ import VRRP
 @Suite struct ListeningRuleTests {
     static let vip = IPAddress("192.168.3.200")!
 
+    /// Listening began at 0 s (the timeline's start).
     func progress(_ timeline: VRRPCensusTests.Timeline, at seconds: Double, vrids: Set<Int> = [200],
                   addresses: [IPAddress] = [vip]) -> WireSufficiency.Progress {
-        WireSufficiency.progress(timeline.census, now: PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + Int64(seconds * 1e9)),
+        WireSufficiency.progress(timeline.census, since: PacketTime(seconds: VRRPCensusTests.start),
+                                 now: PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + Int64(seconds * 1e9)),
                                  vrids: vrids, addresses: addresses)
     }
 
-    @Test("one master: not before an advert interval plus skew after its first advert, then at once")
+    @Test("one master: not before an advert interval of listening (a second master would have spoken), then at once")
     func calm() {
         var timeline = VRRPCensusTests.Timeline()
         timeline.adverts(from: 0.3, to: 2, source: VRRPCensusTests.lb000)
         #expect(!progress(timeline, at: 0.3).answered)
-        #expect(!progress(timeline, at: 1.5).answered, "a second master advertising every second may not have spoken yet")
-        let done = progress(timeline, at: 2.1)
+        #expect(!progress(timeline, at: 1.05).answered, "a second master advertising every second may not have spoken yet")
+        let done = progress(timeline, at: 1.15)
         #expect(done.answered && done.explanation.contains("one master, 192.168.3.4"), "\(done.explanation)")
         // Heard only for another address (the same VRID on another LAN): keep listening.
         #expect(!progress(timeline, at: 2.1, addresses: [IPAddress("10.0.0.1")!]).answered)
+        // A router first heard late is settled as soon as it is heard.
+        var late = VRRPCensusTests.Timeline()
+        #expect(!progress(late, at: 3.0).answered)
+        late.advert(at: 3.2, from: VRRPCensusTests.lb001)
+        #expect(progress(late, at: 3.2).answered)
     }
 
     @Test("two senders interleaving: never stop until the split brain is named; then stop")
