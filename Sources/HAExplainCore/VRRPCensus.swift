@@ -194,11 +194,13 @@ struct SenderState {
     var discarded: [VRRPDiscard: (count: Int, first: Int, last: Int)] = [:]
     /// True once an advert passed every RFC check (its fields are then believed over others).
     var valid = false
+    /// Its latest counted advert's VRRPv3 checksum left out the pseudo-header.
+    var withoutPseudoHeader = false
     /// The last two adverts in which it acted as master (priority above 0, not discarded,
     /// or VRRPv3 whose only fault is a checksum without the pseudo-header).
     var acting: (time: PacketTime, packet: Int)?
     var previousActing: (time: PacketTime, packet: Int)?
-    /// The last advert that RFC receivers accept (what the election sees).
+    /// The last advert the election counted.
     var lastAccepted: PacketTime?
     var resignedPacket: Int?
     var resignedTime: PacketTime?
@@ -238,8 +240,9 @@ struct SenderState {
             discarded[discard] = entry
         }
         // A corrupted packet's fields are not believed over a valid one's.
-        guard discard == nil || (!valid && discard == .checksumWithoutPseudoHeader) else { return }
+        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
         if discard == nil { valid = true }
+        withoutPseudoHeader = discard == .checksumWithoutPseudoHeader
         version = advert.version
         type = advert.type
         interval = advert.interval
@@ -318,21 +321,20 @@ struct RouterState {
         }
         let discard = advert.discardReason
         senders[slot].record(advert, discard: discard)
-        // RFC discards never vote; a VRRPv3 checksum without the pseudo-header is still a
-        // sender acting as master in its own eyes, so it can interleave with another.
+        // RFC discards never vote. A VRRPv3 checksum without the pseudo-header is a sender's
+        // deliberate choice: RFC receivers (keepalived) discard it, peers computing it the same
+        // way (Cisco, FRR switched) elect with it, so it votes, and its master is marked.
         guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
         if advert.priority == 0 {
-            if discard == nil { resign(slot, advert) }
+            resign(slot, advert)
             return
         }
         let oldPriority = senders[slot].priority
         senders[slot].priority = advert.priority
         senders[slot].previousActing = senders[slot].acting
         senders[slot].acting = (advert.time, advert.packet)
-        if discard == nil {
-            senders[slot].lastAccepted = advert.time
-            elect(slot, advert, oldPriority: oldPriority)
-        }
+        senders[slot].lastAccepted = advert.time
+        elect(slot, advert, oldPriority: oldPriority)
         interleave(slot, advert)
     }
 

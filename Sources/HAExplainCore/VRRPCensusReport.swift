@@ -125,7 +125,8 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var priority: Int
         public var source: Source
         /// True when RFC receivers discard its adverts (a VRRPv3 checksum without the
-        /// pseudo-header): it holds the addresses as master in its own eyes, elected by nobody.
+        /// pseudo-header): it holds the addresses as master in its own eyes (and in those of
+        /// peers computing the checksum its way), never in keepalived's.
         public var inOwnEyesOnly: Bool
 
         enum CodingKeys: String, CodingKey {
@@ -355,18 +356,13 @@ extension RouterState {
             let sender = senders[current]
             if sender.isMaster(at: end) {
                 router.master = .init(address: sender.address, mac: sender.mac, priority: Int(sender.priority),
-                                      source: Source(kind: .packet, detail: "#\(sender.lastPacket)"))
+                                      source: Source(kind: .packet, detail: "#\(sender.lastPacket)"),
+                                      inOwnEyesOnly: sender.withoutPseudoHeader)
             } else if let last = sender.lastAccepted {
                 router.events.append(.init(kind: .lost, time: sender.overdue(after: last),
                     packet: sender.lastPacket, address: sender.address, mac: sender.mac,
                     priority: Int(sender.priority), previous: nil))
             }
-        }
-        if router.master == nil, let own = senders.filter({ $0.lastAccepted == nil && $0.isActing(at: end) }).max(by: { $1.beats($0) }) {
-            // Nobody RFC receivers accept is master, but this one acts as master: it holds
-            // the addresses in its own eyes.
-            router.master = .init(address: own.address, mac: own.mac, priority: Int(own.priority),
-                                  source: Source(kind: .packet, detail: "#\(own.lastPacket)"), inOwnEyesOnly: true)
         }
         let versions = Set(senders.map(\.version))
         router.version = versions.count == 1 ? versions.first.map(Int.init) : nil
@@ -476,8 +472,8 @@ extension RouterState {
             return "are VRRPv3 over IPv4 with a checksum computed without the IPv4 pseudo-header (RFC 5798 includes it; "
                 + "FRR's `no vrrp N checksum-with-ipv4-pseudoheader` and some vendors leave it out): RFC receivers discard them "
                 + "(keepalived 2.2.7 logs \"Invalid VRRPv3 checksum\" and has no setting to accept them; 2.2.8 added v3_checksum_as_v2, "
-                + "which makes a node send and expect this variant), so \(sender.address) is "
-                + "master in its own eyes, holding the addresses while RFC backups do not hear it and may take over too"
+                + "which makes a node send and expect this variant), so when \(sender.address) is master it is master in its own eyes "
+                + "(and those of peers computing the checksum its way), holding the addresses while RFC backups do not hear it and take over too"
         }
     }
 }
