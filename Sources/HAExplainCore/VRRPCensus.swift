@@ -283,6 +283,8 @@ struct Interleaving {
     var packets: [Int]
     /// Each time one sender spoke before and after the other.
     var alternations = 0
+    /// Those whose three adverts were each at least a twentieth of an interval apart.
+    var cleanAlternations = 0
 }
 
 struct SplitBrain {
@@ -383,10 +385,11 @@ struct RouterState {
     }
 
     /// Split brain: this sender spoke, then another, then this one again (each kept
-    /// advertising while hearing the other, so neither yields), at least three times and for
-    /// longer than an advert interval plus skew: a preemption can show one such alternation
-    /// or two (the lower master's advert racing the better one's), never three. A sender
-    /// that stops ends its pairs' interleaving.
+    /// advertising while hearing the other, so neither yields), for longer than an advert
+    /// interval plus skew, and either three times or twice with the adverts well apart. A
+    /// preemption shows at most two such alternations, one of them with the lower master's
+    /// advert racing the better one's (milliseconds apart: it was sent before the better one
+    /// was read). A sender that stops ends its pairs' interleaving.
     private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
         let time = advert.time
         guard senders.count > 1, let mine = senders[slot].previousActing else {
@@ -404,13 +407,16 @@ struct RouterState {
             var run = interleavings[pair] ?? Interleaving(since: mine.time, until: time, packets: [])
             run.until = time
             run.alternations += 1
+            let apart = (theirs.time.nanoseconds - mine.time.nanoseconds, time.nanoseconds - theirs.time.nanoseconds)
+            let twentieth = Int64(max(myInterval, senders[other].interval)) * 10_000_000 / 20
+            if min(apart.0, apart.1) >= twentieth { run.cleanAlternations += 1 }
             for packet in [mine.packet, theirs.packet, advert.packet] where run.packets.count < 8 && !run.packets.contains(packet) {
                 run.packets.append(packet)
             }
             interleavings[pair] = run
             let interval = max(myInterval, senders[other].interval)
             let skew = skewTime(centiseconds: interval, priority: min(myPriority, senders[other].priority))
-            guard run.alternations >= 3, time > run.since.adding(centiseconds: interval + skew) else { continue }
+            guard run.alternations >= 3 || run.cleanAlternations >= 2, time > run.since.adding(centiseconds: interval + skew) else { continue }
             let a = min(slot, other), b = max(slot, other)
             if let known = splitBrains.lastIndex(where: { $0.first == a && $0.second == b && $0.since == run.since }) {
                 splitBrains[known].until = time

@@ -250,13 +250,14 @@ import VRRP
         }
     }
 
-    @Test("preemption: the lower master yields within an interval (one racing advert), a master change")
+    @Test("preemption: the lower master yields within an interval (one advert racing the better one's), a master change")
     func preemptionWithRace() {
         var timeline = Timeline()
+        // lb001's timer fired 2 ms after lb000's first advert arrived, before it was read.
         timeline.adverts(from: 0, to: 3, source: Self.lb001, priority: 99)
-        timeline.advert(at: 2.6, from: Self.lb000, priority: 100)
+        timeline.advert(at: 2.998, from: Self.lb000, priority: 100)
         timeline.advert(at: 3.0, from: Self.lb001, priority: 99)
-        timeline.adverts(from: 3.6, to: 8, source: Self.lb000, priority: 100)
+        timeline.adverts(from: 3.998, to: 8, source: Self.lb000, priority: 100)
         let router = timeline.report().routers[0]
         #expect(!router.has(.splitBrain))
         #expect(router.master?.address == Self.lb000 && router.has(.masterChanged))
@@ -281,6 +282,19 @@ import VRRP
         #expect(router.has(.splitBrain))
         #expect(!router.has(.masterChanged), "the higher priority stayed master throughout")
         #expect(router.master?.address == Self.lb000)
+    }
+
+    @Test("a split brain whose masters are well out of phase is named at the second master's second advert")
+    func namedEarly() {
+        var timeline = Timeline()
+        timeline.merged([(0, 1.1, Self.lb000, 100), (0.7, 1.8, Self.lb001, 99)])
+        #expect(timeline.report().routers[0].has(.splitBrain), "A0 B0.7 A1 B1.7: 1.7 s of interleaving")
+        // Nearly in phase (a racing pattern) it takes a third alternation.
+        var close = Timeline()
+        close.merged([(0, 1.1, Self.lb000, 100), (0.01, 1.1, Self.lb001, 99)])
+        #expect(!close.report().routers[0].has(.splitBrain))
+        close.merged([(2, 2.1, Self.lb000, 100), (2.01, 2.1, Self.lb001, 99)])
+        #expect(close.report().routers[0].has(.splitBrain))
     }
 
     @Test("the overlap clock never carries from one pair of senders to the next")
