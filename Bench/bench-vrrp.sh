@@ -73,7 +73,7 @@ with open(sys.argv[1] + "/adverts-1m.pcap", "wb") as big, open(sys.argv[1] + "/a
 PY
 ls -l "$work"/adverts-1m.pcap | awk '{printf "input: 1,000,000 adverts, %.1f MB\n", $5 / 1e6}'
 file=$work/adverts-1m.pcap
-"$bin" vrrp --read "$file" | head -5
+"$bin" vrrp --read "$file" | sed -n 1,5p
 
 # Alternating rounds (Bench/compare.py), so a load that comes and goes hits both alike.
 python3 "$here/compare.py" "vrrp (1,000,000 adverts): tcpdump -r -w /dev/null vrrp (the floor) vs haexplain vrrp --read --json" "<= 1.5x" \

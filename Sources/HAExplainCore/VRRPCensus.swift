@@ -46,6 +46,7 @@ public struct VRRPCensus {
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [VRRPCensusReport.Problem] = []
     private var index: [RouterKey: Int] = [:]
+    private var lastByVRID = [Int](repeating: -1, count: 512)
     private(set) var routers: [RouterState] = []
     private var carpIndex: [RouterKey: Int] = [:]
     private(set) var carpHosts: [CARPHostState] = []
@@ -67,9 +68,17 @@ public struct VRRPCensus {
 
     public mutating func add(_ advert: VRRPAdvert) {
         adverts += 1
-        let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
-        guard let slot = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
-        if slot == routers.count { routers.append(RouterState(key: key)) }
+        // The router last seen with this family and VRID, when it is on the same LAN, spares
+        // hashing the key: most captures have one LAN, so this is nearly every advert.
+        let recent = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
+        var slot = lastByVRID[recent]
+        if slot < 0 || routers[slot].key.interface != advert.interface || routers[slot].key.vlans != advert.vlans {
+            let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
+            guard let found = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
+            if found == routers.count { routers.append(RouterState(key: key)) }
+            slot = found
+            lastByVRID[recent] = found
+        }
         routers[slot].add(advert)
     }
 
@@ -185,11 +194,13 @@ struct SenderState {
     var discarded: [VRRPDiscard: (count: Int, first: Int, last: Int)] = [:]
     /// True once an advert passed every RFC check (its fields are then believed over others).
     var valid = false
+    /// Its latest counted advert's VRRPv3 checksum left out the pseudo-header.
+    var withoutPseudoHeader = false
     /// The last two adverts in which it acted as master (priority above 0, not discarded,
     /// or VRRPv3 whose only fault is a checksum without the pseudo-header).
     var acting: (time: PacketTime, packet: Int)?
     var previousActing: (time: PacketTime, packet: Int)?
-    /// The last advert that RFC receivers accept (what the election sees).
+    /// The last advert the election counted.
     var lastAccepted: PacketTime?
     var resignedPacket: Int?
     var resignedTime: PacketTime?
@@ -229,8 +240,9 @@ struct SenderState {
             discarded[discard] = entry
         }
         // A corrupted packet's fields are not believed over a valid one's.
-        guard discard == nil || (!valid && discard == .checksumWithoutPseudoHeader) else { return }
+        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
         if discard == nil { valid = true }
+        withoutPseudoHeader = discard == .checksumWithoutPseudoHeader
         version = advert.version
         type = advert.type
         interval = advert.interval
@@ -271,6 +283,8 @@ struct Interleaving {
     var packets: [Int]
     /// Each time one sender spoke before and after the other.
     var alternations = 0
+    /// Those whose three adverts were each at least a twentieth of an interval apart.
+    var cleanAlternations = 0
 }
 
 struct SplitBrain {
@@ -309,21 +323,20 @@ struct RouterState {
         }
         let discard = advert.discardReason
         senders[slot].record(advert, discard: discard)
-        // RFC discards never vote; a VRRPv3 checksum without the pseudo-header is still a
-        // sender acting as master in its own eyes, so it can interleave with another.
+        // RFC discards never vote. A VRRPv3 checksum without the pseudo-header is a sender's
+        // deliberate choice: RFC receivers (keepalived) discard it, peers computing it the same
+        // way (Cisco, FRR switched) elect with it, so it votes, and its master is marked.
         guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
         if advert.priority == 0 {
-            if discard == nil { resign(slot, advert) }
+            resign(slot, advert)
             return
         }
         let oldPriority = senders[slot].priority
         senders[slot].priority = advert.priority
         senders[slot].previousActing = senders[slot].acting
         senders[slot].acting = (advert.time, advert.packet)
-        if discard == nil {
-            senders[slot].lastAccepted = advert.time
-            elect(slot, advert, oldPriority: oldPriority)
-        }
+        senders[slot].lastAccepted = advert.time
+        elect(slot, advert, oldPriority: oldPriority)
         interleave(slot, advert)
     }
 
@@ -372,36 +385,52 @@ struct RouterState {
     }
 
     /// Split brain: this sender spoke, then another, then this one again (each kept
-    /// advertising while hearing the other, so neither yields), at least three times and for
-    /// longer than an advert interval plus skew: a preemption can show one such alternation
-    /// or two (the lower master's advert racing the better one's), never three. A sender
-    /// that stops ends its pairs' interleaving.
+    /// advertising while hearing the other, so neither yields), for longer than an advert
+    /// interval plus skew, and either three times or twice with the adverts well apart. A
+    /// preemption shows at most two such alternations, one of them with the lower master's
+    /// advert racing the better one's (milliseconds apart: it was sent before the better one
+    /// was read). A sender that stops ends its pairs' interleaving.
     private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
         let time = advert.time
-        let me = senders[slot]
+        guard senders.count > 1, let mine = senders[slot].previousActing else {
+            if senders.count > 1 { forget(slot) }
+            return
+        }
+        let myInterval = senders[slot].interval, myPriority = senders[slot].priority
         for other in senders.indices where other != slot {
             let pair = min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)
             guard let theirs = senders[other].acting, senders[other].isActing(at: time) else {
-                interleavings[pair] = nil
+                if !interleavings.isEmpty { interleavings[pair] = nil }
                 continue
             }
-            guard let mine = me.previousActing, mine.time < theirs.time, theirs.time < time else { continue }
+            guard mine.time < theirs.time, theirs.time < time else { continue }
             var run = interleavings[pair] ?? Interleaving(since: mine.time, until: time, packets: [])
             run.until = time
             run.alternations += 1
+            let apart = (theirs.time.nanoseconds - mine.time.nanoseconds, time.nanoseconds - theirs.time.nanoseconds)
+            let twentieth = Int64(max(myInterval, senders[other].interval)) * 10_000_000 / 20
+            if min(apart.0, apart.1) >= twentieth { run.cleanAlternations += 1 }
             for packet in [mine.packet, theirs.packet, advert.packet] where run.packets.count < 8 && !run.packets.contains(packet) {
                 run.packets.append(packet)
             }
             interleavings[pair] = run
-            let interval = max(me.interval, senders[other].interval)
-            let skew = skewTime(centiseconds: interval, priority: min(me.priority, senders[other].priority))
-            guard run.alternations >= 3, time > run.since.adding(centiseconds: interval + skew) else { continue }
+            let interval = max(myInterval, senders[other].interval)
+            let skew = skewTime(centiseconds: interval, priority: min(myPriority, senders[other].priority))
+            guard run.alternations >= 3 || run.cleanAlternations >= 2, time > run.since.adding(centiseconds: interval + skew) else { continue }
             let a = min(slot, other), b = max(slot, other)
             if let known = splitBrains.lastIndex(where: { $0.first == a && $0.second == b && $0.since == run.since }) {
                 splitBrains[known].until = time
             } else if splitBrains.count < 16 {
                 splitBrains.append(SplitBrain(first: a, second: b, since: run.since, until: time, packets: run.packets))
             }
+        }
+    }
+
+    /// Ends the interleaving of `slot`'s pairs whose other sender stopped advertising.
+    private mutating func forget(_ slot: Int) {
+        guard !interleavings.isEmpty else { return }
+        for other in senders.indices where other != slot && !senders[other].isActing(at: senders[slot].acting?.time ?? senders[slot].last) {
+            interleavings[min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)] = nil
         }
     }
 

@@ -6,6 +6,8 @@ import VRRP
 public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
     private var decoder = VRRPDecoder()
+    /// Decoded into in place, packet after packet.
+    private var advert = VRRPAdvert.placeholder
     private var packets = 0
     private let interfaceName: (Int) -> String
 
@@ -18,8 +20,8 @@ public struct VRRPCensusRecorder {
         packets += 1
         census.notePacket(time: time)
         do {
-            switch try decoder.decodePacket(frame: frame, linkType: link.linkType, packet: packets, time: time) {
-            case .vrrp(var advert)?:
+            switch try decoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time, into: &advert) {
+            case .vrrp?:
                 // The link is the interface the packet was captured on: SLL2 names it per packet.
                 advert.interface = advert.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(advert)

@@ -9,44 +9,26 @@ public struct VRRPCensusReport: Codable, Sendable {
     public var capture: Capture
     public var routers: [Router]
     /// CARP virtual hosts (ucarp, OpenBSD) heard on protocol 112: another protocol, never a VRRP router.
-    public var carpHosts: [CARPHost]
+    public var carpHosts: [CARPHost] = []
     public var problems: [Problem]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems
     }
 
-    public init(source: Source, capture: Capture, routers: [Router], carpHosts: [CARPHost] = [], problems: [Problem]) {
-        self.source = source
-        self.capture = capture
-        self.routers = routers
-        self.carpHosts = carpHosts
-        self.problems = problems
-    }
-
     public struct Capture: Codable, Sendable {
         public var packets: Int
         public var adverts: Int
-        public var carpAdverts: Int
+        public var carpAdverts = 0
         public var malformed: Int
         public var start: PacketTime?
         public var end: PacketTime?
         public var truncated: Bool
         /// How long a live capture listened and why it stopped (nil for a file).
-        public var listening: Listening?
+        public var listening: Listening? = nil
 
         enum CodingKeys: String, CodingKey {
             case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening
-        }
-
-        init(packets: Int, adverts: Int, carpAdverts: Int = 0, malformed: Int, start: PacketTime?, end: PacketTime?, truncated: Bool) {
-            self.packets = packets
-            self.adverts = adverts
-            self.carpAdverts = carpAdverts
-            self.malformed = malformed
-            self.start = start
-            self.end = end
-            self.truncated = truncated
         }
     }
 
@@ -125,19 +107,12 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var priority: Int
         public var source: Source
         /// True when RFC receivers discard its adverts (a VRRPv3 checksum without the
-        /// pseudo-header): it holds the addresses as master in its own eyes, elected by nobody.
-        public var inOwnEyesOnly: Bool
+        /// pseudo-header): it holds the addresses as master in its own eyes (and in those of
+        /// peers computing the checksum its way), never in keepalived's.
+        public var inOwnEyesOnly = false
 
         enum CodingKeys: String, CodingKey {
             case address, mac, priority, source, inOwnEyesOnly = "in_own_eyes_only"
-        }
-
-        init(address: IPAddress, mac: MACAddress?, priority: Int, source: Source, inOwnEyesOnly: Bool = false) {
-            self.address = address
-            self.mac = mac
-            self.priority = priority
-            self.source = source
-            self.inOwnEyesOnly = inOwnEyesOnly
         }
     }
 
@@ -169,7 +144,7 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var ttl: Int
         public var badTTL: Int
         public var badChecksum: Int
-        public var discarded: [Discard]
+        public var discarded: [Discard] = []
         public var firstPacket: Int
         public var lastPacket: Int
 
@@ -178,28 +153,6 @@ public struct VRRPCensusReport: Codable, Sendable {
             case authFingerprint = "auth_fingerprint", virtualAddresses = "virtual_addresses", count
             case firstSeen = "first_seen", lastSeen = "last_seen", ttl, badTTL = "bad_ttl"
             case badChecksum = "bad_checksum", discarded, firstPacket = "first_packet", lastPacket = "last_packet"
-        }
-
-        init(address: IPAddress, mac: MACAddress?, version: Int, priority: Int, advertInt: Double, authType: String?,
-             authFingerprint: String?, virtualAddresses: [IPAddress], count: Int, firstSeen: PacketTime, lastSeen: PacketTime,
-             ttl: Int, badTTL: Int, badChecksum: Int, discarded: [Discard] = [], firstPacket: Int, lastPacket: Int) {
-            self.address = address
-            self.mac = mac
-            self.version = version
-            self.priority = priority
-            self.advertInt = advertInt
-            self.authType = authType
-            self.authFingerprint = authFingerprint
-            self.virtualAddresses = virtualAddresses
-            self.count = count
-            self.firstSeen = firstSeen
-            self.lastSeen = lastSeen
-            self.ttl = ttl
-            self.badTTL = badTTL
-            self.badChecksum = badChecksum
-            self.discarded = discarded
-            self.firstPacket = firstPacket
-            self.lastPacket = lastPacket
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -288,14 +241,7 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var message: String
         public var source: Source
         /// The packets that show it (for a split brain: the interleaving adverts).
-        public var packets: [Int]
-
-        init(code: Code, message: String, source: Source, packets: [Int] = []) {
-            self.code = code
-            self.message = message
-            self.source = source
-            self.packets = packets
-        }
+        public var packets: [Int] = []
     }
 
     /// A CARP virtual host: its vhid on one LAN, who advertises it and the verdicts.
@@ -355,18 +301,13 @@ extension RouterState {
             let sender = senders[current]
             if sender.isMaster(at: end) {
                 router.master = .init(address: sender.address, mac: sender.mac, priority: Int(sender.priority),
-                                      source: Source(kind: .packet, detail: "#\(sender.lastPacket)"))
+                                      source: Source(kind: .packet, detail: "#\(sender.lastPacket)"),
+                                      inOwnEyesOnly: sender.withoutPseudoHeader)
             } else if let last = sender.lastAccepted {
                 router.events.append(.init(kind: .lost, time: sender.overdue(after: last),
                     packet: sender.lastPacket, address: sender.address, mac: sender.mac,
                     priority: Int(sender.priority), previous: nil))
             }
-        }
-        if router.master == nil, let own = senders.filter({ $0.lastAccepted == nil && $0.isActing(at: end) }).max(by: { $1.beats($0) }) {
-            // Nobody RFC receivers accept is master, but this one acts as master: it holds
-            // the addresses in its own eyes.
-            router.master = .init(address: own.address, mac: own.mac, priority: Int(own.priority),
-                                  source: Source(kind: .packet, detail: "#\(own.lastPacket)"), inOwnEyesOnly: true)
         }
         let versions = Set(senders.map(\.version))
         router.version = versions.count == 1 ? versions.first.map(Int.init) : nil
@@ -477,8 +418,8 @@ extension RouterState {
             return "are VRRPv3 over IPv4 with a checksum computed without the IPv4 pseudo-header (RFC 5798 includes it; "
                 + "FRR's `no vrrp N checksum-with-ipv4-pseudoheader` and some vendors leave it out): RFC receivers discard them "
                 + "(keepalived 2.2.7 logs \"Invalid VRRPv3 checksum\" and has no setting to accept them; 2.2.8 added v3_checksum_as_v2, "
-                + "which makes a node send and expect this variant), so \(sender.address) is "
-                + "master in its own eyes, holding the addresses while RFC backups do not hear it and may take over too"
+                + "which makes a node send and expect this variant), so when \(sender.address) is master it is master in its own eyes "
+                + "(and those of peers computing the checksum its way), holding the addresses while RFC backups do not hear it and take over too"
         }
     }
 }

@@ -27,7 +27,7 @@ public enum VRRPCensusText {
             out += "\n"
             if let master = router.master {
                 out += "  master    \(master.address)\(master.mac.map { " (\($0))" } ?? "") priority \(master.priority)"
-                out += master.inOwnEyesOnly ? " (in its own eyes only: RFC receivers discard its adverts)" : ""
+                out += master.inOwnEyesOnly ? " (in its own eyes: its VRRPv3 checksum leaves out the pseudo-header, so RFC receivers such as keepalived discard its adverts)" : ""
                 out += "  [packet \(master.source.detail ?? "")]\n"
             } else {
                 out += "  master    none advertising at the end of the capture\n"

@@ -3,10 +3,11 @@ import VRRP
 
 /// When listening can stop because the answer cannot change: every virtual router that
 /// matters (one that lists a queried address, for the configured VRIDs when any) has been
-/// heard, for at least an advert interval plus skew after its first advert (a second master
-/// advertises once per interval, so it would have been heard by then), and none of them
-/// has a conflict still forming (two senders acting as master, not yet long enough to call
-/// a split brain, or a preemption under way). A split brain already named is an answer.
+/// heard, listening has lasted at least its advert interval (and a tenth, for timer jitter:
+/// every master advertises once per interval, so a second master would have been heard),
+/// and none of them has a conflict still forming (two senders acting as master, not yet long
+/// enough to call a split brain, or a preemption under way). A split brain already named is
+/// an answer.
 public enum WireSufficiency {
     public struct Progress: Equatable, Sendable {
         /// True when more listening cannot change the answer.
@@ -15,7 +16,9 @@ public enum WireSufficiency {
         public var explanation: String
     }
 
-    public static func progress(_ census: VRRPCensus, now: PacketTime, vrids: Set<Int>, addresses: [IPAddress]) -> Progress {
+    /// `since` is when listening began, `now` the time of the question (the capture's clock).
+    public static func progress(_ census: VRRPCensus, since: PacketTime, now: PacketTime, vrids: Set<Int>,
+                                addresses: [IPAddress]) -> Progress {
         guard !addresses.isEmpty else { return Progress(answered: true, explanation: "no address to explain") }
         // A router counts only when it lists a queried address: the same VRID on another LAN
         // says nothing about ours.
@@ -42,9 +45,7 @@ public enum WireSufficiency {
                 continue
             }
             let acting = router.senders.filter { $0.isActing(at: now) }
-            guard let first = router.senders.map(\.first).min(), let slowest = router.senders.max(by: { $0.interval < $1.interval }) else {
-                continue
-            }
+            guard let slowest = router.senders.max(by: { $0.interval < $1.interval }) else { continue }
             if !router.interleavings.isEmpty || acting.count > 1 {
                 waiting.append("\(name): \(acting.count) senders advertising, a preemption or a split brain in the making")
                 continue
@@ -53,13 +54,11 @@ public enum WireSufficiency {
                 waiting.append("\(name): its master stopped advertising")
                 continue
             }
-            let lowest = router.senders.map(\.priority).filter { $0 > 0 }.min() ?? acting[0].priority
-            let heardFor = slowest.interval + skewTime(centiseconds: slowest.interval, priority: lowest) + slowest.interval / 10
-            if now < first.adding(centiseconds: heardFor) {
-                waiting.append("\(name): less than an advert interval plus skew since its first advert")
+            if now < since.adding(centiseconds: slowest.interval + slowest.interval / 10) {
+                waiting.append("\(name): listened less than an advert interval, so a second master may not have spoken yet")
                 continue
             }
-            settled.append("\(name): one master, \(acting[0].address), heard for an advert interval plus skew")
+            settled.append("\(name): one master, \(acting[0].address), and no other in an advert interval of listening")
         }
         if waiting.isEmpty, !settled.isEmpty {
             return Progress(answered: true, explanation: settled.joined(separator: "; "))

@@ -48,14 +48,22 @@ public enum Protocol112Packet: Sendable, Equatable {
     case carp(CARPAdvert)
 }
 
+/// The same, for the per-packet path: a VRRP advert is written into the caller's value (and
+/// the rare CARP advert boxed, so the value returned through each layer stays one word).
+public enum Protocol112Kind: Sendable, Equatable {
+    case vrrp
+    indirect case carp(CARPAdvert)
+}
+
 /// Decodes frames into VRRP (and CARP) adverts. Pure and total: any byte string yields an
 /// advert, nil (not protocol 112) or a `VRRPDecodeError`, never a trap. Packets an RFC
 /// receiver would discard (bad checksums, TTL, type, version) still decode, so the census
 /// can show them as evidence; `VRRPAdvert.discardReason` says why they elect nobody. It
 /// keeps small bounded caches so a master's identical adverts allocate nothing per packet.
 public struct VRRPDecoder {
-    private var addressCache = [CachedAddresses?](repeating: nil, count: 64)
-    private var secretCache = [CachedSecret?](repeating: nil, count: 16)
+    // Sized for a LAN's worth of routers (hundreds), each repeating its addresses and password.
+    private var addressCache = [CachedAddresses?](repeating: nil, count: 1024)
+    private var secretCache = [CachedSecret?](repeating: nil, count: 256)
 
     struct CachedAddresses { var bytes: [UInt8]; var addresses: [IPAddress] }
     struct CachedSecret { var bytes: UInt64; var secret: Secret }
@@ -76,6 +84,18 @@ public struct VRRPDecoder {
     /// Decodes one captured frame: a VRRP advert, a CARP advert, or nil for anything else.
     public mutating func decodePacket(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
                                       time: PacketTime) throws(VRRPDecodeError) -> Protocol112Packet? {
+        var advert = VRRPAdvert.placeholder
+        switch try decode(frame: frame, linkType: linkType, packet: packet, time: time, into: &advert) {
+        case .vrrp?: return .vrrp(advert)
+        case .carp(let carp)?: return .carp(carp)
+        case nil: return nil
+        }
+    }
+
+    /// The same, writing a VRRP advert into `advert` (reused across a capture, so a stream
+    /// of adverts costs no copies).
+    public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
+                                into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Protocol112Kind? {
         var reader = ByteReader(frame)
         var envelope = Frame(packet: packet, time: time)
         let etherType: UInt16
@@ -86,8 +106,8 @@ public struct VRRPDecoder {
         }
         do {
             switch etherType {
-            case 0x0800: return try decodeIPv4(&reader, envelope)
-            case 0x86dd: return try decodeIPv6(&reader, envelope)
+            case 0x0800: return try decodeIPv4(&reader, envelope, into: &advert)
+            case 0x86dd: return try decodeIPv6(&reader, envelope, into: &advert)
             default: return nil
             }
         } catch let truncated as ByteReader.Truncated {
@@ -173,7 +193,7 @@ public struct VRRPDecoder {
         try decode(frame: ipPacket, linkType: .rawIP, packet: packet, time: time)
     }
 
-    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame) throws -> Protocol112Packet? {
+    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Protocol112Kind? {
         let start = reader.offset
         // The fixed header is bounds-checked once, then read field by field.
         var peek = reader
@@ -209,10 +229,10 @@ public struct VRRPDecoder {
                               destination: UnsafeRawBufferPointer(rebasing: header[16..<20]), ttl: ttl,
                               authenticationHeader: authenticationHeader,
                               headerChecksumValid: Self.fold(Self.sum(fullHeader)) == 0xffff)
-        return try decodeMessage(payload, carrier, frame)
+        return try decodeMessage(payload, carrier, frame, into: &advert)
     }
 
-    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame) throws -> Protocol112Packet? {
+    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Protocol112Kind? {
         guard try reader.u8() >> 4 == 6 else { return nil }
         try reader.skip(3)
         let payloadLength = Int(try reader.u16be())
@@ -253,7 +273,7 @@ public struct VRRPDecoder {
         }
         let carrier = Carrier(source: sourceBytes, destination: destinationBytes, ttl: hopLimit,
                               authenticationHeader: authenticationHeader, headerChecksumValid: true)
-        return try decodeMessage(payload, carrier, frame)
+        return try decodeMessage(payload, carrier, frame, into: &advert)
     }
 
     /// CARP and VRRPv2 share protocol 112, version 2 and type 1. A CARP advert is exactly 36
@@ -264,12 +284,14 @@ public struct VRRPDecoder {
         body.count == 36 && body[0] == 0x21 && body[3] == 7
     }
 
-    private mutating func decodeMessage(_ payload: ByteReader, _ carrier: Carrier, _ frame: Frame) throws -> Protocol112Packet {
+    private mutating func decodeMessage(_ payload: ByteReader, _ carrier: Carrier, _ frame: Frame,
+                                        into advert: inout VRRPAdvert) throws -> Protocol112Kind {
         let body = UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...])
         if Self.isCARP(body), !carrier.authenticationHeader {
             return .carp(decodeCARP(body, carrier, frame))
         }
-        return .vrrp(try decodeVRRP(body, carrier, frame))
+        try decodeVRRP(body, carrier, frame, into: &advert)
+        return .vrrp
     }
 
     private func decodeCARP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) -> CARPAdvert {
@@ -283,19 +305,36 @@ public struct VRRPDecoder {
     }
 
     /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
-    private mutating func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) throws -> VRRPAdvert {
+    private mutating func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame,
+                                     into advert: inout VRRPAdvert) throws {
         let source = IPAddress(bytes: carrier.source)!
-        let destination = IPAddress(bytes: carrier.destination)!
         var reader = ByteReader(body)
         let header = try reader.take(8)
         let version = header[0] >> 4
-        let type = header[0] & 0xf
         let count = Int(header[3])
-        var advert = VRRPAdvert(packet: frame.packet, time: frame.time, interfaceIndex: frame.interfaceIndex, vlans: frame.vlans,
-                                sourceMAC: frame.mac, sourceAddress: source, destinationAddress: destination, ttl: carrier.ttl,
-                                version: version, type: type, vrid: header[1], priority: header[2], authType: nil,
-                                authenticationHeader: carrier.authenticationHeader, interval: 0, checksum: header.be16(6),
-                                checksumValid: false, ipHeaderChecksumValid: carrier.headerChecksumValid)
+        // Written field by field into the caller's advert: no copy of the whole value.
+        advert.packet = frame.packet
+        advert.time = frame.time
+        advert.interface = nil
+        advert.interfaceIndex = frame.interfaceIndex
+        if advert.vlans != frame.vlans { advert.vlans = frame.vlans }
+        advert.sourceMAC = frame.mac
+        advert.sourceAddress = source
+        advert.destinationAddress = IPAddress(bytes: carrier.destination)!
+        advert.ttl = carrier.ttl
+        advert.version = version
+        advert.type = header[0] & 0xf
+        advert.vrid = header[1]
+        advert.priority = header[2]
+        advert.authType = nil
+        advert.authenticationHeader = carrier.authenticationHeader
+        advert.interval = 0
+        advert.checksum = header.be16(6)
+        advert.checksumValid = false
+        advert.checksumWithoutPseudoHeader = false
+        advert.ipHeaderChecksumValid = carrier.headerChecksumValid
+        advert.authData = nil
+        if !advert.virtualAddresses.isEmpty { advert.virtualAddresses = [] }
         switch version {
         case 2:
             advert.authType = header[4]
@@ -305,7 +344,7 @@ public struct VRRPDecoder {
         default:
             // Not VRRP as any RFC defines it: kept (fields past the VRID and priority
             // unknown) so the census can show it as discarded, never as a vote.
-            return advert
+            return
         }
         let width = source.family == .inet ? 4 : 16
         if version == 2, source.family == .inet6 {
@@ -327,7 +366,6 @@ public struct VRRPDecoder {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
         advert.virtualAddresses = addresses(addressBytes, width: width)
-        return advert
     }
 
     private mutating func addresses(_ bytes: UnsafeRawBufferPointer, width: Int) -> [IPAddress] {

@@ -208,12 +208,13 @@ enum WireListening {
     /// Ctrl-C, or `progress` says more listening cannot change the answer.
     static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
                        expected: [VRRPCensus.ExpectedRouter] = [],
-                       progress: ((VRRPCensus, PacketTime) -> WireSufficiency.Progress)? = nil,
+                       progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
         var shown = -1
         var latest: WireSufficiency.Progress?
         let started = HostIdentity.monotonicSeconds()
+        let since = realtimeNow()
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
@@ -221,7 +222,7 @@ enum WireListening {
         }, until: {
             watch?(recorder.census, realtimeNow())
             guard let progress else { return false }
-            latest = progress(recorder.census, realtimeNow())
+            latest = progress(recorder.census, since, realtimeNow())
             return latest?.answered == true
         }) { frame, time, link in
             recorder.record(frame: frame, time: time, link: link)

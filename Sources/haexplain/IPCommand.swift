@@ -20,8 +20,8 @@ struct IPCommand: ParsableCommand {
         discussion: """
             Joins the kernel's addresses, keepalived's configuration, the names that point at the address and the VRRP \
             adverts on the wire. A name is resolved first (hosts files, glibc, DNS) and each address it yields gets its own \
-            answer. Listening stops once the answer cannot change: every VRID that matters heard for an advert interval \
-            plus skew after its first advert, with no second master still possible. Exit status: 0 answered, \
+            answer. Listening stops once the answer cannot change: every VRID that matters heard, for at least an advert \
+            interval of listening, with no second master still possible. Exit status: 0 answered, \
             3 conflict (split brain), 4 owner unknown; see haexplain(1).
             """
     )
@@ -278,8 +278,8 @@ struct IPCommand: ParsableCommand {
             }
         }
         let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected) { census, now in
-            WireSufficiency.progress(census, now: now, vrids: vrids, addresses: addresses)
+                                              expected: expected) { census, since, now in
+            WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
         return result.report
     }

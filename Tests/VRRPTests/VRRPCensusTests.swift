@@ -202,8 +202,19 @@ import VRRP
             both.advert(at: Double(second) + 0.5, from: Self.lb000, priority: 90) { $0.version = 3 }
         }
         router = both.report().routers[0]
-        #expect(router.master?.address == Self.lb000 && router.master?.inOwnEyesOnly == false)
+        #expect(router.master?.address == Self.lb001 && router.master?.inOwnEyesOnly == true)
         #expect(router.has(.splitBrain))
+        // A segment where every router computes it so (Cisco's VRRPv3, as in public captures):
+        // they elect among themselves, so failover and preemption are master changes.
+        var cisco = Timeline()
+        let legacy: (inout VRRPAdvert) -> Void = { $0.version = 3; $0.checksumValid = false; $0.checksumWithoutPseudoHeader = true }
+        cisco.adverts(from: 0, to: 3, source: Self.lb000, priority: 105, change: legacy)
+        cisco.advert(at: 3.1, from: Self.lb000, priority: 0, change: legacy)
+        cisco.adverts(from: 3.5, to: 6, source: Self.lb001, priority: 100, change: legacy)
+        cisco.adverts(from: 6.2, to: 9, source: Self.lb000, priority: 105, change: legacy)
+        router = cisco.report().routers[0]
+        #expect(router.events.filter { $0.kind == .master }.map(\.address) == [Self.lb000, Self.lb001, Self.lb000])
+        #expect(router.master?.address == Self.lb000 && router.master?.inOwnEyesOnly == true && !router.has(.splitBrain))
     }
 
     @Test("handovers in turn: several senders one after another, never interleaving, are master changes, never split brain")
@@ -239,13 +250,14 @@ import VRRP
         }
     }
 
-    @Test("preemption: the lower master yields within an interval (one racing advert), a master change")
+    @Test("preemption: the lower master yields within an interval (one advert racing the better one's), a master change")
     func preemptionWithRace() {
         var timeline = Timeline()
+        // lb001's timer fired 2 ms after lb000's first advert arrived, before it was read.
         timeline.adverts(from: 0, to: 3, source: Self.lb001, priority: 99)
-        timeline.advert(at: 2.6, from: Self.lb000, priority: 100)
+        timeline.advert(at: 2.998, from: Self.lb000, priority: 100)
         timeline.advert(at: 3.0, from: Self.lb001, priority: 99)
-        timeline.adverts(from: 3.6, to: 8, source: Self.lb000, priority: 100)
+        timeline.adverts(from: 3.998, to: 8, source: Self.lb000, priority: 100)
         let router = timeline.report().routers[0]
         #expect(!router.has(.splitBrain))
         #expect(router.master?.address == Self.lb000 && router.has(.masterChanged))
@@ -270,6 +282,19 @@ import VRRP
         #expect(router.has(.splitBrain))
         #expect(!router.has(.masterChanged), "the higher priority stayed master throughout")
         #expect(router.master?.address == Self.lb000)
+    }
+
+    @Test("a split brain whose masters are well out of phase is named at the second master's second advert")
+    func namedEarly() {
+        var timeline = Timeline()
+        timeline.merged([(0, 1.1, Self.lb000, 100), (0.7, 1.8, Self.lb001, 99)])
+        #expect(timeline.report().routers[0].has(.splitBrain), "A0 B0.7 A1 B1.7: 1.7 s of interleaving")
+        // Nearly in phase (a racing pattern) it takes a third alternation.
+        var close = Timeline()
+        close.merged([(0, 1.1, Self.lb000, 100), (0.01, 1.1, Self.lb001, 99)])
+        #expect(!close.report().routers[0].has(.splitBrain))
+        close.merged([(2, 2.1, Self.lb000, 100), (2.01, 2.1, Self.lb001, 99)])
+        #expect(close.report().routers[0].has(.splitBrain))
     }
 
     @Test("the overlap clock never carries from one pair of senders to the next")
@@ -359,22 +384,29 @@ import VRRP
 @Suite struct ListeningRuleTests {
     static let vip = IPAddress("192.168.3.200")!
 
+    /// Listening began at 0 s (the timeline's start).
     func progress(_ timeline: VRRPCensusTests.Timeline, at seconds: Double, vrids: Set<Int> = [200],
                   addresses: [IPAddress] = [vip]) -> WireSufficiency.Progress {
-        WireSufficiency.progress(timeline.census, now: PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + Int64(seconds * 1e9)),
+        WireSufficiency.progress(timeline.census, since: PacketTime(seconds: VRRPCensusTests.start),
+                                 now: PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + Int64(seconds * 1e9)),
                                  vrids: vrids, addresses: addresses)
     }
 
-    @Test("one master: not before an advert interval plus skew after its first advert, then at once")
+    @Test("one master: not before an advert interval of listening (a second master would have spoken), then at once")
     func calm() {
         var timeline = VRRPCensusTests.Timeline()
         timeline.adverts(from: 0.3, to: 2, source: VRRPCensusTests.lb000)
         #expect(!progress(timeline, at: 0.3).answered)
-        #expect(!progress(timeline, at: 1.5).answered, "a second master advertising every second may not have spoken yet")
-        let done = progress(timeline, at: 2.1)
+        #expect(!progress(timeline, at: 1.05).answered, "a second master advertising every second may not have spoken yet")
+        let done = progress(timeline, at: 1.15)
         #expect(done.answered && done.explanation.contains("one master, 192.168.3.4"), "\(done.explanation)")
         // Heard only for another address (the same VRID on another LAN): keep listening.
         #expect(!progress(timeline, at: 2.1, addresses: [IPAddress("10.0.0.1")!]).answered)
+        // A router first heard late is settled as soon as it is heard.
+        var late = VRRPCensusTests.Timeline()
+        #expect(!progress(late, at: 3.0).answered)
+        late.advert(at: 3.2, from: VRRPCensusTests.lb001)
+        #expect(progress(late, at: 3.2).answered)
     }
 
     @Test("two senders interleaving: never stop until the split brain is named; then stop")
