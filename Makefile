@@ -6,18 +6,23 @@ MANDIR = $(DESTDIR)$(PREFIX)/share/man/man1
 BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSHDIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+SCHEMADIR = $(DESTDIR)$(PREFIX)/share/haexplain/schemas
 SWIFT ?= swift
 RELEASE_BIN = .build/release/haexplain
 
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
-# pidof, pgrep; nft and strace for the read-only test), and bench/lint.
+# pidof, pgrep; nft and strace for the read-only test), and bench/lint; nftables partitions
+# the seed lab in the storm test; python3-jsonschema validates every JSON document the tests
+# produce against schemas/; lintian and dpkg-dev build and check the Debian package.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
-       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 \
+       dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
-       nftables strace
+       nftables strace libnftables-dev python3-jsonschema
+# Other redundancy daemons on the wire (the interop tests run them in namespaces).
+DEPS += ucarp frr
 
-.PHONY: all build deps test install uninstall bench fuzz demo clean lint-man
+.PHONY: all build deps test install install-files uninstall bench fuzz demo clean lint-man chaos deb deb-check
 
 all: build
 
@@ -48,23 +53,47 @@ test: deps
 	$(SWIFT) test --skip-build
 	@if command -v mandoc >/dev/null; then mandoc -Tlint -Wwarning man/*.1 && echo "man pages: mandoc lint clean"; fi
 
-install: build
+install: build install-files
+
+# The files alone, from an existing release binary (the Debian package stages these).
+install-files:
 	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 755 $(RELEASE_BIN) $(BINDIR)/haexplain
 	install -m 644 man/haexplain.1 $(MANDIR)/haexplain.1
 	$(RELEASE_BIN) --generate-completion-script bash > $(BASHDIR)/haexplain
 	$(RELEASE_BIN) --generate-completion-script zsh > $(ZSHDIR)/_haexplain
 	$(RELEASE_BIN) --generate-completion-script fish > $(FISHDIR)/haexplain.fish
+	install -d $(SCHEMADIR)
+	install -m 644 schemas/*.schema.json $(SCHEMADIR)/
 
 uninstall:
 	rm -f $(BINDIR)/haexplain $(MANDIR)/haexplain.1 $(BASHDIR)/haexplain $(ZSHDIR)/_haexplain $(FISHDIR)/haexplain.fish
+	rm -rf $(SCHEMADIR)
+	rmdir $(DESTDIR)$(PREFIX)/share/haexplain 2>/dev/null || true
 
 bench: build
 	bash Bench/run.sh $(RELEASE_BIN)
 
+# A Debian package of the release build (packaging/build-deb.sh), and its checks: contents,
+# lintian with no errors, install and removal in a throwaway dpkg root.
+deb: build
+	bash packaging/build-deb.sh $(RELEASE_BIN) .
+
+deb-check: deb
+	bash packaging/check-deb.sh haexplain_$$($(RELEASE_BIN) --version)_$$(dpkg --print-architecture).deb
+
 # The seed's two balancers and an application server in network namespaces (needs root).
 demo: build
 	bash demo/run.sh $(RELEASE_BIN)
+
+# The seed lab in a storm (needs root): Tests/Chaos/storm.py, CHAOS_STEPS steps from
+# CHAOS_SEED (random when unset; printed either way), agreement with the ground truth and
+# time-to-verdict percentiles by step kind and asker. Fails when an answer disagrees.
+CHAOS_STEPS ?= 200
+CHAOS_SEED ?=
+chaos: deps
+	$(SWIFT) build --product haexplain
+	python3 Tests/Chaos/storm.py chaos --steps $(CHAOS_STEPS) $(if $(CHAOS_SEED),--seed $(CHAOS_SEED)) --bin .build/debug/haexplain
 
 fuzz: deps
 	bash Fuzz/run.sh

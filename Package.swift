@@ -19,6 +19,8 @@ let package = Package(
         // captures (LibPcap.swift), so addr, keepalived and hosts do not load it and the eight
         // libraries it pulls in (~1.4 ms of every start).
         .systemLibrary(name: "CPcap", providers: [.apt(["libpcap-dev"])]),
+        // libnftables' header only: Firewall binds the library when a command reads the ruleset.
+        .systemLibrary(name: "CNftables", providers: [.apt(["libnftables-dev"])]),
 
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
@@ -58,20 +60,23 @@ let package = Package(
         // Pure reasoning and rendering over snapshots.
         .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
 
+        // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
+        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink"]),
+
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         // Test-only helpers: network-namespace labs and process runners.
-        .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts"], path: "Tests/LabSupport"),
+        .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
-        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
@@ -79,7 +84,7 @@ let package = Package(
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
         .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
-        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore"]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LabSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]

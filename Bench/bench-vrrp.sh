@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Census of a 1,000,000-advert VRRPv2 pcap (~70 MB) against two references, each in
+# Census of a varied 1,000,000-advert pcap (~70 MB) against two references, each in
 # alternating hyperfine rounds: `tcpdump -nn -r` (what people read today) and `tcpdump -r -w /dev/null vrrp`
 # (libpcap reading and filtering the file, nothing more: the floor). Then peak RSS for a
 # tenth of the file and the whole file, to show memory does not grow with its length.
@@ -10,8 +10,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# Seed-like traffic: two balancers each mastering one VRID, a third pair on another VRID
-# with a PASS password, one advert per VRID per second (microsecond pcap, Ethernet).
+# Varied traffic: 200 virtual routers, each a pair of nodes; every advert has its own IPv4
+# id and header checksum (as keepalived sends them), a third of the routers use a PASS
+# password, one in ten is VRRPv3, and every 40 s one router fails over (its master resigns
+# with priority 0, the backup takes over) so the census keeps changing masters.
 python3 - "$work" <<'PY'
 import struct, sys
 def checksum(data):
@@ -19,27 +21,49 @@ def checksum(data):
     if len(data) % 2: s += data[-1] << 8
     while s >> 16: s = (s & 0xffff) + (s >> 16)
     return (~s) & 0xffff
-def frame(mac, src, vrid, prio, vips, auth=0, password=b""):
-    body = bytes([0x21, vrid, prio, len(vips), auth, 1, 0, 0]) + b"".join(bytes(v) for v in vips)
-    body += (password + bytes(8))[:8]
-    c = checksum(body)
-    body = body[:6] + c.to_bytes(2, 'big') + body[8:]
-    ip = bytes([0x45, 0xc0]) + (20 + len(body)).to_bytes(2, 'big') + bytes([0, 1, 0, 0, 255, 112, 0, 0]) + bytes(src) + bytes([224, 0, 0, 18])
+def message(version, vrid, prio, vip, src, password):
+    if version == 2:
+        body = bytes([0x21, vrid, prio, 1, 1 if password else 0, 1, 0, 0]) + bytes(vip) + (password + bytes(8))[:8]
+        c = checksum(body)
+    else:
+        body = bytes([0x31, vrid, prio, 1, 0, 100, 0, 0]) + bytes(vip)
+        c = checksum(bytes(src) + bytes([224, 0, 0, 18, 0, 112]) + len(body).to_bytes(2, 'big') + body)
+    return body[:6] + c.to_bytes(2, 'big') + body[8:]
+def frame(mac, src, body, ident):
+    ip = bytes([0x45, 0xc0]) + (20 + len(body)).to_bytes(2, 'big') + ident.to_bytes(2, 'big') + bytes([0, 0, 255, 112, 0, 0]) + bytes(src) + bytes([224, 0, 0, 18])
     ip = ip[:10] + checksum(ip).to_bytes(2, 'big') + ip[12:]
     return bytes([1, 0, 0x5e, 0, 0, 0x12]) + bytes(mac) + b"\x08\x00" + ip + body
-frames = [
-    frame([0xbc, 0x76, 0x4e, 5, 0x6c, 0x1c], [192, 168, 3, 4], 200, 100, [[192, 168, 3, 200]]),
-    frame([0xbc, 0x76, 0x4e, 5, 0xeb, 0x70], [192, 168, 3, 5], 201, 100, [[192, 168, 3, 201]]),
-    frame([2, 0, 0, 0, 0, 6], [192, 168, 3, 6], 53, 150, [[192, 168, 3, 153], [192, 168, 3, 154]], 1, b"alpha1"),
-]
+routers = []
+for r in range(200):
+    vrid = r % 255 + 1
+    version = 3 if r % 10 == 0 else 2
+    password = b"pw%d" % r if r % 3 == 0 and version == 2 else b""
+    vip = [10, r // 256, r % 256, 200]
+    nodes = []
+    for n in range(2):
+        src = [10, r // 256, r % 256, 4 + n]
+        mac = [2, 0, 0, r // 256, r % 256, n]
+        prio = 100 - n
+        nodes.append({"mac": mac, "src": src, "up": message(version, vrid, prio, vip, src, password),
+                      "bye": message(version, vrid, 0, vip, src, password)})
+    routers.append({"nodes": nodes, "master": 0})
 with open(sys.argv[1] + "/adverts-1m.pcap", "wb") as big, open(sys.argv[1] + "/adverts-100k.pcap", "wb") as small:
     header = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
     big.write(header); small.write(header)
     start = 1764043032
     records = []
+    ident = 0
     for i in range(1_000_000):
-        f = frames[i % 3]
-        t = start * 1_000_000 + (i // 3) * 1_000_000 + (i % 3) * 1000
+        second, r = divmod(i, 200)
+        router = routers[r]
+        node = router["nodes"][router["master"]]
+        body = node["up"]
+        if second % 40 == 39 and r == (second // 40) % 200:
+            body = node["bye"]
+            router["master"] ^= 1
+        ident = (ident + 1) & 0xffff
+        f = frame(node["mac"], node["src"], body, ident)
+        t = (start + second) * 1_000_000 + r * 4000
         records.append(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(f), len(f)) + f)
         if len(records) == 100_000:
             chunk = b"".join(records)
@@ -52,7 +76,7 @@ file=$work/adverts-1m.pcap
 "$bin" vrrp --read "$file" | head -5
 
 # Alternating rounds (Bench/compare.py), so a load that comes and goes hits both alike.
-python3 "$here/compare.py" "vrrp (1,000,000 adverts): tcpdump -r -w /dev/null vrrp (the floor) vs haexplain vrrp --read --json" "<= 1.0x" \
+python3 "$here/compare.py" "vrrp (1,000,000 adverts): tcpdump -r -w /dev/null vrrp (the floor) vs haexplain vrrp --read --json" "<= 1.5x" \
   "tcpdump -r $file -w /dev/null vrrp" "$bin vrrp --read $file --json" 6 5
 python3 "$here/compare.py" "vrrp (same file): tcpdump -nn -r vs haexplain vrrp --read --json" "none set" \
   "tcpdump -nn -r $file" "$bin vrrp --read $file --json" 2 3

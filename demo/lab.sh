@@ -13,6 +13,7 @@
 #   lab.sh haproxy-stop NODE   stop haproxy on NODE (the track script then fails)
 #   lab.sh haproxy-start NODE  start it again
 #   lab.sh keepalived-stop NODE
+#   lab.sh keepalived-start NODE   start it again, as the node's init did
 #   lab.sh wait-vip NODE ADDR [absent]   wait (max 20 s) until ADDR is (or is not) on NODE
 #   lab.sh isolate             the balancers stop hearing each other (bridge port isolation);
 #                              the application server still hears both: a split brain
@@ -127,9 +128,10 @@ case ${1:-} in
   haproxy-stop) run_on "$2" sh -c 'kill "$(cat /run/lab/haproxy.pid)"' ;;
   haproxy-start) run_on "$2" sh -c 'haproxy -db -f /etc/haproxy/haproxy.cfg >>/run/lab/haproxy.log 2>&1 & echo $! > /run/lab/haproxy.pid' ;;
   keepalived-stop) run_on "$2" sh -c 'kill "$(cat /run/lab/keepalived.pid)"' ;;
+  keepalived-start) run_on "$2" sh -c 'keepalived -n -l -D --vrrp -f /etc/keepalived/keepalived.conf -p /run/keepalived.pid -r /run/vrrp.pid >>/run/lab/keepalived.log 2>&1 & echo $! > /run/lab/keepalived.pid' ;;
   wait-vip) shift; wait_vip "$@" ;;
   isolate)
     bridge -n "$(ns sw)" link set dev lb0 isolated on
     bridge -n "$(ns sw)" link set dev lb1 isolated on ;;
-  *) sed -n '2,24p' "$0"; exit 64 ;;
+  *) sed -n '2,21p' "$0"; exit 64 ;;
 esac

@@ -8,7 +8,8 @@ import VRRP
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 1 else { return 0 }
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
-    var recorder = VRRPCensusRecorder(linkType: LinkType.all[Int(bytes[0]) % LinkType.all.count])
+    let link = CaptureLink(linkType: LinkType.all[Int(bytes[0]) % LinkType.all.count], name: bytes[0] & 0x80 != 0 ? "eth2" : nil)
+    var recorder = VRRPCensusRecorder()
     var offset = 1
     var time: Int64 = 1_764_043_032_000_000_000
     while offset + 2 <= size {
@@ -16,7 +17,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         time &+= Int64(bytes[offset + 1]) &* 50_000_000
         offset += 2
         let end = min(size, offset + length)
-        recorder.record(frame: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), time: PacketTime(nanoseconds: time))
+        recorder.record(frame: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), time: PacketTime(nanoseconds: time), link: link)
         offset = end
     }
     let expected = [VRRPCensus.ExpectedRouter(interface: nil, family: .inet, vrid: bytes[size - 1], source: .file("keepalived.conf", line: 1))]

@@ -13,10 +13,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     defer { copy.deallocate() }
     copy.copyMemory(from: UnsafeRawBufferPointer(start: data + 1, count: size - 1))
     let frame = UnsafeRawBufferPointer(rebasing: copy[0..<(size - 1)])
-    if let advert = try? decoder.decode(frame: frame, linkType: link, packet: 1, time: PacketTime(nanoseconds: 0)) {
+    switch try? decoder.decodePacket(frame: frame, linkType: link, packet: 1, time: PacketTime(nanoseconds: 0)) {
+    case .vrrp(let advert)?:
         _ = advert.virtualAddresses.map(\.description)
         _ = advert.authData?.fingerprint
         _ = advert.sourceMAC?.description
+        _ = advert.discardReason
+    case .carp(let carp)?:
+        _ = carp.sourceMAC?.description
+    case nil:
+        break
     }
     return 0
 }

@@ -12,12 +12,21 @@ import VRRP
 public final class PacketCapture {
     /// What the capture reads, for the report's `source`.
     public let description: String
+    /// The link type of a libpcap capture; a pcapng file has one per interface.
     public let linkType: LinkType
     /// A single interface's name when capturing on one, else nil (all interfaces or a file).
     public let interface: String?
-    private let handle: OpaquePointer
-    private let pcap: LibPcap
+    private let handle: OpaquePointer?
+    private let pcap: LibPcap?
     private let isFile: Bool
+    /// A pcapng file, read block by block by our own reader.
+    private let pcapng: PcapngFile?
+    /// What kind of file this is, for the report's source.
+    public var fileKind: String {
+        pcapng != nil ? "pcapng capture file" : "capture file, link type \(linkType)"
+    }
+    /// Packets on pcapng interfaces whose link type is not decoded, said once the file is read.
+    public private(set) var notes: [String] = []
     private var interfaceNames: [Int: String]
     /// The stdio buffer of a capture file's FILE (which libpcap owns and closes): freed after it.
     private let fileBuffer: UnsafeMutablePointer<CChar>?
@@ -31,6 +40,7 @@ public final class PacketCapture {
         self.pcap = pcap
         self.fileBuffer = fileBuffer
         self.handle = handle
+        self.pcapng = nil
         self.description = description
         self.interface = interface
         self.isFile = isFile
@@ -46,15 +56,26 @@ public final class PacketCapture {
         self.linkType = linkType
     }
 
+    private init(pcapng: PcapngFile, description: String) {
+        self.pcap = nil
+        self.handle = nil
+        self.fileBuffer = nil
+        self.pcapng = pcapng
+        self.description = description
+        self.interface = nil
+        self.isFile = true
+        self.interfaceNames = [:]
+        self.linkType = .ethernet
+    }
+
     deinit {
-        pcap.close(handle)
+        if let pcap, let handle { pcap.close(handle) }
         fileBuffer?.deallocate()
     }
 
-    /// Opens a pcap or pcapng file with nanosecond timestamps.
+    /// Opens a pcap file (through libpcap) or a pcapng file (our own block reader, which
+    /// keeps each packet's interface and link type) with nanosecond timestamps.
     public static func open(file path: String) throws(HAError) -> PacketCapture {
-        let pcap = try LibPcap.get()
-        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // Like every input file: a FIFO or a device is refused, never waited on.
         let fd = try OpenFile.openRegular(path, what: "capture files").fd
         guard let file = fdopen(fd, "rb") else {
@@ -62,6 +83,14 @@ public final class PacketCapture {
             close(fd)
             throw HAError(.noInput, "cannot read capture file: \(String(cString: strerror(code)))", file: path)
         }
+        var magic: [UInt8] = [0, 0, 0, 0]
+        if fread(&magic, 1, 4, file) == 4, magic.withUnsafeBytes(PcapngReader.isPcapng) {
+            rewind(file)
+            return PacketCapture(pcapng: PcapngFile(file: file, path: path), description: path)
+        }
+        rewind(file)
+        let pcap = try LibPcap.get()
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         // A 1 MiB stdio buffer instead of one block: a 70 MB file in 70 reads, not 17,000
         // (glibc ignores the size unless it is also given the buffer).
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: 1 << 20)
@@ -196,12 +225,19 @@ public final class PacketCapture {
         init(_ body: @escaping (UnsafeRawBufferPointer, PacketTime) -> Void) { self.body = body }
     }
 
-    /// Reads packets, calling `body` with each frame and its time, until the file ends, the
-    /// `seconds` of a live capture pass, or Ctrl-C. `tick` gets the seconds left, about ten
-    /// times a second, for a countdown.
+    /// Reads packets, calling `body` with each frame, its time and its link, until the file
+    /// ends, the `seconds` of a live capture pass, or Ctrl-C. `tick` gets the seconds left,
+    /// about ten times a second, for a countdown.
     public func run(seconds: Double, tick: (Double) -> Void = { _ in }, until: () -> Bool = { false },
-                    _ body: (UnsafeRawBufferPointer, PacketTime) -> Void) throws(HAError) -> Ending {
-        try withoutActuallyEscaping(body) { (body) throws(HAError) -> Ending in
+                    _ body: (UnsafeRawBufferPointer, PacketTime, CaptureLink) -> Void) throws(HAError) -> Ending {
+        if let pcapng {
+            let ending = try pcapng.read(body)
+            notes = pcapng.notes
+            return ending
+        }
+        guard let pcap, let handle else { return .endOfFile }
+        let link = CaptureLink(linkType: linkType, name: interface)
+        return try withoutActuallyEscaping({ frame, time in body(frame, time, link) }) { (body) throws(HAError) -> Ending in
             let context = Context(body)
             let pointer = Unmanaged.passUnretained(context).toOpaque().assumingMemoryBound(to: UInt8.self)
             let handler: pcap_handler = { user, header, bytes in
@@ -302,5 +338,94 @@ enum Monotonic {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}
+
+/// A pcapng file read block by block into a buffer that grows only to the largest block.
+final class PcapngFile {
+    let file: UnsafeMutablePointer<FILE>
+    let path: String
+    var notes: [String] = []
+
+    init(file: UnsafeMutablePointer<FILE>, path: String) {
+        self.file = file
+        self.path = path
+    }
+
+    deinit { fclose(file) }
+
+    func read(_ body: (UnsafeRawBufferPointer, PacketTime, CaptureLink) -> Void) throws(HAError) -> PacketCapture.Ending {
+        var reader = PcapngReader()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var start = 0, end = 0
+        var links: [CaptureLink] = []
+        var undecodable: [Int: Int] = [:]
+        var packets = 0
+        var lastTime = PacketTime(nanoseconds: 0)
+        defer {
+            for (interface, count) in undecodable.sorted(by: { $0.key < $1.key }) {
+                let described = reader.interfaces[interface]
+                notes.append("\(count) packet(s) on \(described.label) (link type \(described.linkType)) were not decoded: haexplain decodes Ethernet, Linux cooked v1/v2, raw IP and BSD loopback")
+            }
+        }
+        while true {
+            let outcome: Result<Int?, PcapngReader.FormatError> = buffer.withUnsafeBytes { bytes in
+                Result { () throws(PcapngReader.FormatError) -> Int? in
+                    try reader.blockLength(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                }
+            }
+            let needed: Int?
+            switch outcome {
+            case .success(let length): needed = length
+            case .failure(let error):
+                return .truncated("not a readable pcapng file after packet #\(packets): \(error)")
+            }
+            if let length = needed, end - start >= length {
+                let block = buffer.withUnsafeBytes { bytes in
+                    Result { () throws(PcapngReader.FormatError) -> PcapngReader.Block in
+                        try reader.read(block: UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)]))
+                    }
+                }
+                switch block {
+                case .failure(let error):
+                    return .truncated("not a readable pcapng file after packet #\(packets): \(error)")
+                case .success(.interface(let index)):
+                    let described = reader.interfaces[index]
+                    links.append(CaptureLink(linkType: LinkType(dlt: Int32(truncatingIfNeeded: described.linkType)) ?? .unsupported,
+                                             name: described.label))
+                case .success(.packet(let interface, let stamped, let data)):
+                    packets += 1
+                    // A simple packet block has no time: it came after the packet before it.
+                    let time = stamped ?? lastTime
+                    lastTime = time
+                    // Every packet is handed on, so packet numbers stay tshark's.
+                    if links[interface].linkType == .unsupported { undecodable[interface, default: 0] += 1 }
+                    buffer.withUnsafeBytes { bytes in
+                        body(UnsafeRawBufferPointer(rebasing: bytes[(start + data.lowerBound)..<(start + data.upperBound)]), time, links[interface])
+                    }
+                default:
+                    break
+                }
+                start += length
+                continue
+            }
+            // Need more bytes: keep the partial block at the front, grow for a big block.
+            if start > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + start, byteCount: end - start)
+                }
+                end -= start
+                start = 0
+            }
+            if let length = needed, length > buffer.count { buffer += [UInt8](repeating: 0, count: length - buffer.count) }
+            let count = buffer.withUnsafeMutableBytes { bytes in fread(bytes.baseAddress! + end, 1, bytes.count - end, file) }
+            if count == 0 {
+                if ferror(file) != 0 {
+                    throw HAError(.noInput, "reading the capture failed: \(String(cString: strerror(errno)))", file: path)
+                }
+                return end == 0 ? .endOfFile : .truncated("the last block is cut short (\(end) byte(s) of \(needed.map(String.init) ?? "a block"))")
+            }
+            end += count
+        }
     }
 }

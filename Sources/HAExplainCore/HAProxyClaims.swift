@@ -24,7 +24,7 @@ public enum HAProxyClaims {
                 found.limits.append("the listening sockets of \(name) were not read, so whether haproxy really listens on \(address) is not known")
             }
             let holds = host.addresses.map { !$0.assignments(of: address).isEmpty }
-            let routes = HAProxyRoutes.routes(to: address, config: config, listeners: haproxy.listeners)
+            let routes = HAProxyRoutes.routes(to: address, config: config, listeners: haproxy.listeners, bindv6only: haproxy.bindv6only)
             for route in routes {
                 // A node that does not hold the address serves it only after taking it over.
                 let serves = holds == false ? "would be served, once \(name) holds it, by" : "is served by"

@@ -14,13 +14,15 @@ public struct HAProxyReport: Codable, Sendable {
     public var frontends: [Frontend]
     public var backends: [Backend]
     public var nonlocalBind: NonlocalBind?
+    /// net.ipv6.bindv6only: whether IPv6 wildcard binds without v4v6/v6only take IPv4 too.
+    public var bindv6only: Int?
     public var messages: [HAProxyMessage]
     public var warnings: [String]
     public var limits: [String]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", netns, files, chosenBecause = "chosen_because", query, routes
-        case frontends, backends, nonlocalBind = "nonlocal_bind", messages, warnings, limits
+        case frontends, backends, nonlocalBind = "nonlocal_bind", bindv6only, messages, warnings, limits
     }
 
     public struct Frontend: Codable, Sendable {
@@ -32,9 +34,10 @@ public struct HAProxyReport: Codable, Sendable {
         public var binds: [Bind]
         public var defaultBackend: HAProxyBackendReference?
         public var useBackend: [HAProxyBackendReference]
+        public var services: [HAProxyService]
 
         enum CodingKeys: String, CodingKey {
-            case name, kind, file, line, mode, binds, defaultBackend = "default_backend", useBackend = "use_backend"
+            case name, kind, file, line, mode, binds, defaultBackend = "default_backend", useBackend = "use_backend", services
         }
     }
 
@@ -56,6 +59,7 @@ public struct HAProxyReport: Codable, Sendable {
         public var line: Int
         public var mode: String
         public var servers: [HAProxyServer]
+        public var services: [HAProxyService]
     }
 }
 
@@ -88,7 +92,7 @@ public enum HAProxyExplainer {
         if snapshot.listeners == nil { limits.append("listening sockets were not read: whether each bind really listens is not checked") }
         let local = Set(addresses?.interfaces.flatMap { $0.addrInfo.map(\.local) } ?? [])
         var frontends: [HAProxyReport.Frontend] = []
-        for section in config.frontends {
+        for section in config.listeners {
             var binds: [HAProxyReport.Bind] = []
             for bind in section.binds {
                 for address in bind.addresses {
@@ -108,21 +112,23 @@ public enum HAProxyExplainer {
             }
             frontends.append(HAProxyReport.Frontend(name: section.name ?? "", kind: section.kind.rawValue, file: section.file, line: section.line,
                                                     mode: section.mode ?? "tcp", binds: binds, defaultBackend: section.defaultBackend,
-                                                    useBackend: section.useBackends))
+                                                    useBackend: section.useBackends, services: section.services))
         }
         let backends = config.backends.map {
-            HAProxyReport.Backend(name: $0.name ?? "", kind: $0.kind.rawValue, file: $0.file, line: $0.line, mode: $0.mode ?? "tcp", servers: $0.servers)
+            HAProxyReport.Backend(name: $0.name ?? "", kind: $0.kind.rawValue, file: $0.file, line: $0.line, mode: $0.mode ?? "tcp", servers: $0.servers,
+                                  services: $0.kind == .backend ? $0.services : [])
         }
         var routes: [HAProxyRoute]?
         if let query {
-            routes = HAProxyRoutes.routes(to: query.address, port: query.port, config: config, listeners: snapshot.listeners)
+            routes = HAProxyRoutes.routes(to: query.address, port: query.port, config: config, listeners: snapshot.listeners,
+                                          bindv6only: snapshot.bindv6only)
             if routes?.isEmpty == true, snapshot.configuration != nil {
                 let held = local.contains(query.address)
                 warnings.append("no haproxy frontend binds \(queryText ?? query.address.description)\(held ? "; \(query.address) is assigned here, so traffic to it would be refused unless something else listens" : "")")
             }
         }
         return HAProxyReport(netns: netns, files: config.files, chosenBecause: snapshot.chosenBecause, query: queryText, routes: routes,
-                             frontends: frontends, backends: backends, nonlocalBind: snapshot.nonlocalBind,
+                             frontends: frontends, backends: backends, nonlocalBind: snapshot.nonlocalBind, bindv6only: snapshot.bindv6only,
                              messages: config.messages, warnings: warnings, limits: limits)
     }
 
@@ -153,10 +159,11 @@ public enum HAProxyText {
             }
         }
         for frontend in report.frontends {
-            out += "\n\(frontend.kind) \(frontend.name)  [\(frontend.file):\(frontend.line)] mode \(frontend.mode)\n"
+            out += frontend.kind == "global" ? "\nglobal (stats socket)  [\(frontend.file):\(frontend.line)]\n"
+                : "\n\(frontend.kind) \(frontend.name)  [\(frontend.file):\(frontend.line)] mode \(frontend.mode)\n"
             for bind in frontend.binds {
                 let options = bind.options.isEmpty ? "" : " " + bind.options.joined(separator: " ")
-                out += "  bind \(bind.address.text)\(options)  [\(bind.file):\(bind.line)] \(bind.status)\n"
+                out += "  \(frontend.kind == "global" ? "stats socket" : "bind") \(bind.address.text)\(options)  [\(bind.file):\(bind.line)] \(bind.status)\n"
                 for socket in bind.listening { out += "    \(self.socket(socket))\n" }
             }
             for rule in frontend.useBackend {
@@ -165,17 +172,20 @@ public enum HAProxyText {
             if let fallback = frontend.defaultBackend {
                 out += "  default_backend \(fallback.backend)  [\(fallback.file):\(fallback.line)]\n"
             }
+            for service in frontend.services { out += "  answers itself: \(service.sentence)\n" }
         }
         for backend in report.backends where backend.kind == "backend" || !backend.servers.isEmpty {
             out += "\n\(backend.kind) \(backend.name)  [\(backend.file):\(backend.line)] mode \(backend.mode)\n"
             if backend.servers.isEmpty { out += "  no servers\n" }
+            for service in backend.services { out += "  answers itself: \(service.sentence)\n" }
             for server in backend.servers {
                 let options = server.options.isEmpty ? "" : " " + server.options.joined(separator: " ")
                 out += "  server \(server.name) \(server.addressText)\(options)  [\(server.file):\(server.line)]\n"
             }
         }
         if let nonlocal = report.nonlocalBind {
-            out += "\nnet.ipv4.ip_nonlocal_bind = \(nonlocal.ipv4.map(String.init) ?? "unknown"), net.ipv6.ip_nonlocal_bind = \(nonlocal.ipv6.map(String.init) ?? "unknown")\n"
+            out += "\nnet.ipv4.ip_nonlocal_bind = \(nonlocal.ipv4.map(String.init) ?? "unknown"), net.ipv6.ip_nonlocal_bind = \(nonlocal.ipv6.map(String.init) ?? "unknown")"
+            out += ", net.ipv6.bindv6only = \(report.bindv6only.map(String.init) ?? "unknown")\n"
         }
         if !report.messages.isEmpty { out += "\n" }
         for message in report.messages { out += "\(message.level): \(message.message) [\(message.file):\(message.line)]\n" }

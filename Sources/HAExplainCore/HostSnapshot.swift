@@ -26,6 +26,10 @@ public struct HostSnapshot: Codable, Sendable {
     public var neighbours: NeighbourTable?
     /// haproxy's configuration, listening sockets and nonlocal-bind sysctls.
     public var haproxy: HAProxySnapshot?
+    /// The kernel's route to each keepalived VIP (ip route get, fibmatch, ip rule).
+    public var routes: [RoutePath]? = nil
+    /// The nftables ruleset, reduced to chains and rules with their handles and text.
+    public var firewall: FirewallFacts? = nil
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
@@ -51,6 +55,7 @@ public struct HostSnapshot: Codable, Sendable {
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
         case nameService = "name_service", vrrp, processes, limits
         case neighbours, haproxy
+        case routes, firewall
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

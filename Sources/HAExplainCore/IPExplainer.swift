@@ -14,6 +14,9 @@ public struct HostView: Sendable {
     public var processes: ProcessFacts?
     /// haproxy's configuration, listening sockets and nonlocal-bind sysctls, when known.
     public var haproxy: HAProxySnapshot? = nil
+    /// Its kernel's route to each address asked about, and its firewall ruleset, when read.
+    public var routes: [RoutePath] = []
+    public var firewall: FirewallFacts? = nil
 
     public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
                 processes: ProcessFacts? = nil) {
@@ -84,6 +87,7 @@ public enum IPExplainer {
     static func answer(for address: IPAddress, _ input: IPEvidence) -> IPAnswer {
         var evidence: [Evidence] = []
         var warnings: [String] = []
+        var notes: [String] = []
         var limits: [String] = []
         let local = input.hosts.first { $0.isLocal }
 
@@ -100,7 +104,7 @@ public enum IPExplainer {
                 let label = assigned.label.map { $0 != interface.ifname ? " (label \($0))" : "" } ?? ""
                 evidence.append(Evidence(.netlink("RTM_GETADDR"), "\(address)/\(assigned.prefixlen) is assigned on \(interface.ifname)\(label) of \(host.hostname)\(kind)", host: host.hostname))
                 if assigned.ifconfigVisible == false, let reason = assigned.ifconfigHiddenReason {
-                    warnings.append("ifconfig on \(host.hostname) does not show \(address)/\(assigned.prefixlen): \(reason)")
+                    notes.append("ifconfig on \(host.hostname) does not show \(address)/\(assigned.prefixlen): \(reason)")
                 }
             }
             if host.isLocal, table.assignments(of: address).isEmpty {
@@ -117,7 +121,7 @@ public enum IPExplainer {
                 let vrid = instance.virtualRouterID.map { ", VRID \($0)" } ?? ""
                 let on = vip.dev ?? instance.interface ?? "its interface"
                 evidence.append(Evidence(.file(vip.file, line: vip.line),
-                    "vrrp_instance \(instance.name) on \(instance.node ?? "?") makes \(address) a virtual address on \(on)\(vrid), state \(instance.state ?? "BACKUP") configured, priority \(instance.effectivePriority?.arithmetic ?? String(instance.priority))",
+                    "vrrp_instance \(instance.name) on \(instance.node ?? "?") makes \(address) a virtual address on \(on)\(vrid), state \(instance.state ?? "not written") configured (starts as \(instance.initialState.rawValue): \(instance.initialStateReason)), priority \(instance.effectivePriority?.arithmetic ?? String(instance.priority))",
                     host: instance.node))
             }
         }
@@ -184,9 +188,10 @@ public enum IPExplainer {
         }
 
         // Problems keepalived's analysis found that touch this address's instances.
-        let names = Set(configured.map(\.instance.name))
-        for problem in input.keepalived?.problems ?? [] where names.contains(where: { problem.message.contains($0) }) || problem.message.contains(address.description) {
-            warnings.append("\(problem.code): \(problem.message)\(problem.file.map { " (\($0)\(problem.line.map { ":\($0)" } ?? ""))" } ?? "")")
+        // Linked by identity (instance and node), never by searching the message.
+        let owners = Set(configured.map { InstanceIdentity(node: $0.instance.node, name: $0.instance.name) })
+        for problem in input.keepalived?.problems ?? [] where problem.instance.map({ owners.contains(InstanceIdentity(node: problem.node, name: $0)) }) ?? false {
+            warnings.append("\(problem.code.rawValue): \(problem.message)\(problem.file.map { " (\($0)\(problem.line.map { ":\($0)" } ?? ""))" } ?? "")")
         }
         var claims = input.names[address] ?? []
         if let resolution = input.resolution { claims = resolution.filter { $0.address == address } + claims.filter { c in !resolution.contains(c) } }
@@ -196,9 +201,11 @@ public enum IPExplainer {
         evidence += haproxy.evidence
         warnings += haproxy.warnings
         limits += haproxy.limits
-        return IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
-                        evidence: evidence, whatif: whatif, warnings: warnings, limits: limits,
-                        neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
+        var result = IPAnswer(address: address, names: claims, nameNotes: input.nameFindings.notes, verdict: verdict, thisHost: thisHost,
+                              evidence: evidence, whatif: whatif, warnings: warnings, notes: notes, limits: limits,
+                              neighbours: neighbours.matches.isEmpty ? nil : neighbours.matches)
+        Reachability.annotate(&result, input: input, instances: configured.map(\.instance), routers: routers)
+        return result
     }
 
     static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],
@@ -309,7 +316,10 @@ public enum IPExplainer {
     static func failover(_ address: IPAddress, configured: [Configured], routers: [VRRPCensusReport.Router],
                          thisHost: ThisHost?, input: IPEvidence) -> [FailoverWhatIf] {
         let vrids = Set(configured.compactMap(\.instance.virtualRouterID))
-        if let election = input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
+        // The virtual router of the instances that list the address (a VRID reused on
+        // another interface is another router).
+        if let election = input.keepalived?.elections.first(where: { election in configured.contains { election.includes($0.instance) } })
+            ?? input.keepalived?.elections.first(where: { vrids.contains($0.virtualRouterID) && $0.family == address.family }),
            election.candidates.count > 1 {
             // keepalived's arithmetic over the configurations; nodes seen with no keepalived
             // running were left out of it (KeepalivedAnalysis.analyze's `stopped`).
@@ -342,4 +352,10 @@ public enum IPExplainer {
         }
         return result
     }
+}
+
+/// A vrrp_instance on a node: how problems are tied to the instances they are about.
+struct InstanceIdentity: Hashable {
+    var node: String?
+    var name: String
 }

@@ -30,7 +30,9 @@ public enum IPReportText {
         out += field("names", answer.names.map { claim in
             "\(claim.name) -> \(claim.address) (\(claim.source))\(claim.returned ? "" : "; \(claim.note ?? "not returned")")"
         } + answer.nameNotes)
+        out += ReachabilityText.fields(answer)
         out += field("warning", answer.warnings)
+        out += field("note", answer.notes)
         out += field("limit", answer.limits)
         return out + "\n"
     }

@@ -49,14 +49,24 @@ public struct IPAnswer: Codable, Sendable {
     public var thisHost: ThisHost?
     public var evidence: [Evidence]
     public var whatif: [FailoverWhatIf]
+    /// Things an operator should act on (monitoring's WARNING).
     public var warnings: [String]
+    /// Facts worth knowing that need no action, e.g. an address ifconfig does not show.
+    public var notes: [String] = []
     public var limits: [String]
     /// Where hosts that do not hold the address send it (their neighbour entries).
     public var neighbours: [NeighbourMatch]? = nil
+    /// What kind of address it is (private, public, ...) and what that means for reaching it.
+    public var addressClass: AddressClass? = nil
+    /// What each host's kernel does with a packet to the address (route, table, policy rule).
+    public var routes: [RoutePath]? = nil
+    /// Firewall rules on the hosts that drop what this address needs (VRRP, its traffic).
+    public var blockers: [Blocker]? = nil
 
     enum CodingKeys: String, CodingKey {
-        case address, names, nameNotes = "name_notes", verdict, thisHost = "this_host", evidence, whatif, warnings, limits
+        case address, names, nameNotes = "name_notes", verdict, thisHost = "this_host", evidence, whatif, warnings, notes, limits
         case neighbours
+        case addressClass = "address_class", routes, blockers
     }
 }
 

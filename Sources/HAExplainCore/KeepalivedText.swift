@@ -18,7 +18,7 @@ public enum KeepalivedText {
             out.append("vrrp_instance \(instance.name)  \(instance.file):\(instance.line)\(instance.node.map { "  [\($0)]" } ?? "")")
             var facts: TextLine = "  VRID \(instance.virtualRouterID.map(String.init) ?? "unset")"
             facts += ", on \(instance.interface ?? "default interface")"
-            facts += ", state \(instance.state ?? "BACKUP (default)")"
+            facts += ", starts \(instance.initialState.rawValue)"
             facts += ", priority \(instance.priority)"
             facts += ", advert_int \(format(instance.advertInt))s"
             if let version = instance.version { facts += ", version \(version)" }
@@ -27,6 +27,7 @@ public enum KeepalivedText {
             if let vmac = instance.useVmac { facts += ", use_vmac \(vmac)" }
             if let group = instance.syncGroup { facts += ", sync group \(group)" }
             out.append(facts)
+            out.append("  initial state \(instance.initialState.rawValue): \(instance.initialStateReason)")
             if let effective = instance.effectivePriority {
                 out.append("  effective priority \(effective.arithmetic)")
                 out.append("            assuming \(effective.assumption)")
@@ -59,6 +60,7 @@ public enum KeepalivedText {
             if let user = script.user { facts.append("user \(user)\(script.group.map { " \($0)" } ?? "")") }
             out.append("vrrp_script \(script.name)  \(script.file):\(script.line)\(script.node.map { "  [\($0)]" } ?? "")")
             out.append("  \(facts.joined(separator: ", "))")
+            if !script.active { out.append("  DROPPED by keepalived: \(script.inactiveReason ?? "")") }
             for track in report.trackState where track.kind == .trackScript && track.name == script.name && track.node == script.node {
                 out.append("  now \(track.state == .notEvaluated ? "not evaluated (assumed OK)" : (track.state == .ok ? "OK" : "FAILING")): \(track.reason)")
             }
@@ -85,7 +87,7 @@ public enum KeepalivedText {
             out.append("problems")
             for problem in report.problems {
                 let location = problem.file.map { file in problem.line.map { "\(file):\($0)" } ?? file } ?? ""
-                out.append("  \(problem.severity.rawValue) \(problem.code)  \(location)")
+                out.append("  \(problem.severity.rawValue) \(problem.code.rawValue)  \(location)")
                 out.append("    \(problem.message)")
             }
         }
@@ -95,6 +97,40 @@ public enum KeepalivedText {
             for limit in report.limits { out.append("  \(limit)") }
         }
         return out.text
+    }
+
+    /// `--check`: one line per problem as editors and CI annotators read them,
+    /// `FILE:LINE: SEVERITY: MESSAGE [CODE]`, control characters escaped.
+    public static func check(_ report: KeepalivedReport) -> String {
+        var out = TextLines(capacity: 200 * report.problems.count)
+        for problem in report.problems {
+            let location = problem.file.map { file in problem.line.map { "\(file):\($0)" } ?? file } ?? report.configs.first?.file ?? "keepalived"
+            out.append("\(inert(location)): \(problem.severity.rawValue): \(inert(problem.message)) [\(problem.code.rawValue)]")
+        }
+        return out.text
+    }
+
+    /// The summary `--check` prints to standard error.
+    public static func checkSummary(_ report: KeepalivedReport, strict: Bool) -> String {
+        let count = { (severity: ConfigDiagnostic.Severity) in report.problems.filter { $0.severity == severity }.count }
+        let start = report.keepalivedWouldStart ? "keepalived would start" : "keepalived would NOT start"
+        let verdict = report.failsCheck(strict: strict) ? "check failed" : "check passed"
+        return "haexplain: \(start); \(count(.error)) error(s), \(count(.warning)) warning(s), \(count(.info)) info: \(verdict)\(strict ? " (--strict)" : "")"
+    }
+
+    /// Text from files printed on one line: control characters as \xNN, so a message can
+    /// neither break the line format nor drive the terminal.
+    static func inert(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80..<0xa0).contains($0.value) }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
+                out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func describe(_ vip: VirtualAddress) -> TextLine {
@@ -116,4 +152,8 @@ public enum KeepalivedText {
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int(seconds)) : String(seconds)
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
 }

@@ -16,11 +16,11 @@ public enum NameClaims {
         return result
     }
 
-    /// Sorts the resolution's sentences: disagreements and names DNS does not know are
-    /// warnings; sentences that begin "limit:" are limits; the rest describe the names.
+    /// Sorts the resolution's sentences: disagreements are warnings (a name only the hosts
+    /// file knows is the seed's normal case, a note); sentences that begin "limit:" are limits; the rest describe the names.
     public static func findings(of resolution: NameResolution) -> (notes: [String], warnings: [String], limits: [String]) {
         var notes: [String] = [], warnings: [String] = [], limits: [String] = []
-        let warningMarks = ["not in DNS", "disagree", "overrides", "ignores", "failed", "never reads", "stops at the first line", "another source"]
+        let warningMarks = ["disagree", "overrides", "ignores", "failed", "never reads", "stops at the first line", "another source"]
         for finding in resolution.findings {
             if finding.hasPrefix("limit: ") {
                 limits.append(String(finding.dropFirst("limit: ".count)))

@@ -1,12 +1,21 @@
 import HAModel
 import VRRP
 
-/// Who advertises which virtual router on the wire, built one advert at a time. Memory is
-/// bounded by the number of routers and senders (both capped), never by the number of
-/// packets, so a live capture and a million-advert file cost the same to hold.
+/// Who advertises which virtual router on the wire, built one decoded packet at a time: a
+/// pure function of the packets. Memory is bounded by the number of routers and senders
+/// (both capped), never by the number of packets.
+///
+/// The time model is RFC 3768/5798's state machine: only a master advertises, and a master
+/// that hears a better advert becomes backup at once. So a sender is active from its first
+/// to its last advert heard; two senders whose adverts keep interleaving for longer than an
+/// advert interval plus skew both act as master (split brain), while one stopping and
+/// another starting (failover, handover) or a master yielding within an interval
+/// (preemption) are master changes.
 public struct VRRPCensus {
+    /// A virtual router is unique per LAN: the capture link, its VLAN tags, family and VRID.
     public struct RouterKey: Hashable, Sendable {
         public var interface: String?
+        public var vlans: [UInt16]
         public var family: AddressFamily
         public var vrid: UInt8
     }
@@ -31,14 +40,15 @@ public struct VRRPCensus {
 
     public private(set) var packets = 0
     public private(set) var adverts = 0
+    public private(set) var carpAdverts = 0
     public private(set) var malformed = 0
     public private(set) var firstTime: PacketTime?
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [VRRPCensusReport.Problem] = []
     private var index: [RouterKey: Int] = [:]
-    private var routers: [RouterState] = []
-    /// The routers' keys apart from their state, so looking one up copies no state.
-    private var routerKeys: [RouterKey] = []
+    private(set) var routers: [RouterState] = []
+    private var carpIndex: [RouterKey: Int] = [:]
+    private(set) var carpHosts: [CARPHostState] = []
     private var routersDropped = 0
 
     public init() {}
@@ -55,71 +65,63 @@ public struct VRRPCensus {
         if problems.count < 20 { problems.append(.init(packet: packet, message: reason)) }
     }
 
-    public mutating func add(_ advert: borrowing VRRPAdvert) {
-        var copy = copy advert
-        add(lending: &copy)
-    }
-
-    /// The same without copying the advert (inout is passed by address): the per-packet path.
-    public mutating func add(lending advert: inout VRRPAdvert) {
-        var router = -1
-        add(lending: &advert, router: &router)
-    }
-
-    /// `router` is where an earlier, identical advert went (-1 when unknown); it is set to
-    /// where this one went, so a repeated advert skips the lookup.
-    public mutating func add(lending advert: inout VRRPAdvert, router: inout Int) {
-        add(lending: &advert, router: &router, repeating: -1)
-    }
-
-    /// `repeating` names the content of `advert` (a token the caller gives to byte-identical
-    /// adverts, never reused for other content; -1 for none). An advert identical to the
-    /// last one its router took, from a master no rival contests, changes only counts and
-    /// times, and takes that short path: the steady state of every VRID.
-    public mutating func add(lending advert: inout VRRPAdvert, router: inout Int, repeating token: Int) {
+    public mutating func add(_ advert: VRRPAdvert) {
         adverts += 1
-        if router >= 0, router < routers.count,
-           routers[router].repeatOfLast(token: token, time: advert.time, packet: advert.packet) {
-            return
-        }
-        if router < 0 || router >= routers.count {
-            guard let slot = routerSlot(for: advert) else { return }
-            router = slot
-        }
-        routers[router].add(advert, token: token)
+        let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
+        guard let slot = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
+        if slot == routers.count { routers.append(RouterState(key: key)) }
+        routers[slot].add(advert)
     }
 
-    private mutating func routerSlot(for advert: borrowing VRRPAdvert) -> Int? {
-        let key = RouterKey(interface: advert.interface, family: advert.family, vrid: advert.vrid)
-        if routerKeys.count <= 16, let found = routerKeys.firstIndex(of: key) {
-            // A handful of routers is the common case: comparing beats hashing.
-            return found
-        }
-        if routerKeys.count > 16, let found = index[key] { return found }
-        guard routers.count < Self.maximumRouters else { routersDropped += 1; return nil }
-        routers.append(RouterState(key: key))
-        routerKeys.append(key)
-        index[key] = routers.count - 1
-        return routers.count - 1
+    public mutating func add(_ carp: CARPAdvert) {
+        carpAdverts += 1
+        let key = RouterKey(interface: carp.interface, vlans: carp.vlans, family: carp.family, vrid: carp.vhid)
+        guard let slot = Self.slot(for: key, index: &carpIndex, count: carpHosts.count, dropped: &routersDropped) else { return }
+        if slot == carpHosts.count { carpHosts.append(CARPHostState(key: key)) }
+        carpHosts[slot].add(carp)
+    }
+
+    /// The position of `key`, or `count` for a new one (nil once the cap is reached).
+    private static func slot(for key: RouterKey, index: inout [RouterKey: Int], count: Int, dropped: inout Int) -> Int? {
+        if let found = index[key] { return found }
+        guard count < maximumRouters else { dropped += 1; return nil }
+        index[key] = count
+        return count
     }
 
     /// The census at `end` (the end of the capture; the last packet's time by default).
     /// `expected` lists configured VRIDs; those with no adverts get a `silent` verdict.
+    /// `notes` are the capture's own problems (packets on links it could not decode).
     public func report(source: Source, end: PacketTime? = nil, expected: [ExpectedRouter] = [],
-                       truncated: String? = nil) -> VRRPCensusReport {
+                       truncated: String? = nil, notes: [String] = []) -> VRRPCensusReport {
         let end = end ?? lastTime ?? PacketTime(nanoseconds: 0)
         var reports = routers.map { $0.report(end: end) }
         for wanted in expected where !routers.contains(where: {
             $0.key.vrid == wanted.vrid && $0.key.family == wanted.family
                 && (wanted.interface == nil || $0.key.interface == nil || $0.key.interface == wanted.interface)
         }) {
-            var silent = VRRPCensusReport.Router(interface: wanted.interface, family: wanted.family, vrid: Int(wanted.vrid))
+            var silent = VRRPCensusReport.Router(interface: wanted.interface, vlans: [], family: wanted.family, vrid: Int(wanted.vrid))
             silent.verdicts.append(.init(code: .silent, message:
                 "VRID \(wanted.vrid) is configured (\(wanted.source)) but no advert for it was seen: no node is master, or adverts do not reach this host",
                 source: wanted.source))
             reports.append(silent)
         }
-        reports.sort { ($0.interface ?? "", $0.family == .inet ? 0 : 1, $0.vrid) < ($1.interface ?? "", $1.family == .inet ? 0 : 1, $1.vrid) }
+        var carp = carpHosts.map { $0.report(end: end) }
+        // CARP and VRRP on one LAN: each protocol's routers ignore the other's adverts.
+        for index in carp.indices {
+            let host = carpHosts[index].key
+            let vrrp = routers.filter { $0.key.interface == host.interface && $0.key.vlans == host.vlans && $0.key.family == host.family }
+            guard !vrrp.isEmpty else { continue }
+            let ids = vrrp.map { "VRID \($0.key.vrid)" }.joined(separator: ", ")
+            var message = "this LAN carries both CARP (vhid \(host.vrid)) and VRRP (\(ids)) on IP protocol 112 to the same group: "
+                + "keepalived discards the CARP adverts (they fail VRRP's length and checksum checks) and CARP ignores VRRP's, so neither elects across the two"
+            if vrrp.contains(where: { $0.key.vrid == host.vrid }) {
+                message += "; vhid \(host.vrid) equals a VRID here, so both claim the virtual MAC 00:00:5e:00:01:\(String(format2: host.vrid)) if either uses virtual MACs"
+            }
+            carp[index].verdicts.append(.init(code: .carpAndVRRP, message: message, source: Source(kind: .packet, detail: "#\(carpHosts[index].firstPacket)")))
+        }
+        reports.sort { Self.order($0.interface, $0.vlans, $0.family, $0.vrid) < Self.order($1.interface, $1.vlans, $1.family, $1.vrid) }
+        carp.sort { Self.order($0.interface, $0.vlans, $0.family, $0.vhid) < Self.order($1.interface, $1.vlans, $1.family, $1.vhid) }
         var problems = self.problems
         if malformed > problems.count {
             problems.append(.init(packet: nil, message: "\(malformed - problems.count) more malformed VRRP packet(s) not listed"))
@@ -127,19 +129,39 @@ public struct VRRPCensus {
         if routersDropped > 0 {
             problems.append(.init(packet: nil, message: "\(routersDropped) advert(s) for more than \(Self.maximumRouters) virtual routers were counted but not tracked"))
         }
+        problems += notes.map { .init(packet: nil, message: $0) }
         if let truncated { problems.append(.init(packet: nil, message: truncated)) }
         return VRRPCensusReport(
             source: source,
-            capture: .init(packets: packets, adverts: adverts, malformed: malformed, start: firstTime, end: lastTime,
-                           truncated: truncated != nil),
-            routers: reports, problems: problems)
+            capture: .init(packets: packets, adverts: adverts, carpAdverts: carpAdverts, malformed: malformed, start: firstTime,
+                           end: lastTime, truncated: truncated != nil),
+            routers: reports, carpHosts: carp, problems: problems)
+    }
+
+    static func order(_ interface: String?, _ vlans: [Int], _ family: AddressFamily, _ id: Int) -> String {
+        let vlan = vlans.map { String(repeating: "0", count: 4 - String($0).count) + String($0) }.joined(separator: ".")
+        let number = String(repeating: "0", count: 3 - String(id).count) + String(id)
+        return "\(interface ?? "")\u{0}\(vlan)\u{0}\(family == .inet ? 0 : 1)\(number)"
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self.init([digits[Int(byte >> 4)], digits[Int(byte & 0xf)]])
     }
 }
 
 /// RFC 3768/5798: a backup declares the master dead after three intervals plus a skew that
 /// is shorter for higher priorities.
 func masterDownInterval(centiseconds interval: Int, priority: UInt8) -> Int {
-    3 * interval + (256 - Int(priority)) * interval / 256
+    3 * interval + skewTime(centiseconds: interval, priority: priority)
+}
+
+/// RFC 5798's Skew_Time (RFC 3768's for whole seconds): (256 - priority) / 256 of an interval.
+func skewTime(centiseconds interval: Int, priority: UInt8) -> Int {
+    (256 - Int(priority)) * interval / 256
 }
 
 struct SenderState {
@@ -159,18 +181,21 @@ struct SenderState {
     var firstPacket: Int
     var lastPacket: Int
     var ttl: UInt8
-    var badTTL = 0
-    var firstBadTTLPacket: Int?
-    var badChecksums = 0
-    var firstBadChecksumPacket: Int?
-    /// Time of the last advert with priority above 0, while it counts as advertising.
-    var activeSince: PacketTime?
-    var lastActive: PacketTime?
+    /// Adverts an RFC receiver discards, by reason: how many, the first and last packet.
+    var discarded: [VRRPDiscard: (count: Int, first: Int, last: Int)] = [:]
+    /// True once an advert passed every RFC check (its fields are then believed over others).
+    var valid = false
+    /// The last two adverts in which it acted as master (priority above 0, not discarded,
+    /// or VRRPv3 whose only fault is a checksum without the pseudo-header).
+    var acting: (time: PacketTime, packet: Int)?
+    var previousActing: (time: PacketTime, packet: Int)?
+    /// The last advert that RFC receivers accept (what the election sees).
+    var lastAccepted: PacketTime?
     var resignedPacket: Int?
     var resignedTime: PacketTime?
     var ownerPacket: Int?
 
-    init(_ advert: borrowing VRRPAdvert) {
+    init(_ advert: VRRPAdvert) {
         address = advert.sourceAddress
         mac = advert.sourceMAC
         version = advert.version
@@ -188,44 +213,49 @@ struct SenderState {
         ttl = advert.ttl
     }
 
-    /// Counts an advert; false when its checksum failed, so its fields are not believed.
-    mutating func record(_ advert: borrowing VRRPAdvert) -> Bool {
+    var badTTL: Int { discarded[.ttl]?.count ?? 0 }
+    var badChecksums: Int { (discarded[.checksum]?.count ?? 0) + (discarded[.checksumWithoutPseudoHeader]?.count ?? 0) }
+
+    /// Counts an advert and takes its fields when it is valid (or nothing valid came yet).
+    mutating func record(_ advert: VRRPAdvert, discard: VRRPDiscard?) {
         count += 1
         if advert.time < first { first = advert.time; firstPacket = advert.packet }
         if advert.time >= last { last = advert.time; lastPacket = advert.packet }
         ttl = advert.ttl
-        if advert.ttl != 255 {
-            badTTL += 1
-            if firstBadTTLPacket == nil { firstBadTTLPacket = advert.packet }
+        if let discard {
+            var entry = discarded[discard] ?? (0, advert.packet, advert.packet)
+            entry.count += 1
+            entry.last = advert.packet
+            discarded[discard] = entry
         }
-        guard advert.checksumValid else {
-            badChecksums += 1
-            if firstBadChecksumPacket == nil { firstBadChecksumPacket = advert.packet }
-            return false
-        }
-        if version != advert.version { version = advert.version }
-        if type != advert.type { type = advert.type }
-        if interval != advert.interval { interval = advert.interval }
-        if authType != advert.authType { authType = advert.authType }
-        if authenticationHeader != advert.authenticationHeader { authenticationHeader = advert.authenticationHeader }
-        if auth != advert.authData { auth = advert.authData }
+        // A corrupted packet's fields are not believed over a valid one's.
+        guard discard == nil || (!valid && discard == .checksumWithoutPseudoHeader) else { return }
+        if discard == nil { valid = true }
+        version = advert.version
+        type = advert.type
+        interval = advert.interval
+        authType = advert.authType
+        authenticationHeader = advert.authenticationHeader
+        auth = advert.authData
         if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
         if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
-        return true
     }
 
-    /// What `record` and `advertise` change for an advert equal to the last one this
-    /// (master) sender sent: its count, first and last, and when it was last active.
-    mutating func repeated(time: PacketTime, packet: Int) {
-        count += 1
-        if time < first { first = time; firstPacket = packet }
-        if time >= last { last = time; lastPacket = packet }
-        lastActive = time
+    /// When its next advert is overdue: one interval plus skew after the last, and a tenth
+    /// of an interval for capture jitter. Past it, the sender has stopped.
+    func overdue(after time: PacketTime) -> PacketTime {
+        time.adding(centiseconds: interval + skewTime(centiseconds: interval, priority: priority) + interval / 10)
     }
 
-    func isActive(at time: PacketTime) -> Bool {
-        guard let lastActive else { return false }
-        return time <= lastActive.adding(centiseconds: masterDownInterval(centiseconds: interval, priority: priority))
+    func isActing(at time: PacketTime) -> Bool {
+        guard let acting else { return false }
+        return time <= overdue(after: acting.time)
+    }
+
+    /// Whether backups would still take it for master at `time` (the master-down interval).
+    func isMaster(at time: PacketTime) -> Bool {
+        guard let lastAccepted else { return false }
+        return time <= lastAccepted.adding(centiseconds: masterDownInterval(centiseconds: interval, priority: priority))
     }
 
     /// VRRP's election: higher priority wins, then the higher primary address.
@@ -234,39 +264,39 @@ struct SenderState {
     }
 }
 
+/// Two senders' adverts alternating: the evidence of a split brain in the making.
+struct Interleaving {
+    var since: PacketTime
+    var until: PacketTime
+    var packets: [Int]
+    /// Each time one sender spoke before and after the other.
+    var alternations = 0
+}
+
+struct SplitBrain {
+    var first: Int
+    var second: Int
+    var since: PacketTime
+    var until: PacketTime
+    var packets: [Int]
+}
+
 struct RouterState {
-    let key: RouterKeyAlias
-    typealias RouterKeyAlias = VRRPCensus.RouterKey
+    let key: VRRPCensus.RouterKey
     var senders: [SenderState] = []
     var sendersDropped = 0
     var master: Int?
     var previousMaster: Int?
     var events: [VRRPCensusReport.Event] = []
     var eventsDropped = 0
-    var concurrentSince: PacketTime?
-    var splitBrain: (first: Int, second: Int, since: PacketTime, until: PacketTime, packet: Int)?
+    /// Current interleaving per pair of senders (lower slot first): never carried to another pair.
+    var interleavings: [Int: Interleaving] = [:]
+    var splitBrains: [SplitBrain] = []
     var masterChanges = 0
 
     init(key: VRRPCensus.RouterKey) { self.key = key }
 
-    /// The content token and sender of the last advert added, while it left that sender
-    /// master (-1 otherwise): what `repeatOfLast` may shortcut.
-    private var lastToken = -1
-    private var lastSlot = -1
-
-    /// An advert with the content of the last one added: when that left its sender master,
-    /// it had a valid checksum and TTL 255, and no other sender is active now, the full path
-    /// would change only the sender's count, times and activity, and forget any overlap.
-    mutating func repeatOfLast(token: Int, time: PacketTime, packet: Int) -> Bool {
-        guard token >= 0, token == lastToken, let current = master, current == lastSlot else { return false }
-        for i in senders.indices where i != current && senders[i].isActive(at: time) { return false }
-        senders[current].repeated(time: time, packet: packet)
-        concurrentSince = nil
-        return true
-    }
-
-    mutating func add(_ advert: borrowing VRRPAdvert, token: Int = -1) {
-        lastToken = -1
+    mutating func add(_ advert: VRRPAdvert) {
         var slot = -1
         for i in senders.indices where senders[i].address == advert.sourceAddress && senders[i].mac == advert.sourceMAC {
             slot = i
@@ -277,22 +307,31 @@ struct RouterState {
             senders.append(SenderState(advert))
             slot = senders.count - 1
         }
-        // Updated in place: copying a sender out and back costs more than decoding.
-        guard senders[slot].record(advert) else { return }
+        let discard = advert.discardReason
+        senders[slot].record(advert, discard: discard)
+        // RFC discards never vote; a VRRPv3 checksum without the pseudo-header is still a
+        // sender acting as master in its own eyes, so it can interleave with another.
+        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
         if advert.priority == 0 {
-            resign(slot, advert)
-        } else {
-            advertise(slot, advert)
-            if master == slot, advert.ttl == 255 {
-                lastToken = token
-                lastSlot = slot
-            }
+            if discard == nil { resign(slot, advert) }
+            return
         }
+        let oldPriority = senders[slot].priority
+        senders[slot].priority = advert.priority
+        senders[slot].previousActing = senders[slot].acting
+        senders[slot].acting = (advert.time, advert.packet)
+        if discard == nil {
+            senders[slot].lastAccepted = advert.time
+            elect(slot, advert, oldPriority: oldPriority)
+        }
+        interleave(slot, advert)
     }
 
-    private mutating func resign(_ slot: Int, _ advert: borrowing VRRPAdvert) {
+    private mutating func resign(_ slot: Int, _ advert: VRRPAdvert) {
         senders[slot].priority = 0
-        senders[slot].lastActive = nil
+        senders[slot].acting = nil
+        senders[slot].previousActing = nil
+        senders[slot].lastAccepted = nil
         senders[slot].resignedPacket = senders[slot].resignedPacket ?? advert.packet
         senders[slot].resignedTime = senders[slot].resignedTime ?? advert.time
         record(.init(kind: .resigned, time: advert.time, packet: advert.packet, address: advert.sourceAddress,
@@ -301,25 +340,23 @@ struct RouterState {
             previousMaster = slot
             master = nil
         }
-        concurrentSince = nil
+        for pair in interleavings.keys where pair / VRRPCensus.maximumSenders == slot || pair % VRRPCensus.maximumSenders == slot {
+            interleavings[pair] = nil
+        }
     }
 
-    private mutating func advertise(_ slot: Int, _ advert: borrowing VRRPAdvert) {
+    /// The election as backups run it: a better sender preempts at once; another takes over
+    /// only once the master's next advert is overdue (it stopped).
+    private mutating func elect(_ slot: Int, _ advert: VRRPAdvert, oldPriority: UInt8) {
         let time = advert.time
-        let oldPriority = senders[slot].priority
-        // A master that went quiet for longer than its master-down interval is gone.
-        if let current = master, current != slot, !senders[current].isActive(at: time) {
-            let down = senders[current].lastActive.map {
-                $0.adding(centiseconds: masterDownInterval(centiseconds: senders[current].interval, priority: senders[current].priority))
-            } ?? time
-            record(.init(kind: .lost, time: down, packet: senders[current].lastPacket, address: senders[current].address,
-                         mac: senders[current].mac, priority: Int(senders[current].priority), previous: nil))
+        if let current = master, current != slot, let last = senders[current].lastAccepted,
+           time > senders[current].overdue(after: last) {
+            record(.init(kind: .lost, time: senders[current].overdue(after: last), packet: senders[current].lastPacket,
+                         address: senders[current].address, mac: senders[current].mac,
+                         priority: Int(senders[current].priority), previous: nil))
             previousMaster = current
             master = nil
         }
-        senders[slot].priority = advert.priority
-        senders[slot].lastActive = time
-        if senders[slot].activeSince == nil { senders[slot].activeSince = time }
         if let current = master {
             if current == slot {
                 if oldPriority != advert.priority {
@@ -332,32 +369,43 @@ struct RouterState {
         } else {
             becomeMaster(slot, advert, previous: previousMaster)
         }
-        // Split brain: another sender keeps advertising while this one does.
-        var other: Int? = nil
-        for i in senders.indices where i != slot && senders[i].isActive(at: time) {
-            other = i
-            break
-        }
-        if let other {
-            let since = concurrentSince ?? time
-            concurrentSince = since
-            let limit = max(masterDownInterval(centiseconds: senders[slot].interval, priority: senders[slot].priority),
-                            masterDownInterval(centiseconds: senders[other].interval, priority: senders[other].priority))
-            if time > since.adding(centiseconds: limit) {
-                if let existing = splitBrain, existing.since == since {
-                    splitBrain?.until = time
-                } else if splitBrain == nil {
-                    splitBrain = (min(other, slot), max(other, slot), since, time, advert.packet)
-                } else {
-                    splitBrain?.until = time
-                }
+    }
+
+    /// Split brain: this sender spoke, then another, then this one again (each kept
+    /// advertising while hearing the other, so neither yields), at least three times and for
+    /// longer than an advert interval plus skew: a preemption can show one such alternation
+    /// or two (the lower master's advert racing the better one's), never three. A sender
+    /// that stops ends its pairs' interleaving.
+    private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
+        let time = advert.time
+        let me = senders[slot]
+        for other in senders.indices where other != slot {
+            let pair = min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)
+            guard let theirs = senders[other].acting, senders[other].isActing(at: time) else {
+                interleavings[pair] = nil
+                continue
             }
-        } else {
-            concurrentSince = nil
+            guard let mine = me.previousActing, mine.time < theirs.time, theirs.time < time else { continue }
+            var run = interleavings[pair] ?? Interleaving(since: mine.time, until: time, packets: [])
+            run.until = time
+            run.alternations += 1
+            for packet in [mine.packet, theirs.packet, advert.packet] where run.packets.count < 8 && !run.packets.contains(packet) {
+                run.packets.append(packet)
+            }
+            interleavings[pair] = run
+            let interval = max(me.interval, senders[other].interval)
+            let skew = skewTime(centiseconds: interval, priority: min(me.priority, senders[other].priority))
+            guard run.alternations >= 3, time > run.since.adding(centiseconds: interval + skew) else { continue }
+            let a = min(slot, other), b = max(slot, other)
+            if let known = splitBrains.lastIndex(where: { $0.first == a && $0.second == b && $0.since == run.since }) {
+                splitBrains[known].until = time
+            } else if splitBrains.count < 16 {
+                splitBrains.append(SplitBrain(first: a, second: b, since: run.since, until: time, packets: run.packets))
+            }
         }
     }
 
-    private mutating func becomeMaster(_ slot: Int, _ advert: borrowing VRRPAdvert, previous: Int?) {
+    private mutating func becomeMaster(_ slot: Int, _ advert: VRRPAdvert, previous: Int?) {
         if previous != nil { masterChanges += 1 }
         master = slot
         record(.init(kind: .master, time: advert.time, packet: advert.packet, address: advert.sourceAddress,
@@ -372,5 +420,52 @@ struct RouterState {
             eventsDropped += VRRPCensus.maximumEvents
         }
         events.append(event)
+    }
+}
+
+/// One CARP virtual host (vhid) on one LAN: who advertises it, with which skew and base.
+struct CARPHostState {
+    struct Sender {
+        var address: IPAddress
+        var mac: MACAddress?
+        var version: UInt8
+        var advbase: UInt8
+        var advskew: UInt8
+        var demotion: UInt8
+        var counter: UInt64
+        var count = 0
+        var badChecksums = 0
+        var badTTL = 0
+        var first: PacketTime
+        var last: PacketTime
+        var firstPacket: Int
+        var lastPacket: Int
+    }
+
+    let key: VRRPCensus.RouterKey
+    var senders: [Sender] = []
+    var firstPacket = 0
+
+    init(key: VRRPCensus.RouterKey) { self.key = key }
+
+    mutating func add(_ carp: CARPAdvert) {
+        if senders.isEmpty { firstPacket = carp.packet }
+        var slot = senders.firstIndex { $0.address == carp.sourceAddress && $0.mac == carp.sourceMAC } ?? -1
+        if slot < 0 {
+            guard senders.count < VRRPCensus.maximumSenders else { return }
+            senders.append(Sender(address: carp.sourceAddress, mac: carp.sourceMAC, version: carp.version, advbase: carp.advbase,
+                                  advskew: carp.advskew, demotion: carp.demotion, counter: carp.counter, first: carp.time,
+                                  last: carp.time, firstPacket: carp.packet, lastPacket: carp.packet))
+            slot = senders.count - 1
+        }
+        senders[slot].count += 1
+        if carp.time >= senders[slot].last { senders[slot].last = carp.time; senders[slot].lastPacket = carp.packet }
+        if !carp.checksumValid { senders[slot].badChecksums += 1; return }
+        if carp.ttl != 255 { senders[slot].badTTL += 1; return }
+        senders[slot].version = carp.version
+        senders[slot].advbase = carp.advbase
+        senders[slot].advskew = carp.advskew
+        senders[slot].demotion = carp.demotion
+        senders[slot].counter = carp.counter
     }
 }

@@ -8,19 +8,68 @@ public struct VRRPCensusReport: Codable, Sendable {
     public var source: Source
     public var capture: Capture
     public var routers: [Router]
+    /// CARP virtual hosts (ucarp, OpenBSD) heard on protocol 112: another protocol, never a VRRP router.
+    public var carpHosts: [CARPHost]
     public var problems: [Problem]
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", source, capture, routers, problems
+        case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems
+    }
+
+    public init(source: Source, capture: Capture, routers: [Router], carpHosts: [CARPHost] = [], problems: [Problem]) {
+        self.source = source
+        self.capture = capture
+        self.routers = routers
+        self.carpHosts = carpHosts
+        self.problems = problems
     }
 
     public struct Capture: Codable, Sendable {
         public var packets: Int
         public var adverts: Int
+        public var carpAdverts: Int
         public var malformed: Int
         public var start: PacketTime?
         public var end: PacketTime?
         public var truncated: Bool
+        /// How long a live capture listened and why it stopped (nil for a file).
+        public var listening: Listening?
+
+        enum CodingKeys: String, CodingKey {
+            case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening
+        }
+
+        init(packets: Int, adverts: Int, carpAdverts: Int = 0, malformed: Int, start: PacketTime?, end: PacketTime?, truncated: Bool) {
+            self.packets = packets
+            self.adverts = adverts
+            self.carpAdverts = carpAdverts
+            self.malformed = malformed
+            self.start = start
+            self.end = end
+            self.truncated = truncated
+        }
+    }
+
+    /// A live capture's length and the reason it ended.
+    public struct Listening: Codable, Sendable, Equatable {
+        public enum Reason: String, Codable, Sendable {
+            /// Every router that matters was heard, for an interval plus skew after its first advert, with no conflict pending.
+            case answered
+            /// The --listen bound passed.
+            case timeUp = "time_up"
+            case interrupted
+        }
+        public var seconds: Double
+        public var limit: Double
+        public var reason: Reason
+        public var explanation: String
+
+        public init(seconds: Double, limit: Double, reason: Reason, explanation: String) {
+            self.seconds = seconds
+            self.limit = limit
+            self.reason = reason
+            self.explanation = explanation
+        }
     }
 
     public struct Problem: Codable, Sendable, Equatable {
@@ -29,7 +78,10 @@ public struct VRRPCensusReport: Codable, Sendable {
     }
 
     public struct Router: Codable, Sendable {
+        /// The capture link (interface) the adverts came in on; nil for a single-link file.
         public var interface: String?
+        /// 802.1Q VLAN IDs, outermost first; empty when untagged.
+        public var vlans: [Int]
         public var family: AddressFamily
         public var vrid: Int
         public var version: Int?
@@ -39,19 +91,21 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var eventsDropped = 0
         public var verdicts: [Verdict] = []
 
-        init(interface: String?, family: AddressFamily, vrid: Int) {
+        init(interface: String?, vlans: [Int] = [], family: AddressFamily, vrid: Int) {
             self.interface = interface
+            self.vlans = vlans
             self.family = family
             self.vrid = vrid
         }
 
         enum CodingKeys: String, CodingKey {
-            case interface, family, vrid, version, master, senders, events, eventsDropped = "events_dropped", verdicts
+            case interface, vlans, family, vrid, version, master, senders, events, eventsDropped = "events_dropped", verdicts
         }
 
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(interface, forKey: .interface)
+            try container.encode(vlans, forKey: .vlans)
             try container.encode(family, forKey: .family)
             try container.encode(vrid, forKey: .vrid)
             try container.encode(version, forKey: .version)
@@ -70,6 +124,33 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var mac: MACAddress?
         public var priority: Int
         public var source: Source
+        /// True when RFC receivers discard its adverts (a VRRPv3 checksum without the
+        /// pseudo-header): it holds the addresses as master in its own eyes, elected by nobody.
+        public var inOwnEyesOnly: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case address, mac, priority, source, inOwnEyesOnly = "in_own_eyes_only"
+        }
+
+        init(address: IPAddress, mac: MACAddress?, priority: Int, source: Source, inOwnEyesOnly: Bool = false) {
+            self.address = address
+            self.mac = mac
+            self.priority = priority
+            self.source = source
+            self.inOwnEyesOnly = inOwnEyesOnly
+        }
+    }
+
+    /// Adverts from one sender that RFC receivers discard, for one reason.
+    public struct Discard: Codable, Sendable, Equatable {
+        public var reason: VRRPDiscard
+        public var count: Int
+        public var firstPacket: Int
+        public var lastPacket: Int
+
+        enum CodingKeys: String, CodingKey {
+            case reason, count, firstPacket = "first_packet", lastPacket = "last_packet"
+        }
     }
 
     public struct Sender: Codable, Sendable {
@@ -88,6 +169,7 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var ttl: Int
         public var badTTL: Int
         public var badChecksum: Int
+        public var discarded: [Discard]
         public var firstPacket: Int
         public var lastPacket: Int
 
@@ -95,7 +177,29 @@ public struct VRRPCensusReport: Codable, Sendable {
             case address, mac, version, priority, advertInt = "advert_int", authType = "auth_type"
             case authFingerprint = "auth_fingerprint", virtualAddresses = "virtual_addresses", count
             case firstSeen = "first_seen", lastSeen = "last_seen", ttl, badTTL = "bad_ttl"
-            case badChecksum = "bad_checksum", firstPacket = "first_packet", lastPacket = "last_packet"
+            case badChecksum = "bad_checksum", discarded, firstPacket = "first_packet", lastPacket = "last_packet"
+        }
+
+        init(address: IPAddress, mac: MACAddress?, version: Int, priority: Int, advertInt: Double, authType: String?,
+             authFingerprint: String?, virtualAddresses: [IPAddress], count: Int, firstSeen: PacketTime, lastSeen: PacketTime,
+             ttl: Int, badTTL: Int, badChecksum: Int, discarded: [Discard] = [], firstPacket: Int, lastPacket: Int) {
+            self.address = address
+            self.mac = mac
+            self.version = version
+            self.priority = priority
+            self.advertInt = advertInt
+            self.authType = authType
+            self.authFingerprint = authFingerprint
+            self.virtualAddresses = virtualAddresses
+            self.count = count
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+            self.ttl = ttl
+            self.badTTL = badTTL
+            self.badChecksum = badChecksum
+            self.discarded = discarded
+            self.firstPacket = firstPacket
+            self.lastPacket = lastPacket
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -114,6 +218,7 @@ public struct VRRPCensusReport: Codable, Sendable {
             try container.encode(ttl, forKey: .ttl)
             try container.encode(badTTL, forKey: .badTTL)
             try container.encode(badChecksum, forKey: .badChecksum)
+            try container.encode(discarded, forKey: .discarded)
             try container.encode(firstPacket, forKey: .firstPacket)
             try container.encode(lastPacket, forKey: .lastPacket)
         }
@@ -164,37 +269,104 @@ public struct VRRPCensusReport: Codable, Sendable {
             case versionMismatch = "version_mismatch", masterResigned = "master_resigned"
             case addressOwner = "address_owner", badTTL = "bad_ttl", badChecksum = "bad_checksum"
             case masterChanged = "master_changed", silent, notAdvert = "not_advert"
+            case badIPChecksum = "bad_ip_checksum", badVersion = "bad_version"
+            case checksumWithoutPseudoHeader = "checksum_without_pseudo_header"
+            case carp, carpAndVRRP = "carp_and_vrrp"
+
+            init(_ discard: VRRPDiscard) {
+                switch discard {
+                case .ipHeaderChecksum: self = .badIPChecksum
+                case .ttl: self = .badTTL
+                case .version: self = .badVersion
+                case .type: self = .notAdvert
+                case .checksum: self = .badChecksum
+                case .checksumWithoutPseudoHeader: self = .checksumWithoutPseudoHeader
+                }
+            }
         }
         public var code: Code
         public var message: String
         public var source: Source
+        /// The packets that show it (for a split brain: the interleaving adverts).
+        public var packets: [Int]
+
+        init(code: Code, message: String, source: Source, packets: [Int] = []) {
+            self.code = code
+            self.message = message
+            self.source = source
+            self.packets = packets
+        }
+    }
+
+    /// A CARP virtual host: its vhid on one LAN, who advertises it and the verdicts.
+    public struct CARPHost: Codable, Sendable {
+        public var interface: String?
+        public var vlans: [Int]
+        public var family: AddressFamily
+        public var vhid: Int
+        public var master: CARPSender?
+        public var senders: [CARPSender]
+        public var verdicts: [Verdict]
+    }
+
+    public struct CARPSender: Codable, Sendable, Equatable {
+        public var address: IPAddress
+        public var mac: MACAddress?
+        public var version: Int
+        /// Seconds between adverts: advbase + advskew/256 (lower advertises sooner and wins).
+        public var advbase: Int
+        public var advskew: Int
+        public var demotion: Int
+        public var counter: UInt64
+        public var count: Int
+        public var badChecksum: Int
+        public var badTTL: Int
+        public var firstSeen: PacketTime
+        public var lastSeen: PacketTime
+        public var firstPacket: Int
+        public var lastPacket: Int
+
+        enum CodingKeys: String, CodingKey {
+            case address, mac, version, advbase, advskew, demotion, counter, count, badChecksum = "bad_checksum"
+            case badTTL = "bad_ttl", firstSeen = "first_seen", lastSeen = "last_seen", firstPacket = "first_packet"
+            case lastPacket = "last_packet"
+        }
     }
 }
 
 extension RouterState {
     func report(end: PacketTime) -> VRRPCensusReport.Router {
-        var router = VRRPCensusReport.Router(interface: key.interface, family: key.family, vrid: Int(key.vrid))
+        var router = VRRPCensusReport.Router(interface: key.interface, vlans: key.vlans.map(Int.init), family: key.family, vrid: Int(key.vrid))
         router.senders = senders.map { sender in
             VRRPCensusReport.Sender(
                 address: sender.address, mac: sender.mac, version: Int(sender.version), priority: Int(sender.priority),
                 advertInt: Double(sender.interval) / 100, authType: sender.authType.map(VRRPAuthType.name),
                 authFingerprint: sender.auth?.fingerprint, virtualAddresses: sender.addresses, count: sender.count,
                 firstSeen: sender.first, lastSeen: sender.last, ttl: Int(sender.ttl), badTTL: sender.badTTL,
-                badChecksum: sender.badChecksums, firstPacket: sender.firstPacket, lastPacket: sender.lastPacket)
+                badChecksum: sender.badChecksums,
+                discarded: VRRPDiscard.allCases.compactMap { reason in
+                    sender.discarded[reason].map { .init(reason: reason, count: $0.count, firstPacket: $0.first, lastPacket: $0.last) }
+                },
+                firstPacket: sender.firstPacket, lastPacket: sender.lastPacket)
         }
         router.events = events
         router.eventsDropped = eventsDropped
         if let current = master {
             let sender = senders[current]
-            if sender.isActive(at: end) {
+            if sender.isMaster(at: end) {
                 router.master = .init(address: sender.address, mac: sender.mac, priority: Int(sender.priority),
                                       source: Source(kind: .packet, detail: "#\(sender.lastPacket)"))
-            } else if let lastActive = sender.lastActive {
-                router.events.append(.init(kind: .lost, time: lastActive.adding(centiseconds:
-                    masterDownInterval(centiseconds: sender.interval, priority: sender.priority)),
+            } else if let last = sender.lastAccepted {
+                router.events.append(.init(kind: .lost, time: sender.overdue(after: last),
                     packet: sender.lastPacket, address: sender.address, mac: sender.mac,
                     priority: Int(sender.priority), previous: nil))
             }
+        }
+        if router.master == nil, let own = senders.filter({ $0.lastAccepted == nil && $0.isActing(at: end) }).max(by: { $1.beats($0) }) {
+            // Nobody RFC receivers accept is master, but this one acts as master: it holds
+            // the addresses in its own eyes.
+            router.master = .init(address: own.address, mac: own.mac, priority: Int(own.priority),
+                                  source: Source(kind: .packet, detail: "#\(own.lastPacket)"), inOwnEyesOnly: true)
         }
         let versions = Set(senders.map(\.version))
         router.version = versions.count == 1 ? versions.first.map(Int.init) : nil
@@ -209,26 +381,29 @@ extension RouterState {
     private func packet(_ number: Int) -> Source { Source(kind: .packet, detail: "#\(number)") }
 
     private var what: String {
-        "VRID \(key.vrid)" + (key.interface.map { " on \($0)" } ?? "") + (key.family == .inet6 ? " (IPv6)" : "")
+        "VRID \(key.vrid)" + (key.interface.map { " on \($0)" } ?? "") + vlanText(key.vlans) + (key.family == .inet6 ? " (IPv6)" : "")
     }
 
     func verdicts(end: PacketTime) -> [VRRPCensusReport.Verdict] {
         typealias Verdict = VRRPCensusReport.Verdict
         var verdicts: [Verdict] = []
-        let trusted = senders.filter { $0.count > $0.badChecksums }
-        if let split = splitBrain {
+        let trusted = senders.filter(\.valid)
+        for split in splitBrains {
             let a = senders[split.first], b = senders[split.second]
             let seconds = split.since.seconds(until: split.until)
+            let interval = Double(max(a.interval, b.interval)) / 100
+            let list = split.packets.map { "#\($0)" }.joined(separator: ", ")
             verdicts.append(Verdict(code: .splitBrain, message:
-                "\(name(a)) at priority \(a.priority) and \(name(b)) at priority \(b.priority) both advertised \(what) for "
-                + "\(format(seconds)) s, longer than the master-down interval: each acts as master, so they do not hear each other's adverts",
-                source: packet(split.packet)))
+                "\(name(a)) at priority \(a.priority) and \(name(b)) at priority \(b.priority) both advertised \(what), their adverts interleaving for "
+                + "\(format(seconds)) s (packets \(list)), longer than an advert interval (\(format(interval)) s) plus skew: "
+                + "an RFC master that hears a better advert yields at once, so each acts as master without hearing the other",
+                source: packet(split.packets.last ?? a.lastPacket), packets: split.packets))
         }
         let addressSets = Set(trusted.map { $0.addresses.sorted() })
         if addressSets.count > 1 {
             let list = trusted.map { "\(name($0)) [\($0.addresses.map(\.description).joined(separator: " "))]" }
             verdicts.append(Verdict(code: .vridCollision, message:
-                "\(what) is advertised with different virtual addresses: \(list.joined(separator: "; ")); two clusters share one VRID, or one node's virtual_ipaddress differs",
+                "\(what) is advertised with different virtual addresses: \(list.joined(separator: "; ")); two clusters share one VRID on this LAN, or one node's virtual_ipaddress differs",
                 source: packet(trusted[1].firstPacket)))
         }
         if Set(trusted.map(\.interval)).count > 1 {
@@ -263,20 +438,11 @@ extension RouterState {
                     "\(name(sender)) advertises \(what) at priority 255: it owns the virtual addresses and is always master while it runs",
                     source: packet(owner)))
             }
-            if let bad = sender.firstBadTTLPacket {
-                verdicts.append(Verdict(code: .badTTL, message:
-                    "\(sender.badTTL) advert(s) from \(name(sender)) for \(what) arrived with TTL/hop limit \(sender.ttl), not 255: they crossed a router or were forged, and receivers discard them",
-                    source: packet(bad)))
-            }
-            if let bad = sender.firstBadChecksumPacket {
-                verdicts.append(Verdict(code: .badChecksum, message:
-                    "\(sender.badChecksums) advert(s) from \(name(sender)) for \(what) failed the VRRP checksum: receivers discard them (corruption, or a VRRPv3 checksum computed without the pseudo-header)",
-                    source: packet(bad)))
-            }
-            if sender.type != 1 {
-                verdicts.append(Verdict(code: .notAdvert, message:
-                    "\(name(sender)) sent VRRP type \(sender.type) for \(what); only type 1 (advertisement) exists",
-                    source: packet(sender.lastPacket)))
+            for reason in VRRPDiscard.allCases {
+                guard let entry = sender.discarded[reason] else { continue }
+                verdicts.append(Verdict(code: .init(reason), message: "\(entry.count) advert(s) from \(name(sender)) for \(what) "
+                    + discardText(reason, sender) + (reason == .checksumWithoutPseudoHeader ? "" : "; they elect nobody here either"),
+                    source: packet(entry.first), packets: entry.first == entry.last ? [entry.first] : [entry.first, entry.last]))
             }
         }
         if masterChanges > 0 {
@@ -293,6 +459,68 @@ extension RouterState {
                 source: packet(senders[0].firstPacket)))
         }
         return verdicts
+    }
+
+    private func discardText(_ reason: VRRPDiscard, _ sender: SenderState) -> String {
+        switch reason {
+        case .ipHeaderChecksum:
+            return "had a bad IPv4 header checksum: the receiving IP stack drops them before VRRP sees them (corruption on the way)"
+        case .ttl:
+            return "arrived with TTL/hop limit \(sender.ttl), not 255: they crossed a router or were forged, and RFC receivers discard them"
+        case .version:
+            return "claim VRRP version \(sender.version): only 2 (RFC 3768) and 3 (RFC 5798) exist, so receivers discard them"
+        case .type:
+            return "have VRRP type \(sender.type): only type 1 (advertisement) exists, so receivers discard them"
+        case .checksum:
+            return "failed the VRRP checksum: receivers discard them (corruption, or a sender computing it another way)"
+        case .checksumWithoutPseudoHeader:
+            return "are VRRPv3 over IPv4 with a checksum computed without the IPv4 pseudo-header (RFC 5798 includes it; "
+                + "FRR's `no vrrp N checksum-with-ipv4-pseudoheader` and some vendors leave it out): RFC receivers discard them "
+                + "(keepalived 2.2.7 logs \"Invalid VRRPv3 checksum\" and has no setting to accept them; 2.2.8 added v3_checksum_as_v2, "
+                + "which makes a node send and expect this variant), so \(sender.address) is "
+                + "master in its own eyes, holding the addresses while RFC backups do not hear it and may take over too"
+        }
+    }
+}
+
+func vlanText(_ vlans: [UInt16]) -> String {
+    vlans.isEmpty ? "" : " VLAN " + vlans.map(String.init).joined(separator: ".")
+}
+
+extension CARPHostState {
+    func report(end: PacketTime) -> VRRPCensusReport.CARPHost {
+        let list = senders.map { sender in
+            VRRPCensusReport.CARPSender(address: sender.address, mac: sender.mac, version: Int(sender.version), advbase: Int(sender.advbase),
+                                        advskew: Int(sender.advskew), demotion: Int(sender.demotion), counter: sender.counter,
+                                        count: sender.count, badChecksum: sender.badChecksums, badTTL: sender.badTTL,
+                                        firstSeen: sender.first, lastSeen: sender.last, firstPacket: sender.firstPacket,
+                                        lastPacket: sender.lastPacket)
+        }
+        // Only CARP's master advertises; one still within an interval (plus a tenth) of the end is advertising.
+        func advertising(_ sender: Sender) -> Bool {
+            sender.count > sender.badChecksums + sender.badTTL
+                && end <= sender.last.adding(centiseconds: Int(sender.advbase) * 110 + Int(sender.advskew) * 100 / 256)
+        }
+        let active = senders.indices.filter { advertising(senders[$0]) }
+        let what = "CARP vhid \(key.vrid)" + (key.interface.map { " on \($0)" } ?? "") + vlanText(key.vlans)
+        var verdicts: [VRRPCensusReport.Verdict] = [
+            .init(code: .carp, message: "\(what) is CARP (ucarp, OpenBSD/FreeBSD carp), not VRRP: it shares IP protocol 112 and 224.0.0.18, "
+                  + "and its master is the host advertising with the lowest advbase and advskew (after demotion)",
+                  source: Source(kind: .packet, detail: "#\(firstPacket)")),
+        ]
+        if active.count > 1 {
+            let names = active.map { "\(senders[$0].address) (advskew \(senders[$0].advskew))" }.joined(separator: " and ")
+            verdicts.append(.init(code: .splitBrain, message: "\(names) all advertise \(what) within one interval: only a master advertises, so each acts as master",
+                                  source: Source(kind: .packet, detail: "#\(senders[active[1]].lastPacket)"),
+                                  packets: active.map { senders[$0].lastPacket }))
+        }
+        for sender in senders where sender.badChecksums > 0 {
+            verdicts.append(.init(code: .badChecksum, message: "\(sender.badChecksums) CARP advert(s) from \(sender.address) for \(what) failed the checksum; CARP peers discard them",
+                                  source: Source(kind: .packet, detail: "#\(sender.lastPacket)")))
+        }
+        let master = active.map { list[$0] }.min { ($0.advbase, $0.advskew, $0.address) < ($1.advbase, $1.advskew, $1.address) }
+        return .init(interface: key.interface, vlans: key.vlans.map(Int.init), family: key.family, vhid: Int(key.vrid),
+                     master: master, senders: list, verdicts: verdicts)
     }
 }
 

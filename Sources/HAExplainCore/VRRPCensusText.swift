@@ -8,20 +8,27 @@ public enum VRRPCensusText {
         var out = "source    \(report.source)\n"
         let capture = report.capture
         out += "packets   \(capture.packets) read, \(capture.adverts) VRRP advert(s), \(capture.malformed) malformed"
+        if capture.carpAdverts > 0 { out += ", \(capture.carpAdverts) CARP advert(s)" }
         if let start = capture.start, let end = capture.end {
             out += ", \(start) .. \(end)"
         }
         out += "\n"
+        if let listening = capture.listening {
+            out += "listened  \(format(listening.seconds)) s of at most \(format(listening.limit)) s: \(listening.explanation)\n"
+        }
         if report.routers.isEmpty {
             out += "no VRRP adverts seen\n"
         }
         for router in report.routers {
             out += "\nVRID \(router.vrid)  \(router.family == .inet ? "IPv4" : "IPv6")"
             out += router.interface.map { "  on \($0)" } ?? ""
+            out += router.vlans.isEmpty ? "" : "  VLAN \(router.vlans.map(String.init).joined(separator: "."))"
             out += router.version.map { "  VRRPv\($0)" } ?? ""
             out += "\n"
             if let master = router.master {
-                out += "  master    \(master.address)\(master.mac.map { " (\($0))" } ?? "") priority \(master.priority)  [packet \(master.source.detail ?? "")]\n"
+                out += "  master    \(master.address)\(master.mac.map { " (\($0))" } ?? "") priority \(master.priority)"
+                out += master.inOwnEyesOnly ? " (in its own eyes only: RFC receivers discard its adverts)" : ""
+                out += "  [packet \(master.source.detail ?? "")]\n"
             } else {
                 out += "  master    none advertising at the end of the capture\n"
             }
@@ -32,6 +39,9 @@ public enum VRRPCensusText {
                 out += " ttl \(sender.ttl)\n"
                 out += "            \(sender.count) advert(s), packets #\(sender.firstPacket)..#\(sender.lastPacket), \(sender.firstSeen) .. \(sender.lastSeen)\n"
                 out += "            virtual addresses: \(sender.virtualAddresses.isEmpty ? "none" : sender.virtualAddresses.map(\.description).joined(separator: " "))\n"
+                for discard in sender.discarded {
+                    out += "            discarded: \(discard.count) \(discard.reason.rawValue), packets #\(discard.firstPacket)..#\(discard.lastPacket)\n"
+                }
             }
             if router.eventsDropped > 0 {
                 out += "  events    showing the last \(router.events.count) of \(router.events.count + router.eventsDropped)\n"
@@ -47,19 +57,37 @@ public enum VRRPCensusText {
                 case .resigned:
                     out += "\(event.address) resigned (priority 0)"
                 case .lost:
-                    out += "\(event.address) stopped advertising (master-down interval passed)"
+                    out += "\(event.address) stopped advertising (its next advert overdue)"
                 }
                 out += "\n"
             }
-            for verdict in router.verdicts {
-                out += "  \(verdict.code.rawValue.padding(to: 9))\(verdict.message) [\(verdict.source)]\n"
+            out += verdictLines(router.verdicts)
+        }
+        for host in report.carpHosts {
+            out += "\nCARP vhid \(host.vhid)  \(host.family == .inet ? "IPv4" : "IPv6")"
+            out += host.interface.map { "  on \($0)" } ?? ""
+            out += host.vlans.isEmpty ? "" : "  VLAN \(host.vlans.map(String.init).joined(separator: "."))"
+            out += "\n"
+            if let master = host.master {
+                out += "  master    \(master.address)\(master.mac.map { " (\($0))" } ?? "") advbase \(master.advbase) advskew \(master.advskew)  [packet #\(master.lastPacket)]\n"
+            } else {
+                out += "  master    none advertising at the end of the capture\n"
             }
+            for sender in host.senders {
+                out += "  sender    \(sender.address)\(sender.mac.map { " (\($0))" } ?? "")  CARPv\(sender.version) advbase \(sender.advbase) s advskew \(sender.advskew) demotion \(sender.demotion)\n"
+                out += "            \(sender.count) advert(s), packets #\(sender.firstPacket)..#\(sender.lastPacket), \(sender.firstSeen) .. \(sender.lastSeen)\n"
+            }
+            out += verdictLines(host.verdicts)
         }
         for problem in report.problems {
             out += "problem   \(problem.packet.map { "packet #\($0): " } ?? "")\(problem.message)\n"
         }
         return out
     }
+}
+
+func verdictLines(_ verdicts: [VRRPCensusReport.Verdict]) -> String {
+    verdicts.map { "  \($0.code.rawValue.padding(to: 9))\($0.message) [\($0.source)]\n" }.joined()
 }
 
 extension String {

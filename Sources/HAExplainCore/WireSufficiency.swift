@@ -1,28 +1,69 @@
 import HAModel
+import VRRP
 
-/// When listening can stop: every VRID that matters has a master heard at least twice (so
-/// its interval is known), and every queried address has been seen in some advert when no
-/// VRID was known in advance (an application server has no keepalived.conf).
+/// When listening can stop because the answer cannot change: every virtual router that
+/// matters (one that lists a queried address, for the configured VRIDs when any) has been
+/// heard, for at least an advert interval plus skew after its first advert (a second master
+/// advertises once per interval, so it would have been heard by then), and none of them
+/// has a conflict still forming (two senders acting as master, not yet long enough to call
+/// a split brain, or a preemption under way). A split brain already named is an answer.
 public enum WireSufficiency {
-    public static func enough(_ census: VRRPCensus, vrids: Set<Int>, addresses: [IPAddress]) -> Bool {
-        let routers = census.report(source: Source(kind: .packet)).routers
-        // Two live senders may be a split brain in the making: only the full bound lets
-        // the census judge it, so never stop early on such a router.
-        func heardTwice(_ router: VRRPCensusReport.Router) -> Bool {
-            router.master != nil && router.senders.contains { $0.count >= 2 && $0.priority > 0 }
-                && router.senders.filter { $0.priority > 0 }.count == 1
-        }
+    public struct Progress: Equatable, Sendable {
+        /// True when more listening cannot change the answer.
+        public var answered: Bool
+        /// Why listening stops, or what it is still waiting for.
+        public var explanation: String
+    }
+
+    public static func progress(_ census: VRRPCensus, now: PacketTime, vrids: Set<Int>, addresses: [IPAddress]) -> Progress {
+        guard !addresses.isEmpty else { return Progress(answered: true, explanation: "no address to explain") }
         // A router counts only when it lists a queried address: the same VRID on another LAN
         // says nothing about ours.
-        func listsOne(_ router: VRRPCensusReport.Router) -> Bool {
-            router.senders.contains { sender in sender.virtualAddresses.contains { addresses.contains($0) } }
+        let relevant = census.routers.filter { router in
+            (vrids.isEmpty || vrids.contains(Int(router.key.vrid)))
+                && router.senders.contains { sender in sender.addresses.contains { addresses.contains($0) } }
         }
-        if !vrids.isEmpty {
-            return vrids.allSatisfy { vrid in routers.contains { $0.vrid == vrid && heardTwice($0) && listsOne($0) } }
+        var missing: [String] = []
+        if vrids.isEmpty {
+            for address in addresses where !relevant.contains(where: { $0.senders.contains { $0.addresses.contains(address) } }) {
+                missing.append("no advert listing \(address) heard yet")
+            }
+        } else {
+            for vrid in vrids.sorted() where !relevant.contains(where: { Int($0.key.vrid) == vrid }) {
+                missing.append("no advert for VRID \(vrid) listing \(addresses.map(\.description).joined(separator: ", ")) heard yet")
+            }
         }
-        guard !addresses.isEmpty else { return false }
-        return addresses.allSatisfy { address in
-            routers.contains { router in heardTwice(router) && router.senders.contains { $0.virtualAddresses.contains(address) } }
+        var waiting = missing
+        var settled: [String] = []
+        for router in relevant {
+            let name = "VRID \(router.key.vrid)" + (router.key.interface.map { " on \($0)" } ?? "") + vlanText(router.key.vlans)
+            if !router.splitBrains.isEmpty {
+                settled.append("\(name): split brain named")
+                continue
+            }
+            let acting = router.senders.filter { $0.isActing(at: now) }
+            guard let first = router.senders.map(\.first).min(), let slowest = router.senders.max(by: { $0.interval < $1.interval }) else {
+                continue
+            }
+            if !router.interleavings.isEmpty || acting.count > 1 {
+                waiting.append("\(name): \(acting.count) senders advertising, a preemption or a split brain in the making")
+                continue
+            }
+            if acting.isEmpty {
+                waiting.append("\(name): its master stopped advertising")
+                continue
+            }
+            let lowest = router.senders.map(\.priority).filter { $0 > 0 }.min() ?? acting[0].priority
+            let heardFor = slowest.interval + skewTime(centiseconds: slowest.interval, priority: lowest) + slowest.interval / 10
+            if now < first.adding(centiseconds: heardFor) {
+                waiting.append("\(name): less than an advert interval plus skew since its first advert")
+                continue
+            }
+            settled.append("\(name): one master, \(acting[0].address), heard for an advert interval plus skew")
         }
+        if waiting.isEmpty, !settled.isEmpty {
+            return Progress(answered: true, explanation: settled.joined(separator: "; "))
+        }
+        return Progress(answered: false, explanation: waiting.isEmpty ? "no advert that matters heard yet" : waiting.joined(separator: "; "))
     }
 }

@@ -1,32 +1,32 @@
-/// A secret read from a config or the wire (VRRP auth_pass, a PASS advert's password). It
-/// is never printed or encoded; only a short SHA-256 fingerprint is, so two nodes' values
-/// can be compared without showing either.
+/// A secret read from a config or the wire (VRRP auth_pass, a PASS advert's password). Only
+/// its fingerprint is kept, computed once from the secret: it is what is printed, encoded,
+/// read back from a snapshot and compared, so a fingerprint is never hashed again (a peer's
+/// value read from its snapshot compares equal to the same value read here).
 public struct Secret: Codable, Hashable, Sendable, CustomStringConvertible {
-    private let bytes: [UInt8]
-
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    public init(_ text: String) { self.bytes = Array(text.utf8) }
-
     /// "sha256:" and the first 8 hex digits of the digest.
-    public var fingerprint: String {
+    public let fingerprint: String
+
+    public init(_ bytes: [UInt8]) {
         // 15 bytes: a small string, made without a heap allocation (one per vrrp_instance).
-        "sha256:" + SHA256.hex(SHA256.digest(bytes).prefix(4))
+        fingerprint = "sha256:" + SHA256.hex(SHA256.digest(bytes).prefix(4))
     }
+
+    public init(_ text: String) { self.init(Array(text.utf8)) }
 
     public var description: String { fingerprint }
 
-    /// Compares the secret with a value without revealing either.
-    public func matches(_ other: Secret) -> Bool { bytes == other.bytes }
+    /// Compares two secrets by fingerprint without revealing either (32 bits of SHA-256:
+    /// two different passwords agree by chance once in four billion).
+    public func matches(_ other: Secret) -> Bool { fingerprint == other.fingerprint }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(fingerprint)
     }
 
-    /// Decoding a snapshot yields only the fingerprint, never the secret itself.
+    /// Decoding a snapshot yields the fingerprint as it was computed there.
     public init(from decoder: Decoder) throws {
-        let fingerprint = try decoder.singleValueContainer().decode(String.self)
-        self.bytes = Array(("fingerprint-only:" + fingerprint).utf8)
+        fingerprint = try decoder.singleValueContainer().decode(String.self)
     }
 }
 

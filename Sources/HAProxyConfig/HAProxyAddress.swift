@@ -77,12 +77,13 @@ enum HAProxyAddressParser {
             if family == .unspecified { parsed.family = .inet }
             parsed.wildcard = true
         } else if let address = IPAddress(literal), family == .unspecified || (family == .inet) == (address.family == .inet) {
-            parsed.address = address
             parsed.family = address.family == .inet ? .inet : .inet6
+            // 0.0.0.0 and ::0 in any spelling are INADDR_ANY and in6addr_any, as `*` and `::` are.
+            if address == .v4(0) || address == .v6(0, 0) { parsed.wildcard = true } else { parsed.address = address }
         } else if family != .inet6, let legacy = HAProxyAddressParser.inetAton(literal) {
             // Resolving "1.2.3" goes through inet_aton's old forms (1.2.0.3), so haproxy takes it.
-            parsed.address = .v4(legacy)
             parsed.family = .inet
+            if legacy == 0 { parsed.wildcard = true } else { parsed.address = .v4(legacy) }
         } else if HAProxyAddressParser.isHostName(literal) {
             // Resolved by haproxy when it starts; the family stays as the prefix said.
             parsed.host = String(literal)

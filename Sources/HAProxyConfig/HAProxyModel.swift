@@ -17,8 +17,15 @@ public struct HAProxyConfiguration: Codable, Sendable, Equatable {
 
     /// Sections that accept connections (frontend, listen).
     public var frontends: [HAProxySection] { sections.filter { $0.kind == .frontend || $0.kind == .listen } }
+    /// Everything that listens: frontends and listens, and `global` when it has a `stats socket`.
+    public var listeners: [HAProxySection] { sections.filter { $0.kind == .frontend || $0.kind == .listen || ($0.kind == .global && !$0.binds.isEmpty) } }
     /// Sections that hold servers (backend, listen).
     public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
+
+    /// Whether haproxy would have anything to listen on, so that it starts at all.
+    public var hasListener: Bool {
+        listeners.contains { !$0.disabled && !$0.binds.isEmpty } || sections.contains { $0.keyword == "peers" }
+    }
 
     public func backend(named name: String) -> HAProxySection? {
         sections.first { ($0.kind == .backend || $0.kind == .listen) && $0.name == name }
@@ -44,6 +51,12 @@ public struct HAProxySection: Codable, Sendable, Equatable {
     public var defaultBackend: HAProxyBackendReference?
     public var useBackends: [HAProxyBackendReference]
     public var servers: [HAProxyServer]
+    /// What the section answers by itself, without a server: stats page, Prometheus exporter,
+    /// `http-request return`/`redirect`/`deny`, monitor-uri, and in `global` the CLI of each
+    /// `stats socket` (whose addresses are this section's binds).
+    public var services: [HAProxyService] = []
+    /// `disabled` (inherited from defaults, undone by `enabled`): the proxy does not start.
+    public var disabled = false
     /// Every line of the section after its header, as words, with where it is. Never encoded:
     /// lines such as `stats auth` and `user ... insecure-password` hold secrets, and snapshots
     /// travel (ssh, files); what the verdict needs is in the fields above.
@@ -62,7 +75,7 @@ public struct HAProxySection: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case kind, keyword, name, file, line, mode, binds, defaultBackend = "default_backend"
-        case useBackends = "use_backend", servers
+        case useBackends = "use_backend", servers, services, disabled
     }
 
     public var source: Source { .file(file, line: line) }
@@ -96,6 +109,16 @@ public struct HAProxyBind: Codable, Sendable, Equatable {
 
     /// Whether this bind can come up while its address is not assigned here.
     public var bindsNonLocal: Bool { transparent || freebind }
+
+    /// Whether this bind's IPv6 sockets also take IPv4: haproxy sets IPV6_V6ONLY for `v6only`
+    /// (which wins over `v4v6`), clears it for `v4v6`, and otherwise leaves the kernel's
+    /// default, net.ipv6.bindv6only of haproxy's network namespace (0 on Linux unless changed;
+    /// nil when unknown, taken as Linux's default).
+    public func dualStack(bindv6only: Int?) -> Bool {
+        if options.contains("v6only") { return false }
+        if options.contains("v4v6") { return true }
+        return (bindv6only ?? 0) == 0
+    }
 }
 
 /// One address of a `bind` line (a bind lists several, separated by commas).
@@ -108,9 +131,10 @@ public struct HAProxyBindAddress: Codable, Sendable, Equatable {
     /// The address as written, after environment expansion.
     public var text: String
     public var family: Family
-    /// The IP address; nil for a wildcard (`*`, empty, `::`), a host name or a socket path.
+    /// The IP address; nil for a wildcard (`*`, empty, `0.0.0.0`, `::` in any spelling), a host
+    /// name or a socket path.
     public var address: IPAddress?
-    /// True for `*`, an empty address and `::`: every address of the family.
+    /// True for `*`, an empty address, `0.0.0.0` and `::`: every address of the family.
     public var wildcard: Bool
     /// A host name haproxy resolves when it starts (nil when the address is literal).
     public var host: String?
@@ -125,15 +149,23 @@ public struct HAProxyBindAddress: Codable, Sendable, Equatable {
         case text, family, address, wildcard, host, path, portLow = "port_low", portHigh = "port_high", transport
     }
 
-    /// Whether a connection to `address`:`port` reaches this listener (ignoring which
-    /// addresses are local: a wildcard matches every one of its family).
-    public func accepts(_ target: IPAddress, port: Int?) -> Bool {
+    /// Whether a connection to `target`:`port` reaches this listener (ignoring which addresses
+    /// are local: a wildcard matches every one of its family). `dualStack` says whether an
+    /// IPv6 socket of this bind also takes IPv4 (IPV6_V6ONLY off), see `HAProxyBind.dualStack`.
+    public func accepts(_ target: IPAddress, port: Int?, dualStack: Bool) -> Bool {
         guard family == .inet || family == .inet6 else { return false }
         if let port, let low = portLow, let high = portHigh, !(low...high).contains(port) { return false }
-        if let address { return address == target }
+        if let address {
+            if address == target { return true }
+            // A dual-stack socket on ::ffff:a.b.c.d takes IPv4 connections to a.b.c.d.
+            if dualStack, case .v6(let high, let low) = address, case .v4(let v4) = target {
+                return high == 0 && low == 0x0000_ffff_0000_0000 | UInt64(v4)
+            }
+            return false
+        }
         guard wildcard else { return false }
-        // An IPv6 wildcard socket also takes IPv4 unless v6only (Linux default bindv6only=0).
-        return family == .inet6 || target.family == .inet
+        if family == .inet { return target.family == .inet }
+        return target.family == .inet6 || dualStack
     }
 
     public var portText: String {
@@ -169,9 +201,67 @@ public struct HAProxyBackendReference: Codable, Sendable, Equatable {
 }
 
 public struct HAProxyMessage: Codable, Sendable, Equatable {
-    /// diag, notice, warning or note (haexplain's own remark).
+    /// diag, notice, warning, alert (haproxy's, yet not fatal) or note (haexplain's own remark).
     public var level: String
     public var message: String
     public var file: String
     public var line: Int
+    /// The problem this message is for `--check`, when it is one (a `.notice` is not).
+    public var code: HAProxyProblem.Code?
+
+    public init(level: String, message: String, file: String, line: Int, code: HAProxyProblem.Code? = nil) {
+        self.level = level
+        self.message = message
+        self.file = file
+        self.line = line
+        self.code = code
+    }
+}
+
+/// Something haproxy answers itself, without passing the connection to a server.
+public struct HAProxyService: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// `stats enable`, `stats uri` and the other `stats` keywords of a proxy (HTTP mode only).
+        case statsPage = "stats_page"
+        /// `http-request use-service prometheus-exporter`.
+        case prometheusExporter = "prometheus_exporter"
+        /// `http-request use-service NAME` for another service (a Lua one).
+        case service
+        /// `http-request return`.
+        case httpReturn = "http_return"
+        /// `http-request redirect` or `redirect`.
+        case redirect
+        /// `http-request deny` (403 unless deny_status says otherwise) or `tarpit` (500 after a delay).
+        case deny
+        case tarpit
+        /// `monitor-uri`: 200 to that URI.
+        case monitorURI = "monitor_uri"
+        /// `stats socket` in global: haproxy's command line interface.
+        case cli
+    }
+
+    public var kind: Kind
+    /// What it answers, in haproxy's words: "stats page at /haproxy?stats", "status 200", ...
+    public var detail: String
+    /// The words from `if`/`unless` on, when the rule is conditional.
+    public var condition: [String]?
+    public var file: String
+    public var line: Int
+
+    public init(kind: Kind, detail: String, condition: [String]? = nil, file: String, line: Int) {
+        self.kind = kind
+        self.detail = detail
+        self.condition = condition
+        self.file = file
+        self.line = line
+    }
+
+    /// Only HTTP proxies answer these; haproxy ignores them in TCP mode, with a warning.
+    public var needsHTTP: Bool { kind != .cli }
+
+    /// "stats page at /st [haproxy.cfg:12]", "status 200 if { path /health } [haproxy.cfg:14]".
+    public var sentence: String {
+        let condition = condition.map { " " + $0.joined(separator: " ") } ?? ""
+        return "\(detail)\(condition) [\(file):\(line)]"
+    }
 }

@@ -15,30 +15,54 @@ public struct HAProxyParser {
     private var file = ""
     private var line = 0
 
-    /// Reads `paths` (files or directories, as haproxy's -f) in order.
+    /// Reads `paths` (files or directories, as haproxy's -f) in order; a configuration haproxy
+    /// refuses is an HAError (65) with the file and line of haproxy's first fatal error.
     public static func parse(paths: [String], files: HAProxyFiles, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyConfiguration {
-        var parser = HAProxyParser(build: build)
-        let expanded = try HAProxyFileList.expand(paths, files: files)
-        for path in expanded {
-            try parser.read(try files.read(path), file: path)
-        }
-        try parser.checkReferences()
-        parser.config.files = expanded
-        return parser.config
+        let checked = try check(paths: paths, files: files, build: build)
+        if let refusal = checked.refusal { throw refusal.error }
+        return checked.configuration
     }
 
     /// Reads one file's bytes (tests and the fuzzer).
     public static func parse(bytes: [UInt8], file: String, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyConfiguration {
+        let checked = check(contents: [(file, bytes)], build: build)
+        if let refusal = checked.refusal { throw refusal.error }
+        return checked.configuration
+    }
+
+    /// Reads `paths` as `parse` does, keeping a refusal as a value: for `--check`. Only input
+    /// that cannot be read (a missing file, a FIFO) is thrown (66).
+    public static func check(paths: [String], files: HAProxyFiles, build: HAProxyBuild = HAProxyBuild()) throws(HAError) -> HAProxyCheck {
+        let expanded = try HAProxyFileList.expand(paths, files: files)
+        var contents: [(String, [UInt8])] = []
+        for path in expanded { contents.append((path, try files.read(path))) }
+        return check(contents: contents, build: build)
+    }
+
+    /// One file's text as "t.cfg" (tests).
+    public static func check(contents text: String, build: HAProxyBuild = HAProxyBuild()) -> HAProxyCheck {
+        check(contents: [("t.cfg", Array(text.utf8))], build: build)
+    }
+
+    static func check(contents: [(String, [UInt8])], build: HAProxyBuild) -> HAProxyCheck {
         var parser = HAProxyParser(build: build)
-        try parser.read(bytes, file: file)
-        try parser.checkReferences()
-        parser.config.files = [file]
-        return parser.config
+        var refusal: HAProxyRefusal?
+        do throws(HAProxyRefusal) {
+            for (path, bytes) in contents { try parser.read(bytes, file: path) }
+            parser.dropHTTPServicesInTCPMode()
+            try parser.checkAfterReading()
+        } catch {
+            refusal = error
+        }
+        parser.config.files = contents.map(\.0)
+        return HAProxyCheck(configuration: parser.config, refusal: refusal)
     }
 
     private init(build: HAProxyBuild) { self.build = build }
 
-    private func fail(_ message: String) -> HAError { HAError(.dataError, message, file: file, line: line) }
+    private func fail(_ code: HAProxyProblem.Code, _ message: String) -> HAProxyRefusal {
+        HAProxyRefusal(code, HAError(.dataError, message, file: file, line: line))
+    }
 
     enum Block { case ifTake, ifDrop, ifSkip, elifTake, elifDrop, elifSkip, elseTake, elseDrop
         var masked: Bool { ![.ifTake, .elifTake, .elseTake].contains(self) }
@@ -47,7 +71,7 @@ public struct HAProxyParser {
     }
     static let maximumNesting = 100
 
-    private mutating func read(_ bytes: [UInt8], file: String) throws(HAError) {
+    private mutating func read(_ bytes: [UInt8], file: String) throws(HAProxyRefusal) {
         self.file = file
         line = 0
         current = nil
@@ -60,17 +84,18 @@ public struct HAProxyParser {
             let text = bytes[start..<end]
             start = end + 1
             if let nul = text.firstIndex(of: 0) {
-                throw fail("stray NUL character at position \(nul - text.startIndex + 1): this is not a text configuration")
+                throw fail(.syntax, "stray NUL character at position \(nul - text.startIndex + 1): this is not a text configuration")
             }
             if newline == nil {
-                throw fail("missing LF on last line, file might have been truncated at position \(text.count + 1); haproxy refuses it")
+                throw fail(.syntax, "missing LF on last line, file might have been truncated at position \(text.count + 1); haproxy refuses it")
             }
             var first = text.startIndex
             while first < text.endIndex, HAProxyWords.isSpace(text[first]) { first += 1 }
             // "[scope]" lines only label messages.
             if first < text.endIndex, text[first] == UInt8(ascii: "[") { continue }
             let splitter = HAProxyWords(environment: build.environment, file: file, line: line, section: currentSectionName)
-            let words = try splitter.split(text[first...])
+            let words: [String]
+            do throws(HAError) { words = try splitter.split(text[first...]) } catch { throw HAProxyRefusal(.syntax, error) }
             guard let keyword = words.first, !keyword.isEmpty else { continue }
 
             if try conditional(keyword, words, &blocks) { continue }
@@ -82,7 +107,7 @@ public struct HAProxyParser {
             try statement(words)
         }
         if !blocks.isEmpty {
-            throw fail("non-terminated '.if' block: \(blocks.count) '.endif' missing at the end of the file")
+            throw fail(.conditional, "non-terminated '.if' block: \(blocks.count) '.endif' missing at the end of the file")
         }
     }
 
@@ -91,12 +116,12 @@ public struct HAProxyParser {
     }
 
     /// `.if`, `.elif`, `.else`, `.endif`; true when the line was one of them.
-    private mutating func conditional(_ keyword: String, _ words: [String], _ blocks: inout [Block]) throws(HAError) -> Bool {
+    private mutating func conditional(_ keyword: String, _ words: [String], _ blocks: inout [Block]) throws(HAProxyRefusal) -> Bool {
         let rest = words.dropFirst().joined(separator: " ")
         switch keyword {
         case ".if":
             guard blocks.count + 1 < HAProxyParser.maximumNesting else {
-                throw fail("too many nested '.if', max is \(HAProxyParser.maximumNesting)")
+                throw fail(.conditional, "too many nested '.if', max is \(HAProxyParser.maximumNesting)")
             }
             if blocks.last?.masked == true {
                 blocks.append(.ifSkip)
@@ -104,20 +129,20 @@ public struct HAProxyParser {
                 blocks.append(try evaluate(rest) ? .ifTake : .ifDrop)
             }
         case ".elif":
-            guard let last = blocks.last else { throw fail("lone '.elif' with no matching '.if'") }
-            guard !last.afterElse else { throw fail("'.elif' after '.else' is not permitted") }
+            guard let last = blocks.last else { throw fail(.conditional, "lone '.elif' with no matching '.if'") }
+            guard !last.afterElse else { throw fail(.conditional, "'.elif' after '.else' is not permitted") }
             if last.taken {
                 blocks[blocks.count - 1] = .elifSkip
             } else {
                 blocks[blocks.count - 1] = try evaluate(rest) ? .elifTake : .elifDrop
             }
         case ".else", ".endif":
-            if words.count > 1, !words[1].isEmpty { throw fail("unexpected argument '\(words[1])' for '\(keyword)'") }
-            guard let last = blocks.last else { throw fail("lone '\(keyword)' with no matching '.if'") }
+            if words.count > 1, !words[1].isEmpty { throw fail(.conditional, "unexpected argument '\(words[1])' for '\(keyword)'") }
+            guard let last = blocks.last else { throw fail(.conditional, "lone '\(keyword)' with no matching '.if'") }
             if keyword == ".endif" {
                 blocks.removeLast()
             } else {
-                guard !last.afterElse else { throw fail("'.else' after '.else' is not permitted") }
+                guard !last.afterElse else { throw fail(.conditional, "'.else' after '.else' is not permitted") }
                 blocks[blocks.count - 1] = last.taken ? .elseDrop : .elseTake
             }
         default:
@@ -126,26 +151,28 @@ public struct HAProxyParser {
         return true
     }
 
-    private mutating func evaluate(_ text: String) throws(HAError) -> Bool {
+    private mutating func evaluate(_ text: String) throws(HAProxyRefusal) -> Bool {
         var condition = HAProxyCondition(build: build, file: file, line: line)
-        let result = try condition.evaluate(text)
+        let result: Bool
+        do throws(HAError) { result = try condition.evaluate(text) } catch { throw HAProxyRefusal(.conditional, error) }
         for unknown in condition.unknowns {
-            config.messages.append(HAProxyMessage(level: "note", message: unknown, file: file, line: line))
+            config.messages.append(HAProxyMessage(level: "note", message: unknown, file: file, line: line, code: .conditionNotJudged))
         }
         return result
     }
 
     /// `.alert` stops haproxy; `.warning`, `.notice`, `.diag` are kept as messages.
-    private mutating func directive(_ keyword: String, _ words: [String]) throws(HAError) {
+    private mutating func directive(_ keyword: String, _ words: [String]) throws(HAProxyRefusal) {
         guard [".alert", ".warning", ".notice", ".diag"].contains(keyword) else {
-            throw fail("unknown directive '\(keyword)'")
+            throw fail(.unknownDirective, "unknown directive '\(keyword)'")
         }
         if words.count > 2, !words[2].isEmpty {
-            throw fail("unexpected argument '\(words[2])' for '\(keyword)'; use quotes if the message should contain spaces")
+            throw fail(.syntax, "unexpected argument '\(words[2])' for '\(keyword)'; use quotes if the message should contain spaces")
         }
         let message = words.count > 1 ? words[1] : ""
-        if keyword == ".alert" { throw fail(".alert in the configuration: '\(message)'") }
-        config.messages.append(HAProxyMessage(level: String(keyword.dropFirst()), message: message, file: file, line: line))
+        if keyword == ".alert" { throw fail(.alert, ".alert in the configuration: '\(message)'") }
+        config.messages.append(HAProxyMessage(level: String(keyword.dropFirst()), message: message, file: file, line: line,
+                                              code: keyword == ".warning" ? .directiveWarning : nil))
     }
 
     static let sectionKeywords: Set<String> = [
@@ -155,13 +182,13 @@ public struct HAProxyParser {
     /// Keywords `no` and `default` may precede (haproxy 2.6).
     static let negatable: Set<String> = ["option", "log", "busy-polling", "set-dumpable", "strict-limits", "insecure-fork-wanted", "numa-cpu-mapping"]
 
-    private mutating func statement(_ allWords: [String]) throws(HAError) {
+    private mutating func statement(_ allWords: [String]) throws(HAProxyRefusal) {
         // Words end at the first empty one, as keyword parsers read them.
         var words = Array(allWords.prefix { !$0.isEmpty })
         if words[0] == "no" || words[0] == "default" {
             let modifier = words.removeFirst()
             guard let next = words.first, HAProxyParser.negatable.contains(next) else {
-                throw fail("'\(modifier)' may only precede \(HAProxyParser.negatable.sorted().joined(separator: ", "))")
+                throw fail(.invalidArgument, "'\(modifier)' may only precede \(HAProxyParser.negatable.sorted().joined(separator: ", "))")
             }
         }
         if HAProxyParser.sectionKeywords.contains(words[0]) {
@@ -169,9 +196,10 @@ public struct HAProxyParser {
             return
         }
         guard let index = current else {
-            throw fail("unknown keyword '\(words[0])' out of section: the file must start with a section (global, defaults, frontend, backend, listen, ...)")
+            throw fail(.outOfSection, "unknown keyword '\(words[0])' out of section: the file must start with a section (global, defaults, frontend, backend, listen, ...)")
         }
         config.sections[index].lines.append(HAProxyLine(words: allWords.last == "" ? Array(allWords.dropLast()) : allWords, file: file, line: line))
+        try checkKeyword(words, in: config.sections[index])
         switch config.sections[index].kind {
         case .global: try global(words)
         case .defaults, .frontend, .backend, .listen: try proxy(words, at: index)
@@ -179,30 +207,41 @@ public struct HAProxyParser {
         }
     }
 
-    private mutating func startSection(_ words: [String]) throws(HAError) {
+    private mutating func startSection(_ words: [String]) throws(HAProxyRefusal) {
         let keyword = words[0]
         let kind = HAProxySection.Kind(rawValue: keyword) ?? .other
         var name = words.count > 1 ? words[1] : nil
         var from: String?
         switch kind {
         case .frontend, .backend, .listen:
-            guard let id = name else { throw fail("'\(keyword)' expects an <id> argument") }
+            guard let id = name else { throw fail(.missingArgument, "'\(keyword)' expects an <id> argument") }
             if let bad = HAProxyParser.invalidCharacter(id) {
-                throw fail("character '\(bad)' is not permitted in '\(keyword)' name '\(id)'")
+                throw fail(.invalidName, "character '\(bad)' is not permitted in '\(keyword)' name '\(id)'")
             }
             if words.count > 2 {
                 guard words[2] == "from", words.count == 4 else {
                     // haproxy only alerts and opens no section: the next keyword line fails.
-                    config.messages.append(HAProxyMessage(level: "alert", message: "'\(keyword) \(id) \(words[2...].joined(separator: " "))' opens no section: please use the 'bind' keyword for listening addresses", file: file, line: line))
+                    config.messages.append(HAProxyMessage(level: "alert", message: "'\(keyword) \(id) \(words[2...].joined(separator: " "))' opens no section: please use the 'bind' keyword for listening addresses", file: file, line: line, code: .sectionNotOpened))
                     current = nil
                     return
                 }
                 from = words[3]
             }
-            // A frontend name clashes with frontends and listens, a backend name with backends and listens.
-            let clashes = [kind == .backend ? nil : frontendNames[id], kind == .frontend ? nil : backendNames[id]].compactMap { $0 }
+            // haproxy looks a new name up among frontends (frontend, listen) when the section has a
+            // frontend side, else among backends (backend, listen): a listen named as an earlier
+            // backend is accepted.
+            let clashes = [kind == .backend ? backendNames[id] : frontendNames[id]].compactMap { $0 }
             if let other = clashes.first.map({ config.sections[$0] }) {
-                throw fail("\(keyword) '\(id)' has the same name as \(other.keyword) '\(id)' declared at \(other.file):\(other.line)")
+                throw fail(.duplicateName, "\(keyword) '\(id)' has the same name as \(other.keyword) '\(id)' declared at \(other.file):\(other.line)")
+            }
+        case .other where keyword == "userlist":
+            if let name, let other = config.sections.first(where: { $0.keyword == keyword && $0.name == name }) {
+                config.messages.append(HAProxyMessage(level: "warning", message: "ignoring duplicated userlist '\(name)' (first at \(other.file):\(other.line))",
+                                                      file: file, line: line, code: .duplicateIgnored))
+            }
+        case .other where HAProxyKeywords.uniquelyNamed.contains(keyword):
+            if let name, let other = config.sections.first(where: { $0.keyword == keyword && $0.name == name }) {
+                throw fail(.duplicateName, "\(keyword) section '\(name)' has the same name as another \(keyword) section declared at \(other.file):\(other.line)")
             }
         case .defaults:
             if name == "from" { from = words.count > 2 ? words[2] : nil; name = nil }
@@ -217,13 +256,16 @@ public struct HAProxyParser {
             var base = kind == .defaults ? nil : lastDefaults
             if let from {
                 guard let found = config.sections.lastIndex(where: { $0.kind == .defaults && $0.name == from }) else {
-                    throw fail("defaults section '\(from)' not found for \(keyword) '\(name ?? "")'")
+                    throw fail(.missingDefaults, "defaults section '\(from)' not found for \(keyword) '\(name ?? "")'")
                 }
                 base = found
             }
             if let base {
                 section.mode = config.sections[base].mode
                 section.defaultBackend = config.sections[base].defaultBackend
+                // Stats, monitor-uri and the rules of a defaults section apply to its proxies.
+                section.services = config.sections[base].services
+                section.disabled = config.sections[base].disabled
             }
         }
         config.sections.append(section)
@@ -233,14 +275,29 @@ public struct HAProxyParser {
         if kind == .defaults { lastDefaults = current }
     }
 
-    private mutating func global(_ words: [String]) throws(HAError) {
+    private mutating func global(_ words: [String]) throws(HAProxyRefusal) {
+        // haproxy alerts on a second one of these and keeps the first, yet starts. The line
+        // itself is already among the section's lines: look at the earlier ones.
+        if HAProxyKeywords.globalOnce.contains(words[0]), let index = current,
+           config.sections[index].lines.dropLast().contains(where: { $0.words.first == words[0] && ($0.words.count < 2 || $0.words[1] != "0") }) {
+            config.messages.append(HAProxyMessage(level: "alert", message: "'\(words[0])' already specified; haproxy keeps the first and continues",
+                                                  file: file, line: line, code: .duplicateSetting))
+        }
         // The environment changes take effect for the lines that follow, as in haproxy.
         switch words[0] {
         case "setenv", "presetenv":
-            guard words.count >= 3 else { throw fail("'\(words[0])' expects a name and a value") }
+            guard words.count >= 3 else { throw fail(.missingArgument, "'\(words[0])' expects a name and a value") }
             if words[0] == "setenv" || build.environment[words[1]] == nil { build.environment[words[1]] = words[2] }
         case "unsetenv":
             for name in words.dropFirst() { build.environment[name] = nil }
+        case "stats" where words.count > 1 && words[1] == "socket":
+            guard words.count > 2 else { throw fail(.missingArgument, "'stats socket' expects a path or an address as argument") }
+            let bind = try bind(words[2], options: Array(words.dropFirst(3)), keyword: "stats socket")
+            let level = bind.options.firstIndex(of: "level").flatMap { $0 + 1 < bind.options.count ? bind.options[$0 + 1] : nil } ?? "operator"
+            if let index = current {
+                config.sections[index].binds.append(bind)
+                config.sections[index].services.append(HAProxyService(kind: .cli, detail: "haproxy's CLI (stats socket \(words[2]), level \(level))", file: file, line: line))
+            }
         case "resetenv":
             let keep = Set(words.dropFirst())
             build.environment = build.environment.filter { keep.contains($0.key) }
@@ -249,43 +306,47 @@ public struct HAProxyParser {
         }
     }
 
-    private mutating func proxy(_ words: [String], at index: Int) throws(HAError) {
+    private mutating func proxy(_ words: [String], at index: Int) throws(HAProxyRefusal) {
         let kind = config.sections[index].kind
         let argument = words.count > 1 ? words[1] : nil
         switch words[0] {
         case "mode":
-            if words.count > 2 { throw fail("'mode' cannot handle unexpected argument '\(words[2])'") }
+            if words.count > 2 { throw fail(.invalidArgument, "'mode' cannot handle unexpected argument '\(words[2])'") }
             switch argument {
             case "http", "tcp": config.sections[index].mode = argument
-            case "health": throw fail("'mode health' doesn't exist anymore; use 'http-request return status 200' instead")
-            default: throw fail("unknown proxy mode '\(argument ?? "")': expected tcp or http")
+            case "health": throw fail(.removedKeyword, "'mode health' doesn't exist anymore; use 'http-request return status 200' instead")
+            default: throw fail(.invalidArgument, "unknown proxy mode '\(argument ?? "")': expected tcp or http")
             }
         case "bind":
-            if kind == .defaults { throw fail("'bind' not allowed in 'defaults' section") }
+            if kind == .defaults { throw fail(.notAllowedHere, "'bind' not allowed in 'defaults' section") }
             guard let argument else {
-                throw fail("'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments")
+                throw fail(.missingArgument, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments")
             }
             config.sections[index].binds.append(try bind(argument, options: Array(words.dropFirst(2))))
         case "default_backend":
-            guard let argument else { throw fail("'default_backend' expects a backend name") }
-            if words.count > 2 { throw fail("'default_backend' cannot handle unexpected argument '\(words[2])'") }
+            guard let argument else { throw fail(.missingArgument, "'default_backend' expects a backend name") }
+            if words.count > 2 { throw fail(.invalidArgument, "'default_backend' cannot handle unexpected argument '\(words[2])'") }
             config.sections[index].defaultBackend = HAProxyBackendReference(backend: argument, condition: nil, file: file, line: line)
         case "use_backend":
-            if kind == .defaults { throw fail("'use_backend' not allowed in 'defaults' section") }
-            guard let argument else { throw fail("'use_backend' expects a backend name") }
+            if kind == .defaults { throw fail(.notAllowedHere, "'use_backend' not allowed in 'defaults' section") }
+            guard let argument else { throw fail(.missingArgument, "'use_backend' expects a backend name") }
             var condition: [String]? = nil
             if words.count > 2 {
                 guard words[2] == "if" || words[2] == "unless" else {
-                    throw fail("unexpected keyword '\(words[2])' after switching rule, only 'if' and 'unless' are allowed")
+                    throw fail(.invalidArgument, "unexpected keyword '\(words[2])' after switching rule, only 'if' and 'unless' are allowed")
                 }
-                guard words.count > 3 else { throw fail("'use_backend \(argument) \(words[2])' is missing its condition") }
+                guard words.count > 3 else { throw fail(.missingArgument, "'use_backend \(argument) \(words[2])' is missing its condition") }
                 condition = Array(words.dropFirst(2))
             }
             config.sections[index].useBackends.append(HAProxyBackendReference(backend: argument, condition: condition, file: file, line: line))
         case "server":
-            if kind == .defaults { throw fail("'server' not allowed in 'defaults' section") }
-            guard words.count >= 3 else { throw fail("'server' expects <name> and <addr>[:<port>] as arguments") }
+            if kind == .defaults { throw fail(.notAllowedHere, "'server' not allowed in 'defaults' section") }
+            guard words.count >= 3 else { throw fail(.missingArgument, "'server' expects <name> and <addr>[:<port>] as arguments") }
             config.sections[index].servers.append(try server(words))
+        case "stats", "monitor-uri", "redirect", "http-request":
+            try service(words, at: index)
+        case "disabled", "enabled":
+            config.sections[index].disabled = words[0] == "disabled" 
         default:
             break
         }
@@ -308,7 +369,7 @@ public struct HAProxyParser {
         "tfo", "transparent", "v4v6", "v6only",
     ]
 
-    private func bind(_ list: String, options: [String]) throws(HAError) -> HAProxyBind {
+    private func bind(_ list: String, options: [String], keyword: String = "bind") throws(HAProxyRefusal) -> HAProxyBind {
         var addresses: [HAProxyBindAddress] = []
         // Split before expansion, as str2listener does; a trailing comma ends the list.
         var pieces = list.split(separator: ",", omittingEmptySubsequences: false)
@@ -331,7 +392,7 @@ public struct HAProxyParser {
                 }
                 addresses.append(address)
             } catch {
-                throw fail("'bind' : \(error.message) for address '\(piece)'")
+                throw fail(.invalidAddress, "'\(keyword)' : \(error.message) for address '\(piece)'")
             }
         }
         var bind = HAProxyBind(addresses: addresses, options: options, transparent: false, freebind: false, namespace: nil, file: file, line: line)
@@ -339,21 +400,128 @@ public struct HAProxyParser {
         while position < options.count {
             let option = options[position]
             if HAProxyParser.bindOptionsWithValue.contains(option) {
-                guard position + 1 < options.count else { throw fail("'bind \(list)' : '\(option)' expects an argument") }
+                guard position + 1 < options.count else { throw fail(.missingArgument, "'\(keyword) \(list)' : '\(option)' expects an argument") }
                 if option == "namespace" { bind.namespace = options[position + 1] }
                 position += 2
                 continue
             }
             guard HAProxyParser.bindFlags.contains(option) else {
-                throw fail("'bind \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
+                throw fail(.unknownKeyword, "'\(keyword) \(list)' in section '\(currentSectionName ?? "")': unknown keyword '\(option)'")
             }
             if option == "transparent" { bind.transparent = true }
             position += 1
         }
         if options.contains("ssl"), !options.contains("crt"), !options.contains("crt-list") {
-            throw fail("'bind \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
+            throw fail(.missingArgument, "'\(keyword) \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
         }
         return bind
+    }
+
+    /// haproxy refuses a keyword its section does not know, and those it removed, naming the
+    /// replacement; `option` names are checked the same way.
+    private func checkKeyword(_ words: [String], in section: HAProxySection) throws(HAProxyRefusal) {
+        let keyword = words[0]
+        let name = section.kind == .other ? section.keyword : section.kind.rawValue
+        switch section.kind {
+        case .global:
+            if let removed = HAProxyKeywords.removedGlobal[keyword] { throw fail(.removedKeyword, removed) }
+            guard HAProxyKeywords.global.contains(keyword) else {
+                throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in 'global' section")
+            }
+            if keyword == "stats", words.count > 1, !HAProxyKeywords.globalStats.contains(words[1]) {
+                throw fail(.invalidArgument, "'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '\(words[1])')")
+            }
+
+        case .defaults, .frontend, .backend, .listen:
+            if let removed = HAProxyKeywords.removedProxy[keyword] { throw fail(.removedKeyword, removed) }
+            guard HAProxyKeywords.proxy.contains(keyword) else {
+                throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in '\(name)' section")
+            }
+            if keyword == "option" {
+                guard words.count > 1 else { throw fail(.missingArgument, "'option' expects an option name") }
+                if let removed = HAProxyKeywords.removedOptions[words[1]] { throw fail(.removedOption, removed) }
+                guard HAProxyKeywords.options.contains(words[1]) else { throw fail(.unknownOption, "unknown option '\(words[1])'") }
+            }
+        case .other:
+            if let known = HAProxyKeywords.otherSections[section.keyword], !known.contains(keyword) {
+                throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in '\(name)' section")
+            }
+        }
+    }
+
+    /// What a proxy answers by itself (see HAProxyService), from its `stats`, `monitor-uri`,
+    /// `redirect` and `http-request` lines.
+    private mutating func service(_ words: [String], at index: Int) throws(HAProxyRefusal) {
+        let kind = config.sections[index].kind
+        let condition = words.firstIndex { $0 == "if" || $0 == "unless" }.map { Array(words[$0...]) }
+        let plain = condition.map { Array(words[..<(words.count - $0.count)]) } ?? words
+        func value(after key: String) -> String? {
+            plain.firstIndex(of: key).flatMap { $0 + 1 < plain.count ? plain[$0 + 1] : nil }
+        }
+        var found: HAProxyService?
+        switch (words[0], words.count > 1 ? words[1] : "") {
+        case ("stats", let what):
+            if kind == .defaults, what == "admin" || what == "http-request" {
+                throw fail(.notAllowedHere, "'stats \(what)' not allowed in 'defaults' section")
+            }
+            let uri = what == "uri" && words.count > 2 ? words[2] : nil
+            if let existing = config.sections[index].services.firstIndex(where: { $0.kind == .statsPage }) {
+                if let uri { config.sections[index].services[existing].detail = "stats page at \(uri)" }
+                return
+            }
+            found = HAProxyService(kind: .statsPage, detail: "stats page at \(uri ?? "/haproxy?stats")", file: file, line: line)
+        case ("monitor-uri", let uri):
+            config.sections[index].services.removeAll { $0.kind == .monitorURI }
+            found = HAProxyService(kind: .monitorURI, detail: "status 200 to \(uri) (monitor-uri)", file: file, line: line)
+        case ("redirect", _):
+            found = redirect(Array(plain.dropFirst()), condition: condition)
+        case ("http-request", "redirect"):
+            found = redirect(Array(plain.dropFirst(2)), condition: condition)
+        case ("http-request", "return"):
+            found = HAProxyService(kind: .httpReturn, detail: "status \(value(after: "status") ?? "200") (http-request return)", condition: condition, file: file, line: line)
+        case ("http-request", "deny"):
+            found = HAProxyService(kind: .deny, detail: "status \(value(after: "deny_status") ?? value(after: "status") ?? "403") (http-request deny)", condition: condition, file: file, line: line)
+        case ("http-request", "tarpit"):
+            found = HAProxyService(kind: .tarpit, detail: "status \(value(after: "deny_status") ?? value(after: "status") ?? "500") after the tarpit delay (http-request tarpit)", condition: condition, file: file, line: line)
+        case ("http-request", "use-service"):
+            let name = words.count > 2 ? words[2] : ""
+            found = name == "prometheus-exporter"
+                ? HAProxyService(kind: .prometheusExporter, detail: "Prometheus metrics (http-request use-service prometheus-exporter)", condition: condition, file: file, line: line)
+                : HAProxyService(kind: .service, detail: "service \(name) (http-request use-service)", condition: condition, file: file, line: line)
+        default:
+            return
+        }
+        if let found { config.sections[index].services.append(found) }
+    }
+
+    private func redirect(_ arguments: [String], condition: [String]?) -> HAProxyService {
+        let how = arguments.first ?? "location"
+        let target = arguments.count > 1 ? " \(arguments[1])" : ""
+        let code = arguments.firstIndex(of: "code").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } ?? "302"
+        return HAProxyService(kind: .redirect, detail: "redirect \(code) (\(how)\(target))", condition: condition, file: file, line: line)
+    }
+
+    /// What haproxy drops once every section is read: HTTP answers in a proxy left in TCP
+    /// mode are ignored, each kind with its own warning (haproxy's words).
+    private mutating func dropHTTPServicesInTCPMode() {
+        for index in config.sections.indices where [.frontend, .backend, .listen].contains(config.sections[index].kind) {
+            let section = config.sections[index]
+            guard section.mode != "http" else { continue }
+            let ignored = Set(section.services.filter(\.needsHTTP).map(\.kind))
+            guard !ignored.isEmpty else { continue }
+            let proxy = "\(section.kind == .listen ? "proxy" : section.keyword) '\(section.name ?? "")'"
+            var notes: [String] = []
+            if ignored.contains(.monitorURI) { notes.append("monitor-uri will be ignored for \(proxy) (needs 'mode http').") }
+            if !ignored.isDisjoint(with: [.httpReturn, .deny, .tarpit, .prometheusExporter, .service]) || section.lines.contains(where: { $0.words.first == "http-request" }) {
+                notes.append("'http-request' rules ignored for \(proxy) as they require HTTP mode.")
+            }
+            if section.lines.contains(where: { $0.words.first == "redirect" }) { notes.append("'redirect' rules ignored for \(proxy) as they require HTTP mode.") }
+            if ignored.contains(.statsPage) { notes.append("'stats' statement ignored for \(proxy) as it requires HTTP mode.") }
+            for note in notes {
+                config.messages.append(HAProxyMessage(level: "warning", message: note, file: section.file, line: section.line, code: .ignoredInTCPMode))
+            }
+            config.sections[index].services.removeAll(where: \.needsHTTP)
+        }
     }
 
     /// haproxy's invalid_char: names are letters, digits and ". : _ -".
@@ -361,9 +529,9 @@ public struct HAProxyParser {
         name.first { !($0.isASCII && ($0.isLetter || $0.isNumber || ".:_-".contains($0))) }
     }
 
-    private func server(_ words: [String]) throws(HAError) -> HAProxyServer {
+    private func server(_ words: [String]) throws(HAProxyRefusal) -> HAProxyServer {
         if let bad = HAProxyParser.invalidCharacter(words[1]) {
-            throw fail("character '\(bad)' is not permitted in server name '\(words[1])'")
+            throw fail(.invalidName, "character '\(bad)' is not permitted in server name '\(words[1])'")
         }
         let text = HAProxyWords.expandAddress(words[2], environment: build.environment)
         do throws(AddressError) {
@@ -378,19 +546,37 @@ public struct HAProxyParser {
             return HAProxyServer(name: words[1], addressText: text, address: parsed.address, host: parsed.host,
                                  port: port.isEmpty ? nil : port, options: Array(words.dropFirst(3)), file: file, line: line)
         } catch {
-            throw fail("'server \(words[1])' : \(error.message)")
+            throw fail(.invalidAddress, "'server \(words[1])' : \(error.message)")
         }
     }
 
     /// Every backend a frontend names must exist (haproxy refuses to start otherwise);
     /// names built at run time (`%[...]`) are not checked, as haproxy checks them late.
-    private mutating func checkReferences() throws(HAError) {
+    private mutating func checkAfterReading() throws(HAProxyRefusal) {
+        // Two servers of one backend with the same name, unless both carry an explicit `id`.
+        for section in config.backends {
+            var seen: [String: HAProxyServer] = [:]
+            for server in section.servers where !server.options.contains("id") {
+                if let first = seen[server.name] {
+                    throw HAProxyRefusal(.duplicateServer, HAError(.dataError, "\(section.kind == .listen ? "proxy" : "backend") '\(section.name ?? "")', another server named '\(server.name)' was already defined at line \(first.line), please use distinct names",
+                                                                    file: server.file, line: server.line))
+                }
+                seen[server.name] = server
+            }
+        }
         let names = Set(config.backends.compactMap(\.name))
         for section in config.frontends {
             let references = (section.defaultBackend.map { [$0] } ?? []) + section.useBackends
+            // A listen that switches to itself would loop; haproxy refuses it.
+            // (A backend section of the same name is found first, and then there is no loop.)
+            let backendsByName = Set(config.sections.filter { $0.kind == .backend }.compactMap(\.name))
+            if section.kind == .listen, let loop = references.first(where: { $0.backend == section.name && !backendsByName.contains($0.backend) }) {
+                throw HAProxyRefusal(.backendLoop, HAError(.dataError, "proxy '\(loop.backend)': loop detected for \(loop.condition == nil ? "default_backend" : "use_backend"): '\(loop.backend)' (a listen section cannot switch to itself)",
+                                                         file: loop.file, line: loop.line))
+            }
             for reference in references where !reference.backend.contains("%[") && !names.contains(reference.backend) {
-                throw HAError(.dataError, "\(section.title): unable to find required backend '\(reference.backend)' (no backend or listen section has that name)",
-                              file: reference.file, line: reference.line)
+                throw HAProxyRefusal(.missingBackend, HAError(.dataError, "\(section.title): unable to find required backend '\(reference.backend)' (no backend or listen section has that name)",
+                              file: reference.file, line: reference.line))
             }
         }
     }

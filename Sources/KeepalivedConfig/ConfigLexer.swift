@@ -34,18 +34,26 @@ public struct ConfigDiagnostic: Sendable, Equatable, Codable {
         }
     }
     public var severity: Severity
-    public var code: String
+    public var code: ProblemCode
     public var message: String
     public var file: String?
     public var line: Int?
+    /// The vrrp_instance (and node) the problem is about, when it is about one: how other
+    /// answers find the problems of an instance (never by searching the message).
+    public var instance: String?
+    public var node: String?
 
-    public init(_ severity: Severity, _ code: String, _ message: String, at location: ConfigLocation?) {
+    public init(_ severity: Severity, _ code: ProblemCode, _ message: String, at location: ConfigLocation?, instance: String? = nil, node: String? = nil) {
         self.severity = severity
         self.code = code
         self.message = message
         self.file = location?.file
         self.line = location?.line
+        self.instance = instance
+        self.node = node
     }
+
+    enum CodingKeys: String, CodingKey { case severity, code, message, file, line, instance, node }
 }
 
 /// Turns keepalived.conf text into tokens the way keepalived 2.2.7 reads it (each rule
@@ -172,16 +180,16 @@ public struct ConfigLexer {
         let pattern = ConfigPath.resolve(name, from: location.file)
         let matches = files.glob(pattern)
         if matches.isEmpty {
-            diagnostics.append(ConfigDiagnostic(.warning, "include-missing", "include '\(name)' matches no file (looked for \(pattern)); keepalived skips it, so whatever it was meant to define is absent", at: location))
+            diagnostics.append(ConfigDiagnostic(.warning, .includeMissing, "include '\(name)' matches no file (looked for \(pattern)); keepalived skips it, so whatever it was meant to define is absent", at: location))
             return
         }
         for path in matches {
             if includeStack.contains(path) {
-                diagnostics.append(ConfigDiagnostic(.error, "include-loop", "include '\(name)' includes \(path) again while it is still being read (\((includeStack + [path]).joined(separator: " -> "))); keepalived recurses until it runs out of file descriptors: remove the loop", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .includeLoop, "include '\(name)' includes \(path) again while it is still being read (\((includeStack + [path]).joined(separator: " -> "))); keepalived recurses until it runs out of file descriptors: remove the loop", at: location))
                 continue
             }
             guard includeStack.count < maximumIncludeDepth else {
-                diagnostics.append(ConfigDiagnostic(.error, "include-too-deep", "includes nested more than \(maximumIncludeDepth) deep at '\(name)'; skipped", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .includeTooDeep, "includes nested more than \(maximumIncludeDepth) deep at '\(name)'; skipped", at: location))
                 continue
             }
             do {
@@ -192,9 +200,9 @@ public struct ConfigLexer {
                 readText(bytes, file: path)
                 includeStack.removeLast()
             } catch let error as HAError {
-                diagnostics.append(ConfigDiagnostic(.error, "include-unreadable", "include '\(name)': \(error); keepalived skips it, so whatever it was meant to define is absent", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .includeUnreadable, "include '\(name)': \(error); keepalived skips it, so whatever it was meant to define is absent", at: location))
             } catch {
-                diagnostics.append(ConfigDiagnostic(.error, "include-unreadable", "include '\(name)': \(error)", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .includeUnreadable, "include '\(name)': \(error)", at: location))
             }
         }
     }
@@ -223,7 +231,7 @@ public struct ConfigLexer {
 
     private mutating func emitExpanded(_ line: String, at location: ConfigLocation, depth: Int) {
         guard depth < 32 else {
-            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand into themselves more than 32 times; line skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, .definitionRecursion, "definitions expand into themselves more than 32 times; line skipped", at: location))
             return
         }
         let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
@@ -238,7 +246,7 @@ public struct ConfigLexer {
         var budget = maximumExpansions
         let expanded = expand(line, budget: &budget)
         if budget <= 0 {
-            diagnostics.append(ConfigDiagnostic(.error, "definition-recursion", "definitions expand without end (or beyond \(maximumExpandedLength) characters) on this line; skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, .definitionRecursion, "definitions expand without end (or beyond \(maximumExpandedLength) characters) on this line; skipped", at: location))
             return
         }
         let pieces = expanded.split(separator: "\n", omittingEmptySubsequences: false)
@@ -324,13 +332,13 @@ public struct ConfigLexer {
         let isList = line.hasPrefix("~LST")
         let hex = line.hasPrefix("~SEQx")
         guard let open = line.firstIndex(of: "("), let close = line.firstIndex(of: ")"), open < close else {
-            diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ/~LST without (...); line skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, .badSequence, "~SEQ/~LST without (...); line skipped", at: location))
             return
         }
         let args = line[line.index(after: open)..<close].split(separator: ",").map { String($0.trimmingWhitespace()) }
         let rest = String(line[line.index(after: close)...])
         guard let variable = args.first, !variable.isEmpty else {
-            diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ/~LST needs a variable name; line skipped", at: location))
+            diagnostics.append(ConfigDiagnostic(.error, .badSequence, "~SEQ/~LST needs a variable name; line skipped", at: location))
             return
         }
         var values: [String] = []
@@ -339,7 +347,7 @@ public struct ConfigLexer {
         } else {
             let numbers = args.dropFirst().map { Self.integer($0) }
             guard !numbers.isEmpty, numbers.count <= 3, numbers.allSatisfy({ $0 != nil }) else {
-                diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ(\(args.joined(separator: ", "))) needs 1 to 3 integers after the variable; line skipped", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .badSequence, "~SEQ(\(args.joined(separator: ", "))) needs 1 to 3 integers after the variable; line skipped", at: location))
                 return
             }
             let n = numbers.map { $0! }
@@ -347,7 +355,7 @@ public struct ConfigLexer {
             let start = n.count >= 2 ? n[0] : (end >= 0 ? 1 : -1)
             let step = n.count == 3 ? n[1] : (end >= start ? 1 : -1)
             guard step != 0, (end - start) / step <= 100_000 else {
-                diagnostics.append(ConfigDiagnostic(.error, "bad-sequence", "~SEQ step 0 or more than 100000 repetitions; line skipped", at: location))
+                diagnostics.append(ConfigDiagnostic(.error, .badSequence, "~SEQ step 0 or more than 100000 repetitions; line skipped", at: location))
                 return
             }
             var value = start
@@ -361,7 +369,7 @@ public struct ConfigLexer {
             generatedLines += 1
             guard generatedLines <= maximumGeneratedLines else {
                 if generatedLines == maximumGeneratedLines + 1 {
-                    diagnostics.append(ConfigDiagnostic(.error, "sequence-too-large", "~SEQ/~LST lines would generate more than \(maximumGeneratedLines) lines; the rest is skipped", at: location))
+                    diagnostics.append(ConfigDiagnostic(.error, .sequenceTooLarge, "~SEQ/~LST lines would generate more than \(maximumGeneratedLines) lines; the rest is skipped", at: location))
                 }
                 break
             }

@@ -16,66 +16,61 @@ enum ConfigProblems {
             if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
             if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
                 let other = instances[first]
-                problems.append(ConfigDiagnostic(.error, "duplicate-vrid",
+                problems.append(ConfigDiagnostic(.error, .duplicateVRID,
                     "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
-                    at: at(instance.file, instance.line(of: "virtual_router_id"))))
+                    at: at(instance.file, instance.line(of: "virtual_router_id")), instance: instance.name))
             }
             for vip in instance.virtualIpaddress {
                 if byAddress[vip.address] == nil { byAddress[vip.address] = index }
                 if let first = byAddress[vip.address], first != index {
                     let other = instances[first]
-                    problems.append(ConfigDiagnostic(.error, "vip-in-two-instances",
+                    problems.append(ConfigDiagnostic(.error, .vipInTwoInstances,
                         "\(vip.address) is a virtual_ipaddress of vrrp_instance \(instance.name) and of \(other.name) (\(other.file):\(other.line)): whichever becomes master last takes it, and the other removes it when it steps down; keep each address in one instance",
-                        at: at(vip.file, vip.line)))
+                        at: at(vip.file, vip.line), instance: instance.name))
                 }
             }
-            if instance.nopreempt, instance.state == "MASTER" {
-                problems.append(ConfigDiagnostic(.warning, "nopreempt-with-master",
-                    "vrrp_instance \(instance.name) says nopreempt with state MASTER: keepalived documents nopreempt as working only when the initial state is BACKUP (2.2.7 accepts this silently), so do not count on it here; set state BACKUP on every node that should not preempt",
-                    at: at(instance.file, instance.line(of: "nopreempt"))))
-            }
             for item in instance.trackScript where config.script(named: item.name) == nil {
-                problems.append(ConfigDiagnostic(.error, "undefined-track-script",
+                problems.append(ConfigDiagnostic(.error, .undefinedTrackScript,
                     "vrrp_instance \(instance.name) tracks script \(item.name), which no vrrp_script defines: keepalived ignores the entry, so the instance never reacts to it; define vrrp_script \(item.name) or fix the name",
-                    at: at(item.file, item.line)))
+                    at: at(item.file, item.line), instance: instance.name))
             }
             for item in instance.trackProcess where !config.vrrpTrackProcesses.contains(where: { $0.name == item.name }) {
-                problems.append(ConfigDiagnostic(.error, "undefined-track-process",
+                problems.append(ConfigDiagnostic(.error, .undefinedTrackProcess,
                     "vrrp_instance \(instance.name) tracks process \(item.name), which no vrrp_track_process defines: keepalived ignores the entry",
-                    at: at(item.file, item.line)))
+                    at: at(item.file, item.line), instance: instance.name))
             }
             if instance.priority == 255, instance.effectivePriorityTracks {
-                problems.append(ConfigDiagnostic(.warning, "owner-with-weights",
+                problems.append(ConfigDiagnostic(.warning, .ownerWithWeights,
                     "vrrp_instance \(instance.name) has priority 255 (address owner), so tracking weights never change it: use a priority below 255 if failures should move the addresses",
-                    at: at(instance.file, instance.line(of: "priority"))))
+                    at: at(instance.file, instance.line(of: "priority")), instance: instance.name))
             }
             if instance.virtualIpaddress.isEmpty {
-                problems.append(ConfigDiagnostic(.warning, "no-virtual-address",
+                problems.append(ConfigDiagnostic(.warning, .noVirtualAddress,
                     "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
-                    at: at(instance.file, instance.line)))
+                    at: at(instance.file, instance.line), instance: instance.name))
             }
         }
         let usedScripts = Set(instances.flatMap { $0.trackScript.map(\.name) } + config.vrrpSyncGroups.flatMap { $0.trackScript.map(\.name) })
         for script in config.vrrpScripts where !usedScripts.contains(script.name) {
-            problems.append(ConfigDiagnostic(.info, "unused-script",
+            problems.append(ConfigDiagnostic(.info, .unusedScript,
                 "vrrp_script \(script.name) is not tracked by any vrrp_instance or sync group: keepalived does not run it",
                 at: at(script.file, script.line)))
         }
         // keepalived checks only scripts it will run: found by PATH search, or existing files.
         let runnable = KeepalivedAnalysis.scriptPrograms(config).contains { !$0.hasPrefix("/") || scriptOwners[$0] != nil }
         if runnable, !config.globalDefs.enableScriptSecurity {
-            problems.append(ConfigDiagnostic(.warning, "script-security-off",
+            problems.append(ConfigDiagnostic(.warning, .scriptSecurityOff,
                 "scripts are configured but global_defs has no enable_script_security: keepalived runs them as root without checking who can modify them (it logs SECURITY VIOLATION); add enable_script_security and script_user",
                 at: config.globalDefs.file.map { at($0, config.globalDefs.line ?? 1) } ?? at(config.file, 1)))
         }
         for script in config.vrrpScripts {
             if let program = script.program, program.hasPrefix("/"), let uid = scriptOwners[program], uid != 0 {
-                problems.append(ConfigDiagnostic(.warning, "script-not-root-owned",
+                problems.append(ConfigDiagnostic(.warning, .scriptNotRootOwned,
                     "vrrp_script \(script.name) runs \(program), owned by uid \(uid), not root: whoever owns it can run code as keepalived's script user; chown root and remove group/other write",
                     at: at(script.file, script.line)))
             }
             if let program = script.program, !program.hasPrefix("/") {
-                problems.append(ConfigDiagnostic(.info, "script-relative-path",
+                problems.append(ConfigDiagnostic(.info, .scriptRelativePath,
                     "vrrp_script \(script.name) runs '\(program)' found by PATH search; keepalived warns and asks for a full path",
                     at: at(script.file, script.line)))
             }
@@ -93,9 +88,9 @@ enum ConfigProblems {
                 for existing in interface.addrInfo where !existing.isSecondary && existing.local != vip.address
                     && existing.family == vip.address.family && existing.prefixlen == vip.prefixlen
                     && vip.address.isInside(existing.local, prefixLength: existing.prefixlen) {
-                    problems.append(ConfigDiagnostic(.info, "vip-in-interface-subnet",
+                    problems.append(ConfigDiagnostic(.info, .vipInInterfaceSubnet,
                         "\(vip.address)/\(vip.prefixlen) is inside \(existing.local)/\(existing.prefixlen) already on \(dev): the kernel adds it as a secondary address (ifconfig will not show it, and deleting \(existing.local) deletes it too unless promote_secondaries is set); use /32 if that is not wanted",
-                        at: at(vip.file, vip.line)))
+                        at: at(vip.file, vip.line), instance: instance.name))
                 }
             }
         }
@@ -113,19 +108,19 @@ enum ConfigProblems {
             ? "with dynamic_interfaces keepalived keeps the instance in FAULT until it appears"
             : "keepalived refuses to start (\"Non-existent interface specified in configuration\"); fix the name, or set dynamic_interfaces in global_defs if it is created later"
         var problems: [ConfigDiagnostic] = []
-        func check(_ name: String?, _ what: String, _ file: String, _ line: Int) {
+        func check(_ name: String?, _ what: String, _ file: String, _ line: Int, _ instance: String) {
             guard let name, !present.contains(name) else { return }
-            problems.append(ConfigDiagnostic(dynamic ? .warning : .error, "interface-missing",
-                                             "\(name) (\(what)) does not exist on this host: \(consequence)", at: at(file, line)))
+            problems.append(ConfigDiagnostic(dynamic ? .warning : .error, .interfaceMissing,
+                                             "\(name) (\(what)) does not exist on this host: \(consequence)", at: at(file, line), instance: instance))
         }
         for instance in config.vrrpInstances {
-            check(instance.interface, "the interface of vrrp_instance \(instance.name)", instance.file, instance.line(of: "interface"))
+            check(instance.interface, "the interface of vrrp_instance \(instance.name)", instance.file, instance.line(of: "interface"), instance.name)
             // A VIP without its own dev is on the instance's interface, reported above.
             for vip in instance.virtualIpaddress + instance.virtualIpaddressExcluded where vip.dev != instance.interface {
-                check(vip.dev, "the dev of \(vip.address)/\(vip.prefixlen) in vrrp_instance \(instance.name)", vip.file, vip.line)
+                check(vip.dev, "the dev of \(vip.address)/\(vip.prefixlen) in vrrp_instance \(instance.name)", vip.file, vip.line, instance.name)
             }
             for tracked in instance.trackInterface {
-                check(tracked.name, "tracked by vrrp_instance \(instance.name)", tracked.file, tracked.line)
+                check(tracked.name, "tracked by vrrp_instance \(instance.name)", tracked.file, tracked.line, instance.name)
             }
         }
         return problems
@@ -135,30 +130,30 @@ enum ConfigProblems {
     static func between(_ nodes: [NodeConfiguration], elections: [Election], instances: [VRRPInstance]) -> [ConfigDiagnostic] {
         var problems: [ConfigDiagnostic] = []
         for election in elections {
-            let members = instances.filter { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family }
+            let members = instances.filter(election.includes)
             guard let first = members.first else { continue }
             for other in members.dropFirst() {
                 if other.advertInt != first.advertInt {
-                    problems.append(ConfigDiagnostic(.error, "advert-int-mismatch",
+                    problems.append(ConfigDiagnostic(.error, .advertIntMismatch,
                         "VRID \(election.virtualRouterID): advert_int \(other.advertInt) on \(other.node ?? "") but \(first.advertInt) on \(first.node ?? "") (\(first.file):\(first.line(of: "advert_int"))): VRRPv2 routers drop adverts with another interval; set the same advert_int on every node",
-                        at: at(other.file, other.line(of: "advert_int"))))
+                        at: at(other.file, other.line(of: "advert_int")), instance: other.name, node: other.node))
                 }
                 let a = first.authentication, b = other.authentication
                 let sameType = a?.authType == b?.authType
                 let samePass = a?.authPass == nil && b?.authPass == nil || (a?.authPass).flatMap { x in (b?.authPass).map { x.matches($0) } } == true
                 if !sameType || !samePass {
-                    problems.append(ConfigDiagnostic(.error, "auth-mismatch",
+                    problems.append(ConfigDiagnostic(.error, .authMismatch,
                         "VRID \(election.virtualRouterID): authentication differs between \(first.node ?? "") (\(a?.authType ?? "none") \(a?.authPass?.fingerprint ?? "")) and \(other.node ?? "") (\(b?.authType ?? "none") \(b?.authPass?.fingerprint ?? "")): each drops the other's adverts and both become master; use the same auth_type and auth_pass",
-                        at: at(other.file, other.authentication?.line ?? other.line)))
+                        at: at(other.file, other.authentication?.line ?? other.line), instance: other.name, node: other.node))
                 }
                 let firstPeers = Set(first.unicastPeer), otherPeers = Set(other.unicastPeer)
                 if !firstPeers.isEmpty || !otherPeers.isEmpty {
                     let mirrored = first.unicastSrcIP.map { otherPeers.contains($0) } ?? false
                         && other.unicastSrcIP.map { firstPeers.contains($0) } ?? false
                     if !mirrored {
-                        problems.append(ConfigDiagnostic(.error, "unicast-peers-not-mirrored",
+                        problems.append(ConfigDiagnostic(.error, .unicastPeersNotMirrored,
                             "VRID \(election.virtualRouterID): \(first.node ?? "") sends to [\(first.unicastPeer.joined(separator: ", "))] from \(first.unicastSrcIP ?? "its primary address") and \(other.node ?? "") sends to [\(other.unicastPeer.joined(separator: ", "))] from \(other.unicastSrcIP ?? "its primary address"): each node's unicast_peer must list the other's unicast_src_ip, or adverts are not heard and both become master",
-                            at: at(other.file, other.line(of: "unicast_peer"))))
+                            at: at(other.file, other.line(of: "unicast_peer")), instance: other.name, node: other.node))
                     }
                 }
             }
@@ -168,7 +163,7 @@ enum ConfigProblems {
         if let (firstName, firstSet) = sets.first {
             for (name, set) in sets.dropFirst() where set != firstSet {
                 let node = nodes.first { $0.name == name }!
-                problems.append(ConfigDiagnostic(.warning, "vrid-set-mismatch",
+                problems.append(ConfigDiagnostic(.warning, .vridSetMismatch,
                     "\(firstName) has VRIDs [\(firstSet.sorted().map(String.init).joined(separator: ", "))] but \(name) has [\(set.sorted().map(String.init).joined(separator: ", "))]: a VRID on one node only has no backup; add the missing instances or check the virtual_router_id values",
                     at: at(node.config.file, 1)))
             }
@@ -188,13 +183,13 @@ enum ConfigProblems {
             let after = min(254, max(1, masterPriority - ok + failing))
             let location = at(term.file, term.line)
             if after >= runnerUp.1 {
-                problems.append(ConfigDiagnostic(.warning, "weight-too-small",
+                problems.append(ConfigDiagnostic(.warning, .weightTooSmall,
                     "VRID \(election.virtualRouterID): if \(term.label) fails on \(master), \(masterPriority) - \(ok - failing) = \(after) is not below \(runnerUp.0.node ?? "")'s \(runnerUp.1), so mastership does not move; use a weight of at least \(masterPriority - runnerUp.1 + 1) in magnitude",
-                    at: location))
+                    at: location, instance: masterInstance.name, node: master))
             } else if after == runnerUp.1 - 1 {
-                problems.append(ConfigDiagnostic(.info, "weight-exactly-enough",
+                problems.append(ConfigDiagnostic(.info, .weightExactlyEnough,
                     "VRID \(election.virtualRouterID): if \(term.label) fails on \(master), \(masterPriority) - \(ok - failing) = \(after) is just one below \(runnerUp.0.node ?? "")'s \(runnerUp.1): failover works, but any other change of one (another script, a priority edit) cancels it; a larger weight leaves margin",
-                    at: location))
+                    at: location, instance: masterInstance.name, node: master))
             }
         }
         return problems

@@ -91,7 +91,7 @@ public enum PriorityCalculator {
             terms.append(PriorityTerm(kind: .trackScript, name: item.name,
                                       weight: item.weight ?? script?.weight ?? 0,
                                       reverse: item.reverse ?? script?.reverse ?? false,
-                                      defined: script != nil, file: item.file, line: item.line))
+                                      defined: script?.active ?? false, file: item.file, line: item.line))
         }
         for item in instance.trackInterface {
             terms.append(PriorityTerm(kind: .trackInterface, name: item.name, weight: item.weight ?? 0,
@@ -107,7 +107,8 @@ public enum PriorityCalculator {
             terms.append(PriorityTerm(kind: .trackFile, name: item.name, weight: item.weight ?? 1,
                                       reverse: item.reverse ?? false, file: item.file, line: item.line))
         }
-        // keepalived drops entries naming undefined scripts/processes: they count for nothing.
+        // keepalived drops entries naming undefined or dropped scripts and undefined processes:
+        // they count for nothing.
         return terms.filter(\.defined)
     }
 

@@ -55,14 +55,21 @@ public struct Election: Sendable, Codable {
     }
     public var virtualRouterID: Int
     public var family: AddressFamily
+    /// Set when a node has this VRID on several interfaces: then each is a router of its own.
+    public var interface: String?
     public var virtualIpaddress: [String]
     public var candidates: [Candidate]
     public var master: String?
     public var reason: String
     public var whatif: [WhatIf]
 
+    /// Whether an instance is one of this virtual router's.
+    public func includes(_ instance: VRRPInstance) -> Bool {
+        candidates.contains { $0.node == (instance.node ?? "") && $0.instance == instance.name }
+    }
+
     enum CodingKeys: String, CodingKey {
-        case virtualRouterID = "virtual_router_id", family, virtualIpaddress = "virtual_ipaddress"
+        case virtualRouterID = "virtual_router_id", family, interface, virtualIpaddress = "virtual_ipaddress"
         case candidates, master, reason, whatif
     }
 }
@@ -111,11 +118,13 @@ public enum KeepalivedAnalysis {
             let config = node.config
             report.configs.append(ConfigSummary(node: node.name, file: config.file, chosenBecause: node.chosenBecause,
                                                 configID: config.configID, filesRead: config.filesRead, globalDefs: config.globalDefs))
+            let firstProblem = report.problems.count
             report.problems += config.diagnostics
             // Instances of one node mostly track the same things: their observed state is
             // worked out once per distinct set of terms, not once per instance.
             let nodeObserved = observed.filter { $0.node == node.name }
             var stateByTerms: [[String]: (failing: Set<String>, assumption: String)] = [:]
+            let firstInstance = report.vrrpInstances.count
             for var instance in config.vrrpInstances {
                 instance.node = node.name
                 let terms = PriorityCalculator.terms(of: instance, in: config)
@@ -126,8 +135,9 @@ public enum KeepalivedAnalysis {
                 instance.whatif = terms.map { term in
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
+                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, in: config) : ""
                     return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
-                                  newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)")
+                                  newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow)")
                 }
                 if let holders, node.name == nodes.first?.name {
                     mark(&instance.virtualIpaddress, holders: holders)
@@ -135,6 +145,7 @@ public enum KeepalivedAnalysis {
                 }
                 report.vrrpInstances.append(instance)
             }
+            SyncGroupFault.propagate(&report.vrrpInstances[firstInstance...])
             report.vrrpScripts += config.vrrpScripts.map { var script = $0; script.node = node.name; return script }
             report.vrrpTrackProcesses += config.vrrpTrackProcesses
             report.vrrpSyncGroups += config.vrrpSyncGroups
@@ -144,12 +155,13 @@ public enum KeepalivedAnalysis {
                 report.problems += ConfigProblems.subnets(config, addresses: addresses)
                 report.problems += ConfigProblems.interfaces(config, addresses: addresses)
             }
+            for index in report.problems.indices.dropFirst(firstProblem) { report.problems[index].node = node.name }
         }
         if nodes.count > 1 {
             report.elections = elections(nodes, instances: report.vrrpInstances, observed: observed, stopped: stopped)
             for election in report.elections {
                 for whatif in election.whatif {
-                    if let index = report.vrrpInstances.firstIndex(where: { $0.virtualRouterID == election.virtualRouterID && $0.family == election.family && $0.node == whatif.node }),
+                    if let index = report.vrrpInstances.firstIndex(where: { election.includes($0) && $0.node == whatif.node }),
                        let slot = report.vrrpInstances[index].whatif?.firstIndex(where: { $0.failing == whatif.failing }) {
                         report.vrrpInstances[index].whatif?[slot] = whatif
                     }
@@ -157,7 +169,7 @@ public enum KeepalivedAnalysis {
             }
             report.problems += ConfigProblems.between(nodes, elections: report.elections, instances: report.vrrpInstances)
         }
-        let unread = report.problems.filter { ["include-missing", "include-unreadable", "include-loop", "include-too-deep", "unterminated-block"].contains($0.code) }
+        let unread = report.problems.filter { ([.includeMissing, .includeUnreadable, .includeLoop, .includeTooDeep, .unterminatedBlock] as [ProblemCode]).contains($0.code) }
         if !unread.isEmpty {
             report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
         }
@@ -200,20 +212,34 @@ public enum KeepalivedAnalysis {
         return holders
     }
 
-    /// Per VRID and family: the highest effective priority wins; equal priorities go to the
+    /// Per virtual router: the highest effective priority wins; equal priorities go to the
     /// higher primary IP (RFC 3768 5.3.5). And the same question under each tracked failure.
+    /// A virtual router is a VRID and family on one LAN: when a node has the VRID on several
+    /// interfaces, each interface is a router of its own (keyed by interface name); else the
+    /// nodes' instances of the VRID form one, whatever their interfaces are called.
     static func elections(_ nodes: [NodeConfiguration], instances: [VRRPInstance], observed: [ObservedTrack] = [],
                           stopped: Set<String> = []) -> [Election] {
-        var keys: [(Int, AddressFamily)] = []
+        struct Key: Hashable { var vrid: Int; var family: AddressFamily; var interface: String? }
+        var perNode: [Key: Int] = [:]
         for instance in instances {
             guard let vrid = instance.virtualRouterID else { continue }
-            if !keys.contains(where: { $0 == (vrid, instance.family) }) { keys.append((vrid, instance.family)) }
+            perNode[Key(vrid: vrid, family: instance.family, interface: instance.node), default: 0] += 1
         }
-        return keys.map { vrid, family in
-            let members = instances.filter { $0.virtualRouterID == vrid && $0.family == family }
+        let split = Set(perNode.filter { $0.value > 1 }.map { Key(vrid: $0.key.vrid, family: $0.key.family, interface: nil) })
+        var keys: [Key] = []
+        var seen: Set<Key> = []
+        for instance in instances {
+            guard let vrid = instance.virtualRouterID else { continue }
+            var key = Key(vrid: vrid, family: instance.family, interface: nil)
+            if split.contains(key) { key.interface = instance.interface ?? "" }
+            if seen.insert(key).inserted { keys.append(key) }
+        }
+        return keys.map { key in
+            let vrid = key.vrid
+            let members = instances.filter { $0.virtualRouterID == vrid && $0.family == key.family && (key.interface == nil || ($0.interface ?? "") == key.interface) }
             let candidates = members.map { instance in
                 let down = stopped.contains(instance.node ?? "")
-                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.state,
+                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.initialState.rawValue,
                                           priority: down ? nil : instance.effectivePriority?.value,
                                           arithmetic: down ? "keepalived is not running: no adverts" : instance.effectivePriority?.arithmetic ?? "",
                                           primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
@@ -223,30 +249,40 @@ public enum KeepalivedAnalysis {
             for (position, instance) in members.enumerated() {
                 // A check failing on a node whose keepalived is stopped changes nothing.
                 guard let node = nodes.first(where: { $0.name == instance.node }), !stopped.contains(node.name) else { continue }
+                let nodeObserved = observed.filter { $0.node == node.name }
                 let terms = PriorityCalculator.terms(of: instance, in: node.config)
-                let now = PriorityCalculator.observedState(terms, observed.filter { $0.node == node.name })
+                let now = PriorityCalculator.observedState(terms, nodeObserved)
+                let vips = instance.virtualIpaddress.map { $0.address.description }.joined(separator: ", ")
+                func outcome(_ priority: Int?, _ arithmetic: String) -> (String?, String) {
+                    var changed = candidates
+                    changed[position].priority = priority
+                    changed[position].arithmetic = arithmetic
+                    let (newMaster, newReason) = winner(changed)
+                    if newMaster == master { return (newMaster, "\(newMaster ?? "nobody") stays master (\(newReason))") }
+                    if let newMaster { return (newMaster, "\(newMaster) takes \(vips.isEmpty ? "VRID \(vrid)" : vips) (\(newReason))") }
+                    return (nil, "no node can be master (\(newReason))")
+                }
                 for term in terms {
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
-                    var changed = candidates
-                    changed[position].priority = failed.value
-                    changed[position].arithmetic = failed.arithmetic
-                    let (newMaster, newReason) = winner(changed)
-                    let vips = instance.virtualIpaddress.map { $0.address.description }.joined(separator: ", ")
-                    let outcome: String
-                    if newMaster == master {
-                        outcome = "\(newMaster ?? "nobody") stays master (\(newReason))"
-                    } else if let newMaster {
-                        outcome = "\(newMaster) takes \(vips.isEmpty ? "VRID \(vrid)" : vips) (\(newReason))"
-                    } else {
-                        outcome = "no node can be master (\(newReason))"
-                    }
+                    let (newMaster, said) = outcome(failed.value, failed.arithmetic)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
+                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, in: node.config) : ""
                     whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: failed.value, fault: failed.fault,
                                           arithmetic: failed.arithmetic, newMaster: newMaster,
-                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?")\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic); \(outcome)"))
+                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?")\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow); \(said)"))
+                }
+                // A sibling in the same sync group going to FAULT takes this instance with it.
+                for (sibling, term) in SyncGroupFault.faultingSiblingTerms(of: instance, in: node.config, observed: nodeObserved)
+                    where !terms.contains(where: { $0.label == term.label }) {
+                    let arithmetic = "FAULT (vrrp_sync_group \(instance.syncGroup ?? ""): \(sibling) is in FAULT and the group follows)"
+                    let (newMaster, said) = outcome(nil, arithmetic)
+                    let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
+                    whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: nil, fault: true, arithmetic: arithmetic,
+                                          newMaster: newMaster,
+                                          sentence: "if \(term.label) \(what) on \(instance.node ?? "?"): \(sibling) goes to FAULT and its sync group \(instance.syncGroup ?? "") takes \(instance.name) to FAULT too (siblings follow); \(said)"))
                 }
             }
-            return Election(virtualRouterID: vrid, family: family,
+            return Election(virtualRouterID: vrid, family: key.family, interface: key.interface,
                             virtualIpaddress: Array(Set(members.flatMap { $0.virtualIpaddress.map(\.address.description) })).sorted(),
                             candidates: candidates, master: master, reason: reason, whatif: whatifs)
         }
@@ -270,5 +306,43 @@ public enum KeepalivedAnalysis {
             return (highest.0.node, "equal priority \(best): the higher primary address \(highest.1) wins")
         }
         return (nil, "equal priority \(best) on \(top.map(\.node).joined(separator: " and ")): the higher primary IP address wins, which the configurations do not show")
+    }
+}
+
+/// keepalived's sync groups move together: one member in FAULT takes every member to FAULT.
+enum SyncGroupFault {
+    /// ", and vrrp_sync_group G takes A, B to FAULT too (siblings follow)", or "".
+    static func siblingsFollow(_ instance: VRRPInstance, in config: KeepalivedConfiguration) -> String {
+        guard let group = instance.syncGroup else { return "" }
+        let siblings = config.vrrpInstances.filter { $0.syncGroup == group && $0.name != instance.name }.map(\.name)
+        return siblings.isEmpty ? "" : "; vrrp_sync_group \(group) takes \(siblings.joined(separator: ", ")) to FAULT too (siblings follow)"
+    }
+
+    /// The tracked objects of this instance's sync-group siblings whose failure puts the
+    /// sibling (and so the group) in FAULT.
+    static func faultingSiblingTerms(of instance: VRRPInstance, in config: KeepalivedConfiguration,
+                                     observed: [ObservedTrack]) -> [(String, PriorityTerm)] {
+        guard let group = instance.syncGroup else { return [] }
+        var result: [(String, PriorityTerm)] = []
+        for sibling in config.vrrpInstances where sibling.syncGroup == group && sibling.name != instance.name {
+            let terms = PriorityCalculator.terms(of: sibling, in: config)
+            let now = PriorityCalculator.observedState(terms, observed)
+            for term in terms where !result.contains(where: { $0.1.label == term.label })
+                && PriorityCalculator.compute(sibling, terms: terms, failing: now.failing.union([term.label])).fault {
+                result.append((sibling.name, term))
+            }
+        }
+        return result
+    }
+
+    /// The state now: a member in FAULT puts its siblings (of the same node) in FAULT.
+    static func propagate(_ instances: inout ArraySlice<VRRPInstance>) {
+        for index in instances.indices {
+            guard let group = instances[index].syncGroup, instances[index].effectivePriority?.fault == false,
+                  let faulty = instances.first(where: { $0.syncGroup == group && $0.effectivePriority?.fault == true }) else { continue }
+            instances[index].effectivePriority?.value = nil
+            instances[index].effectivePriority?.fault = true
+            instances[index].effectivePriority?.arithmetic = "FAULT (vrrp_sync_group \(group): \(faulty.name) is in FAULT and the group follows)"
+        }
     }
 }

@@ -15,25 +15,33 @@ public struct ConfigNode: Sendable {
 struct Reporter {
     var diagnostics: [ConfigDiagnostic] = []
 
-    mutating func warn(_ code: String, _ message: String, at node: ConfigNode) {
-        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: node.at))
+    /// The vrrp_instance being read, so its problems name it.
+    var instance: String?
+
+    mutating func warn(_ code: ProblemCode, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.warning, code, message, at: node.at, instance: instance))
     }
 
-    mutating func error(_ code: String, _ message: String, at node: ConfigNode) {
-        diagnostics.append(ConfigDiagnostic(.error, code, message, at: node.at))
+    mutating func error(_ code: ProblemCode, _ message: String, at node: ConfigNode) {
+        diagnostics.append(ConfigDiagnostic(.error, code, message, at: node.at, instance: instance))
+    }
+
+    /// keepalived reads a parameter that is not there and exits: nothing runs.
+    mutating func missingParameter(_ node: ConfigNode) {
+        error(.missingParameter, "*** Configuration line starting `\(node.keyword)` is missing a parameter after keyword `\(node.keyword)` at word position 2: keepalived exits with a permanent CONFIG error and nothing runs; give '\(node.keyword)' its value (a '#' or '!' starts a comment)", at: node)
     }
 
     mutating func unknown(_ node: ConfigNode, in context: String) {
-        warn("unknown-keyword", "unknown keyword '\(node.keyword)' in \(context); keepalived ignores it\(node.children != nil ? " and its block" : "")", at: node)
+        warn(.unknownKeyword, "unknown keyword '\(node.keyword)' in \(context); keepalived ignores it\(node.children != nil ? " and its block" : "")", at: node)
     }
 
     mutating func integer(_ node: ConfigNode, in range: ClosedRange<Int>) -> Int? {
         guard let text = node.value else {
-            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            warn(.missingValue, "'\(node.keyword)' needs a value; ignored", at: node)
             return nil
         }
         guard let value = Int(text), range.contains(value) else {
-            warn("invalid-value", "'\(node.keyword) \(text)': expected a number in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            warn(.invalidValue, "'\(node.keyword) \(text)': expected a number in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
             return nil
         }
         return value
@@ -41,11 +49,11 @@ struct Reporter {
 
     mutating func seconds(_ node: ConfigNode, in range: ClosedRange<Double>) -> Double? {
         guard let text = node.value else {
-            warn("missing-value", "'\(node.keyword)' needs a value; ignored", at: node)
+            warn(.missingValue, "'\(node.keyword)' needs a value; ignored", at: node)
             return nil
         }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
-            warn("invalid-value", "'\(node.keyword) \(text)': expected a time in seconds in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
+            warn(.invalidValue, "'\(node.keyword) \(text)': expected a time in seconds in [\(range.lowerBound), \(range.upperBound)]; keepalived ignores it", at: node)
             return nil
         }
         return value
@@ -55,6 +63,20 @@ struct Reporter {
 /// keepalived.conf as keepalived 2.2.7 reads it: the lexer's tokens folded into blocks,
 /// then one handler per keyword (keepalived's install_keyword table) fills the model.
 public enum KeepalivedParser {
+    /// Per block keyword (global_defs, vrrp_script, vrrp_instance, vrrp_sync_group,
+    /// vrrp_track_process, authentication): the keywords haexplain knows there, and those
+    /// keepalived refuses to start with when their parameter is missing.
+    public static var keywordsByBlock: [String: (known: Set<String>, needParameter: Set<String>)] {
+        [
+            "global_defs": (Set(Keywords.globalDefs.keys), NeedsValue.globalDefs),
+            "vrrp_script": (Set(Keywords.vrrpScript.keys), NeedsValue.vrrpScript),
+            "vrrp_instance": (Set(Keywords.vrrpInstance.keys).subtracting(Keywords.blockKeywords), NeedsValue.vrrpInstance),
+            "vrrp_sync_group": (Set(Keywords.syncGroup.keys).subtracting(Keywords.blockKeywords), NeedsValue.syncGroup),
+            "vrrp_track_process": (Set(Keywords.trackProcess.keys), NeedsValue.trackProcess),
+            "authentication": (["auth_type", "auth_pass"], NeedsValue.authentication),
+        ]
+    }
+
     /// Parses PATH (and everything it includes). Throws only when PATH itself cannot be read;
     /// everything else becomes a diagnostic, as keepalived logs it and goes on.
     public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String,
@@ -94,7 +116,7 @@ public enum KeepalivedParser {
                 }
                 if Keywords.blockKeywords.contains(node.keyword) {
                     // keepalived warns about the missing '{' and reads what follows as the block.
-                    reporter.error("missing-brace", "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
+                    reporter.error(.missingBrace, "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
                     node.children = []
                     stack.append(node)
                     index += 1
@@ -102,11 +124,11 @@ public enum KeepalivedParser {
                 }
                 stack[stack.count - 1].children!.append(node)
             case let .open(at):
-                reporter.warn("unexpected-brace", "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
+                reporter.warn(.unexpectedBrace, "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
                 stack.append(ConfigNode(words: ["{"], at: at, children: []))
             case let .close(at):
                 if stack.count == 1 {
-                    reporter.warn("extra-brace", "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
+                    reporter.warn(.extraBrace, "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
                 } else {
                     let done = stack.removeLast()
                     if done.keyword != "{" { stack[stack.count - 1].children!.append(done) }
@@ -117,7 +139,7 @@ public enum KeepalivedParser {
         if stack.count > 1 {
             let open = stack.dropFirst()
             for node in open {
-                reporter.error("unterminated-block", "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
+                reporter.error(.unterminatedBlock, "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
             }
             while stack.count > 1 {
                 let done = stack.removeLast()

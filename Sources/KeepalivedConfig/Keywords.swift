@@ -1,5 +1,35 @@
 import HAModel
 
+/// Keywords whose handler in keepalived 2.2.7 reads a parameter without checking that one
+/// is there: written alone (or followed only by a comment) they make keepalived log
+/// "missing a parameter after keyword" and exit with a permanent CONFIG error. Found by
+/// running `keepalived -t` on each keyword of these blocks (ConformanceTests checks them).
+enum NeedsValue {
+    static let globalDefs: Set<String> = [
+        "bfd_process_name", "checker_process_name", "checker_rlimit_rtime", "config_save_dir", "process_name",
+        "random_seed", "smtp_connect_timeout", "smtp_server", "umask", "vrrp_garp_interval", "vrrp_garp_lower_prio_delay",
+        "vrrp_garp_lower_prio_repeat", "vrrp_garp_master_delay", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat",
+        "vrrp_garp_master_repeat", "vrrp_gna_interval", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_process_name",
+        "vrrp_rlimit_rtime", "vrrp_startup_delay", "vrrp_version",
+    ]
+    static let vrrpScript: Set<String> = ["fall", "interval", "rise", "timeout", "user", "weight"]
+    static let vrrpInstance: Set<String> = [
+        "advert_int", "debug", "down_timer_adverts", "garp_lower_prio_delay", "garp_lower_prio_repeat", "garp_master_delay",
+        "garp_master_refresh", "garp_master_refresh_repeat", "garp_master_repeat", "interface", "mcast_dst_ip", "mcast_src_ip",
+        "notify", "notify_backup", "notify_fault", "notify_master", "notify_master_rx_lower_pri", "notify_stop",
+        "preempt_delay", "priority", "state", "unicast_src_ip", "unicast_ttl", "version", "virtual_router_id",
+    ]
+    static let authentication: Set<String> = ["auth_type", "auth_pass"]
+    static let syncGroup: Set<String> = ["notify", "notify_master", "notify_backup", "notify_fault", "notify_stop"]
+    static let trackProcess: Set<String> = ["process", "quorum", "quorum_max", "delay", "terminate_delay", "fork_delay"]
+    static let topLevel: Set<String> = ["vrrp_script", "vrrp_track_process"]
+    /// Every block's set, by the keyword that opens the block.
+    static let byBlock: [String: Set<String>] = [
+        "global_defs": globalDefs, "vrrp_script": vrrpScript, "vrrp_instance": vrrpInstance,
+        "authentication": authentication, "vrrp_sync_group": syncGroup, "vrrp_track_process": trackProcess,
+    ]
+}
+
 /// keepalived's keyword tables: one handler per keyword, per block, as install_keyword
 /// registers them. Keywords keepalived knows but haexplain does not interpret are accepted
 /// silently (`accept`), so only truly unknown keywords are reported.
@@ -20,40 +50,51 @@ enum Keywords {
         t["global_defs"] = block { config, node, reporter in
             config.globalDefs.file = node.at.file
             config.globalDefs.line = node.at.line
-            run(globalDefs, on: &config.globalDefs, node: node, context: "global_defs", reporter: &reporter)
+            run(globalDefs, on: &config.globalDefs, node: node, context: "global_defs", needsValue: NeedsValue.globalDefs, reporter: &reporter)
         }
         t["vrrp_script"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
             var script = VRRPScript(name: name, file: node.at.file, line: node.at.line)
-            run(vrrpScript, on: &script, node: node, context: "vrrp_script \(name)", reporter: &reporter)
+            run(vrrpScript, on: &script, node: node, context: "vrrp_script \(name)", needsValue: NeedsValue.vrrpScript, reporter: &reporter)
+            let defs = config.globalDefs
+            if let user = script.user {
+                script.runAs = ScriptRunAs(source: .user, user: user, group: script.group, securityEnabled: defs.enableScriptSecurity)
+            } else if let user = defs.scriptUser {
+                let words = user.split(separator: " ").map(String.init)
+                script.runAs = ScriptRunAs(source: .scriptUser, user: words.first, group: words.dropFirst().first, securityEnabled: defs.enableScriptSecurity)
+            } else {
+                script.runAs = ScriptRunAs(source: .keepalivedDefault, securityEnabled: defs.enableScriptSecurity)
+            }
             if config.vrrpScripts.contains(where: { $0.name == name }) {
-                reporter.error("duplicate-script", "vrrp_script \(name) is defined twice; keepalived refuses the configuration", at: node)
+                reporter.error(.duplicateScript, "vrrp_script \(name) is defined twice; keepalived refuses the configuration", at: node)
             }
             config.vrrpScripts.append(script)
         }
         t["vrrp_track_process"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
             var process = VRRPTrackProcess(name: name, file: node.at.file, line: node.at.line)
-            run(trackProcess, on: &process, node: node, context: "vrrp_track_process \(name)", reporter: &reporter)
+            run(trackProcess, on: &process, node: node, context: "vrrp_track_process \(name)", needsValue: NeedsValue.trackProcess, reporter: &reporter)
             config.vrrpTrackProcesses.append(process)
         }
         t["vrrp_sync_group"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
             var group = VRRPSyncGroup(name: name, file: node.at.file, line: node.at.line)
-            run(syncGroup, on: &group, node: node, context: "vrrp_sync_group \(name)", reporter: &reporter)
+            run(syncGroup, on: &group, node: node, context: "vrrp_sync_group \(name)", needsValue: NeedsValue.syncGroup, reporter: &reporter)
             config.vrrpSyncGroups.append(group)
         }
         t["vrrp_instance"] = block { config, node, reporter in
             guard let name = named(node, &reporter) else { return }
             guard config.instanceNames.insert(name).inserted else {
-                reporter.error("duplicate-instance", "vrrp_instance \(name) is already defined: keepalived ignores this second block entirely; rename one of them", at: node)
+                reporter.error(.duplicateInstance, "vrrp_instance \(name) is already defined: keepalived ignores this second block entirely; rename one of them", at: node)
                 return
             }
             var instance = VRRPInstance(name: name, file: node.at.file, line: node.at.line)
-            run(vrrpInstance, on: &instance, node: node, context: "vrrp_instance \(name)", reporter: &reporter)
+            reporter.instance = name
+            defer { reporter.instance = nil }
+            run(vrrpInstance, on: &instance, node: node, context: "vrrp_instance \(name)", needsValue: NeedsValue.vrrpInstance, reporter: &reporter)
             instance.keywordLines = (node.children ?? []).map { KeywordLine(keyword: $0.keyword, line: $0.at.line) }
             if instance.virtualRouterID == nil {
-                reporter.error("missing-vrid", "vrrp_instance \(name) has no virtual_router_id; keepalived stops with a configuration error", at: node)
+                reporter.error(.missingVRID, "vrrp_instance \(name) has no virtual_router_id; keepalived stops with a configuration error", at: node)
             }
             config.vrrpInstances.append(instance)
         }
@@ -78,11 +119,17 @@ enum Keywords {
         var t: [String: Handler<GlobalDefs>] = [:]
         t["router_id"] = { defs, node, _ in defs.routerID = node.value }
         t["vrrp_version"] = { defs, node, reporter in defs.vrrpVersion = reporter.integer(node, in: 2...3) }
-        t["script_user"] = { defs, node, _ in defs.scriptUser = node.arguments.joined(separator: " ") }
+        t["script_user"] = { defs, node, reporter in
+            guard node.value != nil else {
+                reporter.warn(.missingValue, "script_user needs a user name: keepalived logs \"No script username specified\" and ignores the line", at: node)
+                return
+            }
+            defs.scriptUser = node.arguments.prefix(2).joined(separator: " ")
+        }
         t["enable_script_security"] = { defs, _, _ in defs.enableScriptSecurity = true }
         t["vrrp_strict"] = { defs, _, _ in defs.vrrpStrict = true }
         t["max_auto_priority"] = { defs, node, _ in defs.maxAutoPriority = node.value.flatMap { Int($0) } ?? -1 }
-        for name in ["notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "lvs_id", "lvs_sync_daemon", "lvs_flush", "lvs_flush_onstop", "lvs_timeouts", "vrrp_skip_check_adv_addr", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_iptables", "vrrp_ipsets", "vrrp_check_unicast_src", "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_min_garp", "vrrp_startup_delay", "vrrp_priority", "checker_priority", "bfd_priority", "vrrp_no_swap", "checker_no_swap", "bfd_no_swap", "vrrp_rt_priority", "checker_rt_priority", "bfd_rt_priority", "vrrp_rlimit_rtime", "checker_rlimit_rtime", "dynamic_interfaces", "notify_fifo", "notify_fifo_script", "vrrp_notify_fifo", "vrrp_notify_fifo_script", "lvs_notify_fifo", "lvs_notify_fifo_script", "enable_traps", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_dbus", "snmp_socket", "process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "default_interface", "nftables", "nftables_counters", "nftables_ifindex", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs", "umask", "script_user", "startup_script", "shutdown_script", "startup_script_timeout", "shutdown_script_timeout", "tmp_config_directory", "config_save_dir", "vrrp_garp_extra_if", "vrrp_garp_interval_vmac", "no_email_faults", "router_id_min", "log_unknown_vrids", "vrrp_skip_check_adv_address", "vrrp_notify_priority_changes", "random_seed", "reload_check_config", "reload_time_file", "vrrp_own_all_vips", "checker_log_all_failures", "net_namespace", "instance", "use_pid_dir", "linkbeat_use_polling", "child_wait_time", "fifo_write_vrrp_states_on_reload", "vrrp_tx_buffer", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "rs_init_notifies", "no_checker_emails"] {
+        for name in ["notification_email", "notification_email_from", "smtp_server", "smtp_connect_timeout", "smtp_helo_name", "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "lvs_id", "lvs_sync_daemon", "lvs_flush", "lvs_flush_onstop", "lvs_timeouts", "vrrp_skip_check_adv_addr", "vrrp_garp_interval", "vrrp_gna_interval", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_iptables", "vrrp_ipsets", "vrrp_check_unicast_src", "vrrp_garp_master_delay", "vrrp_garp_master_repeat", "vrrp_garp_master_refresh", "vrrp_garp_master_refresh_repeat", "vrrp_garp_lower_prio_delay", "vrrp_garp_lower_prio_repeat", "vrrp_lower_prio_no_advert", "vrrp_higher_prio_send_advert", "vrrp_min_garp", "vrrp_startup_delay", "vrrp_priority", "checker_priority", "bfd_priority", "vrrp_no_swap", "checker_no_swap", "bfd_no_swap", "vrrp_rt_priority", "checker_rt_priority", "bfd_rt_priority", "vrrp_rlimit_rtime", "checker_rlimit_rtime", "dynamic_interfaces", "notify_fifo", "notify_fifo_script", "vrrp_notify_fifo", "vrrp_notify_fifo_script", "lvs_notify_fifo", "lvs_notify_fifo_script", "enable_traps", "enable_snmp_vrrp", "enable_snmp_checker", "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_dbus", "snmp_socket", "process_names", "process_name", "vrrp_process_name", "checker_process_name", "bfd_process_name", "default_interface", "nftables", "nftables_counters", "nftables_ifindex", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs", "umask", "script_user", "startup_script", "shutdown_script", "startup_script_timeout", "shutdown_script_timeout", "tmp_config_directory", "config_save_dir", "vrrp_garp_extra_if", "vrrp_garp_interval_vmac", "no_email_faults", "router_id_min", "log_unknown_vrids", "vrrp_skip_check_adv_address", "vrrp_notify_priority_changes", "random_seed", "reload_check_config", "reload_time_file", "vrrp_own_all_vips", "checker_log_all_failures", "net_namespace", "instance", "use_pid_dir", "linkbeat_use_polling", "child_wait_time", "fifo_write_vrrp_states_on_reload", "vrrp_tx_buffer", "vrrp_rx_bufs_policy", "vrrp_rx_bufs_multiplier", "rs_init_notifies", "no_checker_emails"] where t[name] == nil {
             t[name] = { defs, node, _ in
                 defs.other.append(ConfigSetting(keyword: node.keyword, value: Array(node.arguments), file: node.at.file, line: node.at.line))
             }
@@ -143,9 +190,13 @@ enum Keywords {
     static let vrrpInstance: [String: Handler<VRRPInstance>] = {
         var t: [String: Handler<VRRPInstance>] = [:]
         t["state"] = { instance, node, reporter in
-            guard let value = node.value, value == "MASTER" || value == "BACKUP" else {
-                reporter.warn("invalid-value", "state '\(node.value ?? "")' is neither MASTER nor BACKUP; keepalived ignores it and starts as BACKUP", at: node)
+            let value = node.value ?? ""
+            if value == "BACKUP", instance.state == "MASTER" {
+                reporter.error(.stateAdjusted, "(\(instance.name)) state previously set as MASTER - ignoring BACKUP: keepalived keeps MASTER; remove one of the state lines", at: node)
                 return
+            }
+            if value != "MASTER" && value != "BACKUP" {
+                reporter.error(.stateAdjusted, "(\(instance.name)) unknown state '\(value)', defaulting to BACKUP: write MASTER or BACKUP", at: node)
             }
             instance.state = value
         }
@@ -163,36 +214,45 @@ enum Keywords {
         t["preempt_delay"] = { instance, node, reporter in instance.preemptDelay = reporter.seconds(node, in: 0...1000) }
         t["use_vmac"] = { instance, node, _ in instance.useVmac = node.value ?? "vrrp.\(instance.virtualRouterID.map(String.init) ?? "")" }
         t["unicast_src_ip"] = { instance, node, reporter in
-            guard let value = node.value, IPAddress(value) != nil else {
-                reporter.warn("invalid-value", "unicast_src_ip '\(node.value ?? "")' is not an address; keepalived ignores it", at: node)
+            guard let value = node.value.map(withoutPrefixLength), IPAddress(value) != nil else {
+                reporter.warn(.invalidValue, "unicast_src_ip '\(node.value ?? "")' is not an address; keepalived ignores it", at: node)
                 return
             }
             instance.unicastSrcIP = value
         }
         t["unicast_peer"] = block { instance, node, reporter in
             for peer in node.children ?? [] {
-                guard IPAddress(peer.keyword) != nil else {
-                    reporter.warn("invalid-value", "unicast_peer '\(peer.keyword)' is not an address; keepalived ignores it", at: peer)
+                let address = withoutPrefixLength(peer.keyword)
+                guard IPAddress(address) != nil else {
+                    reporter.warn(.invalidValue, "unicast_peer '\(peer.keyword)' is not an address; keepalived ignores it", at: peer)
                     continue
                 }
-                instance.unicastPeer.append(peer.keyword)
+                instance.unicastPeer.append(address)
             }
         }
         t["authentication"] = block { instance, node, reporter in
             var auth = Authentication(file: node.at.file, line: node.at.line)
             for child in node.children ?? [] {
+                if NeedsValue.authentication.contains(child.keyword), child.value == nil {
+                    reporter.missingParameter(child)
+                    continue
+                }
                 switch child.keyword {
                 case "auth_type":
                     guard let type = child.value, type == "PASS" || type == "AH" else {
-                        reporter.warn("invalid-value", "auth_type '\(child.value ?? "")' is neither PASS nor AH; keepalived ignores it", at: child)
+                        reporter.warn(.invalidValue, "auth_type '\(child.value ?? "")' is neither PASS nor AH; keepalived ignores it", at: child)
                         continue
                     }
                     auth.authType = type
                 case "auth_pass":
                     // VRRP carries 8 bytes of password: keepalived truncates longer ones.
                     guard let pass = child.value else { continue }
+                    if pass.isEmpty {
+                        auth.authPass = nil
+                        continue
+                    }
                     if pass.utf8.count > 8 {
-                        reporter.warn("auth-pass-truncated", "auth_pass is longer than 8 characters; keepalived uses only the first 8", at: child)
+                        reporter.warn(.authPassTruncated, "auth_pass is longer than 8 characters; keepalived uses only the first 8", at: child)
                     }
                     auth.authPass = Secret(Array(pass.utf8.prefix(8)))
                 default:
@@ -237,7 +297,7 @@ enum Keywords {
                 switch option {
                 case "weight":
                     guard let text = rest.popFirst(), let weight = Int(text), (-254...254).contains(weight) else {
-                        reporter.warn("invalid-value", "\(node.keyword) \(entry.keyword): weight must be a number in [-254, 254]; keepalived ignores the entry", at: entry)
+                        reporter.warn(.invalidValue, "\(node.keyword) \(entry.keyword): weight must be a number in [-254, 254]; keepalived ignores the entry", at: entry)
                         valid = false
                         break
                     }
@@ -245,7 +305,7 @@ enum Keywords {
                 case "reverse": item.reverse = true
                 case "noreverse": item.reverse = false
                 default:
-                    reporter.warn("invalid-value", "\(node.keyword) \(entry.keyword): unknown option '\(option)'; keepalived ignores the whole entry", at: entry)
+                    reporter.warn(.invalidValue, "\(node.keyword) \(entry.keyword): unknown option '\(option)'; keepalived ignores the whole entry", at: entry)
                     valid = false
                 }
                 if !valid { break }
@@ -261,14 +321,14 @@ enum Keywords {
         for entry in node.children ?? [] {
             let parts = entry.keyword.split(separator: "/", maxSplits: 1)
             guard let first = parts.first, let address = IPAddress(first) else {
-                reporter.warn("invalid-address", "\(node.keyword): '\(entry.keyword)' is not an address; keepalived skips it", at: entry)
+                reporter.warn(.invalidAddress, "\(node.keyword): '\(entry.keyword)' is not an address; keepalived skips it", at: entry)
                 continue
             }
             let maxPrefix = address.family == .inet ? 32 : 128
             var prefix = maxPrefix
             if parts.count == 2 {
                 guard let value = Int(parts[1]), (0...maxPrefix).contains(value) else {
-                    reporter.warn("invalid-address", "\(node.keyword): bad prefix length in '\(entry.keyword)'; keepalived skips the address", at: entry)
+                    reporter.warn(.invalidAddress, "\(node.keyword): bad prefix length in '\(entry.keyword)'; keepalived skips the address", at: entry)
                     continue
                 }
                 prefix = value
@@ -286,7 +346,7 @@ enum Keywords {
                 case "preferred_lft", "peer", "track_group":
                     vip.options.append(option + " " + (rest.popFirst() ?? ""))
                 default:
-                    reporter.warn("invalid-address", "\(node.keyword): unknown option '\(option)' for \(entry.keyword); keepalived ignores the option", at: entry)
+                    reporter.warn(.invalidAddress, "\(node.keyword): unknown option '\(option)' for \(entry.keyword); keepalived ignores the option", at: entry)
                 }
             }
             result.append(vip)
@@ -298,7 +358,7 @@ enum Keywords {
     static func finish(_ config: inout KeepalivedConfiguration, reporter: inout Reporter) {
         // A vrrp_script without `script` is removed by keepalived, so tracking it finds nothing.
         for script in config.vrrpScripts where script.script?.isEmpty ?? true {
-            reporter.diagnostics.append(ConfigDiagnostic(.warning, "script-without-command", "vrrp_script \(script.name) has no 'script' line: keepalived removes it, and instances tracking it ignore the entry", at: ConfigLocation(file: script.file, line: script.line)))
+            reporter.diagnostics.append(ConfigDiagnostic(.warning, .scriptWithoutCommand, "vrrp_script \(script.name) has no 'script' line: keepalived removes it, and instances tracking it ignore the entry", at: ConfigLocation(file: script.file, line: script.line)))
         }
         config.vrrpScripts.removeAll { $0.script?.isEmpty ?? true }
         // An address without `dev` goes on the instance's interface, wherever that is set.
@@ -314,29 +374,74 @@ enum Keywords {
         for group in config.vrrpSyncGroups {
             for member in group.group {
                 if let index = config.vrrpInstances.firstIndex(where: { $0.name == member }) {
+                    if let other = config.vrrpInstances[index].syncGroup {
+                        reporter.diagnostics.append(ConfigDiagnostic(.warning, .syncMemberTwice, "Virtual router \(member) cannot exist in more than one sync group; ignoring \(group.name): it stays in \(other)", at: ConfigLocation(file: group.file, line: group.line), instance: member))
+                        continue
+                    }
                     config.vrrpInstances[index].syncGroup = group.name
-                    if !group.trackingWeight { dropWeightedTracking(&config, instance: index, reporter: &reporter) }
                 } else {
-                    reporter.diagnostics.append(ConfigDiagnostic(.warning, "undefined-sync-member", "vrrp_sync_group \(group.name) names instance \(member), which is not defined; keepalived drops it from the group", at: ConfigLocation(file: group.file, line: group.line)))
+                    reporter.diagnostics.append(ConfigDiagnostic(.warning, .undefinedSyncMember, "vrrp_sync_group \(group.name) names instance \(member), which is not defined; keepalived drops it from the group", at: ConfigLocation(file: group.file, line: group.line)))
                 }
+            }
+        }
+        InstanceCompletion.complete(&config, reporter: &reporter)
+        // Weights would desynchronise a sync group, and never move an address owner.
+        for index in config.vrrpInstances.indices {
+            let instance = config.vrrpInstances[index]
+            if let group = instance.syncGroup, config.vrrpSyncGroups.first(where: { $0.name == group })?.trackingWeight == false {
+                dropWeightedTracking(&config, instance: index, because: .syncGroup, reporter: &reporter)
+            } else if instance.priority == 255 {
+                dropWeightedTracking(&config, instance: index, because: .addressOwner, reporter: &reporter)
             }
         }
     }
 
+    enum WeightIgnored { case syncGroup, addressOwner }
+
     /// keepalived ignores weighted tracking on sync group members (unless the group says
-    /// sync_group_tracking_weight): those entries would desynchronise the group.
-    static func dropWeightedTracking(_ config: inout KeepalivedConfiguration, instance index: Int, reporter: inout Reporter) {
+    /// sync_group_tracking_weight: weights would desynchronise the group) and on address
+    /// owners (priority 255 never changes): weighted scripts are dropped, weighted interfaces
+    /// kept with weight 0 in a sync group (a failure is FAULT) and dropped for an owner,
+    /// files with the default weight tracked with weight 0 and explicit weights dropped.
+    static func dropWeightedTracking(_ config: inout KeepalivedConfiguration, instance index: Int, because reason: WeightIgnored,
+                                     reporter: inout Reporter) {
         let instance = config.vrrpInstances[index]
-        func keep(_ item: TrackedItem, ownWeight: Int?, kind: String) -> Bool {
-            guard (item.weight ?? ownWeight ?? 0) != 0 else { return true }
-            reporter.diagnostics.append(ConfigDiagnostic(.warning, "weight-ignored-in-sync-group",
-                "vrrp_instance \(instance.name) is in vrrp_sync_group \(instance.syncGroup ?? ""): keepalived ignores its tracked \(kind) \(item.name) because it has a weight; add sync_group_tracking_weight to the group or drop the weight",
-                at: ConfigLocation(file: item.file, line: item.line)))
-            return false
+        let why = reason == .syncGroup ? "SYNC group" : "address_owner"
+        let fix = reason == .syncGroup
+            ? "it is in vrrp_sync_group \(instance.syncGroup ?? ""): add sync_group_tracking_weight to the group or drop the weight"
+            : "priority 255 (address owner) never changes: use a priority below 255 if failures should move the addresses"
+        func ignored(_ item: TrackedItem, _ said: String) {
+            reporter.diagnostics.append(ConfigDiagnostic(.warning, .weightIgnored, "(\(instance.name)) \(said) due to \(why): \(fix)",
+                                                         at: ConfigLocation(file: item.file, line: item.line), instance: instance.name))
         }
         let scripts = config.vrrpScripts
-        config.vrrpInstances[index].trackScript.removeAll { item in !keep(item, ownWeight: scripts.first { $0.name == item.name }?.weight, kind: "script") }
-        config.vrrpInstances[index].trackInterface.removeAll { item in !keep(item, ownWeight: nil, kind: "interface") }
+        config.vrrpInstances[index].trackScript.removeAll { item in
+            guard (item.weight ?? scripts.first { $0.name == item.name }?.weight ?? 0) != 0 else { return false }
+            ignored(item, "ignoring tracked script \(item.name) with weights")
+            return true
+        }
+        var interfaces: [TrackedItem] = []
+        for var item in config.vrrpInstances[index].trackInterface {
+            if (item.weight ?? 0) != 0 {
+                ignored(item, "ignoring \(item.name) tracked interface \(reason == .syncGroup ? "weight " : "")")
+                guard reason == .syncGroup else { continue }
+                item.weight = 0
+            }
+            interfaces.append(item)
+        }
+        config.vrrpInstances[index].trackInterface = interfaces
+        var files: [TrackedItem] = []
+        for var item in config.vrrpInstances[index].trackFile {
+            if item.weight == nil {
+                ignored(item, "ignoring weight from tracked file \(item.name). specify weight 0")
+                item.weight = 0
+            } else if item.weight != 0 {
+                ignored(item, "ignoring tracked file \(item.name) with weight \(item.weight ?? 0)")
+                continue
+            }
+            files.append(item)
+        }
+        config.vrrpInstances[index].trackFile = files
     }
 
     // MARK: table building
@@ -344,7 +449,7 @@ enum Keywords {
     static func block<Model>(_ handler: @escaping Handler<Model>) -> Handler<Model> {
         { model, node, reporter in
             guard node.children != nil else {
-                reporter.error("missing-brace", "'\(node.keyword)' must be followed by a '{' block on the same or the next line; keepalived skips it", at: node)
+                reporter.error(.missingBrace, "'\(node.keyword)' must be followed by a '{' block on the same or the next line; keepalived skips it", at: node)
                 return
             }
             handler(&model, node, &reporter)
@@ -358,18 +463,33 @@ enum Keywords {
         }
     }
 
+    /// keepalived's `unicast_src_ip` and `unicast_peer` take an address with an optional
+    /// prefix length, which it ignores.
+    static func withoutPrefixLength(_ text: String) -> String {
+        text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+    }
+
     static func named(_ node: ConfigNode, _ reporter: inout Reporter) -> String? {
         guard let name = node.value else {
-            reporter.error("missing-name", "'\(node.keyword)' needs a name; keepalived skips the block", at: node)
+            if NeedsValue.topLevel.contains(node.keyword) {
+                reporter.missingParameter(node)
+                return nil
+            }
+            reporter.error(.missingName, "'\(node.keyword)' needs a name; keepalived skips the block", at: node)
             return nil
         }
         return name
     }
 
-    static func run<Model>(_ table: [String: Handler<Model>], on model: inout Model, node: ConfigNode, context: String, reporter: inout Reporter) {
+    static func run<Model>(_ table: [String: Handler<Model>], on model: inout Model, node: ConfigNode, context: String,
+                           needsValue: Set<String> = [], reporter: inout Reporter) {
         for child in node.children ?? [] {
             guard let handler = table[child.keyword] else {
                 reporter.unknown(child, in: context)
+                continue
+            }
+            if child.words.count == 1, child.children == nil, needsValue.contains(child.keyword) {
+                reporter.missingParameter(child)
                 continue
             }
             handler(&model, child, &reporter)

@@ -72,16 +72,54 @@ public struct VRRPScript: Sendable, Codable, Equatable {
     public var fall: Int?
     public var user: String?
     public var group: String?
+    /// Who keepalived runs it as, decided when the block ends (per-script `user`, else
+    /// global_defs `script_user` read so far, else keepalived_script or root).
+    public var runAs = ScriptRunAs(source: .keepalivedDefault, securityEnabled: false)
+    /// false when keepalived drops the script (no usable user, file missing or not
+    /// executable, insecure path): instances tracking it then ignore the entry.
+    public var active = true
+    /// keepalived's reason for dropping it, in its own words.
+    public var inactiveReason: String?
     public var file: String
     public var line: Int
     public var node: String?
 
+    public init(name: String, file: String, line: Int) {
+        self.name = name
+        self.file = file
+        self.line = line
+    }
+
     enum CodingKeys: String, CodingKey {
-        case node, name, script, interval, timeout, weight, reverse, rise, fall, user, group, file, line
+        case node, name, script, interval, timeout, weight, reverse, rise, fall, user, group
+        case runAs = "run_as", active, inactiveReason = "inactive_reason", file, line
     }
 
     /// The executable keepalived would run: the first word of `script`.
     public var program: String? { script?.split(separator: " ").first.map(String.init) }
+}
+
+/// Whom keepalived runs a vrrp_script as, decided at the end of its block: its own
+/// `user USER [GROUP]`, else global_defs `script_user` read so far, else the user
+/// keepalived_script if it exists, else root (unless enable_script_security was already
+/// set, which makes a missing keepalived_script drop the script).
+public struct ScriptRunAs: Sendable, Codable, Equatable {
+    public enum Source: String, Sendable, Codable {
+        case user, scriptUser = "script_user", keepalivedDefault = "default"
+    }
+    public var source: Source
+    public var user: String?
+    public var group: String?
+    public var securityEnabled: Bool
+
+    public init(source: Source, user: String? = nil, group: String? = nil, securityEnabled: Bool) {
+        self.source = source
+        self.user = user
+        self.group = group
+        self.securityEnabled = securityEnabled
+    }
+
+    enum CodingKeys: String, CodingKey { case source, user, group, securityEnabled = "security_enabled" }
 }
 
 public struct VRRPTrackProcess: Sendable, Codable, Equatable {
@@ -180,9 +218,19 @@ public struct Authentication: Sendable, Codable, Equatable {
     }
 }
 
+/// The state keepalived puts an instance in when it starts (its `wantstate` once the
+/// configuration is complete), which may differ from the `state` keyword written.
+public enum VRRPStartState: String, Sendable, Codable {
+    case master = "MASTER", backup = "BACKUP"
+}
+
 public struct VRRPInstance: Sendable, Codable, Equatable {
     public var name: String
+    /// The `state` keyword as written (nil when absent).
     public var state: String?
+    /// What keepalived 2.2.7 starts the instance as, and why (set when the file is read).
+    public var initialState: VRRPStartState = .backup
+    public var initialStateReason = "no state keyword: keepalived starts it as BACKUP"
     public var interface: String?
     public var virtualRouterID: Int?
     /// As configured; keepalived's default is 100 (255 when it owns the addresses is explicit).
@@ -221,7 +269,8 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, interface, virtualRouterID = "virtual_router_id", priority
+        case name, state, initialState = "initial_state", initialStateReason = "initial_state_reason"
+        case interface, virtualRouterID = "virtual_router_id", priority
         case advertInt = "advert_int", version, nopreempt, preemptDelay = "preempt_delay"
         case useVmac = "use_vmac", unicastSrcIP = "unicast_src_ip", unicastPeer = "unicast_peer"
         case authentication, virtualIpaddress = "virtual_ipaddress"

@@ -50,19 +50,26 @@ final class RouteSocket {
     /// family-specific body, then passes each received buffer to `consume` until it reports
     /// the dump complete. Returns the sequence number used.
     func dump(type: UInt16, header: [UInt8], consume: (UnsafeRawBufferPointer, UInt32, UInt32) throws(HAError) -> Bool) throws(HAError) {
+        try request(type: type, flags: UInt16(NLM_F_REQUEST | NLM_F_DUMP), body: header, consume: consume)
+    }
+
+    /// Sends one request (a dump, or a single question such as RTM_GETROUTE) whose body is
+    /// the family header and any attributes, and passes each reply buffer to `consume` until
+    /// it reports the answer complete.
+    func request(type: UInt16, flags: UInt16, body header: [UInt8], consume: (UnsafeRawBufferPointer, UInt32, UInt32) throws(HAError) -> Bool) throws(HAError) {
         sequence &+= 1
         let seq = sequence
         var request = [UInt8](repeating: 0, count: 1024)
         let sent: Int = request.withUnsafeMutableBytes { raw in
             let nlh = mnl_nlmsg_put_header(raw.baseAddress)!
             nlh.pointee.nlmsg_type = type
-            nlh.pointee.nlmsg_flags = UInt16(NLM_F_REQUEST | NLM_F_DUMP)
+            nlh.pointee.nlmsg_flags = flags
             nlh.pointee.nlmsg_seq = seq
             let body = mnl_nlmsg_put_extra_header(nlh, header.count)!
             header.withUnsafeBytes { body.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
             return mnl_socket_sendto(socket, nlh, Int(nlh.pointee.nlmsg_len))
         }
-        guard sent >= 0 else { throw RouteSocket.error(errno, doing: "send a netlink dump request") }
+        guard sent >= 0 else { throw RouteSocket.error(errno, doing: "send a netlink request") }
 
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: RouteSocket.bufferSize, alignment: 8)
         defer { buffer.deallocate() }

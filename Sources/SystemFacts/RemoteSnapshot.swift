@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import HAModel
 
 /// Takes a snapshot on another host over ssh: the remote runs `haexplain snapshot`, we read
@@ -26,5 +29,84 @@ public enum RemoteSnapshot {
         default:
             throw HAError(.unavailable, "haexplain snapshot on \(host) exited \(outcome.status): \(detail)")
         }
+    }
+}
+
+extension RemoteSnapshot {
+    /// Snapshots of many hosts at once, as Ansible's forks and pssh do: at most `parallel`
+    /// ssh connections at a time, each with its own deadline, so the whole takes about as long
+    /// as the slowest host, not the sum. Every host gets an outcome; one failing never stops
+    /// the others.
+    public static func fetchAll(hosts: [String], remoteCommand: String = "haexplain", sshOptions: [String] = [],
+                                timeout: Double = 30, parallel: Int = 16) -> [Result<[UInt8], HAError>] {
+        let fetches = Fetches(hosts: hosts) { host throws(HAError) in
+            try RemoteSnapshot.fetch(host: host, remoteCommand: remoteCommand, sshOptions: sshOptions, timeout: timeout)
+        }
+        let workers = max(1, min(parallel, hosts.count))
+        let threads = (0..<workers).map { worker in
+            WorkerThread { for index in stride(from: worker, to: hosts.count, by: workers) { fetches.take(index) } }
+        }
+        threads.forEach { $0.join() }
+        return fetches.outcomes
+    }
+
+    /// The hosts and their outcomes; each slot is written by one worker only, and read after
+    /// every worker has joined.
+    private final class Fetches: @unchecked Sendable {
+        let hosts: [String]
+        let fetch: (String) throws(HAError) -> [UInt8]
+        private let slots: UnsafeMutableBufferPointer<Result<[UInt8], HAError>?>
+
+        init(hosts: [String], fetch: @escaping (String) throws(HAError) -> [UInt8]) {
+            self.hosts = hosts
+            self.fetch = fetch
+            slots = .allocate(capacity: hosts.count)
+            slots.initialize(repeating: nil)
+        }
+
+        deinit {
+            _ = slots.deinitialize()
+            slots.deallocate()
+        }
+
+        func take(_ index: Int) {
+            do throws(HAError) {
+                slots[index] = .success(try fetch(hosts[index]))
+            } catch {
+                slots[index] = .failure(error)
+            }
+        }
+
+        var outcomes: [Result<[UInt8], HAError>] {
+            slots.enumerated().map { index, slot in
+                slot ?? .failure(HAError(.unavailable, "ssh \(hosts[index]): no outcome"))
+            }
+        }
+    }
+}
+
+/// A POSIX thread running one closure: ssh waits block in poll(), so they need threads of
+/// their own rather than a pool sized to the CPUs.
+final class WorkerThread: @unchecked Sendable {
+    private var thread = pthread_t()
+    private let body: () -> Void
+    private var started = false
+
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+        let context = Unmanaged.passRetained(self).toOpaque()
+        started = pthread_create(&thread, nil, { raw in
+            let worker = Unmanaged<WorkerThread>.fromOpaque(raw!).takeRetainedValue()
+            worker.body()
+            return nil
+        }, context) == 0
+        if !started {
+            Unmanaged<WorkerThread>.fromOpaque(context).release()
+            body()  // no thread to be had: do the work here rather than lose it
+        }
+    }
+
+    func join() {
+        if started { pthread_join(thread, nil) }
     }
 }

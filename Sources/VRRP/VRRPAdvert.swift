@@ -10,6 +10,8 @@ public struct VRRPAdvert: Sendable, Equatable {
     public var interface: String?
     /// The ifindex a Linux cooked v2 header carries.
     public var interfaceIndex: Int?
+    /// 802.1Q/802.1ad VLAN IDs, outermost first (empty when untagged).
+    public var vlans: [UInt16]
     public var sourceMAC: MACAddress?
     public var sourceAddress: IPAddress
     public var destinationAddress: IPAddress
@@ -26,28 +28,47 @@ public struct VRRPAdvert: Sendable, Equatable {
     /// The advert interval in centiseconds (VRRPv2 carries seconds, VRRPv3 centiseconds).
     public var interval: Int
     public var checksum: UInt16
+    /// The VRRP checksum as RFC 3768 (v2: the message) or RFC 5798 (v3: with the pseudo-header) defines it.
     public var checksumValid: Bool
+    /// VRRPv3 over IPv4 whose checksum matches only when the pseudo-header is left out (as
+    /// some vendors and FRR's `no vrrp N checksum-with-ipv4-pseudoheader` compute it).
+    public var checksumWithoutPseudoHeader: Bool
+    /// The IPv4 header checksum (always true for IPv6, which has none).
+    public var ipHeaderChecksumValid: Bool
     public var virtualAddresses: [IPAddress]
     /// VRRPv2 authentication data with its zero padding removed; printed only as a fingerprint.
     public var authData: Secret?
 
     public var family: AddressFamily { sourceAddress.family }
 
+    /// Why an RFC 3768/5798 receiver drops this packet before it can elect anyone, or nil
+    /// when it is a valid advertisement.
+    public var discardReason: VRRPDiscard? {
+        if !ipHeaderChecksumValid { return .ipHeaderChecksum }
+        if ttl != 255 { return .ttl }
+        if version != 2 && version != 3 { return .version }
+        if type != 1 { return .type }
+        if !checksumValid { return checksumWithoutPseudoHeader ? .checksumWithoutPseudoHeader : .checksum }
+        return nil
+    }
+
     /// A value to decode into (`VRRPDecoder.decode(frame:...into:)`).
     public static let placeholder = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0),
                                                destinationAddress: .v4(0), vrid: 0, priority: 0)
     public var source: Source { Source(kind: .packet, detail: "#\(packet)") }
 
-    public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil,
+    public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil, vlans: [UInt16] = [],
                 sourceMAC: MACAddress? = nil, sourceAddress: IPAddress, destinationAddress: IPAddress,
                 ttl: UInt8 = 255, version: UInt8 = 2, type: UInt8 = 1, vrid: UInt8, priority: UInt8,
                 authType: UInt8? = 0, authenticationHeader: Bool = false, interval: Int = 100,
-                checksum: UInt16 = 0, checksumValid: Bool = true, virtualAddresses: [IPAddress] = [],
+                checksum: UInt16 = 0, checksumValid: Bool = true, checksumWithoutPseudoHeader: Bool = false,
+                ipHeaderChecksumValid: Bool = true, virtualAddresses: [IPAddress] = [],
                 authData: Secret? = nil) {
         self.packet = packet
         self.time = time
         self.interface = interface
         self.interfaceIndex = interfaceIndex
+        self.vlans = vlans
         self.sourceMAC = sourceMAC
         self.sourceAddress = sourceAddress
         self.destinationAddress = destinationAddress
@@ -61,6 +82,8 @@ public struct VRRPAdvert: Sendable, Equatable {
         self.interval = interval
         self.checksum = checksum
         self.checksumValid = checksumValid
+        self.checksumWithoutPseudoHeader = checksumWithoutPseudoHeader
+        self.ipHeaderChecksumValid = ipHeaderChecksumValid
         self.virtualAddresses = virtualAddresses
         self.authData = authData
     }
@@ -173,4 +196,15 @@ public enum VRRPAuthType {
         default: return "unknown(\(type))"
         }
     }
+}
+
+/// The RFC receivers' reasons to discard a VRRP packet (RFC 3768 7.1, RFC 5798 7.1), and the
+/// IPv4 header checksum every IP stack checks before that.
+public enum VRRPDiscard: String, Sendable, Codable, CaseIterable {
+    case ipHeaderChecksum = "bad_ip_checksum"
+    case ttl = "bad_ttl"
+    case version = "bad_version"
+    case type = "not_advert"
+    case checksum = "bad_checksum"
+    case checksumWithoutPseudoHeader = "checksum_without_pseudo_header"
 }

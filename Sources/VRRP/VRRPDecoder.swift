@@ -4,6 +4,8 @@ import HAModel
 /// value libpcap reports.
 public enum LinkType: Sendable, Equatable {
     case ethernet, linuxCooked, linuxCooked2, rawIP, ipv4, ipv6, null, loop
+    /// A link type not decoded (a pcapng interface of another kind): its packets are counted, never read.
+    case unsupported
 
     public init?(dlt: Int32) {
         switch dlt {
@@ -22,6 +24,17 @@ public enum LinkType: Sendable, Equatable {
     public static let all: [LinkType] = [.ethernet, .linuxCooked, .linuxCooked2, .rawIP, .ipv4, .ipv6, .null, .loop]
 }
 
+/// The link a frame was captured on: its framing, and the interface's name when the capture
+/// says (a live capture on one interface, a pcapng interface block); nil for a plain pcap.
+public struct CaptureLink: Sendable, Equatable {
+    public var linkType: LinkType
+    public var name: String?
+    public init(linkType: LinkType, name: String? = nil) {
+        self.linkType = linkType
+        self.name = name
+    }
+}
+
 /// Why a VRRP packet could not be decoded: the packet number and one sentence.
 public struct VRRPDecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var reason: String
@@ -29,9 +42,17 @@ public struct VRRPDecodeError: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String { reason }
 }
 
-/// Decodes frames into VRRP adverts. Pure and total: any byte string yields an advert, nil
-/// (not VRRP) or a `VRRPDecodeError`, never a trap. It keeps small bounded caches so the
-/// steady stream of identical adverts a master sends allocates nothing per packet.
+/// What a protocol-112 packet turned out to be.
+public enum Protocol112Packet: Sendable, Equatable {
+    case vrrp(VRRPAdvert)
+    case carp(CARPAdvert)
+}
+
+/// Decodes frames into VRRP (and CARP) adverts. Pure and total: any byte string yields an
+/// advert, nil (not protocol 112) or a `VRRPDecodeError`, never a trap. Packets an RFC
+/// receiver would discard (bad checksums, TTL, type, version) still decode, so the census
+/// can show them as evidence; `VRRPAdvert.discardReason` says why they elect nobody. It
+/// keeps small bounded caches so a master's identical adverts allocate nothing per packet.
 public struct VRRPDecoder {
     private var addressCache = [CachedAddresses?](repeating: nil, count: 64)
     private var secretCache = [CachedSecret?](repeating: nil, count: 16)
@@ -44,75 +65,30 @@ public struct VRRPDecoder {
     static let ipProtocolVRRP: UInt8 = 112
     static let ipProtocolAH: UInt8 = 51
 
-    /// Decodes one captured frame. `nil` means the frame is not VRRP at all (another
-    /// protocol); an error means it claims to be VRRP (or IP carrying it) but is malformed.
+    /// Decodes one captured frame as VRRP. `nil` means the frame is not VRRP (another
+    /// protocol, or CARP); an error means it claims to be VRRP (or IP carrying it) but is malformed.
     public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
                                 time: PacketTime) throws(VRRPDecodeError) -> VRRPAdvert? {
-        var advert = VRRPAdvert.placeholder
-        guard try decode(frame: frame, linkType: linkType, packet: packet, time: time, into: &advert) else { return nil }
+        guard case .vrrp(let advert)? = try decodePacket(frame: frame, linkType: linkType, packet: packet, time: time) else { return nil }
         return advert
     }
 
-    /// The same, writing into `advert` (reused across a capture) and returning whether the
-    /// frame was VRRP: a stream of adverts then costs no copies.
-    public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
-                                into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Bool {
+    /// Decodes one captured frame: a VRRP advert, a CARP advert, or nil for anything else.
+    public mutating func decodePacket(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
+                                      time: PacketTime) throws(VRRPDecodeError) -> Protocol112Packet? {
         var reader = ByteReader(frame)
-        var mac: MACAddress? = nil
-        var ifindex: Int? = nil
+        var envelope = Frame(packet: packet, time: time)
         let etherType: UInt16
         do {
-            switch linkType {
-            case .ethernet:
-                try reader.skip(6)
-                mac = MACAddress(bytes: try reader.take(6))
-                var type = try reader.u16be()
-                var tags = 0
-                // 802.1Q / 802.1ad tags, as libpcap re-inserts them on live capture.
-                while type == 0x8100 || type == 0x88a8 || type == 0x9100, tags < 4 {
-                    try reader.skip(2)
-                    type = try reader.u16be()
-                    tags += 1
-                }
-                etherType = type
-            case .linuxCooked:
-                try reader.skip(2)
-                let hardware = try reader.u16be()
-                let addressLength = Int(try reader.u16be())
-                let address = try reader.take(8)
-                if hardware == 1, addressLength == 6 { mac = MACAddress(bytes: UnsafeRawBufferPointer(rebasing: address[0..<6])) }
-                etherType = try reader.u16be()
-            case .linuxCooked2:
-                etherType = try reader.u16be()
-                try reader.skip(2)
-                ifindex = Int(try reader.u32be())
-                let hardware = try reader.u16be()
-                try reader.skip(1)
-                let addressLength = Int(try reader.u8())
-                let address = try reader.take(8)
-                if hardware == 1, addressLength == 6 { mac = MACAddress(bytes: UnsafeRawBufferPointer(rebasing: address[0..<6])) }
-            case .rawIP:
-                var peek = reader
-                let version = try peek.u8() >> 4
-                etherType = version == 4 ? 0x0800 : version == 6 ? 0x86dd : 0
-            case .ipv4:
-                etherType = 0x0800
-            case .ipv6:
-                etherType = 0x86dd
-            case .null, .loop:
-                let raw = try reader.u32host()
-                let family = linkType == .loop ? UInt32(bigEndian: raw) : (raw > 0xffff ? raw.byteSwapped : raw)
-                etherType = family == 2 ? 0x0800 : [10, 24, 28, 30].contains(family) ? 0x86dd : 0
-            }
+            etherType = try Self.linkHeader(&reader, linkType: linkType, into: &envelope)
         } catch {
-            return false  // too short for its link header: not a VRRP packet
+            return nil  // too short for its link header: not a VRRP packet
         }
-        let envelope = Frame(packet: packet, time: time, mac: mac, interfaceIndex: ifindex)
         do {
             switch etherType {
-            case 0x0800: return try decodeIPv4(&reader, envelope, into: &advert)
-            case 0x86dd: return try decodeIPv6(&reader, envelope, into: &advert)
-            default: return false
+            case 0x0800: return try decodeIPv4(&reader, envelope)
+            case 0x86dd: return try decodeIPv6(&reader, envelope)
+            default: return nil
             }
         } catch let truncated as ByteReader.Truncated {
             throw VRRPDecodeError("\(etherType == 0x0800 ? "IPv4" : "IPv6") VRRP packet truncated (\(truncated))")
@@ -123,12 +99,72 @@ public struct VRRPDecoder {
         }
     }
 
+    /// Reads the link-layer header and any 802.1Q/802.1ad tags after it; returns the
+    /// ethertype of what follows (0 when it is not IP).
+    static func linkHeader(_ reader: inout ByteReader, linkType: LinkType, into frame: inout Frame) throws(ByteReader.Truncated) -> UInt16 {
+        var type: UInt16
+        switch linkType {
+        case .ethernet:
+            try reader.skip(6)
+            frame.mac = MACAddress(bytes: try reader.take(6))
+            type = try reader.u16be()
+        case .linuxCooked:
+            try reader.skip(2)
+            let hardware = try reader.u16be()
+            let addressLength = Int(try reader.u16be())
+            let address = try reader.take(8)
+            if hardware == 1, addressLength == 6 { frame.mac = MACAddress(bytes: UnsafeRawBufferPointer(rebasing: address[0..<6])) }
+            type = try reader.u16be()
+        case .linuxCooked2:
+            type = try reader.u16be()
+            try reader.skip(2)
+            frame.interfaceIndex = Int(try reader.u32be())
+            let hardware = try reader.u16be()
+            try reader.skip(1)
+            let addressLength = Int(try reader.u8())
+            let address = try reader.take(8)
+            if hardware == 1, addressLength == 6 { frame.mac = MACAddress(bytes: UnsafeRawBufferPointer(rebasing: address[0..<6])) }
+        case .rawIP:
+            var peek = reader
+            let version = try peek.u8() >> 4
+            return version == 4 ? 0x0800 : version == 6 ? 0x86dd : 0
+        case .ipv4:
+            return 0x0800
+        case .ipv6:
+            return 0x86dd
+        case .unsupported:
+            return 0
+        case .null, .loop:
+            let raw = try reader.u32host()
+            let family = linkType == .loop ? UInt32(bigEndian: raw) : (raw > 0xffff ? raw.byteSwapped : raw)
+            return family == 2 ? 0x0800 : [10, 24, 28, 30].contains(family) ? 0x86dd : 0
+        }
+        // 802.1Q / 802.1ad (QinQ) tags: libpcap re-inserts them on live capture, in cooked
+        // headers too, where the tag follows as an 802.1Q ethertype.
+        while type == 0x8100 || type == 0x88a8 || type == 0x9100 {
+            guard frame.vlans.count < 4 else { return 0 }
+            frame.vlans.append(try reader.u16be() & 0x0fff)
+            type = try reader.u16be()
+        }
+        return type
+    }
+
     /// What the link layer and the capture say about a packet, carried down to the advert.
     struct Frame {
         var packet: Int
         var time: PacketTime
-        var mac: MACAddress?
-        var interfaceIndex: Int?
+        var mac: MACAddress? = nil
+        var interfaceIndex: Int? = nil
+        var vlans: [UInt16] = []
+    }
+
+    /// The IP facts around a protocol-112 message.
+    struct Carrier {
+        var source: UnsafeRawBufferPointer
+        var destination: UnsafeRawBufferPointer
+        var ttl: UInt8
+        var authenticationHeader: Bool
+        var headerChecksumValid: Bool
     }
 
     /// Decodes an IP packet (IPv4 or IPv6, by its version nibble).
@@ -137,21 +173,19 @@ public struct VRRPDecoder {
         try decode(frame: ipPacket, linkType: .rawIP, packet: packet, time: time)
     }
 
-    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Bool {
+    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame) throws -> Protocol112Packet? {
         let start = reader.offset
         // The fixed header is bounds-checked once, then read field by field.
         var peek = reader
         let header = try peek.take(20)
         let versionAndLength = header[0]
-        guard versionAndLength >> 4 == 4 else { return false }
+        guard versionAndLength >> 4 == 4 else { return nil }
         let headerLength = Int(versionAndLength & 0xf) * 4
         let totalLength = Int(header.be16(2))
         let fragment = header.be16(6)
         let ttl = header[8]
         var proto = header[9]
-        guard proto == Self.ipProtocolVRRP || proto == Self.ipProtocolAH else { return false }
-        let sourceBytes = UnsafeRawBufferPointer(rebasing: header[12..<16])
-        let destinationBytes = UnsafeRawBufferPointer(rebasing: header[16..<20])
+        guard proto == Self.ipProtocolVRRP || proto == Self.ipProtocolAH else { return nil }
         guard headerLength >= 20 else { throw VRRPDecodeError("IPv4 header length \(headerLength) is below 20") }
         guard totalLength >= headerLength else {
             throw VRRPDecodeError("IPv4 total length \(totalLength) is shorter than its header (\(headerLength))")
@@ -160,23 +194,26 @@ public struct VRRPDecoder {
         guard totalLength <= reader.remaining else {
             throw VRRPDecodeError("IPv4 packet truncated: \(totalLength) bytes claimed, \(reader.remaining) captured")
         }
+        let fullHeader = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<(start + headerLength)])
         // Options (IHL > 5) are skipped as a block; only the total length bounds the payload.
         var payload = ByteReader(UnsafeRawBufferPointer(rebasing: reader.bytes[(start + headerLength)..<(start + totalLength)]))
         var authenticationHeader = false
         if proto == Self.ipProtocolAH {
             proto = try payload.u8()
             let ahLength = (Int(try payload.u8()) + 2) * 4
-            guard proto == Self.ipProtocolVRRP else { return false }
+            guard proto == Self.ipProtocolVRRP else { return nil }
             try payload.skip(ahLength - 2)
             authenticationHeader = true
         }
-        try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, frame: frame,
-                              ttl: ttl, authenticationHeader: authenticationHeader, into: &advert)
-        return true
+        let carrier = Carrier(source: UnsafeRawBufferPointer(rebasing: header[12..<16]),
+                              destination: UnsafeRawBufferPointer(rebasing: header[16..<20]), ttl: ttl,
+                              authenticationHeader: authenticationHeader,
+                              headerChecksumValid: Self.fold(Self.sum(fullHeader)) == 0xffff)
+        return try decodeMessage(payload, carrier, frame)
     }
 
-    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Bool {
-        guard try reader.u8() >> 4 == 6 else { return false }
+    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame) throws -> Protocol112Packet? {
+        guard try reader.u8() >> 4 == 6 else { return nil }
         try reader.skip(3)
         let payloadLength = Int(try reader.u16be())
         var next = try reader.u8()
@@ -203,7 +240,7 @@ public struct VRRPDecoder {
                 let offsetAndFlags = try payload.u16be()
                 try payload.skip(4)
                 if offsetAndFlags & 0xfff9 != 0 {
-                    guard next == Self.ipProtocolVRRP else { return false }
+                    guard next == Self.ipProtocolVRRP else { return nil }
                     throw VRRPDecodeError("fragmented IPv6 packet (VRRP is never fragmented)")
                 }
             case Self.ipProtocolAH:
@@ -211,77 +248,86 @@ public struct VRRPDecoder {
                 try payload.skip((Int(try payload.u8()) + 2) * 4 - 2)
                 authenticationHeader = true
             default:
-                return false
+                return nil
             }
         }
-        try decodeVRRP(payload, sourceBytes: sourceBytes, destinationBytes: destinationBytes, frame: frame,
-                              ttl: hopLimit, authenticationHeader: authenticationHeader, into: &advert)
-        return true
+        let carrier = Carrier(source: sourceBytes, destination: destinationBytes, ttl: hopLimit,
+                              authenticationHeader: authenticationHeader, headerChecksumValid: true)
+        return try decodeMessage(payload, carrier, frame)
+    }
+
+    /// CARP and VRRPv2 share protocol 112, version 2 and type 1. A CARP advert is exactly 36
+    /// bytes with 7 in the byte where VRRP counts addresses (CARP's authlen: counter and HMAC
+    /// in 32-bit words); a VRRPv2 advert with 7 addresses would be 44 bytes, so never both.
+    /// (tshark's CARP heuristic checks version, type and authlen; the length check is ours.)
+    static func isCARP(_ body: UnsafeRawBufferPointer) -> Bool {
+        body.count == 36 && body[0] == 0x21 && body[3] == 7
+    }
+
+    private mutating func decodeMessage(_ payload: ByteReader, _ carrier: Carrier, _ frame: Frame) throws -> Protocol112Packet {
+        let body = UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...])
+        if Self.isCARP(body), !carrier.authenticationHeader {
+            return .carp(decodeCARP(body, carrier, frame))
+        }
+        return .vrrp(try decodeVRRP(body, carrier, frame))
+    }
+
+    private func decodeCARP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) -> CARPAdvert {
+        CARPAdvert(packet: frame.packet, time: frame.time, interface: nil, interfaceIndex: frame.interfaceIndex, vlans: frame.vlans,
+                   sourceMAC: frame.mac, sourceAddress: IPAddress(bytes: carrier.source)!,
+                   destinationAddress: IPAddress(bytes: carrier.destination)!, ttl: carrier.ttl,
+                   version: body[0] >> 4, type: body[0] & 0xf, vhid: body[1], advskew: body[2], authLength: body[3],
+                   demotion: body[4], advbase: body[5], checksum: body.be16(6),
+                   checksumValid: Self.fold(Self.sum(body)) == 0xffff,
+                   counter: UInt64(body.be16(8)) << 48 | UInt64(body.be16(10)) << 32 | UInt64(body.be16(12)) << 16 | UInt64(body.be16(14)))
     }
 
     /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
-    private mutating func decodeVRRP(_ payload: ByteReader, sourceBytes: UnsafeRawBufferPointer,
-                                     destinationBytes: UnsafeRawBufferPointer, frame: Frame,
-                                     ttl: UInt8, authenticationHeader: Bool, into advert: inout VRRPAdvert) throws {
-        let source = IPAddress(bytes: sourceBytes)!
-        let destination = IPAddress(bytes: destinationBytes)!
-        let body = UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...])
-        var pseudoHeaderSum = Self.sum(sourceBytes) &+ Self.sum(destinationBytes)
-        pseudoHeaderSum &+= UInt32(Self.ipProtocolVRRP) &+ UInt32(body.count)
+    private mutating func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) throws -> VRRPAdvert {
+        let source = IPAddress(bytes: carrier.source)!
+        let destination = IPAddress(bytes: carrier.destination)!
         var reader = ByteReader(body)
         let header = try reader.take(8)
         let version = header[0] >> 4
         let type = header[0] & 0xf
-        let vrid = header[1]
-        let priority = header[2]
         let count = Int(header[3])
-        let authType: UInt8?
-        let interval: Int
+        var advert = VRRPAdvert(packet: frame.packet, time: frame.time, interfaceIndex: frame.interfaceIndex, vlans: frame.vlans,
+                                sourceMAC: frame.mac, sourceAddress: source, destinationAddress: destination, ttl: carrier.ttl,
+                                version: version, type: type, vrid: header[1], priority: header[2], authType: nil,
+                                authenticationHeader: carrier.authenticationHeader, interval: 0, checksum: header.be16(6),
+                                checksumValid: false, ipHeaderChecksumValid: carrier.headerChecksumValid)
         switch version {
         case 2:
-            authType = header[4]
-            interval = Int(header[5]) * 100
+            advert.authType = header[4]
+            advert.interval = Int(header[5]) * 100
         case 3:
-            authType = nil
-            interval = Int(header.be16(4) & 0x0fff)
+            advert.interval = Int(header.be16(4) & 0x0fff)
         default:
-            throw VRRPDecodeError("VRRP version \(version) (only 2 and 3 exist)")
+            // Not VRRP as any RFC defines it: kept (fields past the VRID and priority
+            // unknown) so the census can show it as discarded, never as a vote.
+            return advert
         }
-        let checksum = header.be16(6)
         let width = source.family == .inet ? 4 : 16
         if version == 2, source.family == .inet6 {
             throw VRRPDecodeError("VRRPv2 over IPv6 (RFC 3768 is IPv4 only)")
         }
         let addressBytes = try reader.take(count * width)
-        var authData: Secret? = nil
         if version == 2 {
             // RFC 3768 requires the 8 authentication bytes; RFC 2338 receivers read them too.
-            authData = secret(try reader.take(8))
+            advert.authData = secret(try reader.take(8))
         }
         // v2 sums the VRRP message only; v3 adds the IPv4 or IPv6 pseudo-header.
-        var sum = Self.sum(body)
-        if version == 3 { sum &+= pseudoHeaderSum }
-        let checksumValid = Self.fold(sum) == 0xffff
-        // Written field by field into the caller's advert: no copy of the whole value.
-        advert.packet = frame.packet
-        advert.time = frame.time
-        advert.interface = nil
-        advert.interfaceIndex = frame.interfaceIndex
-        advert.sourceMAC = frame.mac
-        advert.sourceAddress = source
-        advert.destinationAddress = destination
-        advert.ttl = ttl
-        advert.version = version
-        advert.type = type
-        advert.vrid = vrid
-        advert.priority = priority
-        advert.authType = authType
-        advert.authenticationHeader = authenticationHeader
-        advert.interval = interval
-        advert.checksum = checksum
-        advert.checksumValid = checksumValid
+        let messageSum = Self.sum(body)
+        if version == 3 {
+            var pseudoHeaderSum = Self.sum(carrier.source) &+ Self.sum(carrier.destination)
+            pseudoHeaderSum &+= UInt32(Self.ipProtocolVRRP) &+ UInt32(body.count)
+            advert.checksumValid = Self.fold(messageSum &+ pseudoHeaderSum) == 0xffff
+            advert.checksumWithoutPseudoHeader = !advert.checksumValid && source.family == .inet && Self.fold(messageSum) == 0xffff
+        } else {
+            advert.checksumValid = Self.fold(messageSum) == 0xffff
+        }
         advert.virtualAddresses = addresses(addressBytes, width: width)
-        advert.authData = authData
+        return advert
     }
 
     private mutating func addresses(_ bytes: UnsafeRawBufferPointer, width: Int) -> [IPAddress] {
@@ -347,9 +393,10 @@ public struct VRRPDecoder {
     }
 
     /// The Internet checksum to put in a VRRP header (used by tests and the bench generator).
-    public static func checksum(_ message: [UInt8], version: UInt8, source: IPAddress, destination: IPAddress) -> UInt16 {
+    public static func checksum(_ message: [UInt8], version: UInt8, source: IPAddress, destination: IPAddress,
+                                pseudoHeader: Bool = true) -> UInt16 {
         var total = message.withUnsafeBytes { sum($0) }
-        if version == 3 {
+        if version == 3, pseudoHeader {
             func bytes(_ address: IPAddress) -> [UInt8] {
                 switch address {
                 case .v4(let v): return (0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32($0))) }

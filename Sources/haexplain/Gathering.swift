@@ -49,7 +49,7 @@ enum KeepalivedGathering {
         }
         var nodes: [NodeConfiguration] = []
         for (index, choice) in chosen.enumerated() {
-            let config: KeepalivedConfiguration
+            var config: KeepalivedConfiguration
             do {
                 config = try KeepalivedParser.parse(path: choice.path, files: files, configID: choice.id)
             } catch let error as HAError {
@@ -59,6 +59,11 @@ enum KeepalivedGathering {
             }
             var name = NodeConfiguration.label(for: config)
             if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = HostIdentity.hostname() }
+            // This host's scripts are judged as its keepalived would judge them; a peer's file
+            // read here is not (its own snapshot carries that).
+            if index == 0, configs.count <= 1 {
+                ScriptAvailability.apply(to: &config, host: ScriptHostGathering.host(keepalived: running?.process), node: name)
+            }
             if nodes.contains(where: { $0.name == name }) { name = config.file }
             nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
         }
@@ -188,25 +193,36 @@ extension SystemResolver.Outcome {
 }
 
 enum WireListening {
+    static func realtimeNow() -> PacketTime {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
+    }
+
     struct Result {
         var report: VRRPCensusReport
         var truncated: String?
     }
 
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
-    /// Ctrl-C, or `enough` says the census already answers the question.
+    /// Ctrl-C, or `progress` says more listening cannot change the answer.
     static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
-                       expected: [VRRPCensus.ExpectedRouter] = [], enough: ((VRRPCensus) -> Bool)? = nil) throws(HAError) -> Result {
-        var recorder = VRRPCensusRecorder(linkType: capture.linkType, interface: capture.interface,
-                                          interfaceName: capture.interfaceName(index:))
+                       expected: [VRRPCensus.ExpectedRouter] = [],
+                       progress: ((VRRPCensus, PacketTime) -> WireSufficiency.Progress)? = nil) throws(HAError) -> Result {
+        var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
         var shown = -1
+        var latest: WireSufficiency.Progress?
         let started = HostIdentity.monotonicSeconds()
         let ending = try capture.run(seconds: seconds, tick: { left in
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
             FileOutput.standardError("\rlistening for VRRP on \(TerminalText.escaped(capture.description)): \(shown) s left (Ctrl-C stops) ")
-        }, until: { enough?(recorder.census) ?? false }) { frame, time in
-            recorder.record(frame: frame, time: time)
+        }, until: {
+            guard let progress else { return false }
+            latest = progress(recorder.census, realtimeNow())
+            return latest?.answered == true
+        }) { frame, time, link in
+            recorder.record(frame: frame, time: time, link: link)
         }
         if countdown { FileOutput.standardError("\r\u{1b}[K") }
         var truncated: String? = nil
@@ -217,22 +233,33 @@ enum WireListening {
         let source: Source
         let end: PacketTime?
         if let fileName {
-            source = Source(kind: .file, file: fileName, detail: "capture file, link type \(capture.linkType)")
+            source = Source(kind: .file, file: fileName, detail: capture.fileKind)
             end = nil
         } else {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            end = PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
-            let took = HostIdentity.tenths(HostIdentity.monotonicSeconds() - started)
+            end = realtimeNow()
+            let took = HostIdentity.monotonicSeconds() - started
             let how: String
+            var listening: VRRPCensusReport.Listening
             switch ending {
-            case .interrupted: how = "interrupted by \(PacketCapture.interruptingSignal ?? "a signal") after \(took) s"
-            case .enough: how = "stopped after \(took) s of at most \(seconds) s, once every VRID that matters was heard"
-            default: how = "\(seconds) s"
+            case .interrupted:
+                let signal = PacketCapture.interruptingSignal ?? "a signal"
+                how = "interrupted by \(signal) after \(HostIdentity.tenths(took)) s"
+                listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted by \(signal)")
+            case .enough:
+                how = "stopped after \(HostIdentity.tenths(took)) s of at most \(seconds) s: the answer could no longer change"
+                    + (latest.map { " (\($0.explanation))" } ?? "")
+                listening = .init(seconds: took, limit: seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
+            default:
+                how = "\(seconds) s"
+                listening = .init(seconds: took, limit: seconds, reason: .timeUp, explanation: latest.map { "the bound passed while waiting: \($0.explanation)" }
+                                  ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
+            var report = recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes)
+            report.capture.listening = listening
+            return Result(report: report, truncated: truncated)
         }
-        return Result(report: recorder.census.report(source: source, end: end, expected: expected, truncated: truncated),
+        return Result(report: recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes),
                       truncated: truncated)
     }
 }

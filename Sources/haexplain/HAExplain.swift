@@ -8,7 +8,7 @@ struct HAExplain: ParsableCommand {
         discussion: "Read-only: haexplain never changes the host it inspects. See haexplain(1) for the JSON formats and exit statuses.",
         version: "0.1.0",
         subcommands: [IPCommand.self, AddrCommand.self, NeighCommand.self, KeepalivedCommand.self, HostsCommand.self, VRRPCommand.self,
-                      HAProxyCommand.self, SnapshotCommand.self]
+                      HAProxyCommand.self, SnapshotCommand.self, CheckCommand.self]
     )
 
     static func main() {

@@ -11,54 +11,60 @@ import SystemFacts
 /// (given, else the running haproxy's, else Debian's default), the sockets that listen, and
 /// the nonlocal-bind sysctls of the namespace. A source that cannot be read becomes a limit;
 /// only an explicitly given configuration that cannot be read is an error.
+/// The running haproxy master as ProcessGathering finds it.
+typealias RunningHAProxy = (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)
+
 enum HAProxyGathering {
     static let defaultConfig = "/etc/haproxy/haproxy.cfg"
 
-    static func snapshot(configs: [String], netns: String?, limits: inout [String]) throws(HAError) -> HAProxySnapshot {
-        let running = ProcessGathering.haproxy()
-        var paths = configs
-        var because: String
-        var environment = running?.environment ?? ProcessEnvironment.current()
+    /// The files haproxy reads here: given, else the running haproxy's -f, else the default;
+    /// with why, and the environment their `${VAR}` expand in.
+    static func chosenFiles(configs: [String], running: RunningHAProxy?) -> (paths: [String], because: String, environment: [String: String]) {
         if !configs.isEmpty {
-            because = "given with --haproxy-config"
-            environment = ProcessEnvironment.current()
-        } else if let running, !HAProxyCommandLine(arguments: running.process.arguments).configPaths.isEmpty {
+            return (configs, "given with --haproxy-config", ProcessEnvironment.current())
+        }
+        if let running, !HAProxyCommandLine(arguments: running.process.arguments).configPaths.isEmpty {
             let line = HAProxyCommandLine(arguments: running.process.arguments)
-            paths = line.resolvedPaths(workingDirectory: running.workingDirectory)
-            because = "the running haproxy (pid \(running.process.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
+            var paths = line.resolvedPaths(workingDirectory: running.workingDirectory)
+            var because = "the running haproxy (pid \(running.process.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
             // A haproxy in a mount namespace of its own (a container) reads its files there:
             // a same-named file here would be the wrong one.
             if let theirs = running.process.mountNamespace, theirs != ProcessTable.namespaceInode("/proc/self/ns/mnt") {
                 paths = paths.map { $0.hasPrefix("/") ? "/proc/\(running.process.pid)/root" + $0 : $0 }
                 because += ", read through /proc/\(running.process.pid)/root (it runs in another mount namespace)"
             }
-        } else {
-            paths = [defaultConfig]
-            because = running.map { "the running haproxy (pid \($0.process.pid)) names no -f, so the default \(defaultConfig)" }
-                ?? "no haproxy is running and no --haproxy-config was given: \(defaultConfig), the Debian default"
+            return (paths, because, running.environment ?? ProcessEnvironment.current())
         }
-        // `haproxy -vv` (about 14 ms) only when the reading depends on it: a condition on
-        // haproxy's version, features or TLS library, a QUIC bind, or a configuration refused.
+        let because = running.map { "the running haproxy (pid \($0.process.pid)) names no -f, so the default \(defaultConfig)" }
+            ?? "no haproxy is running and no --haproxy-config was given: \(defaultConfig), the Debian default"
+        return ([defaultConfig], because, running?.environment ?? ProcessEnvironment.current())
+    }
+
+    /// Reads `paths` as haproxy would, a refusal kept as a value. `haproxy -vv` (about 14 ms)
+    /// only when the reading depends on it: a condition on haproxy's version, features or TLS
+    /// library, a QUIC bind, or a configuration refused. Unreadable files are thrown (66).
+    static func check(paths: [String], environment: [String: String]) throws(HAError) -> HAProxyCheck {
         var build = HAProxyBuild(environment: environment)
-        var attempt = Result { () throws(HAError) in try HAProxyParser.parse(paths: paths, files: LocalHAProxyFiles(), build: build) }
-        let needsBuild: Bool
-        switch attempt {
-        case .success(let read):
-            needsBuild = read.messages.contains { $0.level == "note" }
-                || read.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
-        case .failure:
-            needsBuild = true
-        }
+        var checked = try HAProxyParser.check(paths: paths, files: LocalHAProxyFiles(), build: build)
+        let needsBuild = checked.refusal != nil || checked.configuration.messages.contains { $0.code == .conditionNotJudged }
+            || checked.configuration.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
         if needsBuild, let version = try? ProgramRunner.run(["haproxy", "-vv"], timeout: 5), version.status == 0 {
             build.read(versionOutput: String(decoding: version.stdout, as: UTF8.self))
-            attempt = Result { () throws(HAError) in try HAProxyParser.parse(paths: paths, files: LocalHAProxyFiles(), build: build) }
+            checked = try HAProxyParser.check(paths: paths, files: LocalHAProxyFiles(), build: build)
         }
+        return checked
+    }
+
+    static func snapshot(configs: [String], netns: String?, limits: inout [String]) throws(HAError) -> HAProxySnapshot {
+        let running = ProcessGathering.haproxy()
+        let (paths, because, environment) = chosenFiles(configs: configs, running: running)
         var configuration: HAProxyConfiguration?
         var problem: String?
-        switch attempt {
-        case .success(let read):
-            configuration = read
-        case .failure(let error):
+        do throws(HAError) {
+            let checked = try check(paths: paths, environment: environment)
+            if let refusal = checked.refusal { throw refusal.error }
+            configuration = checked.configuration
+        } catch {
             if !configs.isEmpty { throw error }
             problem = error.description
         }
@@ -76,7 +82,8 @@ enum HAProxyGathering {
         let nonlocal = NonlocalBind(ipv4: try NamespaceSysctl.integer("net.ipv4.ip_nonlocal_bind", netns: netns),
                                     ipv6: try NamespaceSysctl.integer("net.ipv6.ip_nonlocal_bind", netns: netns), netns: netns)
         return HAProxySnapshot(configuration: configuration, chosenBecause: because, configurationProblem: problem,
-                               listeners: listeners, nonlocalBind: nonlocal)
+                               listeners: listeners, nonlocalBind: nonlocal,
+                               bindv6only: try NamespaceSysctl.integer("net.ipv6.bindv6only", netns: netns))
     }
 }
 

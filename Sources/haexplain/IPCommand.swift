@@ -20,7 +20,8 @@ struct IPCommand: ParsableCommand {
         discussion: """
             Joins the kernel's addresses, keepalived's configuration, the names that point at the address and the VRRP \
             adverts on the wire. A name is resolved first (hosts files, glibc, DNS) and each address it yields gets its own \
-            answer. Listening stops as soon as every VRID that matters has been heard twice. Exit status: 0 answered, \
+            answer. Listening stops once the answer cannot change: every VRID that matters heard for an advert interval \
+            plus skew after its first advert, with no second master still possible. Exit status: 0 answered, \
             3 conflict (split brain), 4 owner unknown; see haexplain(1).
             """
     )
@@ -56,6 +57,13 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
     var host: [String] = []
 
+    @Option(name: .customLong("host-list"), help: ArgumentHelp(
+        "A file of hosts for --host, one per line (# starts a comment).", valueName: "path"), completion: .file())
+    var hostList: String?
+
+    @Option(name: .long, help: ArgumentHelp("At most this many ssh connections at once for --host (default 16).", valueName: "n"))
+    var parallel = 16
+
     @Option(name: .customLong("remote-haexplain"), help: ArgumentHelp("The haexplain to run on --host hosts.", valueName: "path"))
     var remoteHaexplain = "haexplain"
 
@@ -71,15 +79,40 @@ struct IPCommand: ParsableCommand {
 
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
+        guard (1...256).contains(parallel) else { throw ValidationError("--parallel takes 1 to 256 connections, not \(parallel)") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
             throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
         }
+    }
+
+    /// --host, then --host-list's lines, each once; a name ssh would read as an option is bad usage.
+    func remoteHosts() throws(HAError) -> [String] {
+        var names = host
+        if let hostList {
+            let text = String(decoding: try ConfigFile.read(hostList), as: UTF8.self)
+            for line in text.split(whereSeparator: \.isNewline) {
+                let name = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
+                if let name, !names.contains(name) { names.append(name) }
+            }
+        }
+        for name in names where name.isEmpty || name.hasPrefix("-") {
+            throw HAError(.usage, "'\(name)' is not a host name for ssh")
+        }
+        return names
     }
 
     /// Live facts are read unless only snapshots were given.
     var live: Bool { from.isEmpty }
 
     func run() throws {
+        try answer { report in
+            try Run.emit(report, json: output.json, render: IPReportText.render)
+            return report.exitStatus
+        }
+    }
+
+    /// Gathers, explains and hands the report to `deliver`, which prints it and says the exit status.
+    func answer(_ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
             var limits: [String] = []
@@ -87,9 +120,16 @@ struct IPCommand: ParsableCommand {
             for path in from {
                 snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
             }
-            for name in host {
-                let bytes = try RemoteSnapshot.fetch(host: name, remoteCommand: remoteHaexplain, sshOptions: sshOptions)
-                snapshots.append(try HostSnapshot.decode(bytes, origin: "ssh \(name)"))
+            // A host that cannot be reached, or answers with no usable snapshot, narrows the
+            // answer to the others: a limit naming it, never the end of the answer.
+            let remotes = try remoteHosts()
+            for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: remoteHaexplain,
+                                                                         sshOptions: sshOptions, parallel: parallel)) {
+                do throws(HAError) {
+                    snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
+                } catch {
+                    limits.append("\(name) is not in this answer: \(error.message)")
+                }
             }
 
             // Names first: each address a name stands for gets its own answer.
@@ -125,12 +165,16 @@ struct IPCommand: ParsableCommand {
                 var view = HostView(hostname: hostname, isLocal: true, addresses: table,
                                     neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits))
                 view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
+                view.routes = ReachabilityGathering.routes(addresses, table: table, netns: namespace.netns, limits: &limits)
+                view.firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits)
                 views.append(view)
             }
             for snapshot in snapshots {
                 var view = HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
                                     neighbours: snapshot.neighbours, processes: snapshot.processes)
                 view.haproxy = snapshot.haproxy
+                view.routes = snapshot.routes ?? []
+                view.firewall = snapshot.firewall
                 views.append(view)
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }
@@ -173,6 +217,7 @@ struct IPCommand: ParsableCommand {
             var wire: VRRPCensusReport?
             if addresses.isEmpty {
                 // Nothing to explain: no reason to wait on the wire.
+                if live, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
             } else if live, !noListen {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             } else if !live {
@@ -194,13 +239,12 @@ struct IPCommand: ParsableCommand {
                 names: Dictionary(grouping: claims, by: \.address),
                 nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
                 hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
-            try Run.emit(report, json: output.json, render: IPReportText.render)
-            status = report.exitStatus
+            status = try deliver(report)
         }
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Listens until every VRID that matters has been heard twice, or the bound.
+    /// Listens until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
@@ -224,8 +268,8 @@ struct IPCommand: ParsableCommand {
             }
         }
         let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected) { census in
-            WireSufficiency.enough(census, vrids: vrids, addresses: addresses)
+                                              expected: expected) { census, now in
+            WireSufficiency.progress(census, now: now, vrids: vrids, addresses: addresses)
         }
         return result.report
     }

@@ -3,6 +3,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import Netlink
+import Processes
 
 struct KeepalivedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,9 +20,19 @@ struct KeepalivedCommand: ParsableCommand {
         "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot); repeat to give each --keepalived-config its own, in order.", valueName: "id"))
     var configIDs: [String] = []
 
+    @Flag(name: .long, help: "Lint for CI: print each problem as FILE:LINE: SEVERITY: MESSAGE [CODE]; exit 1 when keepalived would refuse the file or anything is an error.")
+    var check = false
+
+    @Flag(name: .long, help: "With --check: warnings fail the check too.")
+    var strict = false
+
     @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
+
+    func validate() throws {
+        if strict && !check { throw ValidationError("--strict goes with --check") }
+    }
 
     func run() throws {
         try Run.reporting {
@@ -33,7 +44,8 @@ struct KeepalivedCommand: ParsableCommand {
                 limits.append("The running keepalived (pid \(running.process.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace.")
             }
             // This host's scripts are judged when its own configuration is the first read.
-            let processes = ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)
+            // --check lints the files: what runs now (and whether it runs these files) is not asked.
+            let processes = check ? ProcessFacts() : ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)
             var table: AddressTable?
             do {
                 table = try AddressReader.read(netns: namespace.netns)
@@ -45,8 +57,14 @@ struct KeepalivedCommand: ParsableCommand {
             let owners = KeepalivedGathering.scriptOwners(nodes)
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
                                                     observed: ProcessGathering.observed(processes.trackScripts))
-            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, "config-changed-after-start", $0, at: nil) }
+            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, .configChangedAfterStart, $0, at: nil) }
             report.limits += limits + processes.limits
+            if check {
+                if output.json { Run.emit(try JSONOutput.encode(report)) } else if !report.problems.isEmpty { Run.emit(KeepalivedText.check(report)) }
+                FileOutput.standardError(KeepalivedText.checkSummary(report, strict: strict) + "\n")
+                if report.failsCheck(strict: strict) { throw ExitCode(1) }
+                return
+            }
             Run.emit(output.json ? try JSONOutput.encode(report) : KeepalivedText.render(report))
         }
     }

@@ -126,7 +126,8 @@ enum ProcessGathering {
         }
         let passwd = ProcessTable.readSmallFile(seenBy(keepalived, "/etc/passwd", ourMountNamespace: ourMount), limit: 16 << 20)
         var states: [TrackScriptState] = []
-        for script in node.config.vrrpScripts {
+        // A script keepalived dropped is never run: there is no state to judge.
+        for script in node.config.vrrpScripts where script.active {
             guard let command = script.script else { continue }
             let user = ScriptUser.choose(scriptUser: script.user, globalUser: node.config.globalDefs.scriptUser,
                                       passwd: passwd, keepalivedUID: keepalived?.uid)

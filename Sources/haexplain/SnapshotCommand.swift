@@ -88,9 +88,17 @@ enum SnapshotGatherer {
         let haproxy = try HAProxyGathering.snapshot(configs: [], netns: netns, limits: &haproxyLimits)
         limits += haproxyLimits.map { Limit(source: "haproxy", message: $0) }
         if let problem = haproxy.configurationProblem { limits.append(Limit(source: "haproxy", message: "no haproxy configuration read: \(problem)")) }
-        return HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
-                            haexplainVersion: HAExplain.configuration.version, netns: netns,
-                            addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp,
-                            processes: processes, limits: limits, neighbours: neighbours, haproxy: haproxy)
+        var reachLimits: [String] = []
+        let vips = (keepalived?.configuration.vrrpInstances ?? []).flatMap { $0.virtualIpaddress.map(\.address) }
+        let routes = ReachabilityGathering.routes(Array(Set(vips)).sorted(), table: addresses, netns: netns, limits: &reachLimits)
+        let firewall = ReachabilityGathering.firewall(netns: netns, limits: &reachLimits)
+        limits += reachLimits.map { Limit(source: "netlink", message: $0) }
+        var snapshot = HostSnapshot(hostname: HostIdentity.hostname(), takenAt: HostIdentity.now(),
+                                    haexplainVersion: HAExplain.configuration.version, netns: netns,
+                                    addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp,
+                                    processes: processes, limits: limits, neighbours: neighbours, haproxy: haproxy)
+        snapshot.routes = routes
+        snapshot.firewall = firewall
+        return snapshot
     }
 }

@@ -14,13 +14,14 @@ struct VRRPCommand: ParsableCommand {
         discussion: """
             Captures VRRPv2/v3 adverts for a bounded time (default \(Int(VRRPCommand.defaultListen)) s: two adverts at \
             advert_int 3, and long enough to call split brain at advert_int 1), or reads a pcap/pcapng file, and prints \
-            who advertises each VRID: priorities, intervals, auth type, version, the master and verdicts. Nothing is sent. \
+            who advertises each VRID on each LAN (interface and VLAN): priorities, intervals, auth type, version, the \
+            master and verdicts; CARP hosts apart. Nothing is sent. \
             Ctrl-C ends a capture early and still prints the census.
             """
     )
 
     /// Two adverts of the slowest common interval (3 s) need 6 s whatever their phase; a
-    /// split brain at advert_int 1 shows after its 3.6 s master-down interval plus up to 1 s.
+    /// split brain at advert_int 1 is named after about two intervals of interleaving.
     static let defaultListen = 7.0
 
     @Option(name: .long, help: ArgumentHelp("Capture on this interface only (default: all).", valueName: "if"))

@@ -158,6 +158,11 @@ struct KeepalivedWireTests {
         try lab.startKeepalived("lb000", config: Self.seedConfig(node: "prod-haproxy-000", priority200: 100, priority201: 99), haproxy: true)
         try lab.startKeepalived("lb001", config: Self.seedConfig(node: "prod-haproxy-001", priority200: 99, priority201: 100), haproxy: true)
         #expect(poll(timeout: 15) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.200") })
+        // Asked from the application server into the split brain: listening stops once it is
+        // named (never while it is still forming), and the answer is a conflict.
+        let asked = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "ip", "192.168.3.200", "--json", "--no-dns", "--listen", "20s"])
+        #expect(asked.status == 3, "\(asked.stdout) \(asked.stderr)")
+        #expect(asked.stdout.contains("split brain") && asked.stdout.contains("the answer could no longer change"), "\(asked.stdout)")
         // Longer than the master-down interval (3 x 1 s + skew) of both adverts.
         usleep(4_500_000)
         lab.stopCapture(capture)

@@ -124,4 +124,32 @@ struct HAProxyClaimsTests {
         let report = HAProxyExplainer.report(elsewhere.haproxy!, addresses: elsewhere.addresses, query: nil, queryText: nil, netns: nil)
         #expect(report.frontends[0].binds[0].status == "not checked")
     }
+
+    @Test("a stats listener on the VIP is said as the stats page it serves, not as refusing connections; a stats socket on it as haproxy's CLI")
+    func statsListener() throws {
+        let text = """
+            global
+                stats socket 192.168.3.200:9999 level admin
+            listen stats
+                bind 192.168.3.200:8404
+                mode http
+                stats enable
+                stats uri /haproxy-stats
+            frontend bare
+                bind 192.168.3.200:8405
+            frontend bare-http
+                mode http
+                bind 192.168.3.200:8406
+
+            """
+        let config = try HAProxyParser.parse(bytes: Array(text.utf8), file: "/etc/haproxy/haproxy.cfg")
+        let routes = HAProxyRoutes.routes(to: Self.vip, config: config, listeners: nil)
+        let sentences = Dictionary(uniqueKeysWithValues: routes.map { ($0.ports, HAProxyRoutes.sentence($0)) })
+        #expect(sentences["8404"] == "listen stats (/etc/haproxy/haproxy.cfg:3) answers itself: stats page at /haproxy-stats [/etc/haproxy/haproxy.cfg:6]; otherwise → no backend (other requests get 503 Service Unavailable: no default_backend or use_backend)")
+        #expect(sentences["9999"] == "global (/etc/haproxy/haproxy.cfg:1) answers itself: haproxy's CLI (stats socket 192.168.3.200:9999, level admin) [/etc/haproxy/haproxy.cfg:2]")
+        #expect(sentences["8405"]?.hasSuffix("→ no backend (connections are closed: no default_backend or use_backend)") == true)
+        #expect(sentences["8406"]?.hasSuffix("→ no backend (other requests get 503 Service Unavailable: no default_backend or use_backend)") == true)
+        #expect(!sentences.values.contains { $0.contains("refused") })
+    }
 }
+

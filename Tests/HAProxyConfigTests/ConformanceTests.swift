@@ -154,6 +154,20 @@ struct ConformanceTests {
         Case(name: "bad-hex", text: "global\n    description \\x4\n"),
         Case(name: "bad-variable", text: "global\n    description \"$1\"\n"),
         Case(name: "binary", text: "\u{7f}ELF\u{2}\u{1}\u{1}\n"),
+        Case(name: "removed-reqadd", text: timeouts + "frontend f\n    bind 127.0.0.1:80\n    mode http\n    reqadd X-A:\\ b\n"),
+        Case(name: "removed-block", text: timeouts + "frontend f\n    bind 127.0.0.1:80\n    block if TRUE\n"),
+        Case(name: "removed-redispatch", text: timeouts + "backend b\n    redispatch\n"),
+        Case(name: "removed-option-forceclose", text: timeouts + "backend b\n    option forceclose\n"),
+        Case(name: "removed-nbproc", text: "global\n    nbproc 2\n"),
+        Case(name: "unknown-proxy-keyword", text: timeouts + "frontend f\n    bnid 127.0.0.1:80\n"),
+        Case(name: "unknown-global-keyword", text: "global\n    deamon\n"),
+        Case(name: "unknown-option", text: timeouts + "backend b\n    option httplgo\n"),
+        Case(name: "duplicate-server", text: timeouts + "backend b\n    server s 127.0.0.1:1\n    server s 127.0.0.1:2\n"),
+        Case(name: "duplicate-server-with-ids", text: timeouts + "frontend f\n    bind 127.0.0.1:80\n    default_backend b\nbackend b\n    server s 127.0.0.1:1 id 1\n    server s 127.0.0.1:2 id 2\n"),
+        Case(name: "duplicate-peers", text: "peers p\npeers p\n"),
+        Case(name: "listen-after-backend", text: timeouts + "backend b\nlisten b\n    bind 127.0.0.1:80\n"),
+        Case(name: "listen-loop", text: timeouts + "listen l\n    bind 127.0.0.1:80\n    default_backend l\n"),
+        Case(name: "stats-socket-cli", text: timeouts + "global\n    stats socket ipv4@127.0.0.1:9999 level admin\n"),
         Case(name: "too-many-words", text: "global\n    description " + Array(repeating: "w", count: 64).joined(separator: " ") + "\n"),
     ]
 
@@ -336,5 +350,33 @@ struct ConformanceTests {
             #expect(throws: Never.self, "\(path)") { _ = try HAProxyParser.parse(paths: [path], files: LocalHAProxyFiles(), build: Self.haproxyBuild) }
         }
         #expect(accepted >= 1)
+    }
+
+    /// Seeded generated configurations (GeneratedConfigurations): a fixed sample runs in `make
+    /// test`; HAEXPLAIN_HAPROXY_DIFFERENTIAL=COUNT[:SEED] runs a larger one.
+    /// COUNT[:SEED] from HAEXPLAIN_HAPROXY_DIFFERENTIAL, else the fixed sample.
+    static var differentialRun: (count: Int, seed: UInt64) {
+        let setting = ProcessInfo.processInfo.environment["HAEXPLAIN_HAPROXY_DIFFERENTIAL"]?.split(separator: ":") ?? []
+        return (setting.first.flatMap { Int($0) } ?? 80, setting.count > 1 ? UInt64(setting[1]) ?? 1 : 1)
+    }
+
+    @Test("generated configurations: haexplain accepts and refuses what haproxy -c does, at a line haproxy names",
+          .enabled(if: haproxyInstalled, "needs Debian's haproxy"))
+    func differential() throws {
+        let dir = "/tmp/hxhp-differential-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (count, first) = Self.differentialRun
+        var agreed = 0, refused = 0
+        var codes: [String: Int] = [:]
+        for seed in first..<(first + UInt64(count)) {
+            let outcome = try GeneratedConfigurations.compare(seed: seed, dir: dir)
+            if outcome.agreed { agreed += 1 } else { Issue.record(Comment(rawValue: outcome.detail)) }
+            if let code = outcome.code { refused += 1; codes[code.rawValue, default: 0] += 1 }
+        }
+        let reasons = codes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        print("haproxy differential: \(agreed)/\(count) agree (seeds \(first)..<\(first + UInt64(count)); haexplain refused \(refused): \(reasons))")
+        // The sample must exercise both outcomes, or it proves nothing.
+        #expect(refused > count / 10 && refused < count * 9 / 10, "\(refused) of \(count) refused")
     }
 }

@@ -111,9 +111,9 @@ struct ReaderTests {
         // inet_aton's old forms resolve, so haproxy binds them: 1.2.3 is 1.2.0.3.
         let legacy = try Self.parse("frontend f\n    bind 1.2.3:80,0x7f.1:81,010.0.0.1:82\n").frontends[0].binds[0].addresses.map(\.address)
         #expect(legacy == [IPAddress("1.2.0.3"), IPAddress("127.0.0.1"), IPAddress("8.0.0.1")])
-        #expect(binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5432))
-        #expect(!binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5433))
-        #expect(binds[2].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 443))
+        #expect(binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5432, dualStack: true))
+        #expect(!binds[0].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 5433, dualStack: true))
+        #expect(binds[2].addresses[0].accepts(IPAddress("192.168.3.200")!, port: 443, dualStack: binds[2].dualStack(bindv6only: 1)))
     }
 
     @Test("bad bind addresses are refused with the line, as haproxy refuses them")

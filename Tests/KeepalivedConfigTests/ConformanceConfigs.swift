@@ -180,5 +180,143 @@ enum ConformanceConfigs {
                 priority 50
             }
             """)]),
+        ConformanceConfig(name: "initial states: no state, MASTER without priority, AH, owner without state, BACKUP after MASTER", files: [("keepalived.conf", """
+            vrrp_instance NOSTATE {
+                interface eth0
+                virtual_router_id 11
+                virtual_ipaddress {
+                    10.253.1.11
+                }
+            }
+            vrrp_instance MASTER_NO_PRIORITY {
+                state MASTER
+                interface eth0
+                virtual_router_id 12
+                virtual_ipaddress {
+                    10.253.1.12
+                }
+            }
+            vrrp_instance AH_MASTER {
+                state MASTER
+                interface eth0
+                virtual_router_id 13
+                priority 150
+                nopreempt
+                authentication {
+                    auth_type AH
+                    auth_pass secret
+                }
+                virtual_ipaddress {
+                    10.253.1.13
+                }
+            }
+            vrrp_instance OWNER {
+                interface eth0
+                virtual_router_id 14
+                priority 255
+                virtual_ipaddress {
+                    10.253.1.14
+                }
+            }
+            vrrp_instance TWICE {
+                state MASTER
+                state BACKUP
+                interface eth0
+                virtual_router_id 15
+                priority 90
+                virtual_ipaddress {
+                    10.253.1.15
+                }
+            }
+            vrrp_instance PASS_EMPTY {
+                state MASTER
+                interface eth1
+                virtual_router_id 16
+                priority 80
+                authentication {
+                    auth_type AH
+                    auth_pass ""
+                }
+                unicast_src_ip 10.253.2.1/24
+                unicast_peer {
+                    10.253.2.2/24
+                }
+                virtual_ipaddress {
+                    10.253.2.16
+                }
+            }
+            """)]),
+        ConformanceConfig(name: "sync groups start BACKUP unless every member is an owner", files: [("keepalived.conf", """
+            vrrp_sync_group MIXED {
+                group {
+                    M1
+                    M2
+                }
+            }
+            vrrp_sync_group OWNERS {
+                group {
+                    O1
+                    O2
+                }
+            }
+            vrrp_instance M1 {
+                state MASTER
+                interface eth0
+                virtual_router_id 21
+                priority 200
+                virtual_ipaddress {
+                    10.253.1.21
+                }
+            }
+            vrrp_instance M2 {
+                state MASTER
+                interface eth1
+                virtual_router_id 22
+                priority 255
+                virtual_ipaddress {
+                    10.253.2.22
+                }
+            }
+            vrrp_instance O1 {
+                state MASTER
+                interface eth0
+                virtual_router_id 23
+                priority 255
+                virtual_ipaddress {
+                    10.253.1.23
+                }
+            }
+            vrrp_instance O2 {
+                state MASTER
+                interface eth1
+                virtual_router_id 24
+                virtual_ipaddress {
+                    10.253.2.24
+                }
+            }
+            """)]),
+        ConformanceConfig(name: "a keyword followed only by a comment is missing its parameter: refused", files: [("keepalived.conf", """
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 31
+                priority # set by the role
+                virtual_ipaddress {
+                    10.253.1.31
+                }
+            }
+            """)]),
+        ConformanceConfig(name: "an empty auth_pass is missing its parameter: refused", files: [("keepalived.conf", """
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 32
+                authentication {
+                    auth_type PASS
+                    auth_pass
+                }
+                virtual_ipaddress {
+                    10.253.1.32
+                }
+            }
+            """)]),
     ]
 }

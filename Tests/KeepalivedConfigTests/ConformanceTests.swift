@@ -20,7 +20,8 @@ struct ConformanceTests {
         var priority: Int?
         var vips: [String] = []
         var trackedScripts: [String] = []
-        var description: String { "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) vips=\(vips) scripts=\(trackedScripts)" }
+        var wantstate: String?
+        var description: String { "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) want=\(wantstate ?? "-") vips=\(vips) scripts=\(trackedScripts)" }
     }
 
     static let samples = "/usr/share/doc/keepalived/samples"
@@ -37,7 +38,7 @@ struct ConformanceTests {
         return own + installed
     }
 
-    @Test("instances, VRIDs, priorities, interfaces, VIPs and track scripts equal keepalived's dump", arguments: cases)
+    @Test("instances, VRIDs, priorities, initial states, interfaces, VIPs and track scripts equal keepalived's dump", arguments: cases)
     func matchesKeepalived(_ name: String) throws {
         let dir = "/var/tmp/hxk-conformance-\(getpid())-\(abs(name.hashValue) % 100000)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -66,12 +67,12 @@ struct ConformanceTests {
             if let owner = LocalConfigFiles().owner(program) { owners[program] = owner.uid }
         }
         let problems = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: ours, chosenBecause: "test")], scriptOwners: owners).problems
-        let securityOff = problems.contains { $0.code == "script-security-off" }
+        let securityOff = problems.contains { $0.code == .scriptSecurityOff }
         if verdict == 6 { #expect(securityOff, "keepalived -t reports a security violation; haexplain does not") }
         if securityOff { #expect(verdict == 5 || verdict == 6, "haexplain reports script-security-off; keepalived -t exited \(verdict)") }
         // Refused outright: the daemon stops with a configuration error instead of dumping.
         let refused = dump.contains("exited with permanent error CONFIG") || !dump.contains("VRRP Topology")
-        let fatal = ours.diagnostics.filter { $0.code == "missing-vrid" }
+        let fatal = ours.diagnostics.filter { $0.code == .missingVRID || $0.code == .missingParameter }
         #expect(refused == !fatal.isEmpty, "keepalived refused: \(refused); haexplain fatal problems: \(fatal)\n\(dump.suffix(1500))")
         guard !refused else { return }
 
@@ -80,7 +81,8 @@ struct ConformanceTests {
         let mine = ours.vrrpInstances.map { instance in
             DumpedInstance(name: instance.name, interface: instance.interface, vrid: instance.virtualRouterID, priority: instance.priority,
                            vips: instance.virtualIpaddress.map { $0.prefixlen == ($0.address.family == .inet ? 32 : 128) ? $0.address.description : "\($0.address)/\($0.prefixlen)" },
-                           trackedScripts: PriorityCalculator.terms(of: instance, in: ours).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" })
+                           trackedScripts: PriorityCalculator.terms(of: instance, in: ours).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" },
+                           wantstate: instance.initialState.rawValue)
         }
         #expect(mine.sorted { $0.name < $1.name } == theirs.sorted { $0.name < $1.name })
     }
@@ -176,6 +178,7 @@ struct ConformanceTests {
                     instances[instances.count - 1].interface = value.range(of: "vmac on ").map { String(value[$0.upperBound...]) } ?? String(value)
                 }
                 if trimmed.hasPrefix("Virtual Router ID = ") { instances[instances.count - 1].vrid = Int(trimmed.dropFirst(20)) }
+                if trimmed.hasPrefix("Wantstate = ") { instances[instances.count - 1].wantstate = String(trimmed.dropFirst(12)) }
                 if trimmed.hasPrefix("Priority = ") { instances[instances.count - 1].priority = Int(trimmed.dropFirst(11)) }
                 if trimmed.hasPrefix("Virtual IP (") { section = "vip" }
                 if trimmed.hasPrefix("Tracked scripts") { section = "script" }
@@ -186,5 +189,85 @@ struct ConformanceTests {
             }
         }
         return instances
+    }
+}
+
+extension ConformanceTests {
+    /// Each keyword haexplain knows, written with only a comment after it, in a file that is
+    /// otherwise fine: keepalived -t exits 2 (permanent CONFIG error, "missing a parameter")
+    /// exactly for those haexplain calls missing-parameter.
+    @Test("every keyword left without its parameter: keepalived refuses exactly those haexplain calls fatal")
+    func missingParameters() throws {
+        let dir = "/var/tmp/hxk-params-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var cases: [(block: String, keyword: String, fatal: Bool)] = []
+        for (block, words) in KeepalivedParser.keywordsByBlock.sorted(by: { $0.key < $1.key }) {
+            for keyword in words.known.sorted() { cases.append((block, keyword, words.needParameter.contains(keyword))) }
+        }
+        for (index, item) in cases.enumerated() {
+            func inside(_ block: String) -> String { item.block == block ? "    \(item.keyword) # set by the role\n" : "" }
+            let text = """
+                global_defs {
+                    router_id lb1
+                \(inside("global_defs"))}
+                vrrp_script chk {
+                    script "/bin/true"
+                \(inside("vrrp_script"))}
+                vrrp_track_process proc {
+                    process keepalived
+                \(inside("vrrp_track_process"))}
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 51
+                    priority 100
+                \(inside("vrrp_instance"))    authentication {
+                        auth_type PASS
+                        auth_pass secret
+                \(inside("authentication"))    }
+                    virtual_ipaddress {
+                        10.253.1.51
+                    }
+                }
+                vrrp_instance VI_2 {
+                    interface eth0
+                    virtual_router_id 52
+                    virtual_ipaddress {
+                        10.253.1.52
+                    }
+                }
+                vrrp_sync_group G {
+                    group {
+                        VI_1
+                        VI_2
+                    }
+                \(inside("vrrp_sync_group"))}
+
+                """
+            try text.write(toFile: "\(dir)/\(index).conf", atomically: true, encoding: .utf8)
+        }
+        let script = """
+            ip link set lo up; ip link add eth0 type veth peer name hxkp1; ip link set eth0 up
+            mount -t tmpfs tmpfs /run
+            n=0
+            while [ $n -lt "$COUNT" ]; do
+              keepalived -t -f "$DIR/$n.conf" >/dev/null 2>&1; echo "STATUS $n $?"; n=$((n+1))
+            done
+            """
+        let result = try Shell.run(["env", "DIR=" + dir, "COUNT=\(cases.count)", "unshare", "--net", "--mount", "--fork", "sh", "-c", script],
+                                   timeout: Double(30 + cases.count))
+        var statuses: [Int: Int] = [:]
+        for line in result.stdout.split(separator: "\n") where line.hasPrefix("STATUS ") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3, let index = Int(parts[1]), let status = Int(parts[2]) { statuses[index] = status }
+        }
+        #expect(statuses.count == cases.count)
+        for (index, item) in cases.enumerated() {
+            let refused = statuses[index] == 2
+            #expect(refused == item.fatal, "\(item.block) \(item.keyword): keepalived -t exited \(statuses[index] ?? -1), haexplain says \(item.fatal ? "fatal" : "not fatal")")
+            // haexplain's reading of the same file agrees.
+            let config = try KeepalivedParser.parse(path: "\(dir)/\(index).conf", configID: "lb1")
+            #expect(config.diagnostics.contains { $0.code == .missingParameter } == item.fatal, "\(item.block) \(item.keyword)")
+        }
     }
 }

@@ -29,7 +29,7 @@ struct NastyConfigTests {
             "a.conf": "include b.conf\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n}\n",
             "b.conf": "include a.conf\n",
         ])
-        let loop = try #require(config.diagnostics.first { $0.code == "include-loop" })
+        let loop = try #require(config.diagnostics.first { $0.code == .includeLoop })
         #expect(loop.file == "b.conf")
         #expect(loop.line == 1)
         #expect(loop.message.contains("a.conf -> b.conf -> a.conf"))
@@ -41,14 +41,14 @@ struct NastyConfigTests {
     @Test("a self-include and a definition that expands into itself end")
     func selfReference() throws {
         let config = try Self.parse(["k.conf": "include k.conf\n$A=$A x\n$A\n$B=${B}${B}\n${B}\n"])
-        #expect(config.diagnostics.contains { $0.code == "include-loop" })
-        #expect(config.diagnostics.contains { $0.code == "definition-recursion" })
+        #expect(config.diagnostics.contains { $0.code == .includeLoop })
+        #expect(config.diagnostics.contains { $0.code == .definitionRecursion })
     }
 
     @Test("an unterminated block is an error at the line that opened it")
     func unterminated() throws {
         let config = try Self.parse(["k.conf": "vrrp_instance U {\n interface eth0\n virtual_router_id 5\n virtual_ipaddress {\n 10.9.9.9\n"])
-        let open = config.diagnostics.filter { $0.code == "unterminated-block" }
+        let open = config.diagnostics.filter { $0.code == .unterminatedBlock }
         #expect(open.map(\.line) == [1, 4])
         #expect(config.vrrpInstances.first?.virtualIpaddress.count == 1)
     }
@@ -57,7 +57,7 @@ struct NastyConfigTests {
     func strayBraces() throws {
         let config = try Self.parse(["k.conf": "}\n{\n}\nvrrp_instance A {\n interface eth0\n virtual_router_id 9\n}\n}\n"])
         #expect(config.vrrpInstances.map(\.virtualRouterID) == [9])
-        #expect(config.diagnostics.filter { $0.code == "extra-brace" }.map(\.line) == [1, 8])
+        #expect(config.diagnostics.filter { $0.code == .extraBrace }.map(\.line) == [1, 8])
     }
 
     @Test("binary garbage is a data error with the line of the first NUL byte")
@@ -99,7 +99,7 @@ struct NastyConfigTests {
         #expect(mkdir(dir + "/sub.conf", 0o700) == 0)
         try write(dir + "/k.conf", "include pipe.conf\ninclude sub.conf\nvrrp_instance A {\n interface eth0\n virtual_router_id 3\n}\n")
         let config = try KeepalivedParser.parse(path: dir + "/k.conf", configID: "x")
-        #expect(config.diagnostics.filter { $0.code == "include-unreadable" }.map(\.line) == [1, 2])
+        #expect(config.diagnostics.filter { $0.code == .includeUnreadable }.map(\.line) == [1, 2])
         #expect(config.vrrpInstances.map(\.virtualRouterID) == [3])
     }
 
@@ -124,9 +124,11 @@ struct NastyConfigTests {
         #expect(instance.virtualRouterID == nil)
         #expect(instance.priority == 100)
         #expect(instance.advertInt == 1)
-        #expect(instance.state == nil)
-        #expect(config.diagnostics.filter { $0.code == "invalid-value" }.map(\.line) == [3, 4, 5, 6])
-        #expect(config.diagnostics.contains { $0.code == "missing-vrid" })
+        #expect(instance.state == "SLAVE")
+        #expect(instance.initialState == .backup)
+        #expect(config.diagnostics.filter { $0.code == .invalidValue }.map(\.line) == [3, 4, 5])
+        #expect(config.diagnostics.filter { $0.code == .stateAdjusted }.map(\.line) == [6])
+        #expect(config.diagnostics.contains { $0.code == .missingVRID })
     }
 
     func write(_ path: String, _ text: String) throws {

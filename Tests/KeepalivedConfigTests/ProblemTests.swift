@@ -18,15 +18,15 @@ struct ProblemTests {
         "vrrp_instance \(name) {\n interface eth0\n virtual_router_id \(vrid)\n priority \(priority)\n\(extra) virtual_ipaddress {\n  \(vip)\n }\n}\n"
     }
 
-    @Test("one node: duplicate VRID on an interface, a VIP in two instances, nopreempt with MASTER, undefined script")
+    @Test("one node: duplicate VRID on an interface, a VIP in two instances, nopreempt cleared by state MASTER, undefined script")
     func singleNode() throws {
         let text = Self.instance("A", vrid: 7) + Self.instance("B", vrid: 7, extra: " nopreempt\n state MASTER\n track_script {\n  nosuch\n }\n")
         let report = KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": text]))
         let codes = Dictionary(grouping: report.problems, by: \.code).mapValues { $0.map(\.line) }
-        #expect(codes["duplicate-vrid"] == [11])
-        #expect(codes["vip-in-two-instances"] == [19])
-        #expect(codes["nopreempt-with-master"] == [13])
-        #expect(codes["undefined-track-script"] == [16])
+        #expect(codes[.duplicateVRID] == [11])
+        #expect(codes[.vipInTwoInstances] == [19])
+        #expect(codes[.nopreemptCleared] == [13])
+        #expect(codes[.undefinedTrackScript] == [16])
     }
 
     @Test("two nodes: advert_int, authentication, unicast peers and VRID sets that disagree")
@@ -35,7 +35,7 @@ struct ProblemTests {
         let b = Self.instance("A", vrid: 7, priority: 100, extra: " advert_int 3\n authentication {\n  auth_type PASS\n  auth_pass two\n }\n unicast_src_ip 10.0.0.3\n unicast_peer {\n  10.0.0.4\n }\n")
         let report = KeepalivedAnalysis.analyze(try Self.nodes(["a.conf": a, "b.conf": b]))
         let codes = Set(report.problems.map(\.code))
-        #expect(codes.isSuperset(of: ["advert-int-mismatch", "auth-mismatch", "unicast-peers-not-mirrored", "vrid-set-mismatch"]))
+        #expect(codes.isSuperset(of: [.advertIntMismatch, .authMismatch, .unicastPeersNotMirrored, .vridSetMismatch] as [ProblemCode]))
         #expect(report.elections.first { $0.virtualRouterID == 7 }?.master == "a.conf")
     }
 
@@ -47,7 +47,7 @@ struct ProblemTests {
         let election = try #require(report.elections.first)
         #expect(election.master == "b.conf")
         #expect(election.reason.contains("10.0.0.10"))
-        #expect(!report.problems.contains { $0.code == "unicast-peers-not-mirrored" })
+        #expect(!report.problems.contains { $0.code == .unicastPeersNotMirrored })
         let plain = KeepalivedAnalysis.analyze(try Self.nodes(["a.conf": Self.instance("A", vrid: 7), "b.conf": Self.instance("A", vrid: 7)]))
         #expect(plain.elections.first?.master == nil)
     }
@@ -59,7 +59,7 @@ struct ProblemTests {
         eth0.addrInfo = [InterfaceAddress(local: IPAddress("192.168.3.4")!, prefixlen: 24), InterfaceAddress(local: IPAddress("192.168.3.201")!, prefixlen: 32)]
         let table = AddressTable(netns: nil, source: .netlink("test"), interfaces: [eth0])
         let report = KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": text]), addresses: table)
-        #expect(report.problems.filter { $0.code == "vip-in-interface-subnet" }.map(\.line) == [6])
+        #expect(report.problems.filter { $0.code == .vipInInterfaceSubnet }.map(\.line) == [6])
         let vips = report.vrrpInstances.flatMap(\.virtualIpaddress)
         #expect(vips.map(\.assignedHere) == [false, true])
         #expect(vips.last?.assignedOn == "eth0")
@@ -69,8 +69,8 @@ struct ProblemTests {
     func scriptOwner(uid: UInt32, reported: Bool) throws {
         let text = "global_defs {\n enable_script_security\n}\nvrrp_script s {\n script \"/usr/local/bin/check\"\n}\n" + Self.instance("A", vrid: 7, extra: " track_script {\n  s\n }\n")
         let report = KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": text]), scriptOwners: ["/usr/local/bin/check": uid])
-        #expect(report.problems.contains { $0.code == "script-not-root-owned" && $0.line == 4 } == reported)
-        #expect(!report.problems.contains { $0.code == "script-security-off" })
+        #expect(report.problems.contains { $0.code == .scriptNotRootOwned && $0.line == 4 } == reported)
+        #expect(!report.problems.contains { $0.code == .scriptSecurityOff })
     }
 }
 

@@ -26,7 +26,7 @@ struct ReaderRulesTests {
             """])
         // The comment swallows A's "{": keepalived says so and reads the block anyway.
         #expect(config.vrrpInstances.map(\.name) == ["A"])
-        #expect(config.diagnostics.contains { $0.code == "missing-brace" && $0.line == 4 })
+        #expect(config.diagnostics.contains { $0.code == .missingBrace && $0.line == 4 })
         #expect(config.vrrpInstances.first?.virtualRouterID == 10)
         #expect(config.vrrpInstances.first?.virtualIpaddress.map(\.address.description) == ["10.1.1.2"])
         #expect(config.vrrpScripts.first?.script == "/bin/echo a#b !c")
@@ -67,7 +67,7 @@ struct ReaderRulesTests {
         // keepalived keeps 10.1.1.1 on the instance's interface and rejects "dev" as an address.
         #expect(vips.map(\.address.description) == ["10.1.1.1"])
         #expect(vips.map(\.dev) == ["eth0"])
-        #expect(config.diagnostics.contains { $0.code == "invalid-address" && $0.line == 6 })
+        #expect(config.diagnostics.contains { $0.code == .invalidAddress && $0.line == 6 })
     }
 
     @Test("$NAME definitions expand, multi-line ones too, and @ID / @^ID select lines by config id")
@@ -129,7 +129,7 @@ struct ReaderRulesTests {
         #expect(config.vrrpInstances.map(\.name) == ["A", "B", "C"])
         #expect(config.vrrpInstances.map(\.file) == ["/etc/keepalived/conf.d/a.conf", "/etc/keepalived/extra/b.conf", "/etc/keepalived/conf.d/c.conf"])
         #expect(config.vrrpInstances[1].line == 1)
-        let missing = try #require(config.diagnostics.first { $0.code == "include-missing" })
+        let missing = try #require(config.diagnostics.first { $0.code == .includeMissing })
         #expect(missing.file == "/etc/keepalived/keepalived.conf")
         #expect(missing.line == 2)
     }
@@ -147,7 +147,7 @@ struct ReaderRulesTests {
             }
             """])
         #expect(config.vrrpInstances.first?.priority == 100)
-        #expect(config.diagnostics.filter { $0.code == "unknown-keyword" }.map(\.line) == [3, 4])
+        #expect(config.diagnostics.filter { $0.code == .unknownKeyword }.map(\.line) == [3, 4])
     }
 
     @Test("track entries: instance weight overrides the script's; an unknown option drops the entry")
@@ -173,7 +173,7 @@ struct ReaderRulesTests {
         #expect(instance.trackScript.map(\.weight) == [-30])
         #expect(instance.trackInterface.map(\.weight) == [-20, nil])
         #expect(config.vrrpScripts.first?.reverse == true)
-        #expect(config.diagnostics.contains { $0.code == "invalid-value" && $0.line == 9 })
+        #expect(config.diagnostics.contains { $0.code == .invalidValue && $0.line == 9 })
     }
 
     @Test("effective priority: positive weight while OK, negative while failing, reverse, weight 0 faults, clamp")

@@ -52,7 +52,7 @@ struct SecretLeakTests {
             #expect(output.contains(Secret(Self.password).fingerprint))
         }
         // The passwords differ, so the problem is reported, by fingerprint.
-        let mismatch = try #require(report.problems.first { $0.code == "auth-mismatch" })
+        let mismatch = try #require(report.problems.first { $0.code == .authMismatch })
         #expect(Self.leaks(mismatch.message).isEmpty)
     }
 
@@ -71,5 +71,32 @@ struct SecretLeakTests {
             #expect(Self.leaks(result.stdout + result.stderr).isEmpty)
             #expect(result.stdout.contains("sha256:"))
         }
+    }
+}
+
+extension SecretLeakTests {
+    /// The peer's configuration as it arrives in its snapshot (--from, --host): encoded there,
+    /// decoded here.
+    static func throughSnapshot(_ config: KeepalivedConfiguration) throws -> KeepalivedConfiguration {
+        try JSONReading.decode(KeepalivedConfiguration.self, from: Array(try JSONOutput.encode(config, pretty: false).utf8))
+    }
+
+    @Test("a peer's auth_pass read back from its snapshot matches the same password here: no false auth mismatch")
+    func snapshotRoundTrip() throws {
+        let files = InMemoryConfigFiles(["a.conf": Self.config(Self.password, peer: "a"), "b.conf": Self.config(Self.password, peer: "b"),
+                                         "c.conf": Self.config("other", peer: "c")])
+        let local = try KeepalivedParser.parse(path: "a.conf", files: files, configID: "a")
+        let peer = try Self.throughSnapshot(try KeepalivedParser.parse(path: "b.conf", files: files, configID: "b"))
+        #expect(peer.vrrpInstances.first?.authentication?.authPass == local.vrrpInstances.first?.authentication?.authPass)
+        // Read back twice (a snapshot of a merged answer): still the same fingerprint, never re-hashed.
+        let twice = try Self.throughSnapshot(peer)
+        #expect(twice.vrrpInstances.first?.authentication?.authPass?.fingerprint == Secret(Self.password).fingerprint)
+        let same = KeepalivedAnalysis.analyze([NodeConfiguration(name: "a", config: local, chosenBecause: "test"),
+                                               NodeConfiguration(name: "b", config: twice, chosenBecause: "snapshot")])
+        #expect(!same.problems.contains { $0.code == .authMismatch })
+        let other = try Self.throughSnapshot(try KeepalivedParser.parse(path: "c.conf", files: files, configID: "c"))
+        let differ = KeepalivedAnalysis.analyze([NodeConfiguration(name: "a", config: local, chosenBecause: "test"),
+                                                 NodeConfiguration(name: "c", config: other, chosenBecause: "snapshot")])
+        #expect(differ.problems.contains { $0.code == .authMismatch })
     }
 }

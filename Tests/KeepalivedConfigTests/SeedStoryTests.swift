@@ -66,9 +66,9 @@ struct SeedStoryTests {
         #expect(whatif.sentence == "if track_script chk_haproxy fails on prod-haproxy-000: 100 - 2 = 98; prod-haproxy-001 takes 192.168.3.200 (99 > 98)")
         let other = try #require(report.elections.first { $0.virtualRouterID == 201 })
         #expect(other.master == "prod-haproxy-001")
-        #expect(report.problems.contains { $0.code == "weight-exactly-enough" && $0.file == "prod-haproxy-000/keepalived.conf" && $0.line == 23 })
-        #expect(!report.problems.contains { $0.code == "weight-too-small" })
-        #expect(report.problems.contains { $0.code == "script-security-off" })
+        #expect(report.problems.contains { $0.code == .weightExactlyEnough && $0.file == "prod-haproxy-000/keepalived.conf" && $0.line == 23 })
+        #expect(!report.problems.contains { $0.code == .weightTooSmall })
+        #expect(report.problems.contains { $0.code == .scriptSecurityOff })
         let instance = try #require(report.vrrpInstances.first { $0.node == "prod-haproxy-000" && $0.virtualRouterID == 200 })
         #expect(instance.whatif?.first?.newMaster == "prod-haproxy-001" || instance.whatif?.contains { $0.newMaster == "prod-haproxy-001" } == true)
     }
@@ -84,7 +84,7 @@ struct SeedStoryTests {
             return NodeConfiguration(name: name, config: config, chosenBecause: "test")
         }
         let report = KeepalivedAnalysis.analyze(nodes)
-        #expect(report.problems.contains { $0.code == "weight-too-small" && $0.message.contains("100 - 1 = 99") })
+        #expect(report.problems.contains { $0.code == .weightTooSmall && $0.message.contains("100 - 1 = 99") })
     }
 }
 

@@ -31,8 +31,11 @@ public enum Shell {
                            timeout: TimeInterval = 60) throws -> Result {
         _ = ignoreSIGPIPE
         let outcome = try ProgramRunner.run(argv, timeout: timeout, input: stdin.map { Array($0.utf8) }, environment: environment)
-        return Result(status: outcome.timedOut ? 124 : outcome.status,
-                      stdout: String(decoding: outcome.stdout, as: UTF8.self), stderr: outcome.stderr)
+        let result = Result(status: outcome.timedOut ? 124 : outcome.status,
+                            stdout: String(decoding: outcome.stdout, as: UTF8.self), stderr: outcome.stderr)
+        // Every JSON document haexplain writes in a test must validate against its schema.
+        SchemaCheck.check(argv, result)
+        return result
     }
 
     /// A child that exits before reading its input must not kill the test process.

@@ -50,14 +50,14 @@ final class SeedLab: @unchecked Sendable {
     /// `haexplain snapshot` on each node, written to files in a fresh directory that `body`
     /// gets the paths of; the directory is removed afterwards.
     /// `listening` nodes take theirs with `snapshot --listen 2.5s`, so they carry the wire.
-    func withSnapshots<T>(_ nodes: [String] = ["lb0", "lb1", "app"], listening: Set<String> = [],
+    func withSnapshots<T>(_ nodes: [String] = ["lb0", "lb1", "app"], listening: Set<String> = [], listenFor: String = "2.5s",
                           _ body: ([String]) throws -> T) throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-snapshots-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var files: [String] = []
         for node in nodes {
-            let snapshot = try haexplain(on: node, ["snapshot"] + (listening.contains(node) ? ["--listen", "2.5s"] : []))
+            let snapshot = try haexplain(on: node, ["snapshot"] + (listening.contains(node) ? ["--listen", listenFor] : []))
             guard snapshot.succeeded else { throw Shell.Failure(command: ["haexplain", "snapshot", "on", node], result: snapshot) }
             let file = directory.appendingPathComponent("\(node).json").path
             try snapshot.stdout.write(toFile: file, atomically: true, encoding: .utf8)
@@ -88,6 +88,8 @@ struct Answer {
     var thisHost: [String: Any]? { json["this_host"] as? [String: Any] }
     var whatif: [[String: Any]] { json["whatif"] as? [[String: Any]] ?? [] }
     var warnings: [String] { json["warnings"] as? [String] ?? [] }
+    var notes: [String] { json["notes"] as? [String] ?? [] }
+    var nameNotes: [String] { json["name_notes"] as? [String] ?? [] }
     var names: [[String: Any]] { json["names"] as? [[String: Any]] ?? [] }
     var evidence: [[String: Any]] { json["evidence"] as? [[String: Any]] ?? [] }
     var address: String? { json["address"] as? String }

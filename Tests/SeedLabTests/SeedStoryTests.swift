@@ -23,7 +23,7 @@ final class SeedStoryTests {
         #expect(fromApp.ownerHost == "prod-haproxy-000")
         #expect(fromApp.evidence.contains { $0["claim"] as? String == "192.168.3.4 is prod-haproxy-000" && $0["file"] as? String == "/etc/hosts" })
         #expect(fromApp.names.contains { ($0["source"] as? [String: Any])?["file"] as? String == "/etc/hosts" && ($0["source"] as? [String: Any])?["line"] as? Int == 3 })
-        #expect(fromApp.warnings.contains { $0.hasPrefix("not in DNS") })
+        #expect(fromApp.nameNotes.contains { $0.hasPrefix("not in DNS") } && !fromApp.warnings.contains { $0.hasPrefix("not in DNS") })
         // Both VRIDs' masters advertise every second: listening ends before its bound, by itself.
         #expect(((app.report["listened"] as? [String: Any])?["detail"] as? String)?.contains("once every VRID that matters was heard") == true,
                 "\(app.report["listened"] ?? "no listened")")
@@ -32,7 +32,7 @@ final class SeedStoryTests {
         #expect(master.owner == "local" && master.ownerHost == "prod-haproxy-000" && master.ownerAddress == "192.168.3.4")
         #expect(master.thisHost?["state"] as? String == "MASTER" && master.thisHost?["priority"] as? Int == 100)
         #expect(master.whatif.contains { $0["failing"] as? String == "track_script chk_haproxy" && $0["priority"] as? Int == 98 })
-        #expect(master.warnings.contains { $0.contains("ifconfig on prod-haproxy-000 does not show 192.168.3.200/32") })
+        #expect(master.notes.contains { $0.contains("ifconfig on prod-haproxy-000 does not show 192.168.3.200/32") })
         #expect(master.evidence.contains { $0["file"] as? String == "/etc/keepalived/keepalived.conf" && $0["line"] as? Int == 20 })
 
         let backup = Answer(try lab.ip(on: "lb1", ["192.168.3.200"]).report)

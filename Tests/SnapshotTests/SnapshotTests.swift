@@ -68,6 +68,23 @@ final class RemoteSnapshotTests {
         StrictModes no
         PidFile /run/hxs-sshd.pid
         """.write(toFile: "\(dir)/sshd_config", atomically: true, encoding: .utf8)
+        // A second server whose every session runs a command that is not there: a host
+        // without haexplain.
+        let plain = try String(contentsOfFile: "\(dir)/sshd_config", encoding: .utf8)
+        try (plain.replacingOccurrences(of: "127.0.0.1:2222", with: "127.0.0.1:2223")
+            .replacingOccurrences(of: "hxs-sshd.pid", with: "hxs-sshd2.pid") + "\nForceCommand /nonexistent/haexplain snapshot\n")
+            .write(toFile: "\(dir)/sshd2_config", atomically: true, encoding: .utf8)
+        // The fleet's connections meet at a barrier before they connect: they all get through
+        // only when they run at the same time (sequential ones would each wait alone, and fail).
+        try """
+        #!/bin/sh
+        echo "$1" >> \(dir)/barrier
+        i=0
+        while [ "$(wc -l < \(dir)/barrier)" -lt 3 ] && [ $i -lt 80 ]; do sleep 0.1; i=$((i+1)); done
+        [ "$(wc -l < \(dir)/barrier)" -ge 3 ] || exit 1
+        exec ip netns exec \(netns) nc 127.0.0.1 "$1"
+        """.write(toFile: "\(dir)/barrier.sh", atomically: true, encoding: .utf8)
+        chmod("\(dir)/barrier.sh", 0o755)
         try """
         Host lb0-test
             HostKeyAlias lb0-test
@@ -83,15 +100,32 @@ final class RemoteSnapshotTests {
             IdentityFile \(dir)/client_key
             UserKnownHostsFile \(dir)/known_hosts
             ProxyCommand ip netns exec \(netns) nc 127.0.0.1 2999
+        Host fleet-ok fleet-dead fleet-nohx
+            HostKeyAlias lb0-test
+            User root
+            IdentityFile \(dir)/client_key
+            IdentitiesOnly yes
+            UserKnownHostsFile \(dir)/known_hosts
+            StrictHostKeyChecking yes
+        Host fleet-ok
+            ProxyCommand \(dir)/barrier.sh 2222
+        Host fleet-dead
+            ProxyCommand \(dir)/barrier.sh 2999
+        Host fleet-nohx
+            ProxyCommand \(dir)/barrier.sh 2223
         """.write(toFile: "\(dir)/ssh_config", atomically: true, encoding: .utf8)
         sshConfig = "\(dir)/ssh_config"
         // sshd wants /run/sshd; it gets a private /run in its own mount namespace.
         // Its own UTS namespace too, so the remote has a hostname of its own.
         try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb0-remote && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd_config"],
                       output: directory.appendingPathComponent("sshd.log"))
-        for _ in 0..<600 {
-            if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", "2222"]))?.succeeded == true { break }
-            usleep(50_000)
+        try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb1-nohx && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd2_config"],
+                      output: directory.appendingPathComponent("sshd2.log"))
+        for port in ["2222", "2223"] {
+            for _ in 0..<600 {
+                if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", port]))?.succeeded == true { break }
+                usleep(50_000)
+            }
         }
     }
 
@@ -137,10 +171,36 @@ final class RemoteSnapshotTests {
             $0["host"] as? String == "lb0-remote" && ($0["claim"] as? String)?.contains("10.77.0.1/24 is assigned on eth2") == true
         } == true)
 
-        // A host that cannot be reached is an error naming it, not an answer without it.
-        let dead = try ipFromClient(["10.77.0.1", "--host", "dead-test", "--ssh-option=-F\(sshConfig)", "--no-listen", "--no-dns"])
-        #expect(dead.status == 69, "\(dead.status) \(dead.stderr)")
-        #expect(dead.stderr.contains("ssh dead-test failed"))
+        // A host that cannot be reached narrows the answer: a limit naming it, not the end.
+        let dead = try ipFromClient(["10.77.0.1", "--host", "dead-test", "--ssh-option=-F\(sshConfig)", "--no-listen", "--no-dns", "--json"])
+        let deadReport = try #require(try JSONSerialization.jsonObject(with: Data(dead.stdout.utf8)) as? [String: Any], "\(dead.stderr)")
+        #expect((deadReport["limits"] as? [String])?.contains { $0.hasPrefix("dead-test is not in this answer: ssh dead-test failed") } == true,
+                "\(deadReport["limits"] ?? "no limits")")
+        #expect((deadReport["answers"] as? [[String: Any]])?.count == 1)
+    }
+
+    @Test("a fleet over ssh at once: the reachable host answers; the unreachable one and the one without haexplain are limits")
+    func fleet() throws {
+        let dir = directory.path
+        try "# the fleet\nfleet-ok\nfleet-dead   # down for maintenance\n\nfleet-nohx\n".write(toFile: "\(dir)/fleet", atomically: true, encoding: .utf8)
+        let result = try ipFromClient(["10.77.0.1", "--host-list", "\(dir)/fleet", "--ssh-option=-F\(sshConfig)",
+                                       "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let verdict = try #require(((report["answers"] as? [[String: Any]])?.first)?["verdict"] as? [String: Any])
+        // fleet-ok got through the barrier, so the three connections were open at once.
+        #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict)")
+        let limits = report["limits"] as? [String] ?? []
+        #expect(limits.contains { $0.hasPrefix("fleet-dead is not in this answer: ssh fleet-dead failed") }, "\(limits)")
+        #expect(limits.contains { $0.hasPrefix("fleet-nohx is not in this answer: fleet-nohx has no '") }, "\(limits)")
+
+        // One connection at a time never gets past the barrier: every host is a limit, and
+        // the answer still comes.
+        try FileManager.default.removeItem(atPath: "\(dir)/barrier")
+        let serial = try ipFromClient(["10.77.0.1", "--host-list", "\(dir)/fleet", "--parallel", "1", "--ssh-option=-F\(sshConfig)",
+                                       "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
+        let serialReport = try #require(try JSONSerialization.jsonObject(with: Data(serial.stdout.utf8)) as? [String: Any], "\(serial.stderr)")
+        #expect((serialReport["limits"] as? [String] ?? []).filter { $0.contains("is not in this answer") }.count == 3)
     }
 
     @Test("a remote without haexplain is a clear error naming the host and the fix")

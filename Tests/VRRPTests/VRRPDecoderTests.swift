@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAModel
 import Testing
+import LabSupport
 import VRRP
 
 @Suite struct VRRPDecoderTests {
@@ -65,10 +66,71 @@ import VRRP
         let sum = VRRPDecoder.checksum(Array(bytes[start...]), version: 2, source: builder.source, destination: builder.destination)
         bytes[start + 6] = UInt8(sum >> 8)
         bytes[start + 7] = UInt8(sum & 0xff)
-        #expect(try decode(bytes)?.checksumValid == false)
+        let legacy = try #require(try decode(bytes))
+        #expect(!legacy.checksumValid && legacy.checksumWithoutPseudoHeader && legacy.discardReason == .checksumWithoutPseudoHeader)
+        builder.checksumWithoutPseudoHeader = true
+        #expect(try decode(builder.ethernet)?.discardReason == .checksumWithoutPseudoHeader)
+        builder.checksumWithoutPseudoHeader = false
         builder.corruptChecksum = true
+        #expect(try decode(builder.ethernet)?.discardReason == .checksum)
         builder.version = 2
-        #expect(try decode(builder.ethernet)?.checksumValid == false)
+        let corrupt = try #require(try decode(builder.ethernet))
+        #expect(!corrupt.checksumValid && !corrupt.checksumWithoutPseudoHeader && corrupt.discardReason == .checksum)
+    }
+
+    @Test("every RFC discard decodes with its reason, so the census can show it: IPv4 header checksum, TTL, version, type")
+    func discards() throws {
+        var builder = PacketBuilder()
+        #expect(try decode(builder.ethernet)?.discardReason == nil)
+        builder.corruptIPChecksum = true
+        let badHeader = try #require(try decode(builder.ethernet))
+        #expect(!badHeader.ipHeaderChecksumValid && badHeader.discardReason == .ipHeaderChecksum && badHeader.checksumValid)
+        builder.corruptIPChecksum = false
+        builder.ttl = 64
+        #expect(try decode(builder.ethernet)?.discardReason == .ttl)
+        builder.ttl = 255
+        builder.type = 2
+        let type2 = try #require(try decode(builder.ethernet))
+        #expect(type2.type == 2 && type2.discardReason == .type && type2.vrid == 200)
+        var bytes = PacketBuilder().ethernet
+        bytes[14 + 20] = 0x51
+        let version5 = try #require(try decode(bytes))
+        #expect(version5.version == 5 && version5.vrid == 200 && version5.priority == 100 && version5.discardReason == .version)
+    }
+
+    @Test("802.1Q and QinQ tags on Ethernet and in Linux cooked v1/v2 headers give the VLANs, outermost first")
+    func vlanTags() throws {
+        for vlans: [UInt16] in [[100], [10, 200]] {
+            var builder = PacketBuilder()
+            builder.vlans = vlans
+            for (bytes, link) in [(builder.ethernet, LinkType.ethernet), (builder.cooked, .linuxCooked), (builder.cooked2, .linuxCooked2)] {
+                let advert = try #require(try decode(bytes, link), "\(link) \(vlans)")
+                #expect(advert.vlans == vlans && advert.vrid == 200 && advert.checksumValid && advert.ipHeaderChecksumValid, "\(link) \(vlans)")
+                #expect(advert.sourceMAC?.description == "bc:76:4e:05:6c:1c")
+            }
+        }
+        #expect(try decode(PacketBuilder().cooked2, .linuxCooked2)?.vlans == [])
+    }
+
+    @Test("CARP on protocol 112 decodes as CARP with its own fields, never as (malformed) VRRP")
+    func carpAdvert() throws {
+        var decoder = VRRPDecoder()
+        let frame = PacketBuilder.carpFrame()
+        let decoded = try frame.withUnsafeBytes { buffer throws(VRRPDecodeError) in
+            try decoder.decodePacket(frame: buffer, linkType: .ethernet, packet: 3, time: PacketTime(seconds: 1))
+        }
+        guard case .carp(let carp)? = decoded else { Issue.record("not CARP: \(String(describing: decoded))"); return }
+        #expect(carp.vhid == 7 && carp.advskew == 20 && carp.advbase == 1 && carp.demotion == 0 && carp.authLength == 7)
+        #expect(carp.counter == 0x0102030405060708 && carp.checksumValid && carp.ttl == 255)
+        #expect(carp.sourceAddress == IPAddress("192.168.3.7")! && carp.sourceMAC?.description == "00:00:5e:00:01:07")
+        #expect(try decode(frame) == nil, "the VRRP-only entry point says: not VRRP")
+        // A VRRPv2 advert with 5 addresses is 36 bytes too, but counts 5, not CARP's 7.
+        var five = PacketBuilder()
+        five.addresses = (1...5).map { IPAddress("192.168.3.\(200 + $0)")! }
+        #expect(try decode(five.ethernet)?.virtualAddresses.count == 5)
+        var seven = PacketBuilder()
+        seven.addresses = (1...7).map { IPAddress("192.168.3.\(200 + $0)")! }
+        #expect(try decode(seven.ethernet)?.virtualAddresses.count == 7, "VRRPv2 with 7 addresses is 44 bytes: still VRRP")
     }
 
     @Test("VRRPv3 over IPv6 skips hop-by-hop and destination options headers")
@@ -110,9 +172,6 @@ import VRRP
         for cut in [14 + 20 + 3, 14 + 20 + 8, bytes.count - 1] {
             #expect(throws: VRRPDecodeError.self) { try decode(Array(bytes[..<cut])) }
         }
-        var wrongVersion = bytes
-        wrongVersion[14 + 20] = 0x51
-        #expect(throws: VRRPDecodeError.self) { try decode(wrongVersion) }
         var udp = bytes
         udp[14 + 9] = 17
         #expect(try decode(udp) == nil)
@@ -162,5 +221,60 @@ import VRRP
                     "2026-11-25T06:22:50.1234567890Z", "2026-11-25T06:22:5xZ", "２026-11-25T06:22:50Z"] {
             #expect(PacketTime(rfc3339: bad) == nil, "\(bad)")
         }
+    }
+}
+
+@Suite struct PcapngReaderTests {
+    /// Reads every block of `bytes` as PacketCapture does.
+    static func blocks(_ bytes: [UInt8]) throws -> (reader: PcapngReader, blocks: [PcapngReader.Block]) {
+        var reader = PcapngReader()
+        var blocks: [PcapngReader.Block] = []
+        var offset = 0
+        while offset < bytes.count {
+            let rest = Array(bytes[offset...])
+            let length = try rest.withUnsafeBytes { try reader.blockLength($0) } ?? Int.max
+            guard length <= rest.count else { throw PcapngReader.FormatError(offset: offset, reason: "cut short") }
+            let block = Array(rest[0..<length])
+            blocks.append(try block.withUnsafeBytes { try reader.read(block: $0) })
+            offset += length
+        }
+        return (reader, blocks)
+    }
+
+    @Test("interfaces keep their names, link types and sections; packet times in the interface's resolution")
+    func interfacesAndTimes() throws {
+        let frame = PacketBuilder().ethernet
+        let bytes = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2"), (276, nil)],
+                                                    [(0, frame, 1_764_043_032_123_456_789), (1, frame, 1_764_043_033_000_000_001)])
+            + CaptureFileWriter.pcapngSection(interfaces: [(101, "tun0")], [(0, frame, 5)])
+        let (reader, blocks) = try Self.blocks(bytes)
+        #expect(reader.interfaces.map(\.label) == ["eth2", "interface 1", "tun0"])
+        #expect(reader.interfaces.map(\.linkType) == [1, 276, 101])
+        let packets = blocks.compactMap { block -> (Int, PacketTime?)? in
+            if case .packet(let interface, let time, _) = block { return (interface, time) }
+            return nil
+        }
+        #expect(packets.map(\.0) == [0, 1, 2])
+        #expect(packets.map { $0.1?.nanoseconds } == [1_764_043_032_123_456_789, 1_764_043_033_000_000_001, 5])
+    }
+
+    @Test("microsecond and binary resolutions convert to nanoseconds")
+    func resolutions() {
+        let reader = PcapngReader()
+        var interface = PcapngReader.Interface(linkType: 1, name: nil, section: 1, number: 0)
+        #expect(reader.time(1_764_043_032_123_456, interface).nanoseconds == 1_764_043_032_123_456_000)
+        interface.resolutionPowerOfTwo = true
+        interface.resolutionExponent = 10
+        #expect(reader.time(3 << 10 | 512, interface).nanoseconds == 3_500_000_000)
+    }
+
+    @Test("a block whose trailing length differs, or a length not a multiple of 4, is an error with its offset")
+    func malformed() throws {
+        var bytes = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2")], [(0, PacketBuilder().ethernet, 1)])
+        bytes[bytes.count - 1] ^= 1
+        #expect(throws: PcapngReader.FormatError.self) { try Self.blocks(bytes) }
+        var odd = CaptureFileWriter.pcapngSection(interfaces: [(1, "eth2")], [])
+        odd[4] = 29
+        #expect(throws: PcapngReader.FormatError.self) { try Self.blocks(odd) }
     }
 }

@@ -1,0 +1,39 @@
+import Firewall
+import HAExplainCore
+import HAModel
+import Netlink
+
+/// This host's routes to the addresses asked about and its firewall ruleset, read in the
+/// examined namespace; what cannot be read becomes a limit.
+enum ReachabilityGathering {
+    static func routes(_ addresses: [IPAddress], table: AddressTable?, netns: String?, limits: inout [String]) -> [RoutePath] {
+        guard !addresses.isEmpty else { return [] }
+        let names = Dictionary((table?.interfaces ?? []).map { ($0.ifindex, $0.ifname) }, uniquingKeysWith: { a, _ in a })
+        do {
+            let socket = try RouteSocketHandle(netns: netns)
+            var paths: [RoutePath] = []
+            for address in addresses {
+                let found = try RouteQuery.lookup(address, socket: socket, interfaces: names)
+                paths.append(RouteExplanation.path(address, route: found.route, fibEntry: found.fibEntry, refused: found.refused,
+                                                   error: found.error, rules: found.rules,
+                                                   source: .netlink("RTM_GETROUTE (ip route get, fibmatch), RTM_GETRULE")))
+            }
+            return paths
+        } catch {
+            limits.append("the route to \(addresses.map(\.description).joined(separator: ", ")) could not be asked of the kernel: \(error.message)")
+            return []
+        }
+    }
+
+    static func firewall(netns: String?, limits: inout [String]) -> FirewallFacts? {
+        do {
+            let listing = try NftablesReader.read(netns: netns)
+            return try FirewallRuleset.parse(json: listing.json, text: listing.text,
+                                             source: Source(kind: .netlink, detail: "nftables ruleset (libnftables, list ruleset)"),
+                                             legacyTables: listing.legacyTables)
+        } catch {
+            limits.append("the firewall was not read, so no blocker can be named: \(error.message)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import HAExplainCore
+import HAModel
+import HAProxyConfig
+import KeepalivedConfig
+import LabSupport
+import Testing
+import VRRP
+
+/// The closed sets in schemas/ list exactly the codes the encoder can write, and the
+/// schemas' schema_version is the one haexplain writes: a new code or version shows up here
+/// by name, not as a document failing validation somewhere else.
+@Suite struct SchemaEnumTests {
+    static func schema(_ name: String) throws -> [String: Any] {
+        let url = HAExplainBinary.packageRoot.appendingPathComponent("schemas/\(name).schema.json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+    }
+
+    /// The `enum` of property `property` of definition `definition`.
+    static func enumeration(_ name: String, _ definition: String, _ property: String) throws -> [String] {
+        let defs = try #require(try schema(name)["$defs"] as? [String: Any])
+        let object = try #require(defs[definition] as? [String: Any])
+        let properties = try #require(object["properties"] as? [String: Any])
+        return try #require((properties[property] as? [String: Any])?["enum"] as? [String])
+    }
+
+    @Test("keepalived problem codes, haproxy problem codes, VRRP verdict codes and discard reasons: the schemas list every case")
+    func codesMatch() throws {
+        #expect(try Self.enumeration("keepalived", "problem", "code") == ProblemCode.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("haproxy", "message", "code") == HAProxyProblem.Code.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("vrrp", "verdict", "code") == VRRPCensusReport.Verdict.Code.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("vrrp", "discard", "reason") == VRRPDiscard.allCases.map(\.rawValue))
+    }
+
+    @Test("the schemas' schema_version is the one haexplain writes")
+    func versionMatches() throws {
+        let defs = try #require(try Self.schema("common")["$defs"] as? [String: Any])
+        #expect((defs["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current)
+        for kind in ["ip", "check", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"] {
+            let properties = try #require(try Self.schema(kind)["properties"] as? [String: Any])
+            #expect((properties["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current, "\(kind)")
+        }
+    }
+}

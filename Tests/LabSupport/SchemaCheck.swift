@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+
+/// Every JSON document a test makes haexplain write is checked against its JSON Schema
+/// (schemas/validate.py, Debian's python3-jsonschema): Shell.run calls `check` for each run
+/// of the haexplain binary, so a field the encoder writes and the schema does not describe
+/// fails the test that produced it, with the JSON path and the validator's message.
+public enum SchemaCheck {
+    /// The document kinds, as haexplain's subcommands name them.
+    public static let kinds: Set<String> = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"]
+
+    /// Debian's python3, which has python3-jsonschema; `python3` on PATH may be another one.
+    public static let python = "/usr/bin/python3"
+    public static let validator = HAExplainBinary.packageRoot.appendingPathComponent("schemas/validate.py").path
+
+    /// A document that does not validate: where, and why, in the validator's words.
+    public struct Violation: Error, CustomStringConvertible {
+        public let kind: String
+        public let command: [String]
+        public let report: String
+        public var description: String {
+            "the \(kind) JSON of `\(command.joined(separator: " "))` does not validate against schemas/\(kind).schema.json:\n\(report)"
+        }
+    }
+
+    /// The kind of JSON document haexplain writes to stdout for `arguments` (those after the
+    /// binary), or nil when it writes none: no --json (snapshot always writes JSON), help,
+    /// or --watch, whose JSON Lines are events, not one document.
+    public static func documentKind(_ arguments: [String]) -> String? {
+        guard let command = arguments.first, kinds.contains(command) else { return nil }
+        let skip: Set<String> = ["--help", "-h", "--watch", "--version", "--generate-completion-script"]
+        guard !arguments.contains(where: skip.contains) else { return nil }
+        return command == "snapshot" || arguments.contains("--json") ? command : nil
+    }
+
+    /// Validates `document` as a `kind` document; throws a Violation naming each failing path.
+    public static func validate(kind: String, document: String, command: [String] = []) throws {
+        let result = try Shell.run([python, validator, kind, "-"], stdin: document, timeout: 60)
+        guard result.status != 0 else { return }
+        let report = (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw Violation(kind: kind, command: command,
+                        report: result.status == 1 ? report : "the validator could not run (exit \(result.status); is python3-jsonschema installed? `make deps`): \(report)")
+    }
+
+    /// Called by Shell.run with every command it ran: when `argv` ran the haexplain binary
+    /// (directly, or through ip netns exec, nsenter, unshare, lab.sh run) and it wrote a JSON
+    /// document, that document is validated; a violation is recorded as a test issue, so the
+    /// test fails even where its caller ignores errors.
+    static func check(_ argv: [String], _ result: Shell.Result) {
+        guard result.status != 124, !result.stdout.isEmpty,
+              let binary = argv.firstIndex(where: { $0 == HAExplainBinary.path || $0.hasSuffix("/.build/debug/haexplain") || $0.hasSuffix("/.build/release/haexplain") }),
+              let kind = documentKind(Array(argv[(binary + 1)...])) else { return }
+        do {
+            try validate(kind: kind, document: result.stdout, command: argv)
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}

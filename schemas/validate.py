@@ -1,0 +1,123 @@
+#!/usr/bin/python3
+"""Validates a haexplain JSON document against its JSON Schema (draft 2020-12).
+
+    validate.py KIND [FILE]     KIND: ip, check, addr, neigh, keepalived, hosts, vrrp, haproxy,
+                                snapshot; FILE or '-' (default) for standard input
+    validate.py --check-schemas every schema here is itself a valid 2020-12 schema
+    validate.py --version KIND  the schema_version KIND's schema describes
+
+Exit status 0 when valid, 1 when not (each failure printed as its JSON path and message),
+2 on bad usage or unreadable input. The schemas' shared definitions are resolved from this
+directory, never fetched: their $id base is an identifier, not a location.
+"""
+import json
+import os
+import sys
+
+import jsonschema
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KINDS = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"]
+
+
+def load_schemas():
+    schemas = {}
+    for name in sorted(os.listdir(HERE)):
+        if name.endswith(".schema.json"):
+            with open(os.path.join(HERE, name), encoding="utf-8") as f:
+                schemas[name[: -len(".schema.json")]] = json.load(f)
+    return schemas
+
+
+def validator_for(kind, schemas):
+    schema = schemas[kind]
+    cls = jsonschema.Draft202012Validator
+    checker = jsonschema.FormatChecker()
+    try:
+        # jsonschema >= 4.18: a referencing Registry.
+        from referencing import Registry, Resource
+        registry = Registry().with_resources(
+            (s["$id"], Resource.from_contents(s)) for s in schemas.values())
+        return cls(schema, registry=registry, format_checker=checker)
+    except ImportError:
+        # Debian 12's 4.10: a RefResolver whose store holds every schema by its $id.
+        store = {s["$id"]: s for s in schemas.values()}
+        resolver = jsonschema.RefResolver(schema["$id"], schema, store=store)
+        return cls(schema, resolver=resolver, format_checker=checker)
+
+
+def schema_version(schema):
+    return schema.get("properties", {}).get("schema_version", {}).get("const")
+
+
+def document_version(kind, schemas):
+    """The schema_version a KIND document must carry (addr and neigh reach it through a $ref)."""
+    schema = schemas[kind]
+    if "$ref" in schema and "properties" not in schema:
+        target = schema["$ref"].split("#/$defs/")
+        schema = schemas[target[0][: -len(".schema.json")]]["$defs"][target[1]]
+        if "$ref" in schema.get("properties", {}).get("schema_version", {}):
+            return schemas["common"]["$defs"]["schema_version"]["const"]
+    return schema_version(schema)
+
+
+def path_text(path):
+    text = "$"
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def check_schemas(schemas):
+    failed = False
+    for name, schema in schemas.items():
+        try:
+            jsonschema.Draft202012Validator.check_schema(schema)
+        except jsonschema.exceptions.SchemaError as error:
+            print(f"{name}.schema.json: not a valid 2020-12 schema at {path_text(error.absolute_path)}: {error.message}")
+            failed = True
+    for kind in KINDS:
+        if kind not in schemas:
+            print(f"{kind}.schema.json: missing")
+            failed = True
+    versions = {kind: document_version(kind, schemas) for kind in KINDS if kind in schemas}
+    if len(set(versions.values())) != 1 or None in versions.values():
+        print(f"the schemas disagree on schema_version: {versions}")
+        failed = True
+    return 1 if failed else 0
+
+
+def main(argv):
+    schemas = load_schemas()
+    if argv[1:2] == ["--check-schemas"]:
+        return check_schemas(schemas)
+    if len(argv) == 3 and argv[1] == "--version" and argv[2] in KINDS:
+        print(document_version(argv[2], schemas))
+        return 0
+    if len(argv) not in (2, 3) or argv[1] not in KINDS:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    kind = argv[1]
+    source = argv[2] if len(argv) == 3 else "-"
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+        document = json.loads(text)
+    except (OSError, ValueError) as error:
+        print(f"{source}: cannot read a JSON document: {error}", file=sys.stderr)
+        return 2
+    name = "standard input" if source == "-" else source
+    wanted = document_version(kind, schemas)
+    if isinstance(document, dict) and document.get("schema_version") != wanted:
+        print(f"{name}: $.schema_version: the document has {document.get('schema_version')!r}, "
+              f"{kind}.schema.json describes {wanted}")
+        return 1
+    errors = sorted(validator_for(kind, schemas).iter_errors(document), key=lambda e: list(e.absolute_path))
+    for error in errors[:20]:
+        print(f"{name}: {path_text(error.absolute_path)}: {error.message}")
+    if len(errors) > 20:
+        print(f"{name}: ... and {len(errors) - 20} more")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
