@@ -61,6 +61,13 @@ import Testing
         let verdict = answers?.first?["verdict"] as? [String: Any]
         #expect(verdict?["owner_host"] as? String == Self.forged, "the JSON keeps the name exactly")
 
+        // The monitoring plugin's status line stays one line, its details one line each.
+        let check = try HAExplainBinary.run(["check", "127.0.0.1", "--from", path])
+        Self.expectInert(check.stdout, "check text")
+        let checkLines = check.stdout.split(separator: "\n")
+        #expect(checkLines.first?.hasPrefix("HAEXPLAIN ") == true && checkLines.dropFirst().allSatisfy { $0.hasPrefix("warning: ") || $0.hasPrefix("limit: ") },
+                "\(check.stdout)")
+
         // Errors are text too: a snapshot path with an escape in it.
         let missing = try HAExplainBinary.run(["ip", "127.0.0.1", "--from", directory.path + "/\u{1b}[31mnone.json"])
         #expect(missing.status == 66)
