@@ -37,18 +37,8 @@ public enum LintLine {
         return "\(place): \(severity): \(inert(message)) [\(code)]"
     }
 
-    static func inert(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// One line whatever the file says: the one escape function.
+    static func inert(_ text: String) -> String { TerminalText.escaped(text) }
 }
 
 public enum HAProxyCheckText {

@@ -64,20 +64,29 @@ public struct HostSnapshot: Codable, Sendable {
         if let problem = JSONReading.nestingProblem(bytes, limit: maximumNesting) {
             throw HAError(.dataError, "not a haexplain snapshot: \(problem) (a snapshot nests at most \(maximumNesting))", file: origin)
         }
+        func otherVersion(_ version: Int) -> HAError {
+            HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.current); take it again with this version of haexplain", file: origin)
+        }
+        // One full decode; only a document it refuses is probed for why (another version, or
+        // not a snapshot at all), so a large snapshot is parsed once.
+        let failure: any Error
+        do {
+            let snapshot = try JSONReading.decode(HostSnapshot.self, from: bytes)
+            guard snapshot.schemaVersion == SchemaVersion.current else { throw otherVersion(snapshot.schemaVersion) }
+            return snapshot
+        } catch let error as HAError {
+            throw error
+        } catch {
+            failure = error
+        }
         let version: Int
         do {
             version = try JSONReading.decode(VersionProbe.self, from: bytes).schemaVersion
         } catch {
             throw HAError(.dataError, "not a haexplain snapshot (expected a JSON object with \"schema_version\"): \(JSONReading.describe(error))", file: origin)
         }
-        guard version == SchemaVersion.current else {
-            throw HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.current); take it again with this version of haexplain", file: origin)
-        }
-        do {
-            return try JSONReading.decode(HostSnapshot.self, from: bytes)
-        } catch {
-            throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(error))", file: origin)
-        }
+        guard version == SchemaVersion.current else { throw otherVersion(version) }
+        throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(failure))", file: origin)
     }
 
     /// A snapshot nests about ten levels; a hundred leaves room for growth, not for a bomb.

@@ -4,7 +4,12 @@ import HAModel
 /// Decoding JSON input (snapshots) with error text that names the field that was wrong.
 public enum JSONReading {
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        try JSONDecoder().decode(type, from: Data(bytes))
+        // The decoder reads the array's own bytes: a 60 MB snapshot is not copied first.
+        try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return try JSONDecoder().decode(type, from: Data()) }
+            let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
+            return try JSONDecoder().decode(type, from: data)
+        }
     }
 
     /// Where `bytes` nest arrays and objects deeper than `limit`, as a sentence, or nil. One

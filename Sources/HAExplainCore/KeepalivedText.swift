@@ -132,20 +132,8 @@ public enum KeepalivedText {
         return "haexplain: \(start); \(count(.error)) error(s), \(count(.warning)) warning(s), \(count(.info)) info: \(verdict)\(strict ? " (--strict)" : "")"
     }
 
-    /// Text from files printed on one line: control characters as \xNN, so a message can
-    /// neither break the line format nor drive the terminal.
-    static func inert(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || (0x80..<0xa0).contains($0.value) }) else { return text }
-        var out = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7f || (0x80..<0xa0).contains(scalar.value) {
-                out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// Text from files printed on one line, made inert by the one escape function.
+    static func inert(_ text: String) -> String { TerminalText.escaped(text) }
 
     static func describe(_ vip: VirtualAddress) -> TextLine {
         var text: TextLine = "\(vip.address)/\(vip.prefixlen)"

@@ -28,10 +28,10 @@ struct HAProxyCheckTests {
         #expect(!Self.report("backend b\n").passes, "no listener: haproxy would not start")
     }
 
-    @Test("control characters from the configuration are printed as \\xNN")
+    @Test("control characters from the configuration are printed escaped, as all untrusted text is (\\x1b, \\a)")
     func inert() {
         #expect(LintLine.format(file: "a\u{1b}.cfg", line: 2, severity: "error", message: "bad \u{1b}[31mred\u{7}", code: "syntax")
-                == "a\\x1b.cfg:2: error: bad \\x1b[31mred\\x07 [syntax]")
+                == "a\\x1b.cfg:2: error: bad \\x1b[31mred\\a [syntax]")
         #expect(LintLine.format(file: nil, line: nil, severity: "warning", message: "m", code: "c") == "-: warning: m [c]")
     }
 }

@@ -122,10 +122,6 @@ struct GeneratedHosts {
             answers[current, default: []].append(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
         }
         let file = HostsFile(path: "/etc/hosts", contents: bytes)
-        var nulLines: Set<Int> = []
-        for (index, line) in bytes.split(separator: 0x0a, omittingEmptySubsequences: false).enumerated() where line.contains(0) {
-            nulLines.insert(index + 1)
-        }
         var disagreements: [String] = []
         var compared = 0
         for name in forward {

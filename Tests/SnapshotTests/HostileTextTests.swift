@@ -61,6 +61,13 @@ import Testing
         let verdict = answers?.first?["verdict"] as? [String: Any]
         #expect(verdict?["owner_host"] as? String == Self.forged, "the JSON keeps the name exactly")
 
+        // The monitoring plugin's status line stays one line, its details one line each.
+        let check = try HAExplainBinary.run(["check", "127.0.0.1", "--from", path])
+        Self.expectInert(check.stdout, "check text")
+        let checkLines = check.stdout.split(separator: "\n")
+        #expect(checkLines.first?.hasPrefix("HAEXPLAIN ") == true && checkLines.dropFirst().allSatisfy { $0.hasPrefix("warning: ") || $0.hasPrefix("limit: ") },
+                "\(check.stdout)")
+
         // Errors are text too: a snapshot path with an escape in it.
         let missing = try HAExplainBinary.run(["ip", "127.0.0.1", "--from", directory.path + "/\u{1b}[31mnone.json"])
         #expect(missing.status == 66)
@@ -83,7 +90,9 @@ import Testing
 
     @Test("keepalived instance and script names with escape sequences stay inert")
     func keepalivedNames() throws {
-        let path = try write("keepalived.conf", Array("""
+        // A second instance whose name is not UTF-8 at all.
+        let invalid = Array("vrrp_instance bad".utf8) + [0xff, 0xfe, 0xc3] + Array(" {\n interface eth2\n virtual_router_id 52\n priority 50\n virtual_ipaddress {\n 10.99.0.2/32\n }\n}\n".utf8)
+        let path = try write("keepalived.conf", invalid + Array("""
             vrrp_script chk\u{1b}[31m {
                 script "/usr/bin/killall -0 hap\u{1b}]0;x\u{7}roxy"
                 weight -2
@@ -106,7 +115,9 @@ import Testing
         Self.expectInert(text.stdout, "keepalived text")
         Self.expectInert(text.stderr, "keepalived stderr")
         #expect(text.stdout.contains(#"VI\x1b[2J\u202e"#), "\(text.stdout)")
-        _ = Self.parsedJSON(try HAExplainBinary.run(["keepalived", "--keepalived-config", path, "--json"]), "keepalived --json")
+        let json = try HAExplainBinary.run(["keepalived", "--keepalived-config", path, "--json"])
+        _ = Self.parsedJSON(json, "keepalived --json")
+        #expect(json.stdout.contains("bad\u{fffd}"), "bytes that are not UTF-8 become U+FFFD")
     }
 
     @Test("haproxy: a name with an escape sequence is refused inertly; a file named with one prints no escape")
