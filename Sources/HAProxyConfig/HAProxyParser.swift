@@ -12,6 +12,8 @@ public struct HAProxyParser {
     /// Section index by name, for the duplicate-name checks.
     private var frontendNames: [String: Int] = [:]
     private var backendNames: [String: Int] = [:]
+    /// Defaults sections holding TCP/HTTP rules, by index: the kind of proxy that took them first.
+    private var rulesLentTo: [Int: HAProxySection.Kind] = [:]
     private var file = ""
     private var line = 0
 
@@ -260,6 +262,7 @@ public struct HAProxyParser {
                 }
                 base = found
             }
+            if let base { try checkRulesInheritance(kind, from: base) }
             if let base {
                 section.mode = config.sections[base].mode
                 section.defaultBackend = config.sections[base].defaultBackend
@@ -342,7 +345,13 @@ public struct HAProxyParser {
         case "server":
             if kind == .defaults { throw fail(.notAllowedHere, "'server' not allowed in 'defaults' section") }
             guard words.count >= 3 else { throw fail(.missingArgument, "'server' expects <name> and <addr>[:<port>] as arguments") }
-            config.sections[index].servers.append(try server(words))
+            let server = try server(words)
+            // Explicit ids identify servers in a backend: two alike are refused.
+            if let id = HAProxyParser.value(of: "id", in: server.options),
+               let other = config.sections[index].servers.first(where: { HAProxyParser.value(of: "id", in: $0.options) == id }) {
+                throw fail(.duplicateID, "'server \(config.sections[index].name ?? "")/\(server.name)' : 'id' : custom id \(id) already used at \(other.file):\(other.line) ('server \(other.name)')")
+            }
+            config.sections[index].servers.append(server)
         case "stats", "monitor-uri", "redirect", "http-request":
             try service(words, at: index)
         case "disabled", "enabled":
@@ -417,6 +426,44 @@ public struct HAProxyParser {
         return bind
     }
 
+    /// A defaults section that holds TCP/HTTP rules lends them to one kind of proxy only:
+    /// never to a defaults or a listen, to frontends or to backends (whichever comes first),
+    /// connection/session rules never to a backend, tcp-response rules never to a frontend.
+    private mutating func checkRulesInheritance(_ kind: HAProxySection.Kind, from base: Int) throws(HAProxyRefusal) {
+        let defaults = config.sections[base]
+        // A rule line, of one of `kinds` when given (`tcp-request inspect-delay` is no rule).
+        func has(_ rule: String, _ kinds: Set<String>? = nil) -> Bool {
+            defaults.lines.contains { line in
+                guard line.words.first == rule else { return false }
+                guard let kinds else { return true }
+                return line.words.count > 1 && kinds.contains(line.words[1])
+            }
+        }
+        let layer4 = has("tcp-request", ["connection", "session"])
+        let responseContent = has("tcp-response", ["content"])
+        guard has("http-request") || has("http-response") || has("http-after-response") || layer4 || has("tcp-request", ["content"]) || responseContent else { return }
+        let at = "defaults section at \(defaults.file):\(defaults.line)"
+        switch kind {
+        case .defaults:
+            throw fail(.rulesInheritance, "a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (\(at))")
+        case .listen:
+            throw fail(.rulesInheritance, "a listen section cannot inherit from a defaults section defining TCP/HTTP rules (\(at))")
+        case .frontend, .backend:
+            if let first = rulesLentTo[base], first != kind {
+                throw fail(.rulesInheritance, "frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (\(at))")
+            }
+            if kind == .backend, layer4 {
+                throw fail(.rulesInheritance, "a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (\(at))")
+            }
+            if kind == .frontend, responseContent {
+                throw fail(.rulesInheritance, "a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (\(at))")
+            }
+            rulesLentTo[base] = kind
+        default:
+            return
+        }
+    }
+
     /// haproxy refuses a keyword its section does not know, and those it removed, naming the
     /// replacement; `option` names are checked the same way.
     private func checkKeyword(_ words: [String], in section: HAProxySection) throws(HAProxyRefusal) {
@@ -436,6 +483,10 @@ public struct HAProxyParser {
             if let removed = HAProxyKeywords.removedProxy[keyword] { throw fail(.removedKeyword, removed) }
             guard HAProxyKeywords.proxy.contains(keyword) else {
                 throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in '\(name)' section")
+            }
+            // Rules and ACLs need a name to be referred to by: an anonymous defaults may not hold them.
+            if section.kind == .defaults, section.name == nil, HAProxyKeywords.namedDefaultsOnly.contains(keyword) {
+                throw fail(.notAllowedHere, "'\(keyword)' not allowed in anonymous 'defaults' section; name the defaults section (defaults NAME) to hold it")
             }
             if keyword == "option" {
                 guard words.count > 1 else { throw fail(.missingArgument, "'option' expects an option name") }
@@ -522,6 +573,11 @@ public struct HAProxyParser {
             }
             config.sections[index].services.removeAll(where: \.needsHTTP)
         }
+    }
+
+    /// The word after `key` among a line's options ("id 5" -> "5").
+    static func value(of key: String, in options: [String]) -> String? {
+        options.firstIndex(of: key).flatMap { $0 + 1 < options.count ? options[$0 + 1] : nil }
     }
 
     /// haproxy's invalid_char: names are letters, digits and ". : _ -".

@@ -28,9 +28,11 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case invalidAddress = "invalid-address"
         case duplicateName = "duplicate-name"
         case duplicateServer = "duplicate-server"
+        case duplicateID = "duplicate-id"
         case missingDefaults = "missing-defaults"
         case missingBackend = "missing-backend"
         case backendLoop = "backend-loop"
+        case rulesInheritance = "defaults-rules-inheritance"
         case noListener = "no-listener"
         // Warnings: haproxy starts.
         case ignoredInTCPMode = "ignored-in-tcp-mode"

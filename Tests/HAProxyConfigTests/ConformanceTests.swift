@@ -167,6 +167,13 @@ struct ConformanceTests {
         Case(name: "duplicate-peers", text: "peers p\npeers p\n"),
         Case(name: "listen-after-backend", text: timeouts + "backend b\nlisten b\n    bind 127.0.0.1:80\n"),
         Case(name: "listen-loop", text: timeouts + "listen l\n    bind 127.0.0.1:80\n    default_backend l\n"),
+        Case(name: "rules-in-anonymous-defaults", text: timeouts + "    http-request deny\nfrontend f\n    bind 127.0.0.1:80\n"),
+        Case(name: "rules-in-named-defaults", text: "defaults d\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n    http-request deny\n    acl a src 127.0.0.1\nfrontend f\n    bind 127.0.0.1:80\n"),
+        Case(name: "listen-from-rules-defaults", text: "defaults d\n    mode http\n    http-request deny\nlisten l\n    bind 127.0.0.1:80\n"),
+        Case(name: "frontend-and-backend-from-rules-defaults", text: "defaults d\n    mode http\n    http-request deny\nfrontend f\n    bind 127.0.0.1:80\n    default_backend b\nbackend b\n"),
+        Case(name: "backend-from-tcp-connection-defaults", text: "defaults d\n    tcp-request connection accept\nbackend b\n"),
+        Case(name: "frontends-from-rules-defaults", text: "defaults d\n    mode http\n    http-request deny\nfrontend f\n    bind 127.0.0.1:80\nfrontend g\n    bind 127.0.0.1:81\n"),
+        Case(name: "duplicate-server-id", text: timeouts + "backend b\n    server a 127.0.0.1:1 id 3\n    server b 127.0.0.1:2 id 3\n"),
         Case(name: "stats-socket-cli", text: timeouts + "global\n    stats socket ipv4@127.0.0.1:9999 level admin\n"),
         Case(name: "too-many-words", text: "global\n    description " + Array(repeating: "w", count: 64).joined(separator: " ") + "\n"),
     ]

@@ -36,6 +36,8 @@ enum GeneratedConfigurations {
         let http = random.chance(50)
         out += "defaults\(random.chance(20) ? " base" : "")\n    mode \(http ? "http" : "tcp")\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n"
         if bad(6) { out += "    \(random.pick(proxyBad))\n" }
+        // Rules in defaults: refused unless the defaults section has a name.
+        if random.chance(10) { out += "    \(random.pick(["http-request deny if { path /d }", "acl local src 127.0.0.1", "tcp-request inspect-delay 1s", "http-response del-header X-B"]))\n" }
         // Sections first, so that references usually name a backend the file defines.
         var sections: [(String, String)] = []
         for _ in 0..<(1 + random.below(4)) { sections.append((random.pick(["frontend", "backend", "listen", "backend"]), random.pick(names))) }
