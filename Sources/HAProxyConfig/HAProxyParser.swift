@@ -14,6 +14,8 @@ public struct HAProxyParser {
     private var backendNames: [String: Int] = [:]
     /// Defaults sections holding TCP/HTTP rules, by index: the kind of proxy that took them first.
     private var rulesLentTo: [Int: HAProxySection.Kind] = [:]
+    /// `timeout client|server|connect|tunnel` set (non-zero) per proxy section, with its defaults'.
+    private var timeouts: [Int: Set<String>] = [:]
     private var file = ""
     private var line = 0
 
@@ -53,6 +55,7 @@ public struct HAProxyParser {
             for (path, bytes) in contents { try parser.read(bytes, file: path) }
             parser.dropHTTPServicesInTCPMode()
             try parser.checkAfterReading()
+            parser.warnAfterReading()
         } catch {
             refusal = error
         }
@@ -263,6 +266,7 @@ public struct HAProxyParser {
                 base = found
             }
             if let base { try checkRulesInheritance(kind, from: base) }
+            if let base { timeouts[config.sections.count] = timeouts[base] }
             if let base {
                 section.mode = config.sections[base].mode
                 section.defaultBackend = config.sections[base].defaultBackend
@@ -354,6 +358,8 @@ public struct HAProxyParser {
             config.sections[index].servers.append(server)
         case "stats", "monitor-uri", "redirect", "http-request":
             try service(words, at: index)
+        case "timeout" where words.count > 2:
+            if words[2].allSatisfy({ $0 == "0" }) { timeouts[index, default: []].remove(words[1]) } else { timeouts[index, default: []].insert(words[1]) }
         case "disabled", "enabled":
             config.sections[index].disabled = words[0] == "disabled" 
         default:
@@ -424,6 +430,29 @@ public struct HAProxyParser {
             throw fail(.missingArgument, "'\(keyword) \(list)' uses 'ssl' but names no certificate (use 'crt' or 'crt-list')")
         }
         return bind
+    }
+
+    /// What haproxy warns about once every section is read (its words): a frontend with no
+    /// bind, and proxies without the timeouts their side needs.
+    private mutating func warnAfterReading() {
+        for (index, section) in config.sections.enumerated() where !section.disabled {
+            let frontSide = section.kind == .frontend || section.kind == .listen
+            let backSide = section.kind == .backend || section.kind == .listen
+            guard frontSide || backSide else { continue }
+            let proxy = "\(section.kind == .listen ? "proxy" : section.keyword) '\(section.name ?? "")'"
+            if frontSide, section.binds.isEmpty {
+                config.messages.append(HAProxyMessage(level: "warning", message: "\(proxy) has no 'bind' directive. Please declare it as a backend if this was intended.",
+                                                      file: section.file, line: section.line, code: .noBind))
+            }
+            let set = timeouts[index] ?? []
+            let http = section.mode == "http"
+            let missing = (frontSide && !set.contains("client"))
+                || (backSide && !section.servers.isEmpty && (!set.contains("connect") || (!set.contains("server") && (http || !set.contains("tunnel")))))
+            if missing {
+                config.messages.append(HAProxyMessage(level: "warning", message: "missing timeouts for \(proxy): set 'timeout client' (frontends), 'timeout connect' and 'timeout server' (backends with servers) to non-zero values",
+                                                      file: section.file, line: section.line, code: .missingTimeouts))
+            }
+        }
     }
 
     /// A defaults section that holds TCP/HTTP rules lends them to one kind of proxy only:

@@ -41,6 +41,8 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case sectionNotOpened = "section-not-opened"
         case duplicateIgnored = "duplicate-ignored"
         case duplicateSetting = "duplicate-setting"
+        case noBind = "no-bind"
+        case missingTimeouts = "missing-timeouts"
     }
 
     public var severity: Severity

@@ -34,7 +34,9 @@ enum GeneratedConfigurations {
             for _ in 0..<random.below(2) { out += "    \(random.pick(globalGood))\n" }
         }
         let http = random.chance(50)
-        out += "defaults\(random.chance(20) ? " base" : "")\n    mode \(http ? "http" : "tcp")\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n"
+        out += "defaults\(random.chance(20) ? " base" : "")\n    mode \(http ? "http" : "tcp")\n"
+        // Now and then a timeout is left out, which haproxy warns about.
+        for timeout in ["client", "server", "connect"] where random.chance(93) { out += "    timeout \(timeout) 5s\n" }
         if bad(6) { out += "    \(random.pick(proxyBad))\n" }
         // Rules in defaults: refused unless the defaults section has a name.
         if random.chance(10) { out += "    \(random.pick(["http-request deny if { path /d }", "acl local src 127.0.0.1", "tcp-request inspect-delay 1s", "http-response del-header X-B"]))\n" }
