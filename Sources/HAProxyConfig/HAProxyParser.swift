@@ -14,6 +14,8 @@ public struct HAProxyParser {
     private var backendNames: [String: Int] = [:]
     /// Defaults sections holding TCP/HTTP rules, by index: the kind of proxy that took them first.
     private var rulesLentTo: [Int: HAProxySection.Kind] = [:]
+    /// Stick tables declared so far: proxy and file:line, by table name.
+    private var stickTables: [String: (String, String)] = [:]
     /// `timeout client|server|connect|tunnel` set (non-zero) per proxy section, with its defaults'.
     private var timeouts: [Int: Set<String>] = [:]
     private var file = ""
@@ -358,6 +360,13 @@ public struct HAProxyParser {
             config.sections[index].servers.append(server)
         case "stats", "monitor-uri", "redirect", "http-request":
             try service(words, at: index)
+        case "stick-table" where kind != .defaults:
+            // A table is named after its proxy; a second one of a name is refused.
+            let table = config.sections[index].name ?? ""
+            if let (section, at) = stickTables[table] {
+                throw fail(.duplicateName, "stick-table name '\(table)' conflicts with table declared in \(section) at \(at)")
+            }
+            stickTables[table] = ("\(kind == .listen ? "proxy" : kind.rawValue) '\(table)'", "\(file):\(line)")
         case "timeout" where words.count > 2:
             if words[2].allSatisfy({ $0 == "0" }) { timeouts[index, default: []].remove(words[1]) } else { timeouts[index, default: []].insert(words[1]) }
         case "disabled", "enabled":
@@ -517,6 +526,15 @@ public struct HAProxyParser {
             if section.kind == .defaults, section.name == nil, HAProxyKeywords.namedDefaultsOnly.contains(keyword) {
                 throw fail(.notAllowedHere, "'\(keyword)' not allowed in anonymous 'defaults' section; name the defaults section (defaults NAME) to hold it")
             }
+            // What a frontend cannot hold, and what a backend cannot: refused (the rest of a
+            // proxy's keywords on the wrong side are only ignored, with a warning).
+            let proxy = "\(section.kind == .listen ? "proxy" : section.kind.rawValue) '\(section.name ?? "")'"
+            if section.kind == .frontend, ["server", "default-server", "server-template"].contains(keyword) {
+                throw fail(.notAllowedHere, "'\(keyword)' not allowed because \(proxy) has no backend capability")
+            }
+            if section.kind == .backend, keyword == "tcp-request", words.count > 1, words[1] == "connection" || words[1] == "session" {
+                throw fail(.notAllowedHere, "tcp-request \(words[1]) is not allowed because backend \(section.name ?? "") is not a frontend")
+            }
             if keyword == "option" {
                 guard words.count > 1 else { throw fail(.missingArgument, "'option' expects an option name") }
                 if let removed = HAProxyKeywords.removedOptions[words[1]] { throw fail(.removedOption, removed) }
@@ -639,7 +657,8 @@ public struct HAProxyParser {
     /// names built at run time (`%[...]`) are not checked, as haproxy checks them late.
     private mutating func checkAfterReading() throws(HAProxyRefusal) {
         // Two servers of one backend with the same name, unless both carry an explicit `id`.
-        for section in config.backends {
+        // haproxy checks no more of a disabled proxy than its parsing.
+        for section in config.backends where !section.disabled {
             var seen: [String: HAProxyServer] = [:]
             for server in section.servers where !server.options.contains("id") {
                 if let first = seen[server.name] {
@@ -649,8 +668,25 @@ public struct HAProxyParser {
                 seen[server.name] = server
             }
         }
+        // `stick` rules need a stick-table: the proxy's own, or the one `table NAME` names.
+        // A peers section's table is named PEERS/TABLE.
+        var tables = Set(config.sections.filter { $0.lines.contains { $0.words.first == "stick-table" } }.compactMap(\.name))
+        for peers in config.sections where peers.keyword == "peers" {
+            for line in peers.lines where line.words.first == "table" && line.words.count > 1 { tables.insert("\(peers.name ?? "")/\(line.words[1])") }
+        }
+        // (A frontend's `stick` rules are ignored, with a warning.)
+        for section in config.sections where [.backend, .listen].contains(section.kind) && !section.disabled {
+            for rule in section.lines where rule.words.first == "stick" {
+                let named = HAProxyParser.value(of: "table", in: rule.words)
+                let table = named ?? section.name ?? ""
+                if !tables.contains(table) {
+                    throw HAProxyRefusal(.missingStickTable, HAError(.dataError, "proxy '\(section.name ?? "")': unable to find stick-table '\(table)' for this 'stick' rule",
+                                                                      file: rule.file, line: rule.line))
+                }
+            }
+        }
         let names = Set(config.backends.compactMap(\.name))
-        for section in config.frontends {
+        for section in config.frontends where !section.disabled {
             let references = (section.defaultBackend.map { [$0] } ?? []) + section.useBackends
             // A listen that switches to itself would loop; haproxy refuses it.
             // (A backend section of the same name is found first, and then there is no loop.)

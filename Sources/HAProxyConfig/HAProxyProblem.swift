@@ -32,6 +32,7 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case missingDefaults = "missing-defaults"
         case missingBackend = "missing-backend"
         case backendLoop = "backend-loop"
+        case missingStickTable = "missing-stick-table"
         case rulesInheritance = "defaults-rules-inheritance"
         case noListener = "no-listener"
         // Warnings: haproxy starts.

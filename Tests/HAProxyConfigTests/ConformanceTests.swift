@@ -174,6 +174,11 @@ struct ConformanceTests {
         Case(name: "backend-from-tcp-connection-defaults", text: "defaults d\n    tcp-request connection accept\nbackend b\n"),
         Case(name: "frontends-from-rules-defaults", text: "defaults d\n    mode http\n    http-request deny\nfrontend f\n    bind 127.0.0.1:80\nfrontend g\n    bind 127.0.0.1:81\n"),
         Case(name: "duplicate-server-id", text: timeouts + "backend b\n    server a 127.0.0.1:1 id 3\n    server b 127.0.0.1:2 id 3\n"),
+        Case(name: "server-in-frontend", text: timeouts + "frontend f\n    bind 127.0.0.1:80\n    server s 127.0.0.1:1\n"),
+        Case(name: "tcp-connection-in-backend", text: timeouts + "backend b\n    tcp-request connection reject\n"),
+        Case(name: "stick-without-table", text: timeouts + "backend b\n    stick on src\n    server s 127.0.0.1:1\n"),
+        Case(name: "stick-with-table", text: timeouts + "frontend f\n    bind 127.0.0.1:80\n    default_backend b\nbackend b\n    stick-table type ip size 1k\n    stick on src\n    server s 127.0.0.1:1\n"),
+        Case(name: "stick-table-twice", text: timeouts + "backend b\n    stick-table type ip size 1k\nfrontend b\n    bind 127.0.0.1:80\n    default_backend b\n    stick-table type ip size 1k\n"),
         Case(name: "stats-socket-cli", text: timeouts + "global\n    stats socket ipv4@127.0.0.1:9999 level admin\n"),
         Case(name: "too-many-words", text: "global\n    description " + Array(repeating: "w", count: 64).joined(separator: " ") + "\n"),
     ]
