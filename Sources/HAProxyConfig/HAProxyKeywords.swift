@@ -110,6 +110,9 @@ public enum HAProxyKeywords {
         "tune.chksize": "option 'tune.chksize' is not supported any more (tune.bufsize is used instead)",
     ]
 
+    /// Proxy keywords a `defaults` section may hold only when it has a name.
+    public static let namedDefaultsOnly: Set<String> = ["acl", "http-request", "http-response", "http-after-response", "tcp-request"]
+
     /// Global settings haproxy takes once: a second one, after a first with a value other than
     /// 0, is refused ("already specified").
     public static let globalOnce: Set<String> = [

@@ -78,6 +78,21 @@ public struct HAProxySection: Codable, Sendable, Equatable {
         case useBackends = "use_backend", servers, services, disabled
     }
 
+    /// Snapshots from an haexplain before `services` and `disabled` still decode (same schema).
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try container.decode(Kind.self, forKey: .kind), keyword: try container.decode(String.self, forKey: .keyword),
+                  name: try container.decodeIfPresent(String.self, forKey: .name),
+                  file: try container.decode(String.self, forKey: .file), line: try container.decode(Int.self, forKey: .line))
+        mode = try container.decodeIfPresent(String.self, forKey: .mode)
+        binds = try container.decode([HAProxyBind].self, forKey: .binds)
+        defaultBackend = try container.decodeIfPresent(HAProxyBackendReference.self, forKey: .defaultBackend)
+        useBackends = try container.decode([HAProxyBackendReference].self, forKey: .useBackends)
+        servers = try container.decode([HAProxyServer].self, forKey: .servers)
+        services = try container.decodeIfPresent([HAProxyService].self, forKey: .services) ?? []
+        disabled = try container.decodeIfPresent(Bool.self, forKey: .disabled) ?? false
+    }
+
     public var source: Source { .file(file, line: line) }
     /// "frontend prod-db-internal" / "global".
     public var title: String { name.map { "\(keyword) \($0)" } ?? keyword }

@@ -12,6 +12,12 @@ public struct HAProxyParser {
     /// Section index by name, for the duplicate-name checks.
     private var frontendNames: [String: Int] = [:]
     private var backendNames: [String: Int] = [:]
+    /// Defaults sections holding TCP/HTTP rules, by index: the kind of proxy that took them first.
+    private var rulesLentTo: [Int: HAProxySection.Kind] = [:]
+    /// Stick tables declared so far: proxy and file:line, by table name.
+    private var stickTables: [String: (String, String)] = [:]
+    /// `timeout client|server|connect|tunnel` set (non-zero) per proxy section, with its defaults'.
+    private var timeouts: [Int: Set<String>] = [:]
     private var file = ""
     private var line = 0
 
@@ -51,6 +57,7 @@ public struct HAProxyParser {
             for (path, bytes) in contents { try parser.read(bytes, file: path) }
             parser.dropHTTPServicesInTCPMode()
             try parser.checkAfterReading()
+            parser.warnAfterReading()
         } catch {
             refusal = error
         }
@@ -260,6 +267,8 @@ public struct HAProxyParser {
                 }
                 base = found
             }
+            if let base { try checkRulesInheritance(kind, from: base) }
+            if let base { timeouts[config.sections.count] = timeouts[base] }
             if let base {
                 section.mode = config.sections[base].mode
                 section.defaultBackend = config.sections[base].defaultBackend
@@ -342,9 +351,24 @@ public struct HAProxyParser {
         case "server":
             if kind == .defaults { throw fail(.notAllowedHere, "'server' not allowed in 'defaults' section") }
             guard words.count >= 3 else { throw fail(.missingArgument, "'server' expects <name> and <addr>[:<port>] as arguments") }
-            config.sections[index].servers.append(try server(words))
+            let server = try server(words)
+            // Explicit ids identify servers in a backend: two alike are refused.
+            if let id = HAProxyParser.value(of: "id", in: server.options),
+               let other = config.sections[index].servers.first(where: { HAProxyParser.value(of: "id", in: $0.options) == id }) {
+                throw fail(.duplicateID, "'server \(config.sections[index].name ?? "")/\(server.name)' : 'id' : custom id \(id) already used at \(other.file):\(other.line) ('server \(other.name)')")
+            }
+            config.sections[index].servers.append(server)
         case "stats", "monitor-uri", "redirect", "http-request":
             try service(words, at: index)
+        case "stick-table" where kind != .defaults:
+            // A table is named after its proxy; a second one of a name is refused.
+            let table = config.sections[index].name ?? ""
+            if let (section, at) = stickTables[table] {
+                throw fail(.duplicateName, "stick-table name '\(table)' conflicts with table declared in \(section) at \(at)")
+            }
+            stickTables[table] = ("\(kind == .listen ? "proxy" : kind.rawValue) '\(table)'", "\(file):\(line)")
+        case "timeout" where words.count > 2:
+            if words[2].allSatisfy({ $0 == "0" }) { timeouts[index, default: []].remove(words[1]) } else { timeouts[index, default: []].insert(words[1]) }
         case "disabled", "enabled":
             config.sections[index].disabled = words[0] == "disabled" 
         default:
@@ -417,6 +441,67 @@ public struct HAProxyParser {
         return bind
     }
 
+    /// What haproxy warns about once every section is read (its words): a frontend with no
+    /// bind, and proxies without the timeouts their side needs.
+    private mutating func warnAfterReading() {
+        for (index, section) in config.sections.enumerated() where !section.disabled {
+            let frontSide = section.kind == .frontend || section.kind == .listen
+            let backSide = section.kind == .backend || section.kind == .listen
+            guard frontSide || backSide else { continue }
+            let proxy = "\(section.kind == .listen ? "proxy" : section.keyword) '\(section.name ?? "")'"
+            if frontSide, section.binds.isEmpty {
+                config.messages.append(HAProxyMessage(level: "warning", message: "\(proxy) has no 'bind' directive. Please declare it as a backend if this was intended.",
+                                                      file: section.file, line: section.line, code: .noBind))
+            }
+            let set = timeouts[index] ?? []
+            let http = section.mode == "http"
+            let missing = (frontSide && !set.contains("client"))
+                || (backSide && !section.servers.isEmpty && (!set.contains("connect") || (!set.contains("server") && (http || !set.contains("tunnel")))))
+            if missing {
+                config.messages.append(HAProxyMessage(level: "warning", message: "missing timeouts for \(proxy): set 'timeout client' (frontends), 'timeout connect' and 'timeout server' (backends with servers) to non-zero values",
+                                                      file: section.file, line: section.line, code: .missingTimeouts))
+            }
+        }
+    }
+
+    /// A defaults section that holds TCP/HTTP rules lends them to one kind of proxy only:
+    /// never to a defaults or a listen, to frontends or to backends (whichever comes first),
+    /// connection/session rules never to a backend, tcp-response rules never to a frontend.
+    private mutating func checkRulesInheritance(_ kind: HAProxySection.Kind, from base: Int) throws(HAProxyRefusal) {
+        let defaults = config.sections[base]
+        // A rule line, of one of `kinds` when given (`tcp-request inspect-delay` is no rule).
+        func has(_ rule: String, _ kinds: Set<String>? = nil) -> Bool {
+            defaults.lines.contains { line in
+                guard line.words.first == rule else { return false }
+                guard let kinds else { return true }
+                return line.words.count > 1 && kinds.contains(line.words[1])
+            }
+        }
+        let layer4 = has("tcp-request", ["connection", "session"])
+        let responseContent = has("tcp-response", ["content"])
+        guard has("http-request") || has("http-response") || has("http-after-response") || layer4 || has("tcp-request", ["content"]) || responseContent else { return }
+        let at = "defaults section at \(defaults.file):\(defaults.line)"
+        switch kind {
+        case .defaults:
+            throw fail(.rulesInheritance, "a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (\(at))")
+        case .listen:
+            throw fail(.rulesInheritance, "a listen section cannot inherit from a defaults section defining TCP/HTTP rules (\(at))")
+        case .frontend, .backend:
+            if let first = rulesLentTo[base], first != kind {
+                throw fail(.rulesInheritance, "frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules (\(at))")
+            }
+            if kind == .backend, layer4 {
+                throw fail(.rulesInheritance, "a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules (\(at))")
+            }
+            if kind == .frontend, responseContent {
+                throw fail(.rulesInheritance, "a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules (\(at))")
+            }
+            rulesLentTo[base] = kind
+        default:
+            return
+        }
+    }
+
     /// haproxy refuses a keyword its section does not know, and those it removed, naming the
     /// replacement; `option` names are checked the same way.
     private func checkKeyword(_ words: [String], in section: HAProxySection) throws(HAProxyRefusal) {
@@ -436,6 +521,19 @@ public struct HAProxyParser {
             if let removed = HAProxyKeywords.removedProxy[keyword] { throw fail(.removedKeyword, removed) }
             guard HAProxyKeywords.proxy.contains(keyword) else {
                 throw fail(.unknownKeyword, "unknown keyword '\(keyword)' in '\(name)' section")
+            }
+            // Rules and ACLs need a name to be referred to by: an anonymous defaults may not hold them.
+            if section.kind == .defaults, section.name == nil, HAProxyKeywords.namedDefaultsOnly.contains(keyword) {
+                throw fail(.notAllowedHere, "'\(keyword)' not allowed in anonymous 'defaults' section; name the defaults section (defaults NAME) to hold it")
+            }
+            // What a frontend cannot hold, and what a backend cannot: refused (the rest of a
+            // proxy's keywords on the wrong side are only ignored, with a warning).
+            let proxy = "\(section.kind == .listen ? "proxy" : section.kind.rawValue) '\(section.name ?? "")'"
+            if section.kind == .frontend, ["server", "default-server", "server-template"].contains(keyword) {
+                throw fail(.notAllowedHere, "'\(keyword)' not allowed because \(proxy) has no backend capability")
+            }
+            if section.kind == .backend, keyword == "tcp-request", words.count > 1, words[1] == "connection" || words[1] == "session" {
+                throw fail(.notAllowedHere, "tcp-request \(words[1]) is not allowed because backend \(section.name ?? "") is not a frontend")
             }
             if keyword == "option" {
                 guard words.count > 1 else { throw fail(.missingArgument, "'option' expects an option name") }
@@ -524,6 +622,11 @@ public struct HAProxyParser {
         }
     }
 
+    /// The word after `key` among a line's options ("id 5" -> "5").
+    static func value(of key: String, in options: [String]) -> String? {
+        options.firstIndex(of: key).flatMap { $0 + 1 < options.count ? options[$0 + 1] : nil }
+    }
+
     /// haproxy's invalid_char: names are letters, digits and ". : _ -".
     static func invalidCharacter(_ name: String) -> Character? {
         name.first { !($0.isASCII && ($0.isLetter || $0.isNumber || ".:_-".contains($0))) }
@@ -554,7 +657,8 @@ public struct HAProxyParser {
     /// names built at run time (`%[...]`) are not checked, as haproxy checks them late.
     private mutating func checkAfterReading() throws(HAProxyRefusal) {
         // Two servers of one backend with the same name, unless both carry an explicit `id`.
-        for section in config.backends {
+        // haproxy checks no more of a disabled proxy than its parsing.
+        for section in config.backends where !section.disabled {
             var seen: [String: HAProxyServer] = [:]
             for server in section.servers where !server.options.contains("id") {
                 if let first = seen[server.name] {
@@ -564,8 +668,25 @@ public struct HAProxyParser {
                 seen[server.name] = server
             }
         }
+        // `stick` rules need a stick-table: the proxy's own, or the one `table NAME` names.
+        // A peers section's table is named PEERS/TABLE.
+        var tables = Set(config.sections.filter { $0.lines.contains { $0.words.first == "stick-table" } }.compactMap(\.name))
+        for peers in config.sections where peers.keyword == "peers" {
+            for line in peers.lines where line.words.first == "table" && line.words.count > 1 { tables.insert("\(peers.name ?? "")/\(line.words[1])") }
+        }
+        // (A frontend's `stick` rules are ignored, with a warning.)
+        for section in config.sections where [.backend, .listen].contains(section.kind) && !section.disabled {
+            for rule in section.lines where rule.words.first == "stick" {
+                let named = HAProxyParser.value(of: "table", in: rule.words)
+                let table = named ?? section.name ?? ""
+                if !tables.contains(table) {
+                    throw HAProxyRefusal(.missingStickTable, HAError(.dataError, "proxy '\(section.name ?? "")': unable to find stick-table '\(table)' for this 'stick' rule",
+                                                                      file: rule.file, line: rule.line))
+                }
+            }
+        }
         let names = Set(config.backends.compactMap(\.name))
-        for section in config.frontends {
+        for section in config.frontends where !section.disabled {
             let references = (section.defaultBackend.map { [$0] } ?? []) + section.useBackends
             // A listen that switches to itself would loop; haproxy refuses it.
             // (A backend section of the same name is found first, and then there is no loop.)

@@ -28,9 +28,12 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case invalidAddress = "invalid-address"
         case duplicateName = "duplicate-name"
         case duplicateServer = "duplicate-server"
+        case duplicateID = "duplicate-id"
         case missingDefaults = "missing-defaults"
         case missingBackend = "missing-backend"
         case backendLoop = "backend-loop"
+        case missingStickTable = "missing-stick-table"
+        case rulesInheritance = "defaults-rules-inheritance"
         case noListener = "no-listener"
         // Warnings: haproxy starts.
         case ignoredInTCPMode = "ignored-in-tcp-mode"
@@ -39,6 +42,8 @@ public struct HAProxyProblem: Codable, Sendable, Equatable {
         case sectionNotOpened = "section-not-opened"
         case duplicateIgnored = "duplicate-ignored"
         case duplicateSetting = "duplicate-setting"
+        case noBind = "no-bind"
+        case missingTimeouts = "missing-timeouts"
     }
 
     public var severity: Severity

@@ -19,11 +19,12 @@ struct HAProxyCheckTests {
 
     @Test("a warning passes, unless --strict; a clean file prints nothing and passes")
     func strictness() {
-        let text = "frontend f\n    bind :80\n    stats enable\n"
+        let text = "frontend f\n    bind :80\n    timeout client 5s\n    stats enable\n"
         #expect(Self.report(text).passes)
         #expect(Self.report(text).problems.map(\.code) == [.ignoredInTCPMode])
         #expect(!Self.report(text, strict: true).passes)
-        let clean = Self.report("frontend f\n    bind :80\n    mode http\n    stats enable\n", strict: true)
+        let clean = Self.report("frontend f\n    bind :80\n    timeout client 5s\n    mode http\n    stats enable\n", strict: true)
+        #expect(Self.report("frontend f\n    bind :80\n").problems.map(\.code) == [.missingTimeouts])
         #expect(clean.passes && HAProxyCheckText.render(clean).isEmpty)
         #expect(!Self.report("backend b\n").passes, "no listener: haproxy would not start")
     }

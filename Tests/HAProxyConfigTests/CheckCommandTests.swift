@@ -38,6 +38,21 @@ struct CheckCommandTests {
         let strictExpected: Int32 = expected == 0 && lines.isEmpty ? 0 : 1
         if strict.status != strictExpected { return (haproxy.status, "\(name): --strict \(strict.status) with \(lines.count) problems") }
         if expected == 1, !lines.contains(where: { $0.contains(": error: ") }) { return (haproxy.status, "\(name): exit 1 without an error line") }
+        // The warnings haexplain words as haproxy does are haproxy's: each one said by both,
+        // whenever haproxy got as far as checking the whole configuration.
+        let said = haproxy.stderr
+        let echoes: [(String, [String])] = [
+            ("missing-timeouts", ["missing timeouts for"]), ("no-bind", ["has no 'bind' directive"]),
+            ("ignored-in-tcp-mode", ["require HTTP mode", "requires HTTP mode", "needs 'mode http'"]), ("duplicate-setting", ["already specified"]),
+        ]
+        for (code, phrases) in echoes {
+            let ours = lines.contains { $0.hasSuffix("[\(code)]") }
+            let theirs = phrases.contains { said.contains($0) }
+            if ours, !theirs { return (haproxy.status, "\(name): haexplain warns [\(code)], haproxy does not\n\(check.stdout)\n\(said)") }
+            if theirs, !ours, haproxy.status != 1, code != "duplicate-setting" {
+                return (haproxy.status, "\(name): haproxy warns (\(phrases[0])), haexplain has no [\(code)]\n\(check.stdout)\n\(said)\n\(text)")
+            }
+        }
         return (haproxy.status, nil)
     }
 

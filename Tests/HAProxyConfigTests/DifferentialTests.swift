@@ -11,7 +11,13 @@ enum GeneratedConfigurations {
                              "hard-stop-after 10s", "spread-checks 5", "no log", "set-dumpable", "setenv HX 1"]
     static let globalBad = ["nbproc 2", "tune.chksize 32", "maxcon 10", "deamon", "tune.bufsiz 1", "stats sockett /x"]
     static let proxyGood = ["option dontlognull", "retries 3", "option redispatch", "maxconn 50", "option tcplog", "no option http-use-proxy-header",
-                            "balance roundrobin", "timeout queue 5s", "log global", "option tcpka", "description a proxy", "fullconn 10"]
+                            "balance roundrobin", "timeout queue 5s", "log global", "option tcpka", "description a proxy", "fullconn 10",
+                            "balance source", "hash-type consistent", "default-server inter 2s fall 3 rise 2", "option httpchk GET /health",
+                            "http-check expect status 200", "stick-table type ip size 1k expire 1m", "stick on src", "tcp-request content accept",
+                            "tcp-request inspect-delay 2s", "acl local src 127.0.0.1", "tcp-request connection reject if !{ src 127.0.0.0/8 }",
+                            "timeout tunnel 1h", "timeout http-request 5s", "option log-health-checks", "server-template w 2 127.0.0.1:9000",
+                            "capture request header Host len 32", "errorfile 503 /etc/haproxy/errors/503.http", "monitor-uri /alive",
+                            "option forwardfor", "option http-server-close", "cookie SRV insert indirect nocache", "disabled", "enabled"]
     static let httpGood = ["option httplog", "http-request deny if { path /x }", "http-request return status 200 if { path /ok }",
                            "http-response set-header X-A b", "option forwardfor", "compression algo gzip", "stats uri /st"]
     static let proxyBad = ["redispatch", "clitimeout 5s", "contimeout 5s", "srvtimeout 5s", "grace 1s", "option forceclose", "option http-tunnel",
@@ -34,8 +40,12 @@ enum GeneratedConfigurations {
             for _ in 0..<random.below(2) { out += "    \(random.pick(globalGood))\n" }
         }
         let http = random.chance(50)
-        out += "defaults\(random.chance(20) ? " base" : "")\n    mode \(http ? "http" : "tcp")\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\n"
+        out += "defaults\(random.chance(20) ? " base" : "")\n    mode \(http ? "http" : "tcp")\n"
+        // Now and then a timeout is left out, which haproxy warns about.
+        for timeout in ["client", "server", "connect"] where random.chance(93) { out += "    timeout \(timeout) 5s\n" }
         if bad(6) { out += "    \(random.pick(proxyBad))\n" }
+        // Rules in defaults: refused unless the defaults section has a name.
+        if random.chance(10) { out += "    \(random.pick(["http-request deny if { path /d }", "acl local src 127.0.0.1", "tcp-request inspect-delay 1s", "http-response del-header X-B"]))\n" }
         // Sections first, so that references usually name a backend the file defines.
         var sections: [(String, String)] = []
         for _ in 0..<(1 + random.below(4)) { sections.append((random.pick(["frontend", "backend", "listen", "backend"]), random.pick(names))) }
@@ -95,7 +105,7 @@ enum GeneratedConfigurations {
         let alerts = haproxy.stderr.split(separator: "\n").filter { $0.contains("ALERT") && $0.contains("\(path):") }
         var agreed = valid == (ours == nil)
         // haproxy names no line for what it finds after reading (a missing backend, a loop).
-        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop]
+        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop, .missingStickTable]
         if agreed, let line = ours?.line, let code = checked.refusal?.code, !lineless.contains(code) {
             agreed = alerts.contains { $0.contains("\(path):\(line)]") }
         }
