@@ -45,6 +45,7 @@ enum Reachability {
                 answer.limits.append("legacy iptables tables (\(firewall.legacyTables.joined(separator: ", "))) are loaded on \(host.hostname); libnftables cannot list them, so their rules were not judged (see `iptables-legacy -S`)")
             }
         }
+        answer.warnings += ARPJudgement.warnings(address, hosts: input.hosts, instances: facts)
         for blocker in blockers where blocker.kind != .vrrp {
             answer.warnings.append(blocker.sentence)
         }

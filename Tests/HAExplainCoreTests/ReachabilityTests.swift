@@ -157,4 +157,28 @@ import Testing
         let other = IPExplainer.explain(IPEvidence(query: "10.1.0.1", addresses: [IPAddress("10.1.0.1")!], hosts: [host], keepalived: report, wire: nil))
         #expect(other.answers.first?.blockers == nil)
     }
+
+    @Test("arp_ignore=2 on the interface of a /32 VIP: this host ignores ARP for it; the VIP on lo with arp_ignore 0 answers everywhere")
+    func arpSysctls() throws {
+        var master = Self.node("prod-haproxy-000", firewall: nil, extra: ["192.168.3.200"])
+        master.arp = [ARPSettings(interface: "eth2", arpIgnore: 2, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
+        let keepalived = try IPExplainerTests.seedKeepalived()
+        func warnings(_ host: HostView) throws -> [String] {
+            try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip], hosts: [host],
+                                                        keepalived: keepalived, wire: nil)).answers.first).warnings
+        }
+        #expect(try warnings(master).contains { $0.hasPrefix("prod-haproxy-000 ignores ARP requests for 192.168.3.200 on eth2: arp_ignore=2") })
+        master.arp[0].arpIgnore = 1
+        #expect(try !warnings(master).contains { $0.contains("ARP") })
+        // The kernel takes the larger of all and the interface's value.
+        master.arp[0].allArpIgnore = 8
+        #expect(try warnings(master).contains { $0.contains("never answers ARP on eth2") })
+
+        var loopback = NetworkInterface(ifindex: 1, ifname: "lo", rawFlags: 0x49)
+        loopback.addrInfo = [InterfaceAddress(local: IPExplainerTests.vip, prefixlen: 32)]
+        var backup = Self.node("prod-haproxy-001", firewall: nil)
+        backup.addresses?.interfaces.append(loopback)
+        backup.arp = [ARPSettings(interface: "lo", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
+        #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 answers ARP for 192.168.3.200 on every interface") })
+    }
 }

@@ -113,4 +113,19 @@ final class RouteParityTests {
         #expect(blocker["kind"] as? String == "service" && blocker["rule"] as? String == "ip daddr 10.1.0.200 drop")
         #expect(blocker["table"] as? String == "filter" && blocker["chain"] as? String == "input" && blocker["handle"] as? Int != nil)
     }
+
+    @Test("arp_ignore=2 read from the namespace's /proc/sys for the interface of a /32 gives the warning; arp_ignore=1 does not")
+    func arpIgnoreFromTheKernel() throws {
+        try lab.ip(netns, "addr", "add", "10.1.0.200/32", "dev", "d0")
+        func warnings() throws -> [String] {
+            let result = try HAExplainBinary.run(["ip", "10.1.0.200", "--netns", netns, "--no-listen", "--no-dns", "--json",
+                                                  "--keepalived-config", empty, "--hosts-file", empty])
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return (report["answers"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []
+        }
+        #expect(try lab.exec(netns, ["sysctl", "-qw", "net.ipv4.conf.d0.arp_ignore=2"]).succeeded)
+        #expect(try warnings().contains { $0.contains("ignores ARP requests for 10.1.0.200 on d0: arp_ignore=2") })
+        #expect(try lab.exec(netns, ["sysctl", "-qw", "net.ipv4.conf.d0.arp_ignore=1"]).succeeded)
+        #expect(try !warnings().contains { $0.contains("ARP requests") })
+    }
 }
