@@ -52,9 +52,13 @@ enum Reachability {
         // A VRRP blocker is the reason a split brain happens, or a node hears no peer.
         let vrrp = blockers.filter { $0.kind == .vrrp }
         guard !vrrp.isEmpty else { return }
-        let nodes = Set(instances.compactMap(\.node))
-        let heardOne = routers.contains { $0.senders.count == 1 } && nodes.count > 1
-        if answer.verdict.owner == .conflict || heardOne {
+        // A master that holds the address while the wire shows another master cannot hear it:
+        // a split brain the census has not yet had time to name.
+        let local = input.hosts.first { $0.isLocal }
+        let otherMaster = answer.verdict.owner == .local && routers.compactMap(\.master).contains { master in
+            local?.addresses?.assignments(of: master.address).isEmpty != false
+        }
+        if answer.verdict.owner == .conflict || otherMaster {
             let because = vrrp.map { "\($0.rule) (\($0.location) on \($0.host))" }.joined(separator: "; ")
             answer.verdict.reason += answer.verdict.owner == .conflict
                 ? "; likely cause: the firewall drops VRRP: \(because)"

@@ -2,6 +2,7 @@ import Foundation
 import HAExplainCore
 import HAModel
 import KeepalivedConfig
+import LabSupport
 import Testing
 
 /// Why an address is reachable and what blocks it, as pure functions: the address's class,
@@ -95,6 +96,24 @@ import Testing
         #expect(blockers.contains { $0.kind == .service && $0.handle == 14 })
     }
 
+    @Test("the application server's own output drop of the VIP is named as what keeps its clients away")
+    func applicationServerOutputDrop() throws {
+        let json = """
+            {"nftables": [{"chain": {"family": "inet", "table": "f", "name": "out", "handle": 1, "type": "filter", "hook": "output", "prio": 0, "policy": "accept"}},
+             {"rule": {"family": "inet", "table": "f", "chain": "out", "handle": 5, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "192.168.3.192", "len": 26}}}}, {"reject": null}]}}]}
+            """
+        var app = IPExplainerTests.app
+        app.firewall = try FirewallRuleset.parse(json: Array(json.utf8), text: "", source: Source(kind: .netlink))
+        let answer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip], hosts: [app],
+                                                                  keepalived: nil, wire: nil)).answers.first)
+        let blocker = try #require(answer.blockers?.first)
+        #expect(blocker.kind == .service && blocker.direction == "output" && blocker.handle == 5 && blocker.host == "prod-app-000")
+        #expect(blocker.sentence.contains("rejects traffic prod-app-000 sends to 192.168.3.200"))
+        // 192.168.3.100 is outside 192.168.3.192/26: nothing blocks it.
+        let other = IPExplainer.explain(IPEvidence(query: "192.168.3.100", addresses: [IPAddress("192.168.3.100")!], hosts: [app], keepalived: nil, wire: nil))
+        #expect(other.answers.first?.blockers == nil)
+    }
+
     @Test("an accept of VRRP before the drop is no blocker; a drop policy with no accept is")
     func orderAndPolicy() throws {
         func facts(_ rules: String, policy: String = "accept") throws -> FirewallFacts {
@@ -180,5 +199,14 @@ import Testing
         backup.addresses?.interfaces.append(loopback)
         backup.arp = [ARPSettings(interface: "lo", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
         #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 answers ARP for 192.168.3.200 on every interface") })
+    }
+}
+
+@Suite struct FirewallLibraryLoadingTests {
+    @Test("haexplain does not link libnftables: it is bound only when ip or snapshot reads the ruleset")
+    func libnftablesIsLoadedLazily() throws {
+        let result = try Shell.run(["ldd", HAExplainBinary.path])
+        #expect(result.succeeded && result.stdout.contains("libmnl"), "\(result.stdout)")
+        #expect(!result.stdout.contains("libnftables"))
     }
 }
