@@ -62,7 +62,7 @@ enum Reachability {
             let because = vrrp.map { "\($0.rule) (\($0.location) on \($0.host))" }.joined(separator: "; ")
             answer.verdict.reason += answer.verdict.owner == .conflict
                 ? "; likely cause: the firewall drops VRRP: \(because)"
-                : "; no peer is heard, likely because the firewall drops VRRP: \(because)"
+                : "; two masters: this host holds it while the wire shows another master it cannot hear, likely because the firewall drops VRRP: \(because)"
         }
         answer.warnings += vrrp.map(\.sentence)
     }
