@@ -25,6 +25,8 @@ final class RouteParityTests {
         try lab.ip(netns, "route", "add", "blackhole", "10.66.0.0/16")
         try lab.ip(netns, "route", "add", "unreachable", "10.67.0.0/16")
         try lab.ip(netns, "route", "add", "prohibit", "10.68.0.0/16")
+        try lab.ip(netns, "addr", "add", "fd00:1::1/64", "dev", "d0", "nodad")
+        try lab.ip(netns, "-6", "route", "add", "default", "via", "fd00:1::fe")
     }
 
     deinit {
@@ -64,14 +66,17 @@ final class RouteParityTests {
     }
 
     @Test("route get and fibmatch agree with iproute2 for on-link, gateway, policy-routed, local, broadcast, blackhole, unreachable and prohibit",
-          arguments: ["10.1.0.5", "8.8.8.8", "10.9.1.1", "10.1.0.1", "10.1.0.255", "10.66.0.1", "10.67.0.1", "10.68.0.1"])
+          arguments: ["10.1.0.5", "8.8.8.8", "10.9.1.1", "10.1.0.1", "10.1.0.255", "10.66.0.1", "10.67.0.1", "10.68.0.1",
+                      "fd00:1::5", "2001:db8::1", "fd00:1::1"])
     func parity(_ address: String) throws {
         let path = try ours(address)
         let get = try iproute2([address])
         let fib = try iproute2(["fibmatch", address])
-        var mismatches = Self.compare(path["route"] as? [String: Any], get.route, fields: ["type", "dst", "gateway", "dev", "prefsrc", "table"], what: "route get")
+        // For IPv6, iproute2 also prints the metric, and the protocol of the route a packet takes.
+        let v6 = address.contains(":") ? ["metric", "protocol"] : []
+        var mismatches = Self.compare(path["route"] as? [String: Any], get.route, fields: ["type", "dst", "gateway", "dev", "prefsrc", "table"] + v6, what: "route get")
         mismatches += Self.compare(path["fib_entry"] as? [String: Any], fib.route,
-                                   fields: ["type", "dst", "gateway", "dev", "prefsrc", "table", "protocol", "scope"], what: "fibmatch")
+                                   fields: ["type", "dst", "gateway", "dev", "prefsrc", "table", "protocol", "scope"] + v6, what: "fibmatch")
         if let error = get.error { mismatches += (path["error"] as? String) == error ? [] : ["error: ours \(path["error"] ?? "nil"), ip \(error)"] }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
         let summary = try #require(path["summary"] as? String)
