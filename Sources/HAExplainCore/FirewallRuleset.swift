@@ -110,11 +110,13 @@ public enum FirewallRuleset {
                     parsed.target = body["target"]?.string
                 case "queue":
                     parsed.verdict = "queue"
-                case "limit", "quota":
-                    // A rate or quota limit decides per packet: not a condition this reading can judge.
-                    parsed.conditions.append(FirewallCondition(field: kind, op: "?", values: []))
-                default:
+                case "counter", "log", "mangle", "notrack", "snat", "dnat", "masquerade", "redirect", "set", "comment":
+                    // Statements that count, log or rewrite decide nothing.
                     break
+                default:
+                    // A rate limit, a quota, an iptables-nft match libnftables shows as "xt", ...:
+                    // a condition this reading cannot judge, so the rule is never taken as certain.
+                    parsed.conditions.append(FirewallCondition(field: kind, op: "?", values: []))
                 }
             }
             chains[at].rules.append(parsed)

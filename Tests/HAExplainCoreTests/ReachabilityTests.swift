@@ -128,12 +128,16 @@ import Testing
         let accept = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [\#(vrrp), {"accept": null}]}}, {"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 3, "expr": [{"drop": null}]}}"#)
         let dropped = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}}"#, policy: "drop")
         let interfaceOnly = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "eth9"}}, {"drop": null}]}}"#)
+        // An iptables-nft match libnftables cannot translate (shown as "xt") may or may not hold.
+        let xt = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"xt": {"type": "match", "name": "multiport"}}, {"counter": {"packets": 0, "bytes": 0}}, {"drop": null}]}}"#)
+        #expect(xt.chains[0].rules[0].conditions.map(\.field) == ["xt"])
         func blockers(_ firewall: FirewallFacts) throws -> [Blocker] {
             try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip],
                 hosts: [Self.node("prod-haproxy-000", firewall: firewall, extra: ["192.168.3.200"])],
                 keepalived: try IPExplainerTests.seedKeepalived(["prod-haproxy-000"]), wire: nil)).answers.first).blockers ?? []
         }
         #expect(try blockers(accept).filter { $0.kind == .vrrp }.isEmpty)
+        #expect(try blockers(xt).isEmpty)
         let policy = try blockers(dropped)
         #expect(policy.contains { $0.kind == .vrrp && $0.handle == nil && $0.rule == "policy drop" })
         // The seed's VIP is on eth2: a drop on another interface is not its blocker.
