@@ -195,6 +195,10 @@ public enum Blockers {
 
     public static func find(_ address: IPAddress, hosts: [HostView], instances: [VRRPInstanceFacts], peers: [IPAddress]) -> [Blocker] {
         var found: [Blocker] = []
+        var allPorts: [ServingPort] = []
+        for host in hosts {
+            for port in servingPorts(address, host: host) where !allPorts.contains(where: { $0.port == port.port }) { allPorts.append(port) }
+        }
         for host in hosts {
             guard let firewall = host.firewall else { continue }
             let mine = instances.filter { $0.node == host.hostname }
@@ -221,6 +225,18 @@ public enum Blockers {
                         found.append(blocker(.vrrp, host: host.hostname, "output", chain, rule, instance: instance.name,
                             "\(describe(chain, rule)) drops the VRRP adverts \(host.hostname) sends to \(destination) (vrrp_instance \(instance.name)): its peers cannot hear it and make themselves master too, the likely cause of a split brain"))
                     }
+                }
+            }
+            // What this host sends to the address (an application server's clients, say),
+            // to each port a frontend on any host serves it on.
+            for port in allPorts.isEmpty ? [nil] : allPorts.map(Optional.some) {
+                let packet = JudgedPacket(family: address.family, protocolNumber: 6, source: nil, destination: address,
+                                          port: port?.port, direction: "output", interface: nil)
+                for (chain, rule) in FirewallWalk.drops(firewall, packet) {
+                    let what = port.map { "TCP \(host.hostname) sends to \(address):\($0.port) (haproxy \($0.frontend))" } ?? "traffic \(host.hostname) sends to \(address)"
+                    let verb = rule?.verdict == "reject" ? "rejects" : "drops"
+                    found.append(blocker(.service, host: host.hostname, "output", chain, rule, instance: nil,
+                        "\(describe(chain, rule)) \(verb) \(what): clients on \(host.hostname) cannot reach it"))
                 }
             }
             // Traffic to the address: to each haproxy port that serves it, or to it at all.

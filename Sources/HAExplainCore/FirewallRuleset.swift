@@ -1,4 +1,3 @@
-import FoundationEssentials
 import HAModel
 
 /// A host's nftables ruleset, reduced to what judging blockers needs: chains with their hook,
@@ -58,60 +57,15 @@ public struct FirewallCondition: Codable, Sendable, Equatable {
     }
 }
 
-/// Any JSON value, read by Foundation's decoder (the one snapshots use) instead of a parser of our own.
-indirect enum JSONValue: Decodable, Equatable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: Key.self) {
-            var object: [String: JSONValue] = [:]
-            for key in keyed.allKeys { object[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key) }
-            self = .object(object)
-        } else if var list = try? decoder.unkeyedContainer() {
-            var array: [JSONValue] = []
-            while !list.isAtEnd { array.append(try list.decode(JSONValue.self)) }
-            self = .array(array)
-        } else {
-            let single = try decoder.singleValueContainer()
-            if single.decodeNil() { self = .null }
-            else if let value = try? single.decode(Bool.self) { self = .bool(value) }
-            else if let value = try? single.decode(Double.self) { self = .number(value) }
-            else { self = .string(try single.decode(String.self)) }
-        }
-    }
-
-    subscript(key: String) -> JSONValue? { if case .object(let o) = self { o[key] } else { nil } }
-    var string: String? { if case .string(let s) = self { s } else { nil } }
-    var array: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
-    var int: Int? { if case .number(let n) = self, n.isFinite, n.magnitude < 1e15 { Int(n) } else { nil } }
-
-    /// A scalar as nft writes it: numbers without a fraction, strings as they are.
-    var text: String? {
-        switch self {
-        case .string(let s): s
-        case .number: int.map(String.init)
-        case .bool(let b): String(b)
-        default: nil
-        }
-    }
-}
-
 public enum FirewallRuleset {
     /// Reads `nft -j list ruleset` (JSON, libnftables' schema 1) and `nft -a list ruleset`
     /// (text with handles, for each rule's words). Pure; errors say what was expected.
     public static func parse(json: [UInt8], text: String, source: Source, legacyTables: [String] = []) throws(HAError) -> FirewallFacts {
         let root: JSONValue
-        do {
-            root = try JSONReading.decode(JSONValue.self, from: json)
+        do throws(JSONValue.SyntaxError) {
+            root = try JSONValue.parse(json)
         } catch {
-            throw HAError(.dataError, "the nftables ruleset is not JSON: \(JSONReading.describe(error))")
+            throw HAError(.dataError, "the nftables ruleset is not JSON: \(error)")
         }
         guard let items = root["nftables"]?.array else {
             throw HAError(.dataError, "the nftables ruleset has no \"nftables\" array (libnftables' JSON schema 1 expected)")
@@ -136,7 +90,7 @@ public enum FirewallRuleset {
             let handle = rule["handle"]?.int ?? 0
             var parsed = FirewallRule(handle: handle, text: words["\(family) \(table) \(chain) \(handle)"], conditions: [], verdict: "none")
             for statement in rule["expr"]?.array ?? [] {
-                guard case .object(let object) = statement, let (kind, body) = object.first, object.count == 1 else { continue }
+                guard case .object(let object) = statement, object.count == 1, let (kind, body) = object.first else { continue }
                 switch kind {
                 case "match":
                     let op = body["op"]?.string ?? "=="
@@ -156,11 +110,13 @@ public enum FirewallRuleset {
                     parsed.target = body["target"]?.string
                 case "queue":
                     parsed.verdict = "queue"
-                case "limit", "quota":
-                    // A rate or quota limit decides per packet: not a condition this reading can judge.
-                    parsed.conditions.append(FirewallCondition(field: kind, op: "?", values: []))
-                default:
+                case "counter", "log", "mangle", "notrack", "snat", "dnat", "masquerade", "redirect", "set", "comment":
+                    // Statements that count, log or rewrite decide nothing.
                     break
+                default:
+                    // A rate limit, a quota, an iptables-nft match libnftables shows as "xt", ...:
+                    // a condition this reading cannot judge, so the rule is never taken as certain.
+                    parsed.conditions.append(FirewallCondition(field: kind, op: "?", values: []))
                 }
             }
             chains[at].rules.append(parsed)
@@ -176,7 +132,7 @@ public enum FirewallRuleset {
         }
         if let meta = left["meta"] { return "meta \(meta["key"]?.string ?? "?")" }
         if let ct = left["ct"] { return "ct \(ct["key"]?.string ?? "?")" }
-        if case .object(let object) = left, let key = object.keys.sorted().first { return key }
+        if case .object(let object) = left, let key = object.map(\.0).sorted().first { return key }
         return "?"
     }
 

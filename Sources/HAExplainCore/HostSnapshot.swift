@@ -30,6 +30,8 @@ public struct HostSnapshot: Codable, Sendable {
     public var routes: [RoutePath]? = nil
     /// The nftables ruleset, reduced to chains and rules with their handles and text.
     public var firewall: FirewallFacts? = nil
+    /// The ARP sysctls of interfaces holding IPv4 addresses.
+    public var arp: [ARPSettings]? = nil
 
     public init(hostname: String, takenAt: String, haexplainVersion: String, netns: String?,
                 addresses: AddressTable?, keepalived: KeepalivedSnapshot? = nil, nameService: NameServiceFiles? = nil,
@@ -55,7 +57,7 @@ public struct HostSnapshot: Codable, Sendable {
         case haexplainVersion = "haexplain_version", netns, addresses, keepalived
         case nameService = "name_service", vrrp, processes, limits
         case neighbours, haproxy
-        case routes, firewall
+        case routes, firewall, arp
     }
 
     /// Reads a snapshot that came from `origin` (a file path or "ssh HOST"), with errors an

@@ -17,6 +17,8 @@ public struct HostView: Sendable {
     /// Its kernel's route to each address asked about, and its firewall ruleset, when read.
     public var routes: [RoutePath] = []
     public var firewall: FirewallFacts? = nil
+    /// ARP sysctls of its interfaces (arp_ignore, arp_announce, rp_filter), when read.
+    public var arp: [ARPSettings] = []
 
     public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
                 processes: ProcessFacts? = nil) {

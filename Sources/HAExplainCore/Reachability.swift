@@ -45,19 +45,24 @@ enum Reachability {
                 answer.limits.append("legacy iptables tables (\(firewall.legacyTables.joined(separator: ", "))) are loaded on \(host.hostname); libnftables cannot list them, so their rules were not judged (see `iptables-legacy -S`)")
             }
         }
+        answer.warnings += ARPJudgement.warnings(address, hosts: input.hosts, instances: facts)
         for blocker in blockers where blocker.kind != .vrrp {
             answer.warnings.append(blocker.sentence)
         }
         // A VRRP blocker is the reason a split brain happens, or a node hears no peer.
         let vrrp = blockers.filter { $0.kind == .vrrp }
         guard !vrrp.isEmpty else { return }
-        let nodes = Set(instances.compactMap(\.node))
-        let heardOne = routers.contains { $0.senders.count == 1 } && nodes.count > 1
-        if answer.verdict.owner == .conflict || heardOne {
+        // A master that holds the address while the wire shows another master cannot hear it:
+        // a split brain the census has not yet had time to name.
+        let local = input.hosts.first { $0.isLocal }
+        let otherMaster = answer.verdict.owner == .local && routers.compactMap(\.master).contains { master in
+            local?.addresses?.assignments(of: master.address).isEmpty != false
+        }
+        if answer.verdict.owner == .conflict || otherMaster {
             let because = vrrp.map { "\($0.rule) (\($0.location) on \($0.host))" }.joined(separator: "; ")
             answer.verdict.reason += answer.verdict.owner == .conflict
                 ? "; likely cause: the firewall drops VRRP: \(because)"
-                : "; no peer is heard, likely because the firewall drops VRRP: \(because)"
+                : "; two masters: this host holds it while the wire shows another master it cannot hear, likely because the firewall drops VRRP: \(because)"
         }
         answer.warnings += vrrp.map(\.sentence)
     }

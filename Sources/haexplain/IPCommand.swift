@@ -177,6 +177,7 @@ struct IPCommand: ParsableCommand {
                 view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
                 view.routes = ReachabilityGathering.routes(addresses, table: table, netns: namespace.netns, limits: &limits)
                 view.firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits)
+                view.arp = ReachabilityGathering.arp(table, netns: namespace.netns)
                 views.append(view)
             }
             for snapshot in snapshots {
@@ -185,6 +186,7 @@ struct IPCommand: ParsableCommand {
                 view.haproxy = snapshot.haproxy
                 view.routes = snapshot.routes ?? []
                 view.firewall = snapshot.firewall
+                view.arp = snapshot.arp ?? []
                 views.append(view)
                 limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
             }

@@ -36,4 +36,20 @@ enum ReachabilityGathering {
             return nil
         }
     }
+
+    /// The ARP sysctls of each interface holding an IPv4 address, read in the namespace. A
+    /// name with a dot (a VLAN) is left out: sysctl's dotted names cannot spell it.
+    static func arp(_ table: AddressTable, netns: String?) -> [ARPSettings] {
+        func value(_ interface: String, _ name: String) -> Int? {
+            try? NamespaceSysctl.integer("net.ipv4.conf.\(interface).\(name)", netns: netns)
+        }
+        let all = (value("all", "arp_ignore"), value("all", "arp_announce"), value("all", "rp_filter"))
+        return table.interfaces.filter { interface in
+            !interface.ifname.contains(".") && interface.addrInfo.contains { $0.family == .inet }
+        }.map { interface in
+            ARPSettings(interface: interface.ifname, arpIgnore: value(interface.ifname, "arp_ignore"),
+                        arpAnnounce: value(interface.ifname, "arp_announce"), rpFilter: value(interface.ifname, "rp_filter"),
+                        allArpIgnore: all.0, allArpAnnounce: all.1, allRpFilter: all.2)
+        }
+    }
 }

@@ -111,6 +111,7 @@ enum SnapshotGatherer {
                                     processes: processes, limits: limits, neighbours: neighbours, haproxy: haproxy)
         snapshot.routes = routes
         snapshot.firewall = firewall
+        snapshot.arp = addresses.map { ReachabilityGathering.arp($0, netns: netns) }
         return snapshot
     }
 }

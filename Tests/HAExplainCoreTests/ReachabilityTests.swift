@@ -2,6 +2,7 @@ import Foundation
 import HAExplainCore
 import HAModel
 import KeepalivedConfig
+import LabSupport
 import Testing
 
 /// Why an address is reachable and what blocks it, as pure functions: the address's class,
@@ -95,6 +96,24 @@ import Testing
         #expect(blockers.contains { $0.kind == .service && $0.handle == 14 })
     }
 
+    @Test("the application server's own output drop of the VIP is named as what keeps its clients away")
+    func applicationServerOutputDrop() throws {
+        let json = """
+            {"nftables": [{"chain": {"family": "inet", "table": "f", "name": "out", "handle": 1, "type": "filter", "hook": "output", "prio": 0, "policy": "accept"}},
+             {"rule": {"family": "inet", "table": "f", "chain": "out", "handle": 5, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "ip", "field": "daddr"}}, "right": {"prefix": {"addr": "192.168.3.192", "len": 26}}}}, {"reject": null}]}}]}
+            """
+        var app = IPExplainerTests.app
+        app.firewall = try FirewallRuleset.parse(json: Array(json.utf8), text: "", source: Source(kind: .netlink))
+        let answer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip], hosts: [app],
+                                                                  keepalived: nil, wire: nil)).answers.first)
+        let blocker = try #require(answer.blockers?.first)
+        #expect(blocker.kind == .service && blocker.direction == "output" && blocker.handle == 5 && blocker.host == "prod-app-000")
+        #expect(blocker.sentence.contains("rejects traffic prod-app-000 sends to 192.168.3.200"))
+        // 192.168.3.100 is outside 192.168.3.192/26: nothing blocks it.
+        let other = IPExplainer.explain(IPEvidence(query: "192.168.3.100", addresses: [IPAddress("192.168.3.100")!], hosts: [app], keepalived: nil, wire: nil))
+        #expect(other.answers.first?.blockers == nil)
+    }
+
     @Test("an accept of VRRP before the drop is no blocker; a drop policy with no accept is")
     func orderAndPolicy() throws {
         func facts(_ rules: String, policy: String = "accept") throws -> FirewallFacts {
@@ -109,12 +128,16 @@ import Testing
         let accept = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [\#(vrrp), {"accept": null}]}}, {"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 3, "expr": [{"drop": null}]}}"#)
         let dropped = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}}"#, policy: "drop")
         let interfaceOnly = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "eth9"}}, {"drop": null}]}}"#)
+        // An iptables-nft match libnftables cannot translate (shown as "xt") may or may not hold.
+        let xt = try facts(#"{"rule": {"family": "ip", "table": "t", "chain": "in", "handle": 2, "expr": [{"xt": {"type": "match", "name": "multiport"}}, {"counter": {"packets": 0, "bytes": 0}}, {"drop": null}]}}"#)
+        #expect(xt.chains[0].rules[0].conditions.map(\.field) == ["xt"])
         func blockers(_ firewall: FirewallFacts) throws -> [Blocker] {
             try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip],
                 hosts: [Self.node("prod-haproxy-000", firewall: firewall, extra: ["192.168.3.200"])],
                 keepalived: try IPExplainerTests.seedKeepalived(["prod-haproxy-000"]), wire: nil)).answers.first).blockers ?? []
         }
         #expect(try blockers(accept).filter { $0.kind == .vrrp }.isEmpty)
+        #expect(try blockers(xt).isEmpty)
         let policy = try blockers(dropped)
         #expect(policy.contains { $0.kind == .vrrp && $0.handle == nil && $0.rule == "policy drop" })
         // The seed's VIP is on eth2: a drop on another interface is not its blocker.
@@ -156,5 +179,38 @@ import Testing
         // Another address is not in keepalived's set: not blocked.
         let other = IPExplainer.explain(IPEvidence(query: "10.1.0.1", addresses: [IPAddress("10.1.0.1")!], hosts: [host], keepalived: report, wire: nil))
         #expect(other.answers.first?.blockers == nil)
+    }
+
+    @Test("arp_ignore=2 on the interface of a /32 VIP: this host ignores ARP for it; the VIP on lo with arp_ignore 0 answers everywhere")
+    func arpSysctls() throws {
+        var master = Self.node("prod-haproxy-000", firewall: nil, extra: ["192.168.3.200"])
+        master.arp = [ARPSettings(interface: "eth2", arpIgnore: 2, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
+        let keepalived = try IPExplainerTests.seedKeepalived()
+        func warnings(_ host: HostView) throws -> [String] {
+            try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip], hosts: [host],
+                                                        keepalived: keepalived, wire: nil)).answers.first).warnings
+        }
+        #expect(try warnings(master).contains { $0.hasPrefix("prod-haproxy-000 ignores ARP requests for 192.168.3.200 on eth2: arp_ignore=2") })
+        master.arp[0].arpIgnore = 1
+        #expect(try !warnings(master).contains { $0.contains("ARP") })
+        // The kernel takes the larger of all and the interface's value.
+        master.arp[0].allArpIgnore = 8
+        #expect(try warnings(master).contains { $0.contains("never answers ARP on eth2") })
+
+        var loopback = NetworkInterface(ifindex: 1, ifname: "lo", rawFlags: 0x49)
+        loopback.addrInfo = [InterfaceAddress(local: IPExplainerTests.vip, prefixlen: 32)]
+        var backup = Self.node("prod-haproxy-001", firewall: nil)
+        backup.addresses?.interfaces.append(loopback)
+        backup.arp = [ARPSettings(interface: "lo", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
+        #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 answers ARP for 192.168.3.200 on every interface") })
+    }
+}
+
+@Suite struct FirewallLibraryLoadingTests {
+    @Test("haexplain does not link libnftables: it is bound only when ip or snapshot reads the ruleset")
+    func libnftablesIsLoadedLazily() throws {
+        let result = try Shell.run(["ldd", HAExplainBinary.path])
+        #expect(result.succeeded && result.stdout.contains("libmnl"), "\(result.stdout)")
+        #expect(!result.stdout.contains("libnftables"))
     }
 }

@@ -25,6 +25,8 @@ final class RouteParityTests {
         try lab.ip(netns, "route", "add", "blackhole", "10.66.0.0/16")
         try lab.ip(netns, "route", "add", "unreachable", "10.67.0.0/16")
         try lab.ip(netns, "route", "add", "prohibit", "10.68.0.0/16")
+        try lab.ip(netns, "addr", "add", "fd00:1::1/64", "dev", "d0", "nodad")
+        try lab.ip(netns, "-6", "route", "add", "default", "via", "fd00:1::fe")
     }
 
     deinit {
@@ -64,14 +66,17 @@ final class RouteParityTests {
     }
 
     @Test("route get and fibmatch agree with iproute2 for on-link, gateway, policy-routed, local, broadcast, blackhole, unreachable and prohibit",
-          arguments: ["10.1.0.5", "8.8.8.8", "10.9.1.1", "10.1.0.1", "10.1.0.255", "10.66.0.1", "10.67.0.1", "10.68.0.1"])
+          arguments: ["10.1.0.5", "8.8.8.8", "10.9.1.1", "10.1.0.1", "10.1.0.255", "10.66.0.1", "10.67.0.1", "10.68.0.1",
+                      "fd00:1::5", "2001:db8::1", "fd00:1::1"])
     func parity(_ address: String) throws {
         let path = try ours(address)
         let get = try iproute2([address])
         let fib = try iproute2(["fibmatch", address])
-        var mismatches = Self.compare(path["route"] as? [String: Any], get.route, fields: ["type", "dst", "gateway", "dev", "prefsrc", "table"], what: "route get")
+        // For IPv6, iproute2 also prints the metric, and the protocol of the route a packet takes.
+        let v6 = address.contains(":") ? ["metric", "protocol"] : []
+        var mismatches = Self.compare(path["route"] as? [String: Any], get.route, fields: ["type", "dst", "gateway", "dev", "prefsrc", "table"] + v6, what: "route get")
         mismatches += Self.compare(path["fib_entry"] as? [String: Any], fib.route,
-                                   fields: ["type", "dst", "gateway", "dev", "prefsrc", "table", "protocol", "scope"], what: "fibmatch")
+                                   fields: ["type", "dst", "gateway", "dev", "prefsrc", "table", "protocol", "scope"] + v6, what: "fibmatch")
         if let error = get.error { mismatches += (path["error"] as? String) == error ? [] : ["error: ours \(path["error"] ?? "nil"), ip \(error)"] }
         #expect(mismatches.isEmpty, "\(mismatches.joined(separator: "\n"))")
         let summary = try #require(path["summary"] as? String)
@@ -112,5 +117,20 @@ final class RouteParityTests {
         let blocker = try #require(blockers.first)
         #expect(blocker["kind"] as? String == "service" && blocker["rule"] as? String == "ip daddr 10.1.0.200 drop")
         #expect(blocker["table"] as? String == "filter" && blocker["chain"] as? String == "input" && blocker["handle"] as? Int != nil)
+    }
+
+    @Test("arp_ignore=2 read from the namespace's /proc/sys for the interface of a /32 gives the warning; arp_ignore=1 does not")
+    func arpIgnoreFromTheKernel() throws {
+        try lab.ip(netns, "addr", "add", "10.1.0.200/32", "dev", "d0")
+        func warnings() throws -> [String] {
+            let result = try HAExplainBinary.run(["ip", "10.1.0.200", "--netns", netns, "--no-listen", "--no-dns", "--json",
+                                                  "--keepalived-config", empty, "--hosts-file", empty])
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            return (report["answers"] as? [[String: Any]])?.first?["warnings"] as? [String] ?? []
+        }
+        #expect(try lab.exec(netns, ["sysctl", "-qw", "net.ipv4.conf.d0.arp_ignore=2"]).succeeded)
+        #expect(try warnings().contains { $0.contains("ignores ARP requests for 10.1.0.200 on d0: arp_ignore=2") })
+        #expect(try lab.exec(netns, ["sysctl", "-qw", "net.ipv4.conf.d0.arp_ignore=1"]).succeeded)
+        #expect(try !warnings().contains { $0.contains("ARP requests") })
     }
 }

@@ -33,9 +33,22 @@ struct FirewallPartitionTests {
         #expect(Self.reason(live.report).contains("likely cause: the firewall drops VRRP: \(expected)"), "\(Self.reason(live.report))")
         let blockers = Answer(live.report).json["blockers"] as? [[String: Any]] ?? []
         #expect(blockers.contains { $0["kind"] as? String == "vrrp" && $0["handle"] as? Int == handle && $0["direction"] as? String == "input" })
+        // With ip's own listening bound, which may end before the census can call it a split
+        // brain, the rule is still the reason: this host holds the VIP while another master advertises.
+        let quick = try lab.ip(on: "lb1", ["192.168.3.200", "--no-dns"])
+        #expect(Self.reason(quick.report).contains(expected), "\(Self.reason(quick.report))")
         // prod-haproxy-000 drops nothing: its own firewall names no blocker.
         let master = try lab.ip(on: "lb0", ["192.168.3.200", "--no-dns", "--listen", "6s"])
         #expect(!Self.reason(master.report).contains("likely cause"))
+        // The seed's customer, from the application server: the name is private, and from its /etc/hosts.
+        let byName = try lab.ip(on: "app", ["prod-db-internal.panda.com", "--no-listen", "--no-dns"])
+        let kind = try #require(Answer(byName.report).json["address_class"] as? [String: Any])
+        #expect(kind["kind"] as? String == "private" && kind["routable_on_internet"] as? Bool == false)
+        let note = try #require(kind["name_note"] as? String)
+        #expect(note.hasPrefix("not routable on the internet: whoever reaches a public address by this name resolves it elsewhere (their own hosts file or DNS)"))
+        #expect(note.contains("prod-db-internal.panda.com -> 192.168.3.200 (/etc/hosts:"), "\(note)")
+        let route = try #require((Answer(byName.report).json["routes"] as? [[String: Any]])?.first)
+        #expect((route["summary"] as? String)?.hasPrefix("on-link on eth2") == true, "\(route)")
         // From the application server, with the balancers' snapshots: the same rule, on prod-haproxy-001.
         let fromApp = try lab.withSnapshots(listening: ["app"], listenFor: "6s") { files in
             try HAExplainBinary.run(["ip", "192.168.3.200", "--json"] + files.flatMap { ["--from", $0] })
