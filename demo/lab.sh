@@ -133,5 +133,5 @@ case ${1:-} in
   isolate)
     bridge -n "$(ns sw)" link set dev lb0 isolated on
     bridge -n "$(ns sw)" link set dev lb1 isolated on ;;
-  *) sed -n '2,21p' "$0"; exit 64 ;;
+  *) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0"; exit 64 ;;
 esac
