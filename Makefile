@@ -12,12 +12,14 @@ RELEASE_BIN = .build/release/haexplain
 
 # Debian packages: build (libmnl, libpcap), the reference tools the tests compare against
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
-# pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test;
-# python3-jsonschema validates every JSON document the tests produce against schemas/.
+# pidof, pgrep), and bench/lint; nftables partitions the seed lab in the storm test.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
-       nftables python3-jsonschema
+       nftables
+
+# python3-jsonschema validates every JSON document the tests produce against schemas/.
+DEPS += python3-jsonschema
 
 .PHONY: all build deps test install install-files uninstall bench fuzz demo clean lint-man chaos deb deb-check
 
