@@ -42,7 +42,8 @@ import VRRP
         #expect(Set(try Self.enumeration("keepalived", "problem", "code")).subtracting(ProblemCode.allCases.map(\.rawValue))
                 .isSubset(of: ["weight-ignored", "weight-ignored-in-sync-group"]))
         #expect(Set(try Self.enumeration("haproxy", "message", "code")).subtracting(HAProxyProblem.Code.allCases.map(\.rawValue))
-                .isSubset(of: ["backend-loop", "duplicate-setting"]))
+                .isSubset(of: ["duplicate-id", "missing-stick-table", "backend-loop", "defaults-rules-inheritance", "duplicate-setting",
+                               "no-bind", "missing-timeouts"]))
     }
 
     @Test("the schemas' schema_version is the one haexplain writes")
