@@ -160,7 +160,7 @@ public struct AddressTable: Codable, Sendable, Equatable {
 
 public enum SchemaVersion {
     /// Bumped on any incompatible change to the JSON haexplain writes.
-    public static let current = 1
+    public static let current = 2
 }
 
 extension InterfaceAddress: DirectJSONObject {

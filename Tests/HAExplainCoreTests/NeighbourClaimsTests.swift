@@ -144,7 +144,7 @@ import VRRP
 
     @Test("a snapshot without a neighbours field (an older haexplain) still decodes")
     func olderSnapshot() throws {
-        let json = #"{"schema_version":1,"hostname":"h","taken_at":"t","haexplain_version":"0","limits":[]}"#
+        let json = #"{"schema_version":2,"hostname":"h","taken_at":"t","haexplain_version":"0","limits":[]}"#
         let snapshot = try HostSnapshot.decode(Array(json.utf8), origin: "test")
         #expect(snapshot.neighbours == nil)
         let table = NeighbourTable(netns: nil, source: .netlink("RTM_GETNEIGH dump"), neighbours: [NeighbourClaimsTests.entry(NeighbourClaimsTests.lb0MAC, state: NeighbourState.reachable)])

@@ -40,11 +40,11 @@ import Testing
         let result = try Shell.run([SchemaCheck.python, SchemaCheck.validator, "--check-schemas"])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.schemas.path).filter { $0.hasSuffix(".schema.json") }
-        #expect(Set(files) == Set((SchemaCheck.kinds.sorted() + ["common"]).map { "\($0).schema.json" }))
+        #expect(Set(files) == Set((SchemaCheck.kinds.sorted() + SchemaCheck.lineKinds.sorted() + ["common"]).map { "\($0).schema.json" }))
         for file in files {
             let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.schemas.appendingPathComponent(file))) as? [String: Any])
             #expect(schema["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema", "\(file)")
-            #expect(schema["$id"] as? String == "https://haexplain.invalid/schemas/1/\(file)", "\(file)")
+            #expect(schema["$id"] as? String == "https://haexplain.invalid/schemas/2/\(file)", "\(file)")
         }
     }
 
@@ -78,8 +78,8 @@ import Testing
             object["routers"] = routers
         }
         #expect(try Self.violation("vrrp", fractional)?.contains("$.routers[0].vrid: 200.5 is not of type 'integer'") == true)
-        let otherVersion = try Self.edited(document) { $0["schema_version"] = 2 }
-        #expect(try Self.violation("vrrp", otherVersion)?.contains("$.schema_version: the document has 2, vrrp.schema.json describes 1") == true)
+        let otherVersion = try Self.edited(document) { $0["schema_version"] = 1 }
+        #expect(try Self.violation("vrrp", otherVersion)?.contains("$.schema_version: the document has 1, vrrp.schema.json describes 2") == true)
 
         // The right document checked as another kind fails too.
         #expect(try Self.violation("addr", document) != nil)

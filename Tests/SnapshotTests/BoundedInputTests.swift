@@ -83,7 +83,7 @@ import Testing
 
     @Test("deep nesting is refused quickly and a bad field is named by its JSON path")
     func snapshotShape() throws {
-        let deep = Array(("{\"schema_version\":1,\"hostname\":" + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}").utf8)
+        let deep = Array(("{\"schema_version\":2,\"hostname\":" + String(repeating: "[", count: 200_000) + String(repeating: "]", count: 200_000) + "}").utf8)
         let nesting = #expect(throws: HAError.self) { try HostSnapshot.decode(deep, origin: "t.json") }
         #expect(nesting?.message.contains("nest deeper than 100 levels") == true, "\(nesting?.message ?? "")")
 

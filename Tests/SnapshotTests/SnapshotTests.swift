@@ -23,11 +23,11 @@ import Testing
         let bytes = Array(#"{"schema_version": 99, "hostname": "lb0"}"#.utf8)
         let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "lb0.json") }
         #expect(error?.kind == .dataError)
-        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 1; take it again with this version of haexplain")
+        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 2; take it again with this version of haexplain")
     }
 
     @Test("garbage, truncated JSON and a wrong field are data errors that name the file", arguments: [
-        "\u{7f}ELF\u{2}\u{1}", "{\"schema_version\": 1, \"hostname\": ", "{\"schema_version\": 1, \"hostname\": 7}", "[]", "",
+        "\u{7f}ELF\u{2}\u{1}", "{\"schema_version\": 2, \"hostname\": ", "{\"schema_version\": 2, \"hostname\": 7}", "[]", "",
     ])
     func malformed(_ text: String) {
         let error = #expect(throws: HAError.self) { try HostSnapshot.decode(Array(text.utf8), origin: "bad.json") }
