@@ -19,8 +19,9 @@ DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy t
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
        nftables strace libnftables-dev python3-jsonschema
-# Other redundancy daemons on the wire (the interop tests run them in namespaces).
-DEPS += ucarp frr
+# Other redundancy daemons on the wire (the interop tests run them in namespaces); Ansible runs
+# the README's fleet recipe against the test sshd.
+DEPS += ucarp frr ansible-core
 
 .PHONY: all build deps test install install-files uninstall bench fuzz demo clean lint-man chaos deb deb-check
 

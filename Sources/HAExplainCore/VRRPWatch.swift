@@ -169,3 +169,44 @@ public struct VRRPWatch {
         "\(event.time) \(event.kind.rawValue) \(event.message)" + (event.packet.map { " [packet #\($0)]" } ?? "")
     }
 }
+
+/// `vrrp --watch` on a terminal: a screen redrawn in place, as mtr does, with one row per
+/// virtual router (its LAN, master, priority, senders heard, verdicts) and the latest events
+/// below. Pure: the caller clears the screen and writes it.
+public enum VRRPWatchScreen {
+    public static func render(_ report: VRRPCensusReport, recent: [VRRPWatch.Event], now: PacketTime, limit: Int = 10) -> String {
+        var out = "haexplain vrrp --watch  \(now)  \(report.capture.adverts) adverts  (Ctrl-C ends and prints the census)\n\n"
+        let header = ["VRID", "LAN", "MASTER", "PRIO", "SENDERS", "VERDICTS"]
+        var rows: [[String]] = []
+        for router in report.routers {
+            let lan = (router.interface ?? "-") + (router.vlans.isEmpty ? "" : " VLAN " + router.vlans.map(String.init).joined(separator: "."))
+            let master = router.master.map { $0.address.description + ($0.inOwnEyesOnly ? " (own eyes)" : "") } ?? "none"
+            let verdicts = router.verdicts.map(\.code.rawValue).filter { $0 != "master_changed" }
+            rows.append([String(router.vrid) + (router.family == .inet6 ? " v6" : ""), lan, master,
+                         router.master.map { String($0.priority) } ?? "-", String(router.senders.count),
+                         verdicts.isEmpty ? "-" : verdicts.joined(separator: ",")])
+        }
+        for host in report.carpHosts {
+            rows.append(["\(host.vhid) carp", host.interface ?? "-", host.master.map { $0.address.description } ?? "none", "-", String(host.senders.count), "carp"])
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        for row in [header] + rows {
+            out += row.indices.map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }
+                .joined(separator: "  ").trimmingTrailingSpaces() + "\n"
+        }
+        if rows.isEmpty { out += "(no advert heard yet)\n" }
+        if !recent.isEmpty {
+            out += "\nlatest events (showing \(min(limit, recent.count)) of \(recent.count)):\n"
+            for event in recent.suffix(limit) { out += "  " + VRRPWatch.line(event) + "\n" }
+        }
+        return TerminalText.escaped(out, keepingNewlines: true)
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = self
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}

@@ -65,6 +65,9 @@ struct VRRPCommand: ParsableCommand {
             let seconds = listen?.seconds ?? (watch ? Self.longestWatch : Self.defaultListen)
             var watcher = VRRPWatch()
             var looked = (packets: -1, at: 0.0)
+            // On a terminal the watch is a screen redrawn in place (as mtr); elsewhere, lines.
+            let screen = watch && !output.json && isatty(1) == 1
+            var recent: [VRRPWatch.Event] = []
             let result = try WireListening.census(capture, seconds: seconds, fileName: read,
                                                   countdown: !watch && read == nil && isatty(2) == 1,
                                                   watch: !watch ? nil : { census, now in
@@ -73,7 +76,13 @@ struct VRRPCommand: ParsableCommand {
                 guard census.packets != looked.packets || clock - looked.at >= 0.5 else { return }
                 looked = (census.packets, clock)
                 let report = census.report(source: Source(kind: .packet, detail: "live capture on \(capture.description)"), end: now)
-                for event in watcher.events(from: report, now: now) {
+                let events = watcher.events(from: report, now: now)
+                if screen {
+                    recent = Array((recent + events).suffix(100))
+                    FileOutput.standardOutput("\u{1b}[H\u{1b}[2J" + VRRPWatchScreen.render(report, recent: recent, now: now))
+                    return
+                }
+                for event in events {
                     // Each line goes out as it happens (write(2), no buffering), so a pipe sees it at once.
                     if output.json, let line = try? JSONOutput.encode(event, pretty: false) {
                         FileOutput.standardOutput(line + "\n")

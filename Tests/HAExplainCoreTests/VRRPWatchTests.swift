@@ -65,3 +65,31 @@ import VRRP
         #expect(events.filter { $0.kind == .senderSilent }.map(\.address) == [Self.lb1])
     }
 }
+
+@Suite struct VRRPWatchScreenTests {
+    @Test("the terminal screen: a row per router with its master and verdicts, the latest events below, hostile names escaped")
+    func screen() {
+        var census = VRRPCensus()
+        for second in 0..<6 {
+            for (index, source) in [IPAddress("192.168.3.4")!, IPAddress("192.168.3.5")!].enumerated() {
+                let time = PacketTime(nanoseconds: VRRPWatchTests.start + Int64(second) * 1_000_000_000 + Int64(index) * 500_000_000)
+                census.notePacket(time: time)
+                census.add(VRRPAdvert(packet: second * 2 + index + 1, time: time, interface: "eth2\u{1b}[31m", sourceAddress: source,
+                                      destinationAddress: IPAddress("224.0.0.18")!, ttl: 255, version: 2, vrid: 200,
+                                      priority: UInt8(100 - index), authType: 0, interval: 100, checksumValid: true,
+                                      virtualAddresses: [IPAddress("192.168.3.200")!], authData: nil))
+            }
+        }
+        let now = PacketTime(nanoseconds: VRRPWatchTests.start + 6_000_000_000)
+        let report = census.report(source: Source(kind: .packet, detail: "test"), end: now)
+        var watch = VRRPWatch()
+        let events = watch.events(from: report, now: now)
+        let text = VRRPWatchScreen.render(report, recent: events, now: now, limit: 3)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("VRID") && $0.contains("MASTER") && $0.contains("VERDICTS") })
+        let row = lines.first { $0.hasPrefix("200 ") }
+        #expect(row?.contains("192.168.3.4") == true && row?.contains("split_brain") == true, "\(text)")
+        #expect(!text.contains("\u{1b}") && text.contains("eth2\\x1b[31m"), "\(text)")
+        #expect(text.contains("latest events (showing 3 of \(events.count)):"))
+    }
+}

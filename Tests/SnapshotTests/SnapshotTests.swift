@@ -205,6 +205,31 @@ final class RemoteSnapshotTests {
         #expect((serialReport["limits"] as? [String] ?? []).filter { $0.contains("is not in this answer") }.count == 3)
     }
 
+    @Test("the README's Ansible recipe: an ad-hoc command's --tree of snapshots feeds --from, and the answer names the remote")
+    func ansibleRecipe() throws {
+        let dir = directory.path
+        try """
+        [balancers]
+        lb0-test ansible_ssh_common_args="-F \(sshConfig)" ansible_python_interpreter=/usr/bin/python3
+        """.write(toFile: "\(dir)/inventory", atomically: true, encoding: .utf8)
+        var environment = ProcessInfo.processInfo.environment
+        environment["ANSIBLE_HOME"] = "\(dir)/ansible"
+        environment["ANSIBLE_LOCAL_TEMP"] = "\(dir)/ansible/tmp"
+        environment["ANSIBLE_REMOTE_TEMP"] = "/tmp/hxs-ansible-\(getpid())"
+        environment["ANSIBLE_NOCOLOR"] = "1"
+        let ansible = try Shell.run(["ansible", "balancers", "-i", "\(dir)/inventory", "-m", "command",
+                                     "-a", "\(HAExplainBinary.path) snapshot", "--tree", "\(dir)/tree", "-o"],
+                                    environment: environment, timeout: 120)
+        #expect(ansible.status == 0, "\(ansible.stdout)\(ansible.stderr)")
+        // Each host's result is Ansible's JSON; the snapshot is its stdout.
+        let result = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/tree/lb0-test"))) as? [String: Any])
+        let snapshot = try #require(result["stdout"] as? String)
+        try snapshot.write(toFile: "\(dir)/lb0-test.json", atomically: true, encoding: .utf8)
+        let answer = try HAExplainBinary.json(["ip", "10.77.0.1", "--from", "\(dir)/lb0-test.json"])
+        let verdict = try #require(((answer["answers"] as? [[String: Any]])?.first)?["verdict"] as? [String: Any])
+        #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict)")
+    }
+
     @Test("a remote without haexplain is a clear error naming the host and the fix")
     func missingRemoteCommand() throws {
         let error = #expect(throws: HAError.self) {
