@@ -10,6 +10,9 @@ public struct HAProxyBuild: Sendable, Equatable {
     public var features: [String]?
     /// The TLS library haproxy runs with, as it names it ("OpenSSL 3.0.19 27 Jan 2026").
     public var sslLibrary: String?
+    /// haproxy's local peer name (-L, else the host name): a peers section listens only when
+    /// it names this peer. nil when unknown.
+    public var localPeer: String?
 
     public init(environment: [String: String] = [:], version: String? = nil, features: [String]? = nil) {
         self.environment = environment

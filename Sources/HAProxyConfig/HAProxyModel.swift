@@ -22,9 +22,20 @@ public struct HAProxyConfiguration: Codable, Sendable, Equatable {
     /// Sections that hold servers (backend, listen).
     public var backends: [HAProxySection] { sections.filter { $0.kind == .backend || $0.kind == .listen } }
 
-    /// Whether haproxy would have anything to listen on, so that it starts at all.
+    /// haproxy's local peer name (`localpeer`, else as the reader was told); not encoded.
+    public var localPeer: String?
+
+    enum CodingKeys: String, CodingKey { case files, sections, messages }
+
+    /// Whether haproxy would have anything to listen on, so that it starts at all. A peers
+    /// section counts when it names the local peer (haproxy drops it otherwise), or, with the
+    /// local name unknown, when it names any peer.
     public var hasListener: Bool {
-        listeners.contains { !$0.disabled && !$0.binds.isEmpty } || sections.contains { $0.keyword == "peers" }
+        listeners.contains { !$0.disabled && !$0.binds.isEmpty } || sections.contains { section in
+            section.keyword == "peers" && section.lines.contains { line in
+                (line.words.first == "peer" || line.words.first == "server") && line.words.count > 1 && (localPeer.map { $0 == line.words[1] } ?? true)
+            }
+        }
     }
 
     public func backend(named name: String) -> HAProxySection? {

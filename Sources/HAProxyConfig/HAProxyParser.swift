@@ -62,6 +62,9 @@ public struct HAProxyParser {
             refusal = error
         }
         parser.config.files = contents.map(\.0)
+        // `localpeer` in global names the local peer, else haproxy's -L or host name.
+        let named = parser.config.sections.filter { $0.kind == .global }.flatMap(\.lines).last { $0.words.first == "localpeer" && $0.words.count > 1 }
+        parser.config.localPeer = named?.words[1] ?? build.localPeer
         return HAProxyCheck(configuration: parser.config, refusal: refusal)
     }
 
@@ -456,7 +459,7 @@ public struct HAProxyParser {
             let set = timeouts[index] ?? []
             let http = section.mode == "http"
             let missing = (frontSide && !set.contains("client"))
-                || (backSide && !section.servers.isEmpty && (!set.contains("connect") || (!set.contains("server") && (http || !set.contains("tunnel")))))
+                || (backSide && (!section.servers.isEmpty || section.lines.contains { $0.words.first == "server-template" }) && (!set.contains("connect") || (!set.contains("server") && (http || !set.contains("tunnel")))))
             if missing {
                 config.messages.append(HAProxyMessage(level: "warning", message: "missing timeouts for \(proxy): set 'timeout client' (frontends), 'timeout connect' and 'timeout server' (backends with servers) to non-zero values",
                                                       file: section.file, line: section.line, code: .missingTimeouts))
@@ -602,7 +605,7 @@ public struct HAProxyParser {
     /// What haproxy drops once every section is read: HTTP answers in a proxy left in TCP
     /// mode are ignored, each kind with its own warning (haproxy's words).
     private mutating func dropHTTPServicesInTCPMode() {
-        for index in config.sections.indices where [.frontend, .backend, .listen].contains(config.sections[index].kind) {
+        for index in config.sections.indices where [.frontend, .backend, .listen].contains(config.sections[index].kind) && !config.sections[index].disabled {
             let section = config.sections[index]
             guard section.mode != "http" else { continue }
             let ignored = Set(section.services.filter(\.needsHTTP).map(\.kind))

@@ -45,6 +45,7 @@ enum HAProxyGathering {
     /// library, a QUIC bind, or a configuration refused. Unreadable files are thrown (66).
     static func check(paths: [String], environment: [String: String]) throws(HAError) -> HAProxyCheck {
         var build = HAProxyBuild(environment: environment)
+        build.localPeer = HostIdentity.hostname()
         var checked = try HAProxyParser.check(paths: paths, files: LocalHAProxyFiles(), build: build)
         let needsBuild = checked.refusal != nil || checked.configuration.messages.contains { $0.code == .conditionNotJudged }
             || checked.configuration.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }

@@ -49,7 +49,9 @@ struct CheckCommandTests {
             let ours = lines.contains { $0.hasSuffix("[\(code)]") }
             let theirs = phrases.contains { said.contains($0) }
             if ours, !theirs { return (haproxy.status, "\(name): haexplain warns [\(code)], haproxy does not\n\(check.stdout)\n\(said)") }
-            if theirs, !ours, haproxy.status != 1, code != "duplicate-setting" {
+            // The other way only where haexplain models every case haproxy warns of (haproxy
+            // ignores more than the HTTP answers haexplain tracks in TCP mode, e.g. cookie).
+            if theirs, !ours, haproxy.status != 1, code == "missing-timeouts" || code == "no-bind" {
                 return (haproxy.status, "\(name): haproxy warns (\(phrases[0])), haexplain has no [\(code)]\n\(check.stdout)\n\(said)\n\(text)")
             }
         }
@@ -62,15 +64,20 @@ struct CheckCommandTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var outcomes: [Int32: Int] = [:]
+        var issues = 0
         var items = ConformanceTests.cases.map { ($0.name, $0.text, ConformanceTests.environment($0)) }
-        for seed in UInt64(300)..<340 {
+        // HAEXPLAIN_HAPROXY_CHECK_SAMPLE=COUNT:SEED runs another sample.
+        let setting = ProcessInfo.processInfo.environment["HAEXPLAIN_HAPROXY_CHECK_SAMPLE"]?.split(separator: ":") ?? []
+        let count = setting.first.flatMap { UInt64($0) } ?? 40, first = setting.count > 1 ? UInt64(setting[1]) ?? 300 : 300
+        for seed in first..<(first + count) {
             items.append(("seed-\(seed)", GeneratedConfigurations.generate(seed: seed), ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]))
         }
         for (name, text, environment) in items {
             let (status, problem) = try Self.disagreement(name, text, environment: environment, dir: dir)
-            if let problem { Issue.record(Comment(rawValue: problem)) }
+            if let problem { Issue.record(Comment(rawValue: problem)); issues += 1 }
             outcomes[status, default: 0] += 1
         }
+        print("haproxy --check: exit status as haproxy -c's on \(items.count - issues) of \(items.count) (haproxy -c statuses \(outcomes.sorted { $0.key < $1.key }))")
         // The sample holds configurations haproxy accepts, refuses, and will not start.
         #expect(outcomes[0, default: 0] > 10 && outcomes[1, default: 0] > 10 && outcomes[2, default: 0] > 0, "\(outcomes)")
     }
