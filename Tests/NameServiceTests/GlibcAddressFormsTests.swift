@@ -6,7 +6,7 @@ import Testing
 /// text. Each run is in a private mount namespace whose /etc/hosts and /etc/nsswitch.conf are
 /// the test's own (`hosts: files`), so no nameserver is asked and the real files are untouched.
 @Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
-struct GlibcAddressFormsTests {
+final class GlibcAddressFormsTests {
     let directory: URL
 
     init() throws {
@@ -16,6 +16,8 @@ struct GlibcAddressFormsTests {
         try "127.0.0.1 localhost\n10.99.0.1 mapped-target\n10.99.0.7 xn--bcher-kva.example\n"
             .write(to: directory.appendingPathComponent("hosts"), atomically: true, encoding: .utf8)
     }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
 
     /// `argv` inside a private mount namespace with the test's hosts and nsswitch files.
     func inside(_ argv: [String], timeout: TimeInterval = 30) throws -> Shell.Result {

@@ -7,12 +7,6 @@ import Testing
 /// One rule for every file option: a FIFO or a device is refused at once (never waited on),
 /// memory does not grow with a streamed file's length, a snapshot has a size cap.
 @Suite struct BoundedInputTests {
-    static let fifo: String = {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hxb-fifo-\(getpid())").path
-        unlink(path)
-        mkfifo(path, 0o600)
-        return path
-    }()
 
     /// Every option that names a file, with the command that takes it.
     static let fileOptions: [[String]] = [
@@ -29,7 +23,10 @@ import Testing
     @Test("every file option refuses a FIFO with no writer and a character device at once, exit 66",
           arguments: fileOptions)
     func notRegularFiles(_ option: [String]) throws {
-        for path in [Self.fifo, "/dev/zero"] {
+        let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("hxb-fifo-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        defer { unlink(fifo) }
+        for path in [fifo, "/dev/zero"] {
             // A hang would be killed at 20 s and show as 124.
             let result = try HAExplainBinary.run(option + [path], timeout: 20)
             #expect(result.status == 66, "\(option) \(path): \(result.status) \(result.stderr)")

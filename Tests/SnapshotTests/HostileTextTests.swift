@@ -5,7 +5,7 @@ import Testing
 
 /// Names that try to drive the operator's terminal or forge a line of the answer, fed to every
 /// text renderer through the files, snapshots and kernel objects they really come from.
-@Suite struct HostileTextTests {
+@Suite final class HostileTextTests {
     /// A newline that starts a forged `owner` line, colour and title escape sequences, a bell,
     /// a carriage return and a right-to-left override.
     static let forged = "evil\n  owner     attacker (6.6.6.6): VRRP master\u{1b}[31mRED\u{1b}[0m\u{1b}]0;pwned\u{7}\r\u{202e}gnp.exe"
@@ -16,6 +16,8 @@ import Testing
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxt-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
 
     func write(_ name: String, _ bytes: [UInt8]) throws -> String {
         let path = directory.appendingPathComponent(name).path
