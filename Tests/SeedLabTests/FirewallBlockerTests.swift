@@ -56,6 +56,10 @@ struct FirewallPartitionTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(fromApp.stdout.utf8)) as? [String: Any], "\(fromApp.stderr)")
         #expect(fromApp.status == 3)
         #expect(Self.reason(report).contains(expected), "\(Self.reason(report))")
+        // The balancers' snapshots carry their kernels' routes to the VIP: local where it is held.
+        let routes = Answer(report).json["routes"] as? [[String: Any]] ?? []
+        #expect(routes.contains { $0["host"] as? String == "prod-haproxy-001" && ($0["route"] as? [String: Any])?["type"] as? String == "local" },
+                "\(routes)")
     }
 
     @Test("two-way partition: both balancers drop protocol 112; each names its own rule")
