@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds and runs every libFuzzer target under Fuzz/<target>/ for FUZZ_SECONDS each
-# (default 180), starting from the committed corpus. Each target dir has build.sh.
+# (default 600: ten minutes per target per round), starting from the committed corpus.
+# Each target dir has build.sh; FUZZ_TARGETS="vrrp pcapng" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")"
-seconds=${FUZZ_SECONDS:-180}
+seconds=${FUZZ_SECONDS:-600}
 status=0
 for dir in */; do
   target=${dir%/}
   [ -f "$target/build.sh" ] || continue
+  if [ -n "${FUZZ_TARGETS:-}" ] && ! grep -qw "$target" <<<"$FUZZ_TARGETS"; then continue; fi
   echo "== fuzz $target (${seconds}s)"
   mkdir -p "out/$target/corpus"
   bash "$target/build.sh" "out/$target/fuzzer"
