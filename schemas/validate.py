@@ -5,6 +5,8 @@
                                 snapshot; FILE or '-' (default) for standard input
     validate.py --check-schemas every schema here is itself a valid 2020-12 schema
     validate.py --version KIND  the schema_version KIND's schema describes
+    validate.py --serve         validate documents sent on stdin one after another (the tests'
+                                way: Python starts once); see serve()
 
 Exit status 0 when valid, 1 when not (each failure printed as its JSON path and message),
 2 on bad usage or unreadable input. The schemas' shared definitions are resolved from this
@@ -87,10 +89,52 @@ def check_schemas(schemas):
     return 1 if failed else 0
 
 
+def check_document(kind, text, name, schemas, validators):
+    """(exit status, report) for one document: 0 valid, 1 not, 2 not JSON."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        return 2, f"{name}: cannot read a JSON document: {error}"
+    wanted = document_version(kind, schemas)
+    if isinstance(document, dict) and document.get("schema_version") != wanted:
+        return 1, (f"{name}: $.schema_version: the document has {document.get('schema_version')!r}, "
+                   f"{kind}.schema.json describes {wanted}")
+    if kind not in validators:
+        validators[kind] = validator_for(kind, schemas)
+    errors = sorted(validators[kind].iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path])
+    lines = [f"{name}: {path_text(error.absolute_path)}: {error.message}" for error in errors[:20]]
+    if len(errors) > 20:
+        lines.append(f"{name}: ... and {len(errors) - 20} more")
+    return (1 if errors else 0), "\n".join(lines)
+
+
+def serve(schemas):
+    """Validates documents sent on stdin, one after another, so a test run pays for starting
+    Python and loading the schemas once: each request is 'KIND LENGTH\\n' and LENGTH bytes,
+    each answer 'STATUS LENGTH\\n' and LENGTH bytes of report. Ends at end of input."""
+    validators = {}
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        header = source.readline().split()
+        if len(header) != 2:
+            return 0
+        kind, length = header[0].decode(), int(header[1])
+        text = source.read(length).decode("utf-8", "replace")
+        if kind in KINDS:
+            status, report = check_document(kind, text, "standard input", schemas, validators)
+        else:
+            status, report = 2, f"unknown document kind {kind!r}"
+        payload = report.encode()
+        sink.write(b"%d %d\n" % (status, len(payload)) + payload)
+        sink.flush()
+
+
 def main(argv):
     schemas = load_schemas()
     if argv[1:2] == ["--check-schemas"]:
         return check_schemas(schemas)
+    if argv[1:] == ["--serve"]:
+        return serve(schemas)
     if len(argv) == 3 and argv[1] == "--version" and argv[2] in KINDS:
         print(document_version(argv[2], schemas))
         return 0
@@ -101,22 +145,13 @@ def main(argv):
     source = argv[2] if len(argv) == 3 else "-"
     try:
         text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
-        document = json.loads(text)
-    except (OSError, ValueError) as error:
+    except OSError as error:
         print(f"{source}: cannot read a JSON document: {error}", file=sys.stderr)
         return 2
-    name = "standard input" if source == "-" else source
-    wanted = document_version(kind, schemas)
-    if isinstance(document, dict) and document.get("schema_version") != wanted:
-        print(f"{name}: $.schema_version: the document has {document.get('schema_version')!r}, "
-              f"{kind}.schema.json describes {wanted}")
-        return 1
-    errors = sorted(validator_for(kind, schemas).iter_errors(document), key=lambda e: list(e.absolute_path))
-    for error in errors[:20]:
-        print(f"{name}: {path_text(error.absolute_path)}: {error.message}")
-    if len(errors) > 20:
-        print(f"{name}: ... and {len(errors) - 20} more")
-    return 1 if errors else 0
+    status, report = check_document(kind, text, "standard input" if source == "-" else source, schemas, {})
+    if report:
+        print(report, file=sys.stderr if status == 2 else sys.stdout)
+    return status
 
 
 if __name__ == "__main__":

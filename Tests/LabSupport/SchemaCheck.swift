@@ -4,7 +4,9 @@ import Testing
 /// Every JSON document a test makes haexplain write is checked against its JSON Schema
 /// (schemas/validate.py, Debian's python3-jsonschema): Shell.run calls `check` for each run
 /// of the haexplain binary, so a field the encoder writes and the schema does not describe
-/// fails the test that produced it, with the JSON path and the validator's message.
+/// fails the test that produced it, with the JSON path and the validator's message. The
+/// SeedLab helpers (ip, snapshot, haexplain on a node) and HAExplainBinary.run/json all go
+/// through Shell.run.
 public enum SchemaCheck {
     /// The document kinds, as haexplain's subcommands name them.
     public static let kinds: Set<String> = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"]
@@ -37,12 +39,19 @@ public enum SchemaCheck {
 
     /// Validates `document` as a `kind` document; throws a Violation naming each failing path.
     public static func validate(kind: String, document: String, command: [String] = []) throws {
-        let result = try Shell.run([python, validator, kind, "-"], stdin: document, timeout: 60)
+        // One validator for the whole test run (Python and the schemas loaded once): a check
+        // that costs milliseconds does not widen the gap between haexplain and the reference
+        // tool a parity test runs next. Should it be unavailable, a run of its own says why.
+        let result = try server?.validate(kind: kind, document: document)
+            ?? { let run = try Shell.run([python, validator, kind, "-"], stdin: document, timeout: 60)
+                 return (run.status, run.stdout + run.stderr) }()
         guard result.status != 0 else { return }
-        let report = (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines)
+        let report = result.report.trimmingCharacters(in: .whitespacesAndNewlines)
         throw Violation(kind: kind, command: command,
                         report: result.status == 1 ? report : "the validator could not run (exit \(result.status); is python3-jsonschema installed? `make deps`): \(report)")
     }
+
+    private static let server: ValidatorServer? = try? ValidatorServer()
 
     /// Called by Shell.run with every command it ran: when `argv` ran the haexplain binary
     /// (directly, or through ip netns exec, nsenter, unshare, lab.sh run) and it wrote a JSON
@@ -57,5 +66,61 @@ public enum SchemaCheck {
         } catch {
             Issue.record("\(error)")
         }
+    }
+}
+
+/// `validate.py --serve`, started once: requests are "KIND LENGTH\n" and the document, answers
+/// "STATUS LENGTH\n" and the report. It exits when this process ends (its input closes).
+private final class ValidatorServer: @unchecked Sendable {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let lock = NSLock()
+    private var broken = false
+
+    init() throws {
+        process.executableURL = URL(fileURLWithPath: SchemaCheck.python)
+        process.arguments = [SchemaCheck.validator, "--serve"]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// nil when the server is gone (then the caller runs the validator on its own).
+    func validate(kind: String, document: String) -> (status: Int32, report: String)? {
+        lock.withLock {
+            guard !broken else { return nil }
+            let body = Data(document.utf8)
+            do {
+                try input.fileHandleForWriting.write(contentsOf: Data("\(kind) \(body.count)\n".utf8) + body)
+                let header = String(decoding: try readLine(), as: UTF8.self).split(separator: " ")
+                guard header.count == 2, let status = Int32(header[0]), let length = Int(header[1]) else { throw CocoaError(.fileReadCorruptFile) }
+                return (status, String(decoding: try read(length), as: UTF8.self))
+            } catch {
+                broken = true
+                return nil
+            }
+        }
+    }
+
+    private func readLine() throws -> Data {
+        var line = Data()
+        while true {
+            let byte = try read(1)
+            if byte.first == UInt8(ascii: "\n") { return line }
+            line += byte
+        }
+    }
+
+    private func read(_ count: Int) throws -> Data {
+        var data = Data()
+        while data.count < count {
+            guard let chunk = try output.fileHandleForReading.read(upToCount: count - data.count), !chunk.isEmpty else {
+                throw CocoaError(.fileReadUnknown)
+            }
+            data += chunk
+        }
+        return data
     }
 }
