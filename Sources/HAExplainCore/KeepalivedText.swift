@@ -118,8 +118,8 @@ public enum KeepalivedText {
     public static func check(_ report: KeepalivedReport) -> String {
         var out = TextLines(capacity: 200 * report.problems.count)
         for problem in report.problems {
-            let location = problem.file.map { file in problem.line.map { "\(file):\($0)" } ?? file } ?? report.configs.first?.file ?? "keepalived"
-            out.append("\(inert(location)): \(problem.severity.rawValue): \(inert(problem.message)) [\(problem.code.rawValue)]")
+            // Escaping twice changes nothing, so the formatted line can go through TextLine.
+            out.append("\(LintLine.format(file: problem.file ?? report.configs.first?.file ?? "keepalived", line: problem.file == nil ? nil : problem.line, severity: problem.severity.rawValue, message: problem.message, code: problem.code.rawValue))")
         }
         return out.text
     }

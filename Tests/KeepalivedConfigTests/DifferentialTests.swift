@@ -88,14 +88,6 @@ struct DifferentialVerdict: Equatable, CustomStringConvertible {
     var description: String { starts ? instances.map(\.description).joined(separator: "; ") : "refuses to start" }
 }
 
-/// Draws for generated cases from LabSupport's seeded generator (the seed is printed with
-/// every failure).
-extension SeededGenerator {
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
-    mutating func pick<T>(_ options: [T]) -> T { options[below(options.count)] }
-}
-
 /// Script files with the modes, owners and directories keepalived's checks tell apart.
 enum DifferentialFixtures {
     static let scripts: [(String, UInt16, UInt32)] = [

@@ -14,3 +14,14 @@ public struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Draws for generated corpora (keepalived and haproxy differential runs).
+extension SeededGenerator {
+    /// 0..<n.
+    public mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    public mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+    public mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
+}
+
+/// The name the haproxy differential run uses for the same generator.
+public typealias SeededRandom = SeededGenerator

@@ -11,17 +11,14 @@ import Testing
 @Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
 struct StormTests {
     static let seed = 20_261_201
-    static let steps = 6
-    /// The kinds of step the short sequence draws from. Kept out, with the reason (the driver
-    /// still runs them in `make chaos`):
-    /// - partition-two-way, partition-one-way: during a split brain each balancer answers that
-    ///   it alone holds the VIP (owner local), not conflict; the application server names the
-    ///   conflict only after listening to its bound. The wire rewrite of issue 12 should
-    ///   enable them here (heal only follows a partition, so it is left out with them).
-    /// The fixed seed never stops both keepalived at once: with nobody advertising, the
-    /// application server answers unknown where the truth is none (it reads no keepalived
-    /// configuration, so it cannot tell an unheld VIP from an address VRRP does not manage).
-    static let kinds = ["haproxy-kill", "haproxy-start", "keepalived-stop", "keepalived-start", "priority"]
+    static let steps = 8
+    /// Every kind of step, partitions and heals included: the census of issue 12 names a
+    /// split brain from every asker (seed 12, 40 steps of `make chaos`: 546/546). The fixed
+    /// seed never stops both keepalived at once: with nobody advertising, the application
+    /// server answers unknown where the truth is none (it reads no keepalived configuration,
+    /// so it cannot tell an unheld VIP from an address VRRP does not manage).
+    static let kinds = ["haproxy-kill", "haproxy-start", "partition-two-way", "partition-one-way", "heal",
+                        "keepalived-stop", "keepalived-start", "priority"]
 
     @Test("a short seeded storm on the seed lab: every answer given while the truth held still names the balancer that holds the VIP, and each balancer's state and priority are keepalived's own")
     func shortStorm() throws {
