@@ -60,6 +60,14 @@ enum ARPJudgement {
                 if ignore == 0, !managed.isEmpty, !managed.contains(where: { $0.interface == interface.ifname }) {
                     warnings.append("\(host.hostname) answers ARP for \(address) on every interface (\(said)) because it is assigned on \(interface.ifname), where keepalived does not manage it: set arp_ignore=1 or remove it there")
                 }
+                // The same stray address is also a source the kernel may put in the ARP requests
+                // it sends on keepalived's interface (arp_announce 0: any local address), teaching
+                // neighbours that the VIP is at this host's MAC while another node is master.
+                for name in Set(managed.compactMap(\.interface)) where name != interface.ifname {
+                    guard let out = host.arp.first(where: { $0.interface == name }), out.effectiveArpAnnounce == 0 else { continue }
+                    let announce = out.describe("arp_announce", 0, out.allArpAnnounce, out.arpAnnounce)
+                    warnings.append("\(host.hostname) may announce \(address) from its own MAC on \(name) (\(announce)) because it is assigned on \(interface.ifname), where keepalived does not manage it: its ARP requests can carry it as their source, so neighbours send the VIP here; set arp_announce=2 on \(name) or remove it there")
+                }
             }
         }
         return warnings

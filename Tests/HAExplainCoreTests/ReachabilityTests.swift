@@ -203,6 +203,11 @@ import Testing
         backup.addresses?.interfaces.append(loopback)
         backup.arp = [ARPSettings(interface: "lo", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
         #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 answers ARP for 192.168.3.200 on every interface") })
+        // With eth2's sysctls known too: arp_announce 0 there lets its ARP requests carry the VIP.
+        backup.arp.append(ARPSettings(interface: "eth2", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0))
+        #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 may announce 192.168.3.200 from its own MAC on eth2 (arp_announce=0") })
+        backup.arp[1].arpAnnounce = 2
+        #expect(try !warnings(backup).contains { $0.contains("may announce") })
     }
 }
 
