@@ -325,3 +325,34 @@ public struct VRRPInstanceFacts: Sendable {
         self.strict = strict
     }
 }
+
+extension Blockers {
+    /// `vrrp` on a node that hears no peer: for each virtual router whose every sender is this
+    /// host, the rules here that drop VRRP coming in or going out, as a verdict on that router.
+    /// Pure: the census, this host's addresses and its ruleset in, the census with reasons out.
+    public static func explainSilentPeers(_ report: VRRPCensusReport, own: Set<IPAddress>, firewall: FirewallFacts,
+                                          host: String) -> VRRPCensusReport {
+        var report = report
+        for index in report.routers.indices {
+            let router = report.routers[index]
+            guard !router.senders.isEmpty, router.senders.allSatisfy({ own.contains($0.address) }) else { continue }
+            let group = router.family == .inet ? vrrpMulticast4 : vrrpMulticast6
+            var reasons: [String] = []
+            for direction in ["input", "output"] {
+                let packet = JudgedPacket(family: router.family, protocolNumber: 112, source: nil,
+                                          destination: group, port: nil,
+                                          direction: direction, interface: router.interface)
+                for (chain, rule) in FirewallWalk.drops(firewall, packet) {
+                    reasons.append("\(describe(chain, rule)) drops VRRP \(direction == "input" ? "arriving at" : "sent by") \(host)")
+                }
+            }
+            guard !reasons.isEmpty else { continue }
+            report.routers[index].verdicts.append(.init(
+                code: .firewallDropsVRRP,
+                message: "no peer heard for VRID \(router.vrid): only this host advertises, and \(reasons.joined(separator: "; ")): "
+                    + "the peers cannot hear each other, so each makes itself master (the likely cause of a split brain)",
+                source: firewall.source))
+        }
+        return report
+    }
+}

@@ -225,6 +225,8 @@ public struct VRRPCensusReport: Codable, Sendable {
             case badIPChecksum = "bad_ip_checksum", badVersion = "bad_version"
             case checksumWithoutPseudoHeader = "checksum_without_pseudo_header"
             case carp, carpAndVRRP = "carp_and_vrrp"
+            /// Only this host advertises, and its firewall drops VRRP in or out (vrrp on a node).
+            case firewallDropsVRRP = "firewall_drops_vrrp"
 
             init(_ discard: VRRPDiscard) {
                 switch discard {

@@ -5,6 +5,7 @@ import Glibc
 import Capture
 import HAExplainCore
 import HAModel
+import Netlink
 import SystemFacts
 import VRRP
 
@@ -91,7 +92,17 @@ struct VRRPCommand: ParsableCommand {
                     }
                 }
             })
-            let report = result.report
+            var report = result.report
+            // A live capture where this host alone advertises: its firewall may be why no peer
+            // is heard, and then it is the reason line.
+            if read == nil, report.routers.contains(where: { !$0.senders.isEmpty }) {
+                var limits: [String] = []
+                if let firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits),
+                   let table = try? AddressReader.read(netns: namespace.netns) {
+                    let own = Set(table.interfaces.flatMap { $0.addrInfo.map(\.local) })
+                    report = Blockers.explainSilentPeers(report, own: own, firewall: firewall, host: HostIdentity.hostname())
+                }
+            }
             let truncated = result.truncated
             try Run.emit(output.json ? JSONOutput.encode(report, pretty: !watch) : VRRPCensusText.render(report))
             if let truncated, let read {

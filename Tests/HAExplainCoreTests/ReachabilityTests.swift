@@ -211,6 +211,27 @@ import Testing
     }
 }
 
+@Suite struct SilentPeerTests {
+    @Test("vrrp on a node that hears only itself names the rule dropping VRRP as why; a peer heard, or no such rule, says nothing")
+    func noPeerHeard() throws {
+        let firewall = try ReachabilityTests.ruleset("nft-partition-and-vip-drops", text: "nft-partition-and-vip-drops")
+        let own: Set<IPAddress> = [IPExplainerTests.lb000]
+        let alone = Blockers.explainSilentPeers(IPExplainerTests.wire([(IPExplainerTests.lb000, 100)]), own: own, firewall: firewall,
+                                                host: "prod-haproxy-000")
+        let verdict = try #require(alone.routers.first?.verdicts.first { $0.code == .firewallDropsVRRP })
+        #expect(verdict.message.hasPrefix("no peer heard for VRID 200: only this host advertises, and `ip protocol vrrp drop` (table inet filter, chain input, handle 3) drops VRRP arriving at prod-haproxy-000"), "\(verdict.message)")
+        #expect(verdict.message.contains("sent by prod-haproxy-000"), "the output chain's drop is named too")
+
+        let both = IPExplainerTests.wire([(IPExplainerTests.lb000, 100), (IPExplainerTests.lb001, 99)])
+        #expect(!Blockers.explainSilentPeers(both, own: own, firewall: firewall, host: "prod-haproxy-000")
+            .routers.contains { $0.has(.firewallDropsVRRP) })
+        let open = try FirewallRuleset.parse(json: Array(#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#.utf8), text: "",
+                                             source: Source(kind: .netlink))
+        #expect(!Blockers.explainSilentPeers(IPExplainerTests.wire([(IPExplainerTests.lb000, 100)]), own: own, firewall: open, host: "h")
+            .routers.contains { $0.has(.firewallDropsVRRP) })
+    }
+}
+
 @Suite struct FirewallLibraryLoadingTests {
     @Test("haexplain does not link libnftables: it is bound only when ip or snapshot reads the ruleset")
     func libnftablesIsLoadedLazily() throws {
