@@ -327,15 +327,18 @@ public struct VRRPInstanceFacts: Sendable {
 }
 
 extension Blockers {
-    /// `vrrp` on a node that hears no peer: for each virtual router whose every sender is this
-    /// host, the rules here that drop VRRP coming in or going out, as a verdict on that router.
+    /// `vrrp` on a node that hears no peer, or in a split brain: for each such virtual router,
+    /// the rules here that drop VRRP coming in or going out, as a verdict on that router. (The
+    /// capture sees adverts before the firewall drops them, so a dropped peer is still heard:
+    /// then it is the split brain that the rule explains.)
     /// Pure: the census, this host's addresses and its ruleset in, the census with reasons out.
     public static func explainSilentPeers(_ report: VRRPCensusReport, own: Set<IPAddress>, firewall: FirewallFacts,
                                           host: String) -> VRRPCensusReport {
         var report = report
         for index in report.routers.indices {
             let router = report.routers[index]
-            guard !router.senders.isEmpty, router.senders.allSatisfy({ own.contains($0.address) }) else { continue }
+            let alone = !router.senders.isEmpty && router.senders.allSatisfy { own.contains($0.address) }
+            guard alone || router.has(.splitBrain) else { continue }
             let group = router.family == .inet ? vrrpMulticast4 : vrrpMulticast6
             var reasons: [String] = []
             for direction in ["input", "output"] {
@@ -343,14 +346,16 @@ extension Blockers {
                                           destination: group, port: nil,
                                           direction: direction, interface: router.interface)
                 for (chain, rule) in FirewallWalk.drops(firewall, packet) {
-                    reasons.append("\(describe(chain, rule)) drops VRRP \(direction == "input" ? "arriving at" : "sent by") \(host)")
+                    reasons.append(direction == "input"
+                        ? "\(describe(chain, rule)) drops VRRP arriving at \(host), so it cannot hear its peers and makes itself master"
+                        : "\(describe(chain, rule)) drops VRRP sent by \(host), so its peers cannot hear it and make themselves master")
                 }
             }
             guard !reasons.isEmpty else { continue }
             report.routers[index].verdicts.append(.init(
                 code: .firewallDropsVRRP,
-                message: "no peer heard for VRID \(router.vrid): only this host advertises, and \(reasons.joined(separator: "; ")): "
-                    + "the peers cannot hear each other, so each makes itself master (the likely cause of a split brain)",
+                message: (alone ? "no peer heard for VRID \(router.vrid): only this host advertises, and " : "split brain on VRID \(router.vrid), and ")
+                    + reasons.joined(separator: "; "),
                 source: firewall.source))
         }
         return report

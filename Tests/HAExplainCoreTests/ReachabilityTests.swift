@@ -222,9 +222,15 @@ import Testing
         #expect(verdict.message.hasPrefix("no peer heard for VRID 200: only this host advertises, and `ip protocol vrrp drop` (table inet filter, chain input, handle 3) drops VRRP arriving at prod-haproxy-000"), "\(verdict.message)")
         #expect(verdict.message.contains("sent by prod-haproxy-000"), "the output chain's drop is named too")
 
-        let both = IPExplainerTests.wire([(IPExplainerTests.lb000, 100), (IPExplainerTests.lb001, 99)])
-        #expect(!Blockers.explainSilentPeers(both, own: own, firewall: firewall, host: "prod-haproxy-000")
+        // A peer heard in turn (a failover) is no split brain: nothing to explain.
+        var handover = IPExplainerTests.wire([(IPExplainerTests.lb001, 99)])
+        handover.routers[0].senders += IPExplainerTests.wire([(IPExplainerTests.lb000, 100)]).routers[0].senders
+        #expect(!Blockers.explainSilentPeers(handover, own: own, firewall: firewall, host: "prod-haproxy-000")
             .routers.contains { $0.has(.firewallDropsVRRP) })
+        // The capture sees a dropped peer's adverts, so a partition shows as a split brain: the rule explains it.
+        let split = IPExplainerTests.wire([(IPExplainerTests.lb000, 100), (IPExplainerTests.lb001, 99)], seconds: 6)
+        let named = Blockers.explainSilentPeers(split, own: own, firewall: firewall, host: "prod-haproxy-000")
+        #expect(named.routers.first?.verdicts.first { $0.code == .firewallDropsVRRP }?.message.hasPrefix("split brain on VRID 200, and `ip protocol vrrp drop`") == true)
         let open = try FirewallRuleset.parse(json: Array(#"{"nftables": [{"metainfo": {"json_schema_version": 1}}]}"#.utf8), text: "",
                                              source: Source(kind: .netlink))
         #expect(!Blockers.explainSilentPeers(IPExplainerTests.wire([(IPExplainerTests.lb000, 100)]), own: own, firewall: open, host: "h")
