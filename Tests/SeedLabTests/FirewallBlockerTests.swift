@@ -72,6 +72,13 @@ struct FirewallPartitionTests {
             #expect(live.status == 3, "\(node)")
             #expect(Self.reason(live.report).contains("ip protocol vrrp drop (table inet partition, chain input, handle \(handle) on \(host))"),
                     "\(node): \(Self.reason(live.report))")
+            // `vrrp` there: the split brain it names has the same rule as its reason.
+            let census = try lab.haexplain(on: node, ["vrrp", "--listen", "4", "--json"])
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(census.stdout.utf8)) as? [String: Any], "\(census.stderr)")
+            let verdicts = (report["routers"] as? [[String: Any]] ?? []).flatMap { $0["verdicts"] as? [[String: Any]] ?? [] }
+            #expect(verdicts.contains { $0["code"] as? String == "firewall_drops_vrrp"
+                        && ($0["message"] as? String)?.contains("(table inet partition, chain input, handle \(handle)) drops VRRP arriving at \(host)") == true },
+                    "\(node): \(verdicts.map { $0["message"] ?? "" })")
         }
     }
 }
