@@ -72,7 +72,8 @@ public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
         IPReport(query: input.query, resolution: input.resolution,
                  answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
-                 listened: input.wire?.source, listening: input.wire?.capture.listening)
+                 listened: input.wire?.source, listening: input.wire?.capture.listening,
+                 keepalivedSays: input.keepalived?.keepalivedSays)
     }
 
     struct Holder {

@@ -14,6 +14,13 @@ public enum IPReportText {
             out += headline(answer) + "\n"
             out += block(answer, query: report.query)
         }
+        if let says = report.keepalivedSays {
+            for instance in says.instances {
+                out += "keepalived says: vrrp_instance \(instance.name) \(instance.state), effective priority \(instance.effectivePriority.map(String.init) ?? "?") (base \(instance.basePriority.map(String.init) ?? "?")) [\(says.source)]\n"
+            }
+            out += says.disagreements.isEmpty ? "keepalived says: it agrees with haexplain's inference\n"
+                : says.disagreements.map { "keepalived DISAGREES: \($0)\n" }.joined()
+        }
         if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
         for limit in report.limits { out += "limit: \(TerminalText.escaped(limit))\n" }
         return out

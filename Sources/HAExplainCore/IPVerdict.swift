@@ -15,9 +15,13 @@ public struct IPReport: Codable, Sendable {
     public var listened: Source?
     /// A live capture's length, bound and why it ended; nil for snapshots, files or no listening.
     public var listening: VRRPCensusReport.Listening?
+    /// What the running keepalived says of its instances (--ask-keepalived), with every
+    /// disagreement with haexplain's inference; nil when it was not asked.
+    public var keepalivedSays: KeepalivedSays?
 
     public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String], listened: Source? = nil,
-                listening: VRRPCensusReport.Listening? = nil) {
+                listening: VRRPCensusReport.Listening? = nil, keepalivedSays: KeepalivedSays? = nil) {
+        self.keepalivedSays = keepalivedSays
         self.query = query
         self.resolution = resolution
         self.answers = answers
@@ -28,6 +32,7 @@ public struct IPReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", query, resolution, answers, limits, listened, listening
+        case keepalivedSays = "keepalived_says"
     }
 
     /// The exit status a script branches on: the worst of the answers.

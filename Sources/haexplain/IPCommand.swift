@@ -57,6 +57,9 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
     var host: [String] = []
 
+    @Flag(name: .customLong("ask-keepalived"), help: "Signal the running keepalived (SIGJSON) for its own dump and show what it says beside the answer, naming every disagreement.")
+    var askKeepalived = false
+
     @Flag(name: .long, help: "Print only the verdict line of each address (as ip -br).")
     var brief = false
 
@@ -221,9 +224,21 @@ struct IPCommand: ParsableCommand {
             let observed = ProcessGathering.observed(views.flatMap { $0.processes?.trackScripts ?? [] })
             // Hosts seen with no keepalived running are no candidates in the election.
             let stopped = Set(views.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
-            let keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
+            var keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
                                                                               scriptOwners: KeepalivedGathering.scriptOwners(nodes),
                                                                               observed: observed, stopped: stopped)
+            // keepalived's own word, only when asked: it takes a signal.
+            if askKeepalived {
+                if live, let running = ProcessGathering.keepalived(networkNamespace: examined), let report = keepalived,
+                   var says = KeepalivedAsking.ask(running.process, node: hostname, limits: &limits) {
+                    says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
+                    keepalived?.keepalivedSays = says
+                } else if !live {
+                    limits.append("--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)")
+                } else {
+                    limits.append("--ask-keepalived: no keepalived whose configuration was read runs in the network namespace examined")
+                }
+            }
 
             // The wire.
             var wire: VRRPCensusReport?

@@ -76,6 +76,8 @@ struct AskKeepalivedTests {
             "$HAEXPLAIN" keepalived --ask-keepalived
             echo "=====SNAP"
             "$HAEXPLAIN" snapshot --ask-keepalived
+            echo "=====IP"
+            "$HAEXPLAIN" ip 10.253.1.62 --ask-keepalived --no-listen --no-dns --json
             kill -TERM $pid; j=0; while [ $j -lt 50 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; j=$((j+1)); done; kill -KILL $pid 2>/dev/null
             """
         let result = try Shell.run(["env", "DIR=" + dir, "HAEXPLAIN=" + HAExplainBinary.path, "unshare", "--net", "--pid", "--mount", "--fork",
@@ -83,7 +85,8 @@ struct AskKeepalivedTests {
         #expect(!result.stdout.contains("DUMP-WITHOUT-FLAG"), "keepalived was signalled without --ask-keepalived")
         let parts = result.stdout.components(separatedBy: "=====TEXT\n")
         let json = try #require(parts.first?.components(separatedBy: "=====ASK\n").last)
-        let rest = parts.count > 1 ? parts[1].components(separatedBy: "=====SNAP\n") : []
+        let afterText = parts.count > 1 ? parts[1].components(separatedBy: "=====IP\n") : []
+        let rest = afterText.first?.components(separatedBy: "=====SNAP\n") ?? []
         let text = rest.first ?? ""
         #expect(!result.stdout.contains("Sekr1t99"))
         let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(result.stdout)\(result.stderr)")
@@ -102,5 +105,10 @@ struct AskKeepalivedTests {
         let kept = ((snapshot["keepalived"] as? [String: Any])?["keepalived_says"] as? [String: Any])?["instances"] as? [[String: Any]]
         #expect(kept?.first { $0["name"] as? String == "VI_2" }?["effective_priority"] as? Int == 60)
         #expect(text.contains("DISAGREES: vrrp_instance VI_2"))
+        // ip --ask-keepalived carries the same word and the same disagreement beside its answer.
+        let ip = try #require(try JSONSerialization.jsonObject(with: Data((afterText.last ?? "").utf8)) as? [String: Any], "\(afterText.last ?? "")")
+        let ipSays = try #require(ip["keepalived_says"] as? [String: Any], "\(ip["limits"] ?? "")")
+        #expect((ipSays["instances"] as? [[String: Any]])?.first { $0["name"] as? String == "VI_2" }?["effective_priority"] as? Int == 60)
+        #expect((ipSays["disagreements"] as? [String])?.first?.hasPrefix("vrrp_instance VI_2: effective priority 60 in keepalived") == true)
     }
 }
