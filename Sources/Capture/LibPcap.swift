@@ -48,16 +48,12 @@ struct LibPcap: @unchecked Sendable {
     }
 
     private static func load() -> Result<LibPcap, HAError> {
-        guard let library = sonames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            return .failure(HAError(.unavailable, "capturing packets needs libpcap, which could not be loaded (\(reason)); install it (Debian: apt-get install libpcap0.8)"))
+        let library: SharedLibrary
+        switch SharedLibrary.open(sonames, name: "libpcap", for: "capturing packets", package: "libpcap0.8", minimum: "libpcap 1.9") {
+        case .success(let loaded): library = loaded
+        case .failure(let error): return .failure(error)
         }
-        func bind<F>(_ name: String, as type: F.Type) throws(HAError) -> F {
-            guard let symbol = dlsym(library, name) else {
-                throw HAError(.unavailable, "the libpcap found lacks \(name); haexplain needs libpcap 1.9 or later")
-            }
-            return unsafeBitCast(symbol, to: type)
-        }
+        func bind<F>(_ name: String, as type: F.Type) throws(HAError) -> F { try library.bind(name, as: type) }
         do throws(HAError) {
             return .success(try LibPcap(
                 create: bind("pcap_create", as: (@convention(c) (UnsafePointer<CChar>?, ErrorBuffer?) -> Handle?).self),

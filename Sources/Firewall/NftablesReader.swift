@@ -32,16 +32,12 @@ struct LibNftables: @unchecked Sendable {
     static let shared: Result<LibNftables, HAError> = load()
 
     private static func load() -> Result<LibNftables, HAError> {
-        guard let library = sonames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
-            let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            return .failure(HAError(.unavailable, "reading the firewall needs libnftables, which could not be loaded (\(reason)); install it (Debian: apt-get install libnftables1)"))
+        let library: SharedLibrary
+        switch SharedLibrary.open(sonames, name: "libnftables", for: "reading the firewall", package: "libnftables1", minimum: "libnftables 0.9.3") {
+        case .success(let loaded): library = loaded
+        case .failure(let error): return .failure(error)
         }
-        func bind<F>(_ name: String, as type: F.Type) throws(HAError) -> F {
-            guard let symbol = dlsym(library, name) else {
-                throw HAError(.unavailable, "the libnftables found lacks \(name); haexplain needs libnftables 0.9.3 or later")
-            }
-            return unsafeBitCast(symbol, to: type)
-        }
+        func bind<F>(_ name: String, as type: F.Type) throws(HAError) -> F { try library.bind(name, as: type) }
         do throws(HAError) {
             return .success(LibNftables(
                 new: try bind("nft_ctx_new", as: (@convention(c) (UInt32) -> Context?).self),

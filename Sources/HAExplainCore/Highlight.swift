@@ -17,14 +17,18 @@ public enum Highlight {
         return lines.joined(separator: "\n")
     }
 
+    /// `--color`'s values.
+    public enum When: String, Sendable, CaseIterable {
+        case auto, always, never
+    }
+
     /// The `--color` rule: `auto` colours a terminal unless NO_COLOR is set (no-color.org)
     /// or TERM is dumb.
-    public static func enabled(choice: String, isTerminal: Bool, environment: [String: String]) -> Bool {
-        switch choice {
-        case "always": return true
-        case "never": return false
-        default:
-            return isTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
+    public static func enabled(_ when: When, isTerminal: Bool, environment: [String: String]) -> Bool {
+        switch when {
+        case .always: return true
+        case .never: return false
+        case .auto: return isTerminal && (environment["NO_COLOR"] ?? "").isEmpty && environment["TERM"] != "dumb"
         }
     }
 }

@@ -64,7 +64,7 @@ struct IPCommand: ParsableCommand {
     var brief = false
 
     @Option(name: .long, help: ArgumentHelp("Colour the verdict marks: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
-    var color: ColorChoice = .auto
+    var color: Highlight.When = .auto
 
     @Option(name: .customLong("host-list"), help: ArgumentHelp(
         "A file of hosts for --host, one per line (# starts a comment).", valueName: "path"), completion: .file())

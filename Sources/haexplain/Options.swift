@@ -40,11 +40,9 @@ struct HAProxyConfigOptions: ParsableArguments {
 }
 
 /// `--color`: when the verdict marks are coloured.
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, always, never
-
+extension Highlight.When: ExpressibleByArgument {
     var enabled: Bool {
-        Highlight.enabled(choice: rawValue, isTerminal: isatty(1) == 1,
+        Highlight.enabled(self, isTerminal: isatty(1) == 1,
                           environment: ["NO_COLOR": getenv("NO_COLOR").map { String(cString: $0) } ?? "",
                                         "TERM": getenv("TERM").map { String(cString: $0) } ?? ""])
     }

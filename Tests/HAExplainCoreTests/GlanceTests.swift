@@ -47,12 +47,12 @@ import Testing
         #expect(coloured.contains("\u{1b}[33m? UNKNOWN\u{1b}[0m x"))
         #expect(Highlight.apply("no verdict here\n") == "no verdict here\n")
 
-        #expect(Highlight.enabled(choice: "auto", isTerminal: true, environment: [:]))
-        #expect(!Highlight.enabled(choice: "auto", isTerminal: false, environment: [:]))
-        #expect(!Highlight.enabled(choice: "auto", isTerminal: true, environment: ["NO_COLOR": "1"]))
-        #expect(Highlight.enabled(choice: "auto", isTerminal: true, environment: ["NO_COLOR": ""]), "an empty NO_COLOR does not count")
-        #expect(!Highlight.enabled(choice: "auto", isTerminal: true, environment: ["TERM": "dumb"]))
-        #expect(Highlight.enabled(choice: "always", isTerminal: false, environment: ["NO_COLOR": "1"]))
-        #expect(!Highlight.enabled(choice: "never", isTerminal: true, environment: [:]))
+        #expect(Highlight.enabled(.auto, isTerminal: true, environment: [:]))
+        #expect(!Highlight.enabled(.auto, isTerminal: false, environment: [:]))
+        #expect(!Highlight.enabled(.auto, isTerminal: true, environment: ["NO_COLOR": "1"]))
+        #expect(Highlight.enabled(.auto, isTerminal: true, environment: ["NO_COLOR": ""]), "an empty NO_COLOR does not count")
+        #expect(!Highlight.enabled(.auto, isTerminal: true, environment: ["TERM": "dumb"]))
+        #expect(Highlight.enabled(.always, isTerminal: false, environment: ["NO_COLOR": "1"]))
+        #expect(!Highlight.enabled(.never, isTerminal: true, environment: [:]))
     }
 }
