@@ -63,10 +63,18 @@ let package = Package(
         // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
         .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink"]),
 
+        // This host's facts gathered from the edges into a snapshot, and the decisions that
+        // gathering takes (whose keepalived, node names, haproxy -vv, a track script's
+        // namespaces) behind small readers, so tests decide them without root.
+        .target(name: "HostGathering", dependencies: [
+            "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts", "HostsFile", "DNSMessage",
+            "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall",
+        ]),
+
         .executableTarget(
             name: "haexplain",
             dependencies: [
-                "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
+                "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts", "HostGathering",
                 "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -86,6 +94,7 @@ let package = Package(
         .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "HostGatheringTests", dependencies: ["HostGathering", "HAExplainCore", "HAModel", "KeepalivedConfig", "Processes", "LabSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )

@@ -40,13 +40,13 @@ public struct ARPSettings: Codable, Sendable, Equatable {
 /// Warnings for sysctls that make a host ignore ARP for an address it holds, or answer ARP
 /// for it where keepalived does not manage it. Pure.
 enum ARPJudgement {
-    static func warnings(_ address: IPAddress, hosts: [HostView], instances: [VRRPInstanceFacts]) -> [String] {
+    static func warnings(_ address: IPAddress, hosts: [ExaminedHost], instances: [VRRPInstanceFacts]) -> [String] {
         guard address.family == .inet else { return [] }
         var warnings: [String] = []
         for host in hosts {
-            guard let table = host.addresses, !host.arp.isEmpty else { continue }
+            guard let table = host.addresses, !(host.arp ?? []).isEmpty else { continue }
             for (interface, assigned) in table.assignments(of: address) {
-                guard let settings = host.arp.first(where: { $0.interface == interface.ifname }) else { continue }
+                guard let settings = host.arp?.first(where: { $0.interface == interface.ifname }) else { continue }
                 let ignore = settings.effectiveArpIgnore
                 let said = settings.describe("arp_ignore", ignore, settings.allArpIgnore, settings.arpIgnore)
                 if ignore == 2, assigned.prefixlen == 32 {
@@ -64,7 +64,7 @@ enum ARPJudgement {
                 // it sends on keepalived's interface (arp_announce 0: any local address), teaching
                 // neighbours that the VIP is at this host's MAC while another node is master.
                 for name in Set(managed.compactMap(\.interface)) where name != interface.ifname {
-                    guard let out = host.arp.first(where: { $0.interface == name }), out.effectiveArpAnnounce == 0 else { continue }
+                    guard let out = host.arp?.first(where: { $0.interface == name }), out.effectiveArpAnnounce == 0 else { continue }
                     let announce = out.describe("arp_announce", 0, out.allArpAnnounce, out.arpAnnounce)
                     warnings.append("\(host.hostname) may announce \(address) from its own MAC on \(name) (\(announce)) because it is assigned on \(interface.ifname), where keepalived does not manage it: its ARP requests can carry it as their source, so neighbours send the VIP here; set arp_announce=2 on \(name) or remove it there")
                 }

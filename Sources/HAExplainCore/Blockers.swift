@@ -193,7 +193,7 @@ public enum Blockers {
     public static let vrrpMulticast4 = IPAddress("224.0.0.18")!
     public static let vrrpMulticast6 = IPAddress("ff02::12")!
 
-    public static func find(_ address: IPAddress, hosts: [HostView], instances: [VRRPInstanceFacts], peers: [IPAddress]) -> [Blocker] {
+    public static func find(_ address: IPAddress, hosts: [ExaminedHost], instances: [VRRPInstanceFacts], peers: [IPAddress]) -> [Blocker] {
         var found: [Blocker] = []
         var allPorts: [ServingPort] = []
         for host in hosts {
@@ -291,7 +291,7 @@ public enum Blockers {
 
     struct ServingPort { var port: Int; var frontend: String }
 
-    static func servingPorts(_ address: IPAddress, host: HostView) -> [ServingPort] {
+    static func servingPorts(_ address: IPAddress, host: ExaminedHost) -> [ServingPort] {
         guard let config = host.haproxy?.configuration else { return [] }
         return HAProxyRoutes.routes(to: address, config: config, listeners: host.haproxy?.listeners).compactMap { route in
             Int(route.ports.prefix { $0.isNumber }).map { ServingPort(port: $0, frontend: route.frontend) }

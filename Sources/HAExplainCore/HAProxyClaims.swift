@@ -11,7 +11,7 @@ public enum HAProxyClaims {
         public var limits: [String] = []
     }
 
-    public static func explain(_ address: IPAddress, hosts: [HostView]) -> Findings {
+    public static func explain(_ address: IPAddress, hosts: [ExaminedHost]) -> Findings {
         var found = Findings()
         for host in hosts {
             guard let haproxy = host.haproxy else { continue }

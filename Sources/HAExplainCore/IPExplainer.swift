@@ -3,30 +3,21 @@ import KeepalivedConfig
 import Processes
 import VRRP
 
-/// One host as the verdict sees it: the live host, or a host from a snapshot.
-public struct HostView: Sendable {
-    public var hostname: String
+/// One host as the verdict sees it: its snapshot (this host's gathered now, or one from
+/// --from/--host), marked when it is the host haexplain runs on.
+@dynamicMemberLookup
+public struct ExaminedHost: Sendable {
+    public var snapshot: HostSnapshot
     public var isLocal: Bool
-    public var addresses: AddressTable?
-    /// Its neighbour table: which MAC it sends each address to.
-    public var neighbours: NeighbourTable?
-    /// Its keepalived and haproxy processes and track-script states, when they were read.
-    public var processes: ProcessFacts?
-    /// haproxy's configuration, listening sockets and nonlocal-bind sysctls, when known.
-    public var haproxy: HAProxySnapshot? = nil
-    /// Its kernel's route to each address asked about, and its firewall ruleset, when read.
-    public var routes: [RoutePath] = []
-    public var firewall: FirewallFacts? = nil
-    /// ARP sysctls of its interfaces (arp_ignore, arp_announce, rp_filter), when read.
-    public var arp: [ARPSettings] = []
 
-    public init(hostname: String, isLocal: Bool, addresses: AddressTable?, neighbours: NeighbourTable? = nil,
-                processes: ProcessFacts? = nil) {
-        self.hostname = hostname
+    public init(_ snapshot: HostSnapshot, isLocal: Bool) {
+        self.snapshot = snapshot
         self.isLocal = isLocal
-        self.addresses = addresses
-        self.neighbours = neighbours
-        self.processes = processes
+    }
+
+    public subscript<T>(dynamicMember path: WritableKeyPath<HostSnapshot, T>) -> T {
+        get { snapshot[keyPath: path] }
+        set { snapshot[keyPath: path] = newValue }
     }
 }
 
@@ -41,9 +32,10 @@ public struct IPEvidence: Sendable {
     public var names: [IPAddress: [NameClaim]]
     /// What resolving the query said, sorted into notes, warnings and limits.
     public var nameFindings: (notes: [String], warnings: [String], limits: [String])
-    public var hosts: [HostView]
+    /// This host's snapshot first (when it was gathered), then the others'.
+    public var hosts: [ExaminedHost]
     /// keepalived's configurations of every known node, analysed together; instance `node`
-    /// names match `HostView.hostname`.
+    /// names match the hosts' `hostname`.
     public var keepalived: KeepalivedReport?
     /// The VRRP census of what was heard on the wire; nil when nobody listened.
     public var wire: VRRPCensusReport?
@@ -53,7 +45,7 @@ public struct IPEvidence: Sendable {
     public var limits: [String]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
-                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [HostView], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
+                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
                 nodeNames: [IPAddress: NameClaim] = [:], limits: [String] = []) {
         self.query = query
         self.addresses = addresses
@@ -77,7 +69,7 @@ public enum IPExplainer {
     }
 
     struct Holder {
-        var host: HostView
+        var host: ExaminedHost
         var interface: NetworkInterface
         var address: InterfaceAddress
     }
@@ -212,7 +204,7 @@ public enum IPExplainer {
     }
 
     static func decide(_ address: IPAddress, holders: [Holder], configured: [Configured], routers: [VRRPCensusReport.Router],
-                       input: IPEvidence, local: HostView?) -> Verdict {
+                       input: IPEvidence, local: ExaminedHost?) -> Verdict {
         let holderHosts = Array(Set(holders.map(\.host.hostname))).sorted()
         let vrid = configured.first?.instance.virtualRouterID ?? routers.first?.vrid
         if let split = routers.first(where: { $0.has(.splitBrain) }) {
@@ -288,7 +280,7 @@ public enum IPExplainer {
         return (candidates.first { !$0.isSecondary } ?? candidates.first)?.local
     }
 
-    static func describeThisHost(_ address: IPAddress, local: HostView, configured: [Configured], holders: [Holder]) -> ThisHost? {
+    static func describeThisHost(_ address: IPAddress, local: ExaminedHost, configured: [Configured], holders: [Holder]) -> ThisHost? {
         guard let mine = configured.first(where: { $0.instance.node == local.hostname }), let vrid = mine.instance.virtualRouterID else { return nil }
         let assigned = holders.contains { $0.host.isLocal }
         let priority = mine.instance.effectivePriority

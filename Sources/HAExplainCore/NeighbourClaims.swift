@@ -46,7 +46,7 @@ public enum NeighbourClaims {
     }
 
     /// `holders` are the hosts that have the address assigned: their tables cannot hold it.
-    public static func findings(_ address: IPAddress, hosts: [HostView], verdict: Verdict, routers: [VRRPCensusReport.Router],
+    public static func findings(_ address: IPAddress, hosts: [ExaminedHost], verdict: Verdict, routers: [VRRPCensusReport.Router],
                                 holders: Set<String>) -> Findings {
         var result = Findings()
         let source = Source.netlink("RTM_GETNEIGH")
@@ -88,7 +88,7 @@ public enum NeighbourClaims {
 
     /// Who `mac` is: a known node's interface, a VRRP sender heard on the wire, or a VRRP
     /// virtual MAC.
-    static func identify(_ mac: String, family: AddressFamily, hosts: [HostView], except: String,
+    static func identify(_ mac: String, family: AddressFamily, hosts: [ExaminedHost], except: String,
                          routers: [VRRPCensusReport.Router], verdict: Verdict) -> Identity? {
         let wanted = mac.lowercased()
         let sent = routers.filter { router in router.senders.contains { $0.mac?.description == wanted } }

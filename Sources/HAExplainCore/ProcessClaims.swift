@@ -6,7 +6,7 @@ import Processes
 /// state of the scripts its instances track (which the effective priority already uses), and
 /// configuration files changed since the daemon started.
 enum ProcessClaims {
-    static func claims(instances: [VRRPInstance], hosts: [HostView]) -> (evidence: [Evidence], warnings: [String], limits: [String]) {
+    static func claims(instances: [VRRPInstance], hosts: [ExaminedHost]) -> (evidence: [Evidence], warnings: [String], limits: [String]) {
         var evidence: [Evidence] = []
         var warnings: [String] = []
         var limits: [String] = []

@@ -11,7 +11,7 @@ enum Reachability {
 
         var routes: [RoutePath] = []
         for host in input.hosts {
-            for var path in host.routes where path.address == address {
+            for var path in host.routes ?? [] where path.address == address {
                 path.host = host.hostname
                 routes.append(path)
             }

@@ -11,6 +11,13 @@ public enum ProgramRunner {
         public var stdout: [UInt8]
         public var stderr: String
         public var timedOut: Bool
+
+        public init(status: Int32, stdout: [UInt8], stderr: String = "", timedOut: Bool = false) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+            self.timedOut = timedOut
+        }
     }
 
     /// `argv[0]` is looked up in PATH. The child reads `input` (small: it is written before

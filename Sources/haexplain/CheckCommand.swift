@@ -33,7 +33,7 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         do {
             try ip.answer { report in
-                let listeningFailed = ip.live && !ip.noListen && !report.answers.isEmpty && report.listened == nil
+                let listeningFailed = ip.examinesThisHost && !ip.noListen && !report.answers.isEmpty && report.listened == nil
                 let result = MonitoringCheck.evaluate(
                     report, policy: .init(expectOwner: expectOwner, warningsAre: warningsAre.status, unobservedIs: unobservedIs.status),
                     listeningFailed: listeningFailed)

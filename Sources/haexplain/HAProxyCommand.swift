@@ -1,6 +1,7 @@
 import ArgumentParser
 import HAExplainCore
 import HAModel
+import HostGathering
 import Netlink
 
 struct HAProxyCommand: ParsableCommand {

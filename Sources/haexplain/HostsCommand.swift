@@ -2,6 +2,7 @@ import ArgumentParser
 import DNSMessage
 import HAExplainCore
 import HAModel
+import HostGathering
 import HostsFile
 import NameService
 

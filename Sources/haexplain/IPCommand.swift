@@ -5,6 +5,7 @@ import Glibc
 import Capture
 import HAExplainCore
 import HAModel
+import HostGathering
 import HostsFile
 import KeepalivedConfig
 import NameService
@@ -110,8 +111,8 @@ struct IPCommand: ParsableCommand {
         return names
     }
 
-    /// Live facts are read unless only snapshots were given.
-    var live: Bool { from.isEmpty }
+    /// This host is examined unless only snapshots were given.
+    var examinesThisHost: Bool { from.isEmpty }
 
     func run() throws {
         try answer { report in
@@ -122,6 +123,19 @@ struct IPCommand: ParsableCommand {
             }
             return report.exitStatus
         }
+    }
+
+    /// This host's snapshot as `snapshot` gathers it, with this command's files and choices.
+    func request(routesTo addresses: [IPAddress]) -> GatherRequest {
+        var request = GatherRequest(netns: namespace.netns)
+        request.keepalivedConfigs = keepalivedConfigs
+        request.configIDs = configIDs
+        request.hostsFile = hosts.hostsFile
+        request.haproxyConfigs = haproxyOptions.configs
+        request.runTrackScripts = tracking.runTrackScripts
+        request.askKeepalived = askKeepalived
+        request.routesTo = addresses
+        return request
     }
 
     /// Gathers, explains and hands the report to `deliver`, which prints it and says the exit status.
@@ -145,13 +159,12 @@ struct IPCommand: ParsableCommand {
                 }
             }
 
-            // Names first: each address a name stands for gets its own answer.
+            // Names first: each address a name stands for gets its own answer. This host's
+            // resolution is live; a snapshot's host resolves from its own files.
             let parsed = AddressQuery(query)
             let address = parsed?.address
-            var resolution: NameResolution?
-            if live {
-                resolution = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns)
-            }
+            let resolution = examinesThisHost
+                ? try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns) : nil
             var claims = resolution.map(NameClaims.claims(of:)) ?? []
             for snapshot in snapshots {
                 claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
@@ -167,105 +180,39 @@ struct IPCommand: ParsableCommand {
                 }
             }
 
-            // This host and the snapshots' hosts.
-            var views: [HostView] = []
-            var localTable: AddressTable?
-            let hostname = HostIdentity.hostname()
-            if live {
-                var table = try AddressReader.read(netns: namespace.netns)
-                IfconfigView.mark(&table)
-                localTable = table
-                var view = HostView(hostname: hostname, isLocal: true, addresses: table,
-                                    neighbours: NeighbourGathering.read(netns: namespace.netns, limits: &limits))
-                view.haproxy = try HAProxyGathering.snapshot(configs: haproxyOptions.configs, netns: namespace.netns, limits: &limits)
-                view.routes = ReachabilityGathering.routes(addresses, table: table, netns: namespace.netns, limits: &limits)
-                view.firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits)
-                view.arp = ReachabilityGathering.arp(table, netns: namespace.netns)
-                views.append(view)
-            }
-            for snapshot in snapshots {
-                var view = HostView(hostname: snapshot.hostname, isLocal: false, addresses: snapshot.addresses,
-                                    neighbours: snapshot.neighbours, processes: snapshot.processes)
-                view.haproxy = snapshot.haproxy
-                view.routes = snapshot.routes ?? []
-                view.firewall = snapshot.firewall
-                view.arp = snapshot.arp ?? []
-                views.append(view)
-                limits += snapshot.limits.map { "\(snapshot.hostname): \($0.message)" }
+            // This host (gathered once, as `snapshot` does) and the snapshots' hosts.
+            let thisHost = examinesThisHost
+                ? try SnapshotGatherer.gather(request(routesTo: addresses), version: HAExplain.configuration.version) : nil
+            let view = HostsInView(thisHost: thisHost?.snapshot, otherConfigurations: thisHost?.otherConfigurations ?? [],
+                                   snapshots: snapshots)
+            limits += view.limits
+            let keepalived = view.keepalived(scriptOwners: KeepalivedGathering.scriptOwners(view.nodes), says: thisHost?.keepalivedSays)
+            if askKeepalived, thisHost == nil {
+                limits.append("--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)")
             }
 
-            // keepalived: this host's configuration (named after the host) and the snapshots'.
-            var nodes: [NodeConfiguration] = []
-            // Only a keepalived of the examined network namespace is this host's.
-            let examined = live ? ProcessGathering.examinedNetworkNamespace(namespace.netns) : nil
-            if live, keepalivedConfigs.isEmpty, let elsewhere = ProcessGathering.keepalivedElsewhere(networkNamespace: examined) {
-                limits.append(elsewhere)
-            }
-            if live {
-                do {
-                    nodes = try KeepalivedGathering.nodes(configs: keepalivedConfigs, configIDs: configIDs,
-                                                          networkNamespace: examined)
-                    if keepalivedConfigs.count <= 1, !nodes.isEmpty { nodes[0].name = hostname }
-                } catch where keepalivedConfigs.isEmpty {
-                    limits.append("no keepalived configuration read on \(hostname): \(error)")
-                }
-            }
-            for snapshot in snapshots {
-                if let keepalived = snapshot.keepalived {
-                    nodes.append(NodeConfiguration(name: snapshot.hostname, config: keepalived.configuration,
-                                                   chosenBecause: "from the snapshot of \(snapshot.hostname): \(keepalived.chosenBecause)"))
-                }
-            }
-            // Running processes and track scripts: this host's live, the snapshots' as recorded.
-            if live, let local = views.firstIndex(where: \.isLocal) {
-                let mine = keepalivedConfigs.count <= 1 ? nodes.first { $0.name == hostname } : nil
-                views[local].processes = ProcessGathering.facts(node: mine, runScripts: tracking.runTrackScripts, networkNamespace: examined)
-            }
-            let observed = ProcessGathering.observed(views.flatMap { $0.processes?.trackScripts ?? [] })
-            // Hosts seen with no keepalived running are no candidates in the election.
-            let stopped = Set(views.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
-            var keepalived = nodes.isEmpty ? nil : KeepalivedAnalysis.analyze(nodes, addresses: localTable,
-                                                                              scriptOwners: KeepalivedGathering.scriptOwners(nodes),
-                                                                              observed: observed, stopped: stopped)
-            // keepalived's own word, only when asked: it takes a signal.
-            if askKeepalived {
-                if live, let running = ProcessGathering.keepalived(networkNamespace: examined), let report = keepalived,
-                   var says = KeepalivedAsking.ask(running.process, node: hostname, limits: &limits) {
-                    says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
-                    keepalived?.keepalivedSays = says
-                } else if !live {
-                    limits.append("--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)")
-                } else {
-                    limits.append("--ask-keepalived: no keepalived whose configuration was read runs in the network namespace examined")
-                }
-            }
-
-            // The wire.
+            // The wire: heard here now, or as a snapshot's host heard it.
             var wire: VRRPCensusReport?
             if addresses.isEmpty {
                 // Nothing to explain: no reason to wait on the wire.
-                if live, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
-            } else if live, !noListen {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
-            } else if !live {
-                // The wire as a snapshot's host heard it (snapshot --listen), said so.
-                if let heard = snapshots.first(where: { $0.vrrp != nil }), var census = heard.vrrp {
-                    census.source.detail = "heard by \(heard.hostname) for its snapshot of \(heard.takenAt): \(census.source.detail ?? "live capture")"
-                    wire = census
-                } else {
+                if thisHost != nil, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
+            } else if thisHost == nil {
+                wire = view.heardOnTheWire
+                if wire == nil {
                     limits.append("adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)")
                 }
-            } else {
+            } else if noListen {
                 limits.append("adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only")
+            } else {
+                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             }
 
-            let nodeNames = NodeNames.lookup(masters: wire, hosts: views, hostsFile: live ? (hosts.hostsFile ?? SystemFiles.hosts) : nil,
-                                             snapshots: snapshots)
             let report = IPExplainer.explain(IPEvidence(
                 query: query, addresses: addresses, resolution: address == nil ? claims : nil,
                 names: Dictionary(grouping: claims, by: \.address),
                 nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
-                hosts: views, keepalived: keepalived, wire: wire, nodeNames: nodeNames, limits: limits))
+                hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
+                limits: limits))
             status = try deliver(report)
         }
         if status != 0 { throw ExitCode(status) }
@@ -299,49 +246,5 @@ struct IPCommand: ParsableCommand {
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
         return result.report
-    }
-}
-
-/// Names from a snapshot's own hosts file, so a name is resolved as that host would.
-enum SnapshotNames {
-    static func claims(_ query: String, in snapshot: HostSnapshot) -> [NameClaim] {
-        guard let files = snapshot.nameService, let text = files.hosts else { return [] }
-        let hostsFile = HostsFile(path: "\(snapshot.hostname):\(files.hostsPath)", contents: Array(text.utf8))
-        let hostConf = HostConf.parse(files.hostConf ?? "", file: "\(snapshot.hostname):/etc/host.conf")
-        let resolution = NameResolutionExplainer.explain(
-            query: query, reverseOf: IPAddress(query), hosts: hostsFile, hostConf: hostConf,
-            nsswitch: .glibcDefault(file: "\(snapshot.hostname):/etc/nsswitch.conf"),
-            glibc: GlibcFact(function: "getaddrinfo", error: "not asked: explaining from a snapshot"),
-            dns: DNSFact(skipped: "explaining from a snapshot"), glibcHostsFile: hostsFile.path)
-        return NameClaims.claims(of: resolution)
-    }
-}
-
-/// Names for the masters heard on the wire that no host view describes, from this host's
-/// hosts file and the snapshots' (files only: a dead nameserver must not slow the answer).
-enum NodeNames {
-    static func lookup(masters wire: VRRPCensusReport?, hosts views: [HostView], hostsFile: String?,
-                       snapshots: [HostSnapshot]) -> [IPAddress: NameClaim] {
-        let masters = Set((wire?.routers ?? []).compactMap(\.master?.address)).filter { address in
-            !views.contains { $0.addresses?.assignments(of: address).isEmpty == false }
-        }
-        guard !masters.isEmpty else { return [:] }
-        var files: [HostsFile] = []
-        if let hostsFile, let bytes = try? ConfigFile.map(hostsFile) { files.append(HostsFile(path: hostsFile, bytes: bytes)) }
-        for snapshot in snapshots {
-            if let service = snapshot.nameService, let text = service.hosts {
-                files.append(HostsFile(path: "\(snapshot.hostname):\(service.hostsPath)", contents: Array(text.utf8)))
-            }
-        }
-        var names: [IPAddress: NameClaim] = [:]
-        for address in masters {
-            for file in files {
-                guard let line = HostsLookup.reverse(address, in: file, limit: 1).matches.first?.line,
-                      let name = line.names.first else { continue }
-                names[address] = NameClaim(name: name, address: address, source: line.source)
-                break
-            }
-        }
-        return names
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import HAExplainCore
 import HAModel
+import SystemFacts
+import HostGathering
 import KeepalivedConfig
 import Netlink
 import Processes
@@ -59,7 +61,7 @@ struct KeepalivedCommand: ParsableCommand {
             }
             let owners = KeepalivedGathering.scriptOwners(nodes)
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
-                                                    observed: ProcessGathering.observed(processes.trackScripts))
+                                                    observed: HostsInView.observed(processes.trackScripts))
             report.problems += processes.warnings.map { ConfigDiagnostic(.warning, .configChangedAfterStart, $0, at: nil) }
             if askKeepalived {
                 if let running, configs.count <= 1, let node = nodes.first?.name,

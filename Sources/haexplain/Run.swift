@@ -4,6 +4,8 @@ import Glibc
 #endif
 import HAExplainCore
 import HAModel
+import SystemFacts
+import HostGathering
 
 /// How every command ends: output to stdout, an HAError to stderr as one sentence with the
 /// documented exit status.
@@ -32,30 +34,6 @@ enum Run {
             try JSONOutput.write(value, pretty: isatty(1) != 0, to: FileOutput.standardOutput(bytes:))
         } else {
             emit(render(value))
-        }
-    }
-}
-
-enum FileOutput {
-    static func standardOutput(_ text: String) { write(text, to: 1) }
-    static func standardError(_ text: String) { write(text, to: 2) }
-    static func standardOutput(bytes: UnsafeBufferPointer<UInt8>) { write(bytes, to: 1) }
-
-    private static func write(_ text: String, to fd: Int32) {
-        var text = text
-        text.withUTF8 { write($0, to: fd) }
-    }
-
-    private static func write(_ bytes: UnsafeBufferPointer<UInt8>, to fd: Int32) {
-        guard let base = bytes.baseAddress else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let written = Glibc.write(fd, base + offset, bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return  // a closed pipe (`| head`) is not an error worth a message
-            }
-            offset += written
         }
     }
 }

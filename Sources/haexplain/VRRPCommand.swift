@@ -5,6 +5,7 @@ import Glibc
 import Capture
 import HAExplainCore
 import HAModel
+import HostGathering
 import Netlink
 import SystemFacts
 import VRRP

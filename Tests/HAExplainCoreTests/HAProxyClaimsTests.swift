@@ -23,11 +23,11 @@ struct HAProxyClaimsTests {
     }
 
     static func host(_ name: String, holdsVIP: Bool, bind: String = "192.168.3.200:5432", listening: [ListeningSocket]? = [],
-                     nonlocal: Int? = 0) throws -> HostView {
+                     nonlocal: Int? = 0) throws -> ExaminedHost {
         var addresses = [InterfaceAddress(local: IPAddress(name == "lb0" ? "192.168.3.4" : "192.168.3.5")!, prefixlen: 24, label: "eth2")]
         if holdsVIP { addresses.append(InterfaceAddress(local: vip, prefixlen: 32, label: "eth2")) }
         let table = AddressTable(netns: nil, source: .netlink("test"), interfaces: [NetworkInterface(ifindex: 2, ifname: "eth2", addrInfo: addresses)])
-        var view = HostView(hostname: name, isLocal: true, addresses: table)
+        var view = ExaminedHost(hostname: name, isLocal: true, addresses: table)
         view.haproxy = HAProxySnapshot(configuration: try config(bind), chosenBecause: "test",
                                        listeners: listening.map { ListeningSocketTable(netns: nil, source: .netlink("sock_diag"), sockets: $0) },
                                        nonlocalBind: NonlocalBind(ipv4: nonlocal, ipv6: nonlocal, netns: nil))
@@ -87,7 +87,7 @@ struct HAProxyClaimsTests {
         #expect(decoded.haproxy?.configuration == expected)
         #expect(decoded.haproxy?.configuration?.sections.first?.binds.isEmpty == false)
         // The verdict from the snapshot is the same.
-        var view = HostView(hostname: "lb1", isLocal: false, addresses: decoded.addresses)
+        var view = ExaminedHost(hostname: "lb1", isLocal: false, addresses: decoded.addresses)
         view.haproxy = decoded.haproxy
         let again = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [view], keepalived: nil, wire: nil))
         #expect(again.answers[0].warnings == report.answers[0].warnings)

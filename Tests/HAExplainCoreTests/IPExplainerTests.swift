@@ -14,13 +14,13 @@ import VRRP
     static let lb000 = IPAddress("192.168.3.4")!
     static let lb001 = IPAddress("192.168.3.5")!
 
-    static func host(_ name: String, mac: String, address: String, extra: [String] = [], isLocal: Bool = false) -> HostView {
+    static func host(_ name: String, mac: String, address: String, extra: [String] = [], isLocal: Bool = false) -> ExaminedHost {
         var eth2 = NetworkInterface(ifindex: 2, ifname: "eth2", rawFlags: 0x1043)
         eth2.address = mac
         eth2.addrInfo = [InterfaceAddress(local: IPAddress(address)!, prefixlen: 24)]
             + extra.map { InterfaceAddress(local: IPAddress($0)!, prefixlen: 32) }
         let table = AddressTable(netns: nil, source: Source(kind: .netlink, detail: "test"), interfaces: [eth2])
-        return HostView(hostname: name, isLocal: isLocal, addresses: table)
+        return ExaminedHost(hostname: name, isLocal: isLocal, addresses: table)
     }
 
     static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"], stopped: Set<String> = []) throws -> KeepalivedReport {

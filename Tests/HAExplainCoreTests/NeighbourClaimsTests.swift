@@ -10,20 +10,20 @@ import VRRP
     static let lb0MAC = "bc:76:4e:05:6c:1c"
     static let lb1MAC = "bc:76:4e:05:eb:70"
 
-    static func balancer(_ name: String, _ own: String, mac: String, holdsVIP: Bool) -> HostView {
+    static func balancer(_ name: String, _ own: String, mac: String, holdsVIP: Bool) -> ExaminedHost {
         var eth2 = NetworkInterface(ifindex: 2, ifname: "eth2", rawFlags: 0x11043)
         eth2.address = mac
         eth2.addrInfo = [InterfaceAddress(local: IPAddress(own)!, prefixlen: 24)]
         if holdsVIP { eth2.addrInfo.append(InterfaceAddress(local: vip, prefixlen: 32, rawFlags: 0x81)) }
-        return HostView(hostname: name, isLocal: false,
+        return ExaminedHost(hostname: name, isLocal: false,
                         addresses: AddressTable(netns: nil, source: .netlink("test"), interfaces: [eth2]))
     }
 
-    static func app(_ entries: [NeighbourEntry], local: Bool = true) -> HostView {
+    static func app(_ entries: [NeighbourEntry], local: Bool = true) -> ExaminedHost {
         var eth2 = NetworkInterface(ifindex: 2, ifname: "eth2", rawFlags: 0x11043)
         eth2.address = "bc:76:4e:05:aa:10"
         eth2.addrInfo = [InterfaceAddress(local: IPAddress("192.168.3.10")!, prefixlen: 24)]
-        return HostView(hostname: "prod-app-000", isLocal: local,
+        return ExaminedHost(hostname: "prod-app-000", isLocal: local,
                         addresses: AddressTable(netns: nil, source: .netlink("test"), interfaces: [eth2]),
                         neighbours: NeighbourTable(netns: nil, source: .netlink("test"), neighbours: entries))
     }
@@ -45,7 +45,7 @@ import VRRP
                                 routers: [router], problems: [])
     }
 
-    static func answer(app: HostView, lb0HoldsVIP: Bool = true, wire: VRRPCensusReport? = nil) -> IPAnswer {
+    static func answer(app: ExaminedHost, lb0HoldsVIP: Bool = true, wire: VRRPCensusReport? = nil) -> IPAnswer {
         let hosts = [app, balancer("prod-haproxy-000", "192.168.3.4", mac: lb0MAC, holdsVIP: lb0HoldsVIP),
                      balancer("prod-haproxy-001", "192.168.3.5", mac: lb1MAC, holdsVIP: !lb0HoldsVIP)]
         let report = IPExplainer.explain(IPEvidence(query: vip.description, addresses: [vip], hosts: hosts, keepalived: nil, wire: wire))

@@ -69,7 +69,7 @@ import Testing
         #expect(facts.chains.first { $0.name == "output" }?.rules.first?.text == "ip protocol vrrp drop")
     }
 
-    static func node(_ name: String, firewall: FirewallFacts?, extra: [String] = []) -> HostView {
+    static func node(_ name: String, firewall: FirewallFacts?, extra: [String] = []) -> ExaminedHost {
         var view = IPExplainerTests.host(name, mac: "bc:76:4e:05:6c:1c", address: name == "prod-haproxy-000" ? "192.168.3.4" : "192.168.3.5",
                                          extra: extra)
         view.firewall = firewall
@@ -186,15 +186,15 @@ import Testing
         var master = Self.node("prod-haproxy-000", firewall: nil, extra: ["192.168.3.200"])
         master.arp = [ARPSettings(interface: "eth2", arpIgnore: 2, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
         let keepalived = try IPExplainerTests.seedKeepalived()
-        func warnings(_ host: HostView) throws -> [String] {
+        func warnings(_ host: ExaminedHost) throws -> [String] {
             try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [IPExplainerTests.vip], hosts: [host],
                                                         keepalived: keepalived, wire: nil)).answers.first).warnings
         }
         #expect(try warnings(master).contains { $0.hasPrefix("prod-haproxy-000 ignores ARP requests for 192.168.3.200 on eth2: arp_ignore=2") })
-        master.arp[0].arpIgnore = 1
+        master.arp![0].arpIgnore = 1
         #expect(try !warnings(master).contains { $0.contains("ARP") })
         // The kernel takes the larger of all and the interface's value.
-        master.arp[0].allArpIgnore = 8
+        master.arp![0].allArpIgnore = 8
         #expect(try warnings(master).contains { $0.contains("never answers ARP on eth2") })
 
         var loopback = NetworkInterface(ifindex: 1, ifname: "lo", rawFlags: 0x49)
@@ -204,9 +204,9 @@ import Testing
         backup.arp = [ARPSettings(interface: "lo", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0)]
         #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 answers ARP for 192.168.3.200 on every interface") })
         // With eth2's sysctls known too: arp_announce 0 there lets its ARP requests carry the VIP.
-        backup.arp.append(ARPSettings(interface: "eth2", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0))
+        backup.arp!.append(ARPSettings(interface: "eth2", arpIgnore: 0, arpAnnounce: 0, rpFilter: 0, allArpIgnore: 0, allArpAnnounce: 0, allRpFilter: 0))
         #expect(try warnings(backup).contains { $0.hasPrefix("prod-haproxy-001 may announce 192.168.3.200 from its own MAC on eth2 (arp_announce=0") })
-        backup.arp[1].arpAnnounce = 2
+        backup.arp![1].arpAnnounce = 2
         #expect(try !warnings(backup).contains { $0.contains("may announce") })
     }
 }

@@ -8,8 +8,8 @@ import SystemFacts
 
 /// The files, users and PATH keepalived would look at before running its scripts, read in
 /// its mount namespace (through /proc/PID/root when that is another one).
-enum ScriptHostGathering {
-    static func host(keepalived: RunningProcess?) -> ScriptHost {
+public enum ScriptHostGathering {
+    public static func host(keepalived: RunningProcess?) -> ScriptHost {
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
         func seen(_ path: String) -> String { ProcessGathering.seenBy(keepalived, path, ourMountNamespace: ourMount) }
         let root = seen("")

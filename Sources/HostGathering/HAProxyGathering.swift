@@ -12,14 +12,14 @@ import SystemFacts
 /// the nonlocal-bind sysctls of the namespace. A source that cannot be read becomes a limit;
 /// only an explicitly given configuration that cannot be read is an error.
 /// The running haproxy master as ProcessGathering finds it.
-typealias RunningHAProxy = (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)
+public typealias RunningHAProxy = (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)
 
-enum HAProxyGathering {
-    static let defaultConfig = "/etc/haproxy/haproxy.cfg"
+public enum HAProxyGathering {
+    public static let defaultConfig = "/etc/haproxy/haproxy.cfg"
 
     /// The files haproxy reads here: given, else the running haproxy's -f, else the default;
     /// with why, and the environment their `${VAR}` expand in.
-    static func chosenFiles(configs: [String], running: RunningHAProxy?) -> (paths: [String], because: String, environment: [String: String]) {
+    public static func chosenFiles(configs: [String], running: RunningHAProxy?, readers: HostReaders = .system) -> (paths: [String], because: String, environment: [String: String]) {
         if !configs.isEmpty {
             return (configs, "given with --haproxy-config", ProcessEnvironment.current())
         }
@@ -29,7 +29,7 @@ enum HAProxyGathering {
             var because = "the running haproxy (pid \(running.process.pid)) was started with " + line.configPaths.map { "-f \($0)" }.joined(separator: " ")
             // A haproxy in a mount namespace of its own (a container) reads its files there:
             // a same-named file here would be the wrong one.
-            if let theirs = running.process.mountNamespace, theirs != ProcessTable.namespaceInode("/proc/self/ns/mnt") {
+            if let theirs = running.process.mountNamespace, theirs != readers.namespaceInode("/proc/self/ns/mnt") {
                 paths = paths.map { $0.hasPrefix("/") ? "/proc/\(running.process.pid)/root" + $0 : $0 }
                 because += ", read through /proc/\(running.process.pid)/root (it runs in another mount namespace)"
             }
@@ -43,26 +43,32 @@ enum HAProxyGathering {
     /// Reads `paths` as haproxy would, a refusal kept as a value. `haproxy -vv` (about 14 ms)
     /// only when the reading depends on it: a condition on haproxy's version, features or TLS
     /// library, a QUIC bind, or a configuration refused. Unreadable files are thrown (66).
-    static func check(paths: [String], environment: [String: String]) throws(HAError) -> HAProxyCheck {
+    public static func check(paths: [String], environment: [String: String], readers: HostReaders = .system) throws(HAError) -> HAProxyCheck {
         var build = HAProxyBuild(environment: environment)
-        build.localPeer = HostIdentity.hostname()
-        var checked = try HAProxyParser.check(paths: paths, files: LocalHAProxyFiles(), build: build)
-        let needsBuild = checked.refusal != nil || checked.configuration.messages.contains { $0.code == .conditionNotJudged }
-            || checked.configuration.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
-        if needsBuild, let version = try? ProgramRunner.run(["haproxy", "-vv"], timeout: 5), version.status == 0 {
+        build.localPeer = readers.hostname()
+        var checked = try HAProxyParser.check(paths: paths, files: readers.haproxyFiles, build: build)
+        if needsBuild(checked), let version = readers.run(["haproxy", "-vv"], 5), version.status == 0 {
             build.read(versionOutput: String(decoding: version.stdout, as: UTF8.self))
-            checked = try HAProxyParser.check(paths: paths, files: LocalHAProxyFiles(), build: build)
+            checked = try HAProxyParser.check(paths: paths, files: readers.haproxyFiles, build: build)
         }
         return checked
     }
 
-    static func snapshot(configs: [String], netns: String?, limits: inout [String]) throws(HAError) -> HAProxySnapshot {
-        let running = ProcessGathering.haproxy()
-        let (paths, because, environment) = chosenFiles(configs: configs, running: running)
+    /// Whether reading the configuration depends on haproxy's build: a condition on its
+    /// version, features or TLS library, a QUIC bind, or a configuration refused.
+    public static func needsBuild(_ checked: HAProxyCheck) -> Bool {
+        checked.refusal != nil || checked.configuration.messages.contains { $0.code == .conditionNotJudged }
+            || checked.configuration.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
+    }
+
+    public static func snapshot(configs: [String], netns: String?, limits: inout [String],
+                                readers: HostReaders = .system) throws(HAError) -> HAProxySnapshot {
+        let running = ProcessGathering.haproxy(readers: readers)
+        let (paths, because, environment) = chosenFiles(configs: configs, running: running, readers: readers)
         var configuration: HAProxyConfiguration?
         var problem: String?
         do throws(HAError) {
-            let checked = try check(paths: paths, environment: environment)
+            let checked = try check(paths: paths, environment: environment, readers: readers)
             if let refusal = checked.refusal { throw refusal.error }
             configuration = checked.configuration
         } catch {
@@ -88,9 +94,9 @@ enum HAProxyGathering {
     }
 }
 
-enum ProcessEnvironment {
+public enum ProcessEnvironment {
     /// This process's environment: haproxy started from this shell would see the same.
-    static func current() -> [String: String] {
+    public static func current() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {

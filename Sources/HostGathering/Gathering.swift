@@ -16,21 +16,25 @@ import VRRP
 /// Reads this host's facts for the commands that report them (keepalived, hosts, vrrp) and
 /// for those that join them (ip, snapshot): one place, so every command reads a source the
 /// same way.
-enum KeepalivedGathering {
+public enum KeepalivedGathering {
     /// The configurations to read: those given, else the running keepalived's (its -f and
     /// -i from /proc), else keepalived's default file; each with why it was chosen.
     /// `configIDs` go with `configs` in order (a peer's file is read with the peer's id); a
     /// single one applies to every file.
     /// With `networkNamespace`, only a keepalived running in that network namespace is taken
     /// as this host's (`ip`, `snapshot`); without, any (`keepalived`, which says where it runs).
-    static func nodes(configs: [String], configIDs: [String], networkNamespace: UInt64? = nil) throws(HAError) -> [NodeConfiguration] {
+    /// `namedAfterHost`: this host's configuration is named after the host even with a
+    /// router_id (`ip`, `snapshot`: every snapshot's node is its host's name).
+    public static func nodes(configs: [String], configIDs: [String], networkNamespace: UInt64? = nil,
+                             namedAfterHost: Bool = false, readers: HostReaders = .system) throws(HAError) -> [NodeConfiguration] {
         guard configIDs.count <= 1 || configIDs.count == configs.count else {
             throw HAError(.usage, "\(configIDs.count) --config-id for \(configs.count) --keepalived-config: give one for all files, or one per file in the same order")
         }
         let configID = configIDs.count == 1 ? configIDs[0] : nil
-        let files = LocalConfigFiles()
-        let running = configs.isEmpty ? ProcessGathering.keepalived(networkNamespace: networkNamespace) : nil
-        let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: HostIdentity.hostname())
+        let files = readers.keepalivedFiles
+        let running = configs.isEmpty ? ProcessGathering.keepalived(networkNamespace: networkNamespace, readers: readers) : nil
+        let hostname = readers.hostname()
+        let defaultID = KeepalivedCommandLine.defaultConfigID(nodeName: hostname)
         var chosen: [(path: String, because: String, id: String)] = []
         if configs.isEmpty {
             if let running, let file = KeepalivedCommandLine(arguments: running.process.arguments).useFile {
@@ -57,21 +61,31 @@ enum KeepalivedGathering {
             } catch {
                 throw HAError(.noInput, "\(error)", file: choice.path)
             }
-            var name = NodeConfiguration.label(for: config)
-            if index == 0, config.globalDefs.routerID == nil, configs.count <= 1 { name = HostIdentity.hostname() }
+            let name = nodeName(config, index: index, count: configs.count, hostname: hostname,
+                                namedAfterHost: namedAfterHost, taken: nodes.map(\.name))
             // This host's scripts are judged as its keepalived would judge them; a peer's file
             // read here is not (its own snapshot carries that).
             if index == 0, configs.count <= 1 {
                 ScriptAvailability.apply(to: &config, host: ScriptHostGathering.host(keepalived: running?.process), node: name)
             }
-            if nodes.contains(where: { $0.name == name }) { name = config.file }
             nodes.append(NodeConfiguration(name: name, config: config, chosenBecause: choice.because))
         }
         return nodes
     }
 
+    /// The one rule for naming a configuration read here. This host's (the only one read) is
+    /// named after the host when it names no router_id, or always with `namedAfterHost`; a
+    /// peer's by its router_id, else its directory; a name already taken by its file.
+    public static func nodeName(_ config: KeepalivedConfiguration, index: Int, count: Int, hostname: String,
+                                namedAfterHost: Bool, taken: [String]) -> String {
+        let thisHost = index == 0 && count <= 1
+        if thisHost, namedAfterHost || config.globalDefs.routerID == nil { return hostname }
+        let name = NodeConfiguration.label(for: config)
+        return taken.contains(name) ? config.file : name
+    }
+
     /// Owners of the scripts the configurations run, for the script-security problems.
-    static func scriptOwners(_ nodes: [NodeConfiguration]) -> [String: UInt32] {
+    public static func scriptOwners(_ nodes: [NodeConfiguration]) -> [String: UInt32] {
         let files = LocalConfigFiles()
         var owners: [String: UInt32] = [:]
         for node in nodes {
@@ -86,8 +100,8 @@ enum KeepalivedGathering {
 
 /// The neighbour table, read only (a dump: no entry is added, no probe sent); a table that
 /// cannot be read narrows the answer.
-enum NeighbourGathering {
-    static func read(netns: String?, limits: inout [String]) -> NeighbourTable? {
+public enum NeighbourGathering {
+    public static func read(netns: String?, limits: inout [String]) -> NeighbourTable? {
         do {
             return try NeighbourReader.read(netns: netns)
         } catch {
@@ -97,17 +111,17 @@ enum NeighbourGathering {
     }
 }
 
-enum SystemFiles {
-    static let hosts = "/etc/hosts"
-    static let hostConf = "/etc/host.conf"
-    static let nsswitch = "/etc/nsswitch.conf"
-    static let resolvConf = "/etc/resolv.conf"
+public enum SystemFiles {
+    public static let hosts = "/etc/hosts"
+    public static let hostConf = "/etc/host.conf"
+    public static let nsswitch = "/etc/nsswitch.conf"
+    public static let resolvConf = "/etc/resolv.conf"
 }
 
-enum NameGathering {
+public enum NameGathering {
     /// Everything about where `query` (a name, or an address for a reverse lookup) resolves
     /// from: hosts-file lines, nsswitch, glibc's answer and, unless `noDNS`, DNS asked directly.
-    static func resolve(_ query: String, hostsFile: String?, noDNS: Bool, dnsTimeout: Double, netns: String?) throws(HAError) -> NameResolution {
+    public static func resolve(_ query: String, hostsFile: String?, noDNS: Bool, dnsTimeout: Double, netns: String?) throws(HAError) -> NameResolution {
         // A namespace that cannot be entered is an error (69/77), not a silent limit.
         try NetworkNamespace.with(netns) { () throws(HAError) in }
         // The text as getaddrinfo reads it: an address in any form inet_aton takes, or a name
@@ -157,7 +171,7 @@ enum NameGathering {
 
     /// Asks the nameservers of resolv.conf in order until one answers; glibc uses 127.0.0.1
     /// when the file lists none, and so do we.
-    static func askDNS(_ query: String, _ address: IPAddress?, timeout: Double, netns: String?) -> DNSFact {
+    public static func askDNS(_ query: String, _ address: IPAddress?, timeout: Double, netns: String?) -> DNSFact {
         let conf = ResolvConf.parse(ConfigFile.text(SystemFiles.resolvConf) ?? "", file: SystemFiles.resolvConf)
         let servers = conf.nameservers.isEmpty
             ? [(IPAddress.v4(0x7f00_0001), Source(kind: .assumption, detail: "glibc's default nameserver: \(SystemFiles.resolvConf) lists none"))]
@@ -183,7 +197,7 @@ enum NameGathering {
 }
 
 extension SystemResolver.Outcome {
-    func fact(_ function: String) -> GlibcFact {
+    public func fact(_ function: String) -> GlibcFact {
         switch self {
         case .addresses(let addresses): GlibcFact(function: function, addresses: addresses)
         case .names(let names): GlibcFact(function: function, names: names)
@@ -192,21 +206,21 @@ extension SystemResolver.Outcome {
     }
 }
 
-enum WireListening {
-    static func realtimeNow() -> PacketTime {
+public enum WireListening {
+    public static func realtimeNow() -> PacketTime {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
     }
 
-    struct Result {
-        var report: VRRPCensusReport
-        var truncated: String?
+    public struct Result {
+        public var report: VRRPCensusReport
+        public var truncated: String?
     }
 
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
     /// Ctrl-C, or `progress` says more listening cannot change the answer.
-    static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
+    public static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
                        expected: [VRRPCensus.ExpectedRouter] = [],
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {

@@ -5,8 +5,8 @@ import Netlink
 
 /// This host's routes to the addresses asked about and its firewall ruleset, read in the
 /// examined namespace; what cannot be read becomes a limit.
-enum ReachabilityGathering {
-    static func routes(_ addresses: [IPAddress], table: AddressTable?, netns: String?, limits: inout [String]) -> [RoutePath] {
+public enum ReachabilityGathering {
+    public static func routes(_ addresses: [IPAddress], table: AddressTable?, netns: String?, limits: inout [String]) -> [RoutePath] {
         guard !addresses.isEmpty else { return [] }
         let names = Dictionary((table?.interfaces ?? []).map { ($0.ifindex, $0.ifname) }, uniquingKeysWith: { a, _ in a })
         do {
@@ -25,7 +25,7 @@ enum ReachabilityGathering {
         }
     }
 
-    static func firewall(netns: String?, limits: inout [String]) -> FirewallFacts? {
+    public static func firewall(netns: String?, limits: inout [String]) -> FirewallFacts? {
         do {
             let listing = try NftablesReader.read(netns: netns)
             return try FirewallRuleset.parse(json: listing.json, text: listing.text,
@@ -39,7 +39,7 @@ enum ReachabilityGathering {
 
     /// The ARP sysctls of each interface holding an IPv4 address, read in the namespace. A
     /// name with a dot (a VLAN) is left out: sysctl's dotted names cannot spell it.
-    static func arp(_ table: AddressTable, netns: String?) -> [ARPSettings] {
+    public static func arp(_ table: AddressTable, netns: String?) -> [ARPSettings] {
         func value(_ interface: String, _ name: String) -> Int? {
             try? NamespaceSysctl.integer("net.ipv4.conf.\(interface).\(name)", netns: netns)
         }

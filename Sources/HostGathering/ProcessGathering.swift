@@ -6,20 +6,17 @@ import SystemFacts
 
 /// Reads the running processes (SystemFacts' /proc reader) and judges them (Processes): the
 /// keepalived and haproxy in use, their configuration's freshness, and the track scripts' state.
-enum ProcessGathering {
-    /// /proc read once per run: finding keepalived's file and judging its scripts share it.
-    static let table: [RunningProcess] = ProcessTable.read()
-
+public enum ProcessGathering {
     /// The running keepalived (the parent process), with the working directory its -f is relative to.
     /// With `networkNamespace`, only a keepalived of that network namespace counts: one in
     /// another (a container's) holds its addresses there, not in the namespace examined.
-    static func keepalived(in processes: [RunningProcess]? = nil, networkNamespace: UInt64? = nil)
+    public static func keepalived(networkNamespace: UInt64? = nil, readers: HostReaders = .system)
         -> (process: RunningProcess, workingDirectory: String?)? {
-        guard let parent = keepalivedParents(in: processes ?? table, networkNamespace: networkNamespace).first else { return nil }
-        return (parent.process, ProcessTable.readLink("/proc/\(parent.process.pid)/cwd"))
+        guard let parent = keepalivedParents(in: readers.processes(), networkNamespace: networkNamespace).first else { return nil }
+        return (parent.process, readers.readLink("/proc/\(parent.process.pid)/cwd"))
     }
 
-    static func keepalivedParents(in processes: [RunningProcess], networkNamespace: UInt64?) -> [(process: RunningProcess, children: [Int32])] {
+    public static func keepalivedParents(in processes: [RunningProcess], networkNamespace: UInt64?) -> [(process: RunningProcess, children: [Int32])] {
         let parents = DaemonFinder.parents(named: "keepalived", in: processes)
         guard let networkNamespace else { return parents }
         return parents.filter { $0.process.netNamespace == networkNamespace }
@@ -27,15 +24,16 @@ enum ProcessGathering {
 
     /// The network namespace haexplain examines: `netns` (a name under /run/netns or a path),
     /// else its own.
-    static func examinedNetworkNamespace(_ netns: String?) -> UInt64? {
-        guard let netns else { return ProcessTable.namespaceInode("/proc/self/ns/net") }
-        return (try? NetworkNamespace.path(for: netns)).flatMap(ProcessTable.namespaceInode)
+    public static func examinedNetworkNamespace(_ netns: String?, readers: HostReaders = .system) -> UInt64? {
+        guard let netns else { return readers.namespaceInode("/proc/self/ns/net") }
+        return readers.namespacePath(netns).flatMap(readers.namespaceInode)
     }
 
     /// Where keepalived runs outside the examined network namespace, said once: its
     /// configuration and state describe that namespace, not this one.
-    static func keepalivedElsewhere(networkNamespace: UInt64?) -> String? {
+    public static func keepalivedElsewhere(networkNamespace: UInt64?, readers: HostReaders = .system) -> String? {
         guard let networkNamespace else { return nil }
+        let table = readers.processes()
         let others = DaemonFinder.parents(named: "keepalived", in: table).filter { $0.process.netNamespace != networkNamespace }
         guard !others.isEmpty, keepalivedParents(in: table, networkNamespace: networkNamespace).isEmpty else { return nil }
         let pids = others.map { String($0.process.pid) }.joined(separator: ", ")
@@ -44,21 +42,22 @@ enum ProcessGathering {
 
     /// The running haproxy master, with the working directory its -f is relative to and the
     /// environment its "${VAR}" lines expand with.
-    static func haproxy() -> (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)? {
-        guard let master = DaemonFinder.parents(named: "haproxy", in: table).first?.process else { return nil }
-        return (master, ProcessTable.readLink("/proc/\(master.pid)/cwd"), ProcessTable.environment(pid: master.pid))
+    public static func haproxy(readers: HostReaders = .system) -> (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)? {
+        guard let master = DaemonFinder.parents(named: "haproxy", in: readers.processes()).first?.process else { return nil }
+        return (master, readers.readLink("/proc/\(master.pid)/cwd"), ProcessTable.environment(pid: master.pid))
     }
 
     /// `path` as `process` sees it: through /proc/PID/root when it has a mount namespace of its own.
-    static func seenBy(_ process: RunningProcess?, _ path: String, ourMountNamespace: UInt64?) -> String {
+    public static func seenBy(_ process: RunningProcess?, _ path: String, ourMountNamespace: UInt64?) -> String {
         guard let process, process.mountNamespace != nil, process.mountNamespace != ourMountNamespace else { return path }
         return "/proc/\(process.pid)/root" + path
     }
 
     /// Everything the processes say, for this host's configuration `node` (nil: none read).
     /// With `networkNamespace`, keepalived processes of other network namespaces are left out.
-    static func facts(node: NodeConfiguration?, runScripts: Bool, networkNamespace: UInt64? = nil) -> ProcessFacts {
-        let processes = table
+    public static func facts(node: NodeConfiguration?, runScripts: Bool, networkNamespace: UInt64? = nil,
+                             readers: HostReaders = .system) -> ProcessFacts {
+        let processes = readers.processes()
         var facts = ProcessFacts()
         guard !processes.isEmpty else {
             facts.limits.append("/proc could not be read: running processes and track scripts are unknown")
@@ -110,7 +109,7 @@ enum ProcessGathering {
         return facts
     }
 
-    static func trackScripts(_ node: NodeConfiguration, processes: [RunningProcess], keepalived: RunningProcess?,
+    public static func trackScripts(_ node: NodeConfiguration, processes: [RunningProcess], keepalived: RunningProcess?,
                              ourMount: UInt64?, runScripts: Bool, limits: inout [String]) -> [TrackScriptState] {
         var view: (processes: [RunningProcess], level: Int, description: String)
         if let keepalived {
@@ -154,23 +153,30 @@ enum ProcessGathering {
         }
         return states
     }
-
-    /// The observed track states keepalived's analysis uses, for the node they were judged on.
-    static func observed(_ states: [TrackScriptState]) -> [ObservedTrack] {
-        states.compactMap { state in
-            guard let node = state.node else { return nil }
-            let kept: ObservedTrack.State = state.state == .ok ? .ok : (state.state == .failing ? .failing : .notEvaluated)
-            return ObservedTrack(node: node, kind: .trackScript, name: state.name, state: kept, reason: state.reason)
-        }
-    }
 }
 
 /// `--run-track-scripts`: runs a script the way keepalived would, inside keepalived's pid,
 /// mount and network namespaces (nsenter) as the script user, with a timeout.
-enum ScriptRunning {
-    static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
+public enum ScriptRunning {
+    public static func seconds(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 
-    static func run(_ state: TrackScriptState, script: VRRPScript, keepalived: RunningProcess?, user: ScriptUser.Choice) -> TrackScriptState {
+    /// keepalived's own bound on a script, kept between 1 and 30 s.
+    public static func timeout(_ script: VRRPScript) -> Double { min(30, max(1, script.timeout ?? script.interval ?? 5)) }
+
+    /// What runs before the script's own words: with a running keepalived, its pid, mount and
+    /// network namespaces (nsenter) as the script user under timeout(1); without one, this
+    /// host's namespaces as the script user (setpriv), or nothing more for root.
+    public static func entering(keepalived: RunningProcess?, uid: UInt32, gid: UInt32, timeout: Double) -> [String] {
+        if let keepalived {
+            // nsenter forks into the pid namespace and is all we could kill: timeout(1) there
+            // kills the script itself, so nothing is left running in keepalived's namespace.
+            return ["nsenter", "-t", String(keepalived.pid), "-p", "-m", "-n", "-S", String(uid), "-G", String(gid), "--",
+                    "timeout", "-k", "1", ScriptRunning.seconds(timeout)]
+        }
+        return uid != 0 ? ["setpriv", "--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--"] : []
+    }
+
+    public static func run(_ state: TrackScriptState, script: VRRPScript, keepalived: RunningProcess?, user: ScriptUser.Choice) -> TrackScriptState {
         var result = state
         let argv = TrackScriptEvaluator.words(script.script ?? "")
         guard !argv.isEmpty else { return state }
@@ -178,16 +184,8 @@ enum ScriptRunning {
             result.reason += "; not run: the script user is unknown"
             return result
         }
-        let timeout = min(30, max(1, script.timeout ?? script.interval ?? 5))
-        var command: [String] = []
-        if let keepalived {
-            // nsenter forks into the pid namespace and is all we could kill: timeout(1) there
-            // kills the script itself, so nothing is left running in keepalived's namespace.
-            command = ["nsenter", "-t", String(keepalived.pid), "-p", "-m", "-n", "-S", String(uid), "-G", String(user.gid ?? 0), "--",
-                       "timeout", "-k", "1", ScriptRunning.seconds(timeout)]
-        } else if uid != 0 {
-            command = ["setpriv", "--reuid", String(uid), "--regid", String(user.gid ?? 0), "--clear-groups", "--"]
-        }
+        let timeout = timeout(script)
+        let command = entering(keepalived: keepalived, uid: uid, gid: user.gid ?? 0, timeout: timeout)
         do {
             var outcome = try ProgramRunner.run(command + argv, timeout: timeout + (keepalived == nil ? 0 : 3), limit: 1 << 20,
                                                 ownProcessGroup: true)

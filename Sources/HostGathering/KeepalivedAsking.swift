@@ -10,11 +10,11 @@ import SystemFacts
 /// Debian's build has: `keepalived --version` lists JSON), waits (bounded) for the file it
 /// writes in its own mount namespace, and reads it. Only with the explicit flag: it sends a
 /// signal and makes keepalived write a file.
-enum KeepalivedAsking {
+public enum KeepalivedAsking {
     /// keepalived's SIGJSON (lib/signals.h): SIGRTMIN + 2.
-    static var signalJSON: Int32 { __libc_current_sigrtmin() + 2 }
+    public static var signalJSON: Int32 { __libc_current_sigrtmin() + 2 }
 
-    static func ask(_ process: RunningProcess, node: String, limits: inout [String]) -> KeepalivedSays? {
+    public static func ask(_ process: RunningProcess, node: String, limits: inout [String]) -> KeepalivedSays? {
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
         let path = ProcessGathering.seenBy(process, "/tmp/keepalived.json", ourMountNamespace: ourMount)
         let before = FileFact.stat(path)?.modified
@@ -52,7 +52,7 @@ enum KeepalivedAsking {
 
 extension String {
     /// One decimal, without Foundation.
-    init(format1 value: Double) {
+    public init(format1 value: Double) {
         let tenths = Int((value * 10).rounded())
         self = "\(tenths / 10).\(tenths % 10)"
     }
