@@ -13,7 +13,7 @@ public enum RemoteSnapshot {
             throw HAError(.usage, "'\(host)' is not a host name for ssh")
         }
         let argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"] + sshOptions
-            + [host, "--", remoteCommand, "snapshot", "--json"]
+            + [host, "--", remoteCommand, "snapshot"]
         let outcome = try ProgramRunner.run(argv, timeout: timeout)
         let detail = outcome.stderr.split(separator: "\n").last.map(String.init) ?? ""
         if outcome.timedOut {

@@ -12,11 +12,11 @@ struct CheckCommand: ParsableCommand {
             Follows the Monitoring Plugins guidelines (Nagios, Icinga, Naemon, Zabbix, Sensu): \
             'HAEXPLAIN STATUS - text | perfdata', then one line per warning and limit. CRITICAL: a conflict (split brain), \
             nobody holds the address, or --expect-owner is not met. WARNING: answered, with warnings. UNKNOWN: the owner \
-            could not be told, nothing resolved, or the wire could not be listened to. Takes every option of `ip`.
+            could not be told, nothing resolved, or the wire could not be listened to. Takes the options of `ip` that choose what is asked (not --brief or --color).
             """
     )
 
-    @OptionGroup var ip: IPCommand
+    @OptionGroup var ip: IPQuestion
 
     @Option(name: .customLong("expect-owner"), help: ArgumentHelp(
         "CRITICAL unless this host name, address or MAC owns the address.", valueName: "host|ip|mac"))
@@ -38,9 +38,8 @@ struct CheckCommand: ParsableCommand {
                     report, policy: .init(expectOwner: expectOwner, warningsAre: warningsAre.status, unobservedIs: unobservedIs.status),
                     listeningFailed: listeningFailed)
                 if ip.output.json {
-                    try Run.emit(CheckReport(status: result.status.word.lowercased(), exitStatus: result.status.rawValue,
-                                             line: result.line, details: result.details, answer: report),
-                                 json: true, render: { _ in "" })
+                    try Run.emitJSON(CheckReport(status: result.status.word.lowercased(), exitStatus: result.status.rawValue,
+                                                 line: result.line, details: result.details, answer: report))
                 } else {
                     Run.emit(result.output)
                 }

@@ -38,7 +38,7 @@ struct HostsCommand: ParsableCommand {
     func run() throws {
         try Run.reporting {
             let report = try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: dnsTimeout.seconds, netns: namespace.netns)
-            try Run.emit(output.json ? JSONOutput.encode(report) : NameResolutionText.render(report))
+            try Run.emit(report, json: output.json, render: NameResolutionText.render)
         }
     }
 }

@@ -27,16 +27,36 @@ struct IPCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var question: IPQuestion
+
+    @Flag(name: .long, help: "Print only the verdict line of each address (as ip -br).")
+    var brief = false
+
+    @Option(name: .long, help: ArgumentHelp("Colour the verdict marks: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
+    var color: Highlight.When = .auto
+
+    func run() throws {
+        try question.answer { report in
+            if question.output.json {
+                try Run.emitJSON(report)
+            } else {
+                Run.emit(IPReportText.render(report, brief: brief), colored: color.enabled)
+            }
+            return report.exitStatus
+        }
+    }
+}
+
+/// What `ip` and `check` ask: the address or name, where the facts come from, how long to
+/// listen. Both answer through `answer`, so a check asks exactly what an operator would.
+struct IPQuestion: ParsableArguments {
+    static let minimumListen = 3.5
+    static let defaultListen = 7.0
+
     @Argument(help: ArgumentHelp("An IPv4/IPv6 address or a host name.", valueName: "address-or-name"))
     var query: String
 
-    @Option(name: .customLong("keepalived-config"), help: ArgumentHelp(
-        "A keepalived.conf to read; repeat for the peers' (default: the running keepalived's, else /etc/keepalived/keepalived.conf).", valueName: "path"))
-    var keepalivedConfigs: [String] = []
-
-    @Option(name: .customLong("config-id"), help: ArgumentHelp(
-        "keepalived's config id for @ID lines; repeat to give each --keepalived-config its own, in order.", valueName: "id"))
-    var configIDs: [String] = []
+    @OptionGroup var keepalivedFiles: KeepalivedConfigOptions
 
     @OptionGroup var hosts: HostsFileOptions
     @OptionGroup var haproxyOptions: HAProxyConfigOptions
@@ -45,14 +65,15 @@ struct IPCommand: ParsableCommand {
     var noDNS = false
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
-        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPCommand.minimumListen)) s; 7 s when none is).",
+        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPQuestion.minimumListen)) s; 7 s when none is).",
         valueName: "duration"), transform: DurationArgument.parse)
     var listen: DurationArgument<ListenOption>?
 
     @Flag(name: .long, help: "Do not listen for VRRP adverts: answer from local facts.")
     var noListen = false
 
-    @Option(name: .long, help: ArgumentHelp("Explain from this snapshot (haexplain snapshot) instead of the live host; repeat for several hosts.", valueName: "snapshot.json"))
+    @Option(name: .long, help: ArgumentHelp("Explain from this snapshot (haexplain snapshot) instead of the live host; repeat for several hosts.", valueName: "snapshot.json"),
+            completion: .file(extensions: ["json"]))
     var from: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Also take a snapshot of HOST over ssh and explain with it; repeatable.", valueName: "host"))
@@ -61,12 +82,6 @@ struct IPCommand: ParsableCommand {
     @Flag(name: .customLong("ask-keepalived"), help: "Signal the running keepalived (SIGJSON) for its own dump and show what it says beside the answer, naming every disagreement.")
     var askKeepalived = false
 
-    @Flag(name: .long, help: "Print only the verdict line of each address (as ip -br).")
-    var brief = false
-
-    @Option(name: .long, help: ArgumentHelp("Colour the verdict marks: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
-    var color: Highlight.When = .auto
-
     @Option(name: .customLong("host-list"), help: ArgumentHelp(
         "A file of hosts for --host, one per line (# starts a comment).", valueName: "path"), completion: .file())
     var hostList: String?
@@ -74,7 +89,7 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("At most this many ssh connections at once for --host (default 16).", valueName: "n"))
     var parallel = 16
 
-    @Option(name: .customLong("remote-haexplain"), help: ArgumentHelp("The haexplain to run on --host hosts.", valueName: "path"))
+    @Option(name: .customLong("remote-haexplain"), help: ArgumentHelp("The haexplain to run on --host hosts.", valueName: "path"), completion: .file())
     var remoteHaexplain = "haexplain"
 
     @Option(name: .customLong("ssh-option"), help: ArgumentHelp("An option for ssh, e.g. -F/path/config or -oPort=2222; repeatable.", valueName: "option"))
@@ -84,8 +99,6 @@ struct IPCommand: ParsableCommand {
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
-    static let minimumListen = 3.5
-    static let defaultListen = 7.0
 
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
@@ -114,22 +127,11 @@ struct IPCommand: ParsableCommand {
     /// This host is examined unless only snapshots were given.
     var examinesThisHost: Bool { from.isEmpty }
 
-    func run() throws {
-        try answer { report in
-            if output.json {
-                try Run.emit(report, json: true, render: { _ in "" })
-            } else {
-                Run.emit(IPReportText.render(report, brief: brief), colored: color.enabled)
-            }
-            return report.exitStatus
-        }
-    }
-
     /// This host's snapshot as `snapshot` gathers it, with this command's files and choices.
     func request(routesTo addresses: [IPAddress]) -> GatherRequest {
         var request = GatherRequest(netns: namespace.netns)
-        request.keepalivedConfigs = keepalivedConfigs
-        request.configIDs = configIDs
+        request.keepalivedConfigs = keepalivedFiles.configs
+        request.configIDs = keepalivedFiles.configIDs
         request.hostsFile = hosts.hostsFile
         request.haproxyConfigs = haproxyOptions.configs
         request.runTrackScripts = tracking.runTrackScripts
@@ -225,7 +227,7 @@ struct IPCommand: ParsableCommand {
         }
         let slowest = relevant.map(\.advertInt).max()
         let seconds = listen?.seconds
-            ?? slowest.map { max(IPCommand.minimumListen, 2 * $0 + 0.5) } ?? IPCommand.defaultListen
+            ?? slowest.map { max(Self.minimumListen, 2 * $0 + 0.5) } ?? Self.defaultListen
         let capture: PacketCapture
         do {
             capture = try PacketCapture.open(interface: nil, netns: namespace.netns)

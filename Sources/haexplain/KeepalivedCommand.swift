@@ -14,13 +14,8 @@ struct KeepalivedCommand: ParsableCommand {
         discussion: "Reads the configuration the way keepalived 2.2 reads it (includes, definitions, conditionals). Without --keepalived-config, uses the file the running keepalived was started with (-f), else /etc/keepalived/keepalived.conf. Repeat --keepalived-config with the peers' files to see who is master of each VRID and what each failure changes."
     )
 
-    @Option(name: .customLong("keepalived-config"), help: ArgumentHelp(
-        "A keepalived.conf to read; repeat for the peers' configurations (the first is this host's).", valueName: "path"))
-    var configs: [String] = []
-
-    @Option(name: .customLong("config-id"), help: ArgumentHelp(
-        "keepalived's config id for @ID lines (default: the running keepalived's -i, else the host name up to the first dot); repeat to give each --keepalived-config its own, in order.", valueName: "id"))
-    var configIDs: [String] = []
+    @OptionGroup var files: KeepalivedConfigOptions
+    var configs: [String] { files.configs }
 
     @Flag(name: .long, help: "Lint for CI: print each problem as FILE:LINE: SEVERITY: MESSAGE [CODE]; exit 1 when keepalived would refuse the file or anything is an error.")
     var check = false
@@ -41,7 +36,7 @@ struct KeepalivedCommand: ParsableCommand {
 
     func run() throws {
         try Run.reporting {
-            let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: configIDs)
+            let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: files.configIDs)
             var limits: [String] = []
             let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
             if let running, namespace.netns == nil, let theirs = running.process.netNamespace,
@@ -74,12 +69,12 @@ struct KeepalivedCommand: ParsableCommand {
             }
             report.limits += limits + processes.limits
             if check {
-                if output.json { Run.emit(try JSONOutput.encode(report)) } else if !report.problems.isEmpty { Run.emit(KeepalivedText.check(report)) }
+                if output.json { try Run.emitJSON(report) } else if !report.problems.isEmpty { Run.emit(KeepalivedText.check(report)) }
                 FileOutput.standardError(KeepalivedText.checkSummary(report, strict: strict) + "\n")
                 if report.failsCheck(strict: strict) { throw ExitCode(1) }
                 return
             }
-            Run.emit(output.json ? try JSONOutput.encode(report) : KeepalivedText.render(report))
+            try Run.emit(report, json: output.json, render: KeepalivedText.render)
         }
     }
 }

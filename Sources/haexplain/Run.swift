@@ -27,13 +27,19 @@ enum Run {
         FileOutput.standardOutput(text.hasSuffix("\n") ? text : text + "\n")
     }
 
-    /// Prints `value` as JSON (`--json`) or as the text `render` makes of it. JSON is
-    /// indented for a terminal and compact (as `ip -j`) for a pipe or file.
+    /// Prints `value` as JSON (`--json`) or as the text `render` makes of it.
     static func emit<T: Encodable>(_ value: T, json: Bool, render: (T) -> String) throws {
-        if json {
-            try JSONOutput.write(value, pretty: isatty(1) != 0, to: FileOutput.standardOutput(bytes:))
+        if json { try emitJSON(value) } else { emit(render(value)) }
+    }
+
+    /// The one JSON rule of every command: indented, and inert like any text, for a terminal;
+    /// compact (one line, as `ip -j`) and exact, streamed, for a pipe or a file. A stream of
+    /// documents (`vrrp --watch --json`) is one compact document per line instead.
+    static func emitJSON<T: Encodable>(_ value: T) throws {
+        if isatty(1) != 0 {
+            emit(try JSONOutput.encode(value, pretty: true))
         } else {
-            emit(render(value))
+            try JSONOutput.write(value, pretty: false, to: FileOutput.standardOutput(bytes:))
         }
     }
 }

@@ -10,9 +10,6 @@ struct SnapshotCommand: ParsableCommand {
         discussion: "The snapshot records what could not be observed as limits. `haexplain ip --from A.json --from B.json` explains from several hosts' snapshots."
     )
 
-    @Flag(name: .long, help: "Accepted for symmetry with the other commands; a snapshot is always JSON.")
-    var json = false
-
     @OptionGroup var namespace: NamespaceOptions
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
@@ -29,7 +26,7 @@ struct SnapshotCommand: ParsableCommand {
             request.listen = listen?.seconds
             request.askKeepalived = askKeepalived
             let snapshot = try SnapshotGatherer.gather(request, version: HAExplain.configuration.version).snapshot
-            try Run.emit(snapshot, json: true) { _ in "" }
+            try Run.emitJSON(snapshot)
         }
     }
 }

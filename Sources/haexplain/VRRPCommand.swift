@@ -36,7 +36,8 @@ struct VRRPCommand: ParsableCommand {
         transform: DurationArgument.parse)
     var listen: DurationArgument<ListenOption>?
 
-    @Option(name: .customLong("read"), help: ArgumentHelp("Read a pcap or pcapng file instead of capturing (once: merge several with mergecap).", valueName: "file"))
+    @Option(name: .customLong("read"), help: ArgumentHelp("Read a pcap or pcapng file instead of capturing (once: merge several with mergecap).", valueName: "file"),
+            completion: .file(extensions: ["pcap", "pcapng", "cap"]))
     var reads: [String] = []
 
     var read: String? { reads.first }
@@ -105,7 +106,12 @@ struct VRRPCommand: ParsableCommand {
                 }
             }
             let truncated = result.truncated
-            try Run.emit(output.json ? JSONOutput.encode(report, pretty: !watch) : VRRPCensusText.render(report))
+            if watch, output.json {
+                // The watch's stream ends with the census as one more line.
+                Run.emit(try JSONOutput.encode(report, pretty: false))
+            } else {
+                try Run.emit(report, json: output.json, render: VRRPCensusText.render)
+            }
             if let truncated, let read {
                 throw HAError(.dataError, truncated, file: read)
             }

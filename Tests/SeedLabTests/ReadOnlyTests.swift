@@ -55,7 +55,7 @@ struct ReadOnlyTests {
             // No ssh server answers there: the options are read and the attempt fails, changing nothing.
             ["ip", "192.168.3.200", "--no-listen", "--host", "192.0.2.1", "--remote-haexplain", "/usr/bin/haexplain",
              "--ssh-option", "-oConnectTimeout=1", "--ssh-option", "-oUserKnownHostsFile=/dev/null"],
-            ["snapshot"], ["snapshot", "--listen", "1", "--json"],
+            ["snapshot"], ["snapshot", "--listen", "1"],
         ]
         let mutating = "creat,truncate,ftruncate,unlink,unlinkat,rename,renameat,renameat2,mkdir,mkdirat,rmdir,chmod,fchmod,fchmodat,"
             + "chown,fchown,fchownat,lchown,link,linkat,symlink,symlinkat,utime,utimes,utimensat,kill,tkill,tgkill,mount,umount2"
