@@ -1,0 +1,61 @@
+import Foundation
+import HAExplainCore
+import HAModel
+import KeepalivedConfig
+import Testing
+
+/// One rule for every host an answer is drawn from, whether gathered here or read from a
+/// snapshot: its node named after it, its limits said, its hosts file used for names.
+@Suite struct HostsInViewTests {
+    static func config(_ node: String) throws -> KeepalivedConfiguration {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return try KeepalivedParser.parse(path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, configID: node)
+    }
+
+    static func snapshot(_ host: String, config: KeepalivedConfiguration?, limits: [Limit] = [], hosts: String? = nil) -> HostSnapshot {
+        HostSnapshot(hostname: host, takenAt: "2026-12-01T12:00:00Z", haexplainVersion: "test", netns: nil, addresses: nil,
+                     keepalived: config.map { KeepalivedSnapshot(configuration: $0, chosenBecause: "the running keepalived (pid 7) was started with -f x") },
+                     nameService: hosts.map { NameServiceFiles(hostsPath: "/etc/hosts", hosts: $0, nsswitch: nil, hostConf: nil) },
+                     limits: limits)
+    }
+
+    @Test("this host's keepalived node and a snapshot's are each named after their host; a peer's file read here keeps its own name")
+    func nodes() throws {
+        let peer = NodeConfiguration(name: "lb1-file", config: try Self.config("prod-haproxy-001"), chosenBecause: "given with --keepalived-config (a peer)")
+        let view = HostsInView(thisHost: Self.snapshot("lb0", config: try Self.config("prod-haproxy-000")), otherConfigurations: [peer],
+                               snapshots: [Self.snapshot("lb1", config: try Self.config("prod-haproxy-001")), Self.snapshot("app", config: nil)])
+        #expect(view.nodes.map(\.name) == ["lb0", "lb1-file", "lb1"])
+        #expect(view.nodes.map(\.chosenBecause) == [
+            "the running keepalived (pid 7) was started with -f x", "given with --keepalived-config (a peer)",
+            "from the snapshot of lb1: the running keepalived (pid 7) was started with -f x"])
+        #expect(view.hosts.map(\.isLocal) == [true, false, false])
+        let report = try #require(view.keepalived(scriptOwners: [:]))
+        #expect(Set(report.vrrpInstances.compactMap(\.node)) == ["lb0", "lb1-file", "lb1"])
+    }
+
+    @Test("only snapshots: no host is this host, and no node is named as if it were")
+    func onlySnapshots() throws {
+        let view = HostsInView(thisHost: nil, snapshots: [Self.snapshot("lb0", config: try Self.config("prod-haproxy-000"))])
+        #expect(view.hosts.map(\.isLocal) == [false])
+        #expect(view.nodes.map(\.name) == ["lb0"])
+        #expect(HostsInView(thisHost: nil, snapshots: []).keepalived(scriptOwners: [:]) == nil)
+    }
+
+    @Test("this host's limits are said as they are; another host's carry its name")
+    func limits() {
+        let view = HostsInView(thisHost: Self.snapshot("app", config: nil, limits: [Limit(source: "netlink", message: "the firewall was not read")]),
+                               snapshots: [Self.snapshot("lb1", config: nil, limits: [Limit(source: "hosts", message: "/etc/hosts could not be read")])])
+        #expect(view.limits == ["the firewall was not read", "lb1: /etc/hosts could not be read"])
+    }
+
+    @Test("a master heard on the wire is named from the hosts files in view: this host's under its path, a snapshot's under host:path")
+    func hostsFiles() {
+        let view = HostsInView(thisHost: Self.snapshot("app", config: nil, hosts: "192.168.3.4 prod-haproxy-000\n"),
+                               snapshots: [Self.snapshot("lb1", config: nil, hosts: "192.168.3.5 prod-haproxy-001\n")])
+        #expect(view.hostsFiles.map(\.path) == ["/etc/hosts", "lb1:/etc/hosts"])
+        let wire = IPExplainerTests.wire([(IPAddress("192.168.3.5")!, 100)])
+        let names = NodeNames.lookup(masters: wire, in: view)
+        #expect(names[IPAddress("192.168.3.5")!]?.name == "prod-haproxy-001")
+        #expect(names[IPAddress("192.168.3.5")!]?.source.file == "lb1:/etc/hosts")
+    }
+}
