@@ -43,8 +43,10 @@ public struct HostsInView: Sendable {
     }
 
     /// What could not be observed on each host: this host's as it is, the others' with their name.
-    public var limits: [String] {
-        (thisHost?.limits.map(\.message) ?? []) + snapshots.flatMap { snapshot in snapshot.limits.map { "\(snapshot.hostname): \($0.message)" } }
+    public var limits: [Limit] {
+        (thisHost?.limits ?? []) + snapshots.flatMap { snapshot in
+            snapshot.limits.map { Limit(source: $0.source, host: snapshot.hostname, message: $0.message) }
+        }
     }
 
     /// keepalived's configurations analysed together, with the track states the hosts

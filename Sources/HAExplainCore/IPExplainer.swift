@@ -42,11 +42,12 @@ public struct IPEvidence: Sendable {
     /// Names the hosts files give nodes' own addresses (a master heard on the wire that no
     /// snapshot describes), so an answer can say prod-haproxy-000 instead of 192.168.3.4.
     public var nodeNames: [IPAddress: NameClaim]
-    public var limits: [String]
+    /// What could not be observed for the whole answer, each with its source.
+    public var limits: [Limit]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
                 nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
-                nodeNames: [IPAddress: NameClaim] = [:], limits: [String] = []) {
+                nodeNames: [IPAddress: NameClaim] = [:], limits: [Limit] = []) {
         self.query = query
         self.addresses = addresses
         self.resolution = resolution

@@ -22,7 +22,7 @@ public enum IPReportText {
                 : says.disagreements.map { "keepalived DISAGREES: \($0)\n" }.joined()
         }
         if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
-        for limit in report.limits { out += "limit: \(TerminalText.escaped(limit))\n" }
+        for limit in report.limits { out += "limit: \(TerminalText.escaped(limit.text))\n" }
         return out
     }
 

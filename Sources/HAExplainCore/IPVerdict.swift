@@ -10,7 +10,7 @@ public struct IPReport: Codable, Sendable {
     public var resolution: [NameClaim]?
     public var answers: [IPAnswer]
     /// Limits that apply to every answer (a source that could not be read at all).
-    public var limits: [String]
+    public var limits: [Limit]
     /// How the wire was listened to (interfaces, how long, why it stopped); nil when it was not.
     public var listened: Source?
     /// A live capture's length, bound and why it ended; nil for snapshots, files or no listening.
@@ -19,7 +19,7 @@ public struct IPReport: Codable, Sendable {
     /// disagreement with haexplain's inference; nil when it was not asked.
     public var keepalivedSays: KeepalivedSays?
 
-    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [String], listened: Source? = nil,
+    public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [Limit], listened: Source? = nil,
                 listening: VRRPCensusReport.Listening? = nil, keepalivedSays: KeepalivedSays? = nil) {
         self.keepalivedSays = keepalivedSays
         self.query = query

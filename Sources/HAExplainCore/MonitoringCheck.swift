@@ -74,7 +74,7 @@ public enum MonitoringCheck {
             status = max(status, policy.unobservedIs)
             summaries.append("the wire was not observed")
         }
-        details += report.limits.map { "limit: \($0)" }
+        details += report.limits.map { "limit: \($0.text)" }
 
         let warnings = report.answers.reduce(0) { $0 + $1.warnings.count }
         let limits = report.limits.count + report.answers.reduce(0) { $0 + $1.limits.count }

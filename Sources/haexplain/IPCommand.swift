@@ -144,7 +144,7 @@ struct IPQuestion: ParsableArguments {
     func answer(_ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
-            var limits: [String] = []
+            var limits: [Limit] = []
             var snapshots: [HostSnapshot] = []
             for path in from {
                 snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
@@ -157,7 +157,7 @@ struct IPQuestion: ParsableArguments {
                 do throws(HAError) {
                     snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
                 } catch {
-                    limits.append("\(name) is not in this answer: \(error.message)")
+                    limits.append(Limit(source: "ssh", message: "\(name) is not in this answer: \(error.message)"))
                 }
             }
 
@@ -178,7 +178,7 @@ struct IPQuestion: ParsableArguments {
                 addresses = resolution.map(NameClaims.addresses(of:)) ?? []
                 for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
                 if addresses.isEmpty {
-                    limits.append("\(query) does not resolve to any address here (\(resolution?.findings.joined(separator: "; ") ?? "no name-service files in the snapshots"))")
+                    limits.append(Limit(source: "names", message: "\(query) does not resolve to any address here (\(resolution?.findings.joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
                 }
             }
 
@@ -190,21 +190,21 @@ struct IPQuestion: ParsableArguments {
             limits += view.limits
             let keepalived = view.keepalived(scriptOwners: KeepalivedGathering.scriptOwners(view.nodes), says: thisHost?.keepalivedSays)
             if askKeepalived, thisHost == nil {
-                limits.append("--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)")
+                limits.append(Limit(source: "keepalived", message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
             }
 
             // The wire: heard here now, or as a snapshot's host heard it.
             var wire: VRRPCensusReport?
             if addresses.isEmpty {
                 // Nothing to explain: no reason to wait on the wire.
-                if thisHost != nil, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
+                if thisHost != nil, !noListen { limits.append(Limit(source: "vrrp", message: "adverts were not listened to: there is no address to explain")) }
             } else if thisHost == nil {
                 wire = view.heardOnTheWire
                 if wire == nil {
-                    limits.append("adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)")
+                    limits.append(Limit(source: "vrrp", message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
                 }
             } else if noListen {
-                limits.append("adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only")
+                limits.append(Limit(source: "vrrp", message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
             } else {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
             }
@@ -221,7 +221,7 @@ struct IPQuestion: ParsableArguments {
     }
 
     /// Listens until the answer cannot change (WireSufficiency), or the bound.
-    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
+    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
@@ -233,7 +233,7 @@ struct IPQuestion: ParsableArguments {
             capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
         } catch {
             if error.kind == .usage { throw error }
-            limits.append("could not listen for VRRP adverts: \(error.message)")
+            limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
             return nil
         }
         let vrids = Set(relevant.compactMap(\.virtualRouterID))

@@ -344,7 +344,10 @@ struct KeepalivedWireTests {
         // network namespaces: their configurations are not this host's, and it says so.
         #expect(before["this_host"] == nil, "\(before)")
         #expect(!(before["warnings"] as? [String] ?? []).contains { $0.contains("vip-in-interface-subnet") }, "\(before)")
-        #expect((report["limits"] as? [String] ?? []).contains { $0.contains("keepalived runs only in other network namespaces") }, "\(report)")
+        // This host's own limit: its source, and no host name.
+        #expect((report["limits"] as? [[String: Any]] ?? []).contains {
+            $0["source"] as? String == "keepalived" && $0["host"] == nil && ($0["message"] as? String)?.contains("keepalived runs only in other network namespaces") == true
+        }, "\(report)")
         // A snapshot of the application server chooses the same way.
         let snapshot = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "snapshot"])
         #expect(snapshot.status == 0, "\(snapshot.stderr)")

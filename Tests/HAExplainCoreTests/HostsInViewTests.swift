@@ -45,7 +45,9 @@ import Testing
     func limits() {
         let view = HostsInView(thisHost: Self.snapshot("app", config: nil, limits: [Limit(source: "netlink", message: "the firewall was not read")]),
                                snapshots: [Self.snapshot("lb1", config: nil, limits: [Limit(source: "hosts", message: "/etc/hosts could not be read")])])
-        #expect(view.limits == ["the firewall was not read", "lb1: /etc/hosts could not be read"])
+        #expect(view.limits == [Limit(source: "netlink", message: "the firewall was not read"),
+                                Limit(source: "hosts", host: "lb1", message: "/etc/hosts could not be read")])
+        #expect(view.limits.map(\.text) == ["the firewall was not read", "lb1: /etc/hosts could not be read"])
     }
 
     @Test("a master heard on the wire is named from the hosts files in view: this host's under its path, a snapshot's under host:path")

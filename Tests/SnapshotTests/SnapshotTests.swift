@@ -176,9 +176,14 @@ final class RemoteSnapshotTests {
         // A host that cannot be reached narrows the answer: a limit naming it, not the end.
         let dead = try ipFromClient(["10.77.0.1", "--host", "dead-test", "--ssh-option=-F\(sshConfig)", "--no-listen", "--no-dns", "--json"])
         let deadReport = try #require(try JSONSerialization.jsonObject(with: Data(dead.stdout.utf8)) as? [String: Any], "\(dead.stderr)")
-        #expect((deadReport["limits"] as? [String])?.contains { $0.hasPrefix("dead-test is not in this answer: ssh dead-test failed") } == true,
+        #expect(Self.limitMessages(deadReport).contains { $0.hasPrefix("dead-test is not in this answer: ssh dead-test failed") },
                 "\(deadReport["limits"] ?? "no limits")")
         #expect((deadReport["answers"] as? [[String: Any]])?.count == 1)
+    }
+
+    /// ip --json's limits: each an object with its source, its host (another host's) and message.
+    static func limitMessages(_ report: [String: Any]) -> [String] {
+        (report["limits"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
     }
 
     @Test("a fleet over ssh at once: the reachable host answers; the unreachable one and the one without haexplain are limits")
@@ -192,7 +197,7 @@ final class RemoteSnapshotTests {
         let verdict = try #require(((report["answers"] as? [[String: Any]])?.first)?["verdict"] as? [String: Any])
         // fleet-ok got through the barrier, so the three connections were open at once.
         #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict)")
-        let limits = report["limits"] as? [String] ?? []
+        let limits = Self.limitMessages(report)
         #expect(limits.contains { $0.hasPrefix("fleet-dead is not in this answer: ssh fleet-dead failed") }, "\(limits)")
         #expect(limits.contains { $0.hasPrefix("fleet-nohx is not in this answer: fleet-nohx has no '") }, "\(limits)")
 
@@ -202,7 +207,8 @@ final class RemoteSnapshotTests {
         let serial = try ipFromClient(["10.77.0.1", "--host-list", "\(dir)/fleet", "--parallel", "1", "--ssh-option=-F\(sshConfig)",
                                        "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
         let serialReport = try #require(try JSONSerialization.jsonObject(with: Data(serial.stdout.utf8)) as? [String: Any], "\(serial.stderr)")
-        #expect((serialReport["limits"] as? [String] ?? []).filter { $0.contains("is not in this answer") }.count == 3)
+        #expect(Self.limitMessages(serialReport).filter { $0.contains("is not in this answer") }.count == 3)
+        #expect((serialReport["limits"] as? [[String: Any]] ?? []).filter { $0["source"] as? String == "ssh" }.count == 3)
     }
 
     @Test("the README's Ansible recipe: an ad-hoc command's --tree of snapshots feeds --from, and the answer names the remote")
