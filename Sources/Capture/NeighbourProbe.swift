@@ -17,25 +17,8 @@ public enum NeighbourProbe {
     /// At most this many frames per run, however many addresses and interfaces.
     public static let maximumFrames = 64
 
-    /// One frame sent, or the reason it was not.
-    public struct Sent: Sendable, Equatable {
-        public var address: IPAddress
-        public var interface: String
-        /// The interface's MAC, the probe's sender hardware address (ARP) or frame source.
-        public var mac: MACAddress
-        /// Why this interface: it holds the address, the kernel routes the address through
-        /// it, or no interface does and every up Ethernet interface is asked.
-        public var why: Why
-        /// The send failed (errno's sentence); nothing went out.
-        public var error: String?
-    }
-
-    public enum Why: String, Sendable, Equatable {
-        case holds, route, everyInterface = "every_interface"
-    }
-
     public struct Outcome: Sendable, Equatable {
-        public var sent: [Sent] = []
+        public var sent: [LinkProbe] = []
         /// Addresses or frames left out, in a sentence each.
         public var notes: [String] = []
     }
@@ -66,8 +49,8 @@ public enum NeighbourProbe {
     /// Where each address is probed, in order, bounded: the ports holding it; else the port
     /// the kernel routes it through (`routedPort`); else every port. Pure, so it is tested
     /// without a network.
-    public static func plan(_ addresses: [IPAddress], ports: [Port], routedPort: (IPAddress) -> Int?) -> [(IPAddress, Port, Why)] {
-        var plan: [(IPAddress, Port, Why)] = []
+    public static func plan(_ addresses: [IPAddress], ports: [Port], routedPort: (IPAddress) -> Int?) -> [(IPAddress, Port, LinkProbe.Reason)] {
+        var plan: [(IPAddress, Port, LinkProbe.Reason)] = []
         for address in addresses {
             let holding = ports.filter { $0.holds.contains(address) }
             if !holding.isEmpty {
@@ -132,7 +115,7 @@ public enum NeighbourProbe {
                 }
             }
             let error = result < 0 ? String(cString: strerror(errno)) : nil
-            outcome.sent.append(Sent(address: address, interface: port.name, mac: port.mac, why: why, error: error))
+            outcome.sent.append(LinkProbe(address: address, interface: port.name, mac: port.mac.description, reason: why, error: error))
         }
         return outcome
     }

@@ -73,7 +73,7 @@ public enum IPExplainer {
         IPReport(query: input.query, resolution: input.resolution,
                  answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
                  listened: input.wire?.source, listening: input.wire?.capture.listening,
-                 keepalivedSays: input.keepalived?.keepalivedSays)
+                 keepalivedSays: input.keepalived?.keepalivedSays, probes: input.wire?.capture.probes)
     }
 
     struct Holder {

@@ -22,6 +22,7 @@ public enum IPReportText {
                 : says.disagreements.map { "keepalived DISAGREES: \($0)\n" }.joined()
         }
         if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
+        for probe in report.probes ?? [] { out += "probed: \(TerminalText.escaped(probe.sentence))\n" }
         for limit in report.limits { out += "limit: \(TerminalText.escaped(limit))\n" }
         return out
     }

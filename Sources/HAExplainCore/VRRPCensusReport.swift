@@ -26,9 +26,12 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var truncated: Bool
         /// How long a live capture listened and why it stopped (nil for a file).
         public var listening: Listening? = nil
+        /// The frames --probe sent while listening (nil when it was not asked); the replies
+        /// are among the packets.
+        public var probes: [LinkProbe]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening
+            case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening, probes
         }
     }
 
@@ -57,6 +60,11 @@ public struct VRRPCensusReport: Codable, Sendable {
     public struct Problem: Codable, Sendable, Equatable {
         public var packet: Int?
         public var message: String
+
+        public init(packet: Int?, message: String) {
+            self.packet = packet
+            self.message = message
+        }
     }
 
     public struct Router: Codable, Sendable {

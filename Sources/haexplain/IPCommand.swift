@@ -79,6 +79,7 @@ struct IPCommand: ParsableCommand {
     @Option(name: .customLong("ssh-option"), help: ArgumentHelp("An option for ssh, e.g. -F/path/config or -oPort=2222; repeatable.", valueName: "option"))
     var sshOptions: [String] = []
 
+    @OptionGroup var probing: ProbeOptions
     @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
@@ -88,6 +89,9 @@ struct IPCommand: ParsableCommand {
 
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
+        if probing.probe, noListen || !from.isEmpty {
+            throw ValidationError("--probe sends while listening and hears the replies; it cannot go with --no-listen or --from")
+        }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel takes 1 to 256 connections, not \(parallel)") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
             throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
@@ -287,6 +291,8 @@ struct IPCommand: ParsableCommand {
             limits.append("could not listen for VRRP adverts: \(error.message)")
             return nil
         }
+        capture.listenForSolicitations(of: addresses)
+        let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
         let vrids = Set(relevant.compactMap(\.virtualRouterID))
         let expected = relevant.compactMap { instance in
             instance.virtualRouterID.map {
@@ -298,7 +304,9 @@ struct IPCommand: ParsableCommand {
                                               expected: expected) { census, since, now in
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
-        return result.report
+        var report = result.report
+        report.capture.probes = probes
+        return report
     }
 }
 

@@ -76,11 +76,11 @@ struct NeighbourProbeTests {
 
         // One frame per address on the observer's only Ethernet interface: on the subnet by
         // its route, 10.9.9.9 (no route) on every up Ethernet interface, which is eth2 alone.
-        #expect(outcome.sent.map { "\($0.address) \($0.interface) \($0.why) \($0.error ?? "sent")" } == [
+        #expect(outcome.sent.map { "\($0.address) \($0.interface) \($0.reason) \($0.error ?? "sent")" } == [
             "192.168.3.200 eth2 route sent", "fd00::200 eth2 route sent", "192.168.3.222 eth2 route sent",
             "10.9.9.9 eth2 everyInterface sent",
         ], "\(outcome)")
-        #expect(outcome.sent.allSatisfy { $0.mac.description == "02:00:00:00:00:10" })
+        #expect(outcome.sent.allSatisfy { $0.mac == "02:00:00:00:00:10" })
         let heard = Self.claims(frames)
         #expect(heard.contains(Claim(kind: "arp reply", mac: "02:00:00:00:00:31", address: "192.168.3.200")), "\(heard)")
         #expect(heard.contains(Claim(kind: "neighbour advertisement", mac: "02:00:00:00:00:31", address: "fd00::200")), "\(heard)")

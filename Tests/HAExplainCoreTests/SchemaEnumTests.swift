@@ -36,6 +36,12 @@ import VRRP
         #expect((watch["kind"] as? [String: Any])?["enum"] as? [String] == VRRPWatch.Event.Kind.allCases.map(\.rawValue))
     }
 
+    @Test("--probe's frame kinds and interface reasons: the schema lists every case")
+    func probeEnumerationsMatch() throws {
+        #expect(try Self.enumeration("common", "link_probe", "kind") == LinkProbe.Kind.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("common", "link_probe", "reason") == LinkProbe.Reason.allCases.map(\.rawValue))
+    }
+
     @Test("the schemas' schema_version is the one haexplain writes")
     func versionMatches() throws {
         let defs = try #require(try Self.schema("common")["$defs"] as? [String: Any])
