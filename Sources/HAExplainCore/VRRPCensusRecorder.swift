@@ -5,6 +5,8 @@ import VRRP
 /// advert (VRRP or CARP) handed to the census with the link it came in on.
 public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
+    /// ARP and Neighbour Discovery on the same link: who claims which address.
+    public private(set) var linkLayer = LinkLayerCensus()
     private var decoder = VRRPDecoder()
     /// Decoded into in place, packet after packet.
     private var advert = VRRPAdvert.placeholder
@@ -29,10 +31,31 @@ public struct VRRPCensusRecorder {
                 carp.interface = carp.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(carp)
             case nil:
-                break
+                // Only frames that are not VRRP reach the ARP/NDP decoder: the adverts' path stays as it was.
+                recordLinkClaim(frame: frame, time: time, link: link)
             }
         } catch {
             census.noteMalformed(packet: packets, reason: error.reason)
         }
+    }
+
+    private mutating func recordLinkClaim(frame: UnsafeRawBufferPointer, time: PacketTime, link: CaptureLink) {
+        do {
+            guard var claim = try LinkClaimDecoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time) else { return }
+            claim.interface = claim.interfaceIndex.map(interfaceName) ?? link.name
+            linkLayer.record(claim)
+        } catch {
+            linkLayer.noteMalformed(packet: packets, reason: error.reason)
+        }
+    }
+
+    /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
+    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
+    public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
+                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false) -> VRRPCensusReport {
+        var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
+        report.linkLayer = linkLayer.report(context: LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer),
+                                            end: end ?? census.lastTime)
+        return report
     }
 }

@@ -11,9 +11,13 @@ public struct VRRPCensusReport: Codable, Sendable {
     /// CARP virtual hosts (ucarp, OpenBSD) heard on protocol 112: another protocol, never a VRRP router.
     public var carpHosts: [CARPHost] = []
     public var problems: [Problem]
+    /// Who claimed the virtual addresses on the link (ARP/NDP); nil when the capture held no
+    /// ARP or NDP packet and was not set up to see any.
+    public var linkLayer: LinkLayerReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems
+        case linkLayer = "link_layer"
     }
 
     public struct Capture: Codable, Sendable {

@@ -80,6 +80,7 @@ public enum VRRPCensusText {
             }
             out += verdictLines(host.verdicts)
         }
+        if let linkLayer = report.linkLayer { out += LinkLayerText.render(linkLayer) }
         for problem in report.problems {
             out += "problem   \(problem.packet.map { "packet #\($0): " } ?? "")\(problem.message)\n"
         }

@@ -258,11 +258,11 @@ enum WireListening {
                                   ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
-            var report = recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes)
+            var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes)
             report.capture.listening = listening
             return Result(report: report, truncated: truncated)
         }
-        return Result(report: recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes),
+        return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes),
                       truncated: truncated)
     }
 }
