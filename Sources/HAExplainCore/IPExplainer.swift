@@ -70,10 +70,12 @@ public struct IPEvidence: Sendable {
 
 public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
-        IPReport(query: input.query, resolution: input.resolution,
-                 answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
-                 listened: input.wire?.source, listening: input.wire?.capture.listening,
-                 keepalivedSays: input.keepalived?.keepalivedSays, probes: input.wire?.capture.probes)
+        var report = IPReport(query: input.query, resolution: input.resolution,
+                              answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
+                              listened: input.wire?.source, listening: input.wire?.capture.listening,
+                              keepalivedSays: input.keepalived?.keepalivedSays, probes: input.wire?.capture.probes)
+        report.linkLayer = input.wire?.linkLayer
+        return report
     }
 
     struct Holder {

@@ -50,12 +50,16 @@ public struct VRRPCensusRecorder {
     }
 
     /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
-    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
+    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to);
+    /// `hosts` adds what `ip` knows beside the wire (addresses asked, hosts in view).
     public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
-                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false) -> VRRPCensusReport {
+                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
+                       hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
-        report.linkLayer = linkLayer.report(context: LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer),
-                                            end: end ?? census.lastTime)
+        var context = LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
+        if let hosts { context.add(hosts) }
+        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
+        if let hosts { report.linkLayer = report.linkLayer?.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) }
         return report
     }
 }

@@ -207,7 +207,7 @@ enum WireListening {
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
     /// Ctrl-C, or `progress` says more listening cannot change the answer.
     static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
-                       expected: [VRRPCensus.ExpectedRouter] = [],
+                       expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
@@ -258,11 +258,12 @@ enum WireListening {
                                   ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
-            var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes)
+            var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes,
+                                         capturesLinkLayer: true, hosts: hosts)
             report.capture.listening = listening
             return Result(report: report, truncated: truncated)
         }
-        return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes),
+        return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes, hosts: hosts),
                       truncated: truncated)
     }
 }

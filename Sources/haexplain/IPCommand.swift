@@ -250,7 +250,7 @@ struct IPCommand: ParsableCommand {
                 // Nothing to explain: no reason to wait on the wire.
                 if live, !noListen { limits.append("adverts were not listened to: there is no address to explain") }
             } else if live, !noListen {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
+                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: views, limits: &limits)
             } else if !live {
                 // The wire as a snapshot's host heard it (snapshot --listen), said so.
                 if let heard = snapshots.first(where: { $0.vrrp != nil }), var census = heard.vrrp {
@@ -276,7 +276,7 @@ struct IPCommand: ParsableCommand {
     }
 
     /// Listens until the answer cannot change (WireSufficiency), or the bound.
-    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
+    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [HostView], limits: inout [String]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
@@ -301,7 +301,7 @@ struct IPCommand: ParsableCommand {
             }
         }
         let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected) { census, since, now in
+                                              expected: expected, hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
         var report = result.report
