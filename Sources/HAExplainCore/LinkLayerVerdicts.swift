@@ -4,7 +4,7 @@ import VRRP
 /// The link-layer verdicts for one address. The time model: a failover is a VRRP master
 /// change; announcements from the new master (or the virtual MAC) within `failoverWindow`
 /// after it belong to it; two MACs claiming within `duplicateWindow` of each other with no
-/// master change between them (one that swaps exactly those two) is a duplicate.
+/// master change between them (one that took mastership from the earlier claimant) is a duplicate.
 struct LinkLayerJudge {
     typealias Verdict = LinkLayerReport.Verdict
     let state: LinkAddressState
@@ -90,13 +90,14 @@ struct LinkLayerJudge {
         return verdicts
     }
 
-    /// A failover of a router listing the address, between `since` and `until`, that swaps these two MACs.
-    private func explained(_ a: MACAddress, _ b: MACAddress, since: PacketTime, until: PacketTime) -> Bool {
+    /// A failover of a router listing the address, between `since` and `until`, that took
+    /// mastership away from the earlier claimant: its claim ended there, so a later claim by
+    /// another MAC is no duplicate of it (a rogue then shows against the new master's claims).
+    private func explained(earlier: MACAddress, since: PacketTime, until: PacketTime) -> Bool {
         let low = since.nanoseconds &- LinkLayerCensus.slack.nanoseconds, high = until.nanoseconds &+ LinkLayerCensus.slack.nanoseconds
         return routers.contains { router in
             router.failovers.contains { change in
-                let swapped: Set<MACAddress?> = [change.from.mac, change.to.mac]
-                return change.to.time.nanoseconds >= low && change.to.time.nanoseconds <= high && swapped.contains(a) && swapped.contains(b)
+                change.to.time.nanoseconds >= low && change.to.time.nanoseconds <= high && change.from.mac == earlier
             }
         }
     }
@@ -114,7 +115,7 @@ struct LinkLayerJudge {
                 let theirs = state.claimants[other].mac
                 guard !virtual.contains(theirs),
                       event.time.nanoseconds &- earlier.time.nanoseconds <= LinkLayerCensus.duplicateWindow.nanoseconds,
-                      !explained(mine, theirs, since: earlier.time, until: event.time) else { continue }
+                      !explained(earlier: theirs, since: earlier.time, until: event.time) else { continue }
                 let pair = Pair(first: min(other, event.claimant), second: max(other, event.claimant))
                 if pairs[pair] == nil { order.append(pair) }
                 for number in [earlier.packet, event.packet] where !(pairs[pair]?.contains(number) ?? false) {

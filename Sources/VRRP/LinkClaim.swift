@@ -57,6 +57,8 @@ public struct LinkClaim: Sendable, Equatable {
     public var operation: UInt16
     /// The IPv6 hop limit (nil for ARP); RFC 4861 7.1 requires 255.
     public var hopLimit: UInt8?
+    /// The ICMPv6 checksum (nil for ARP, which has none).
+    public var checksumValid: Bool?
     /// Why an RFC 4861 receiver discards this message (nil when it is valid, and always for ARP).
     public var discardReason: LinkClaimDiscard?
     /// 802.1Q/802.1ad VLAN IDs, outermost first.
@@ -98,7 +100,7 @@ public struct LinkClaim: Sendable, Equatable {
     public init(kind: Kind, address: IPAddress, mac: MACAddress? = nil, sourceMAC: MACAddress? = nil,
                 senderAddress: IPAddress, senderMAC: MACAddress? = nil, targetMAC: MACAddress? = nil,
                 destinationAddress: IPAddress? = nil, flags: AdvertisementFlags? = nil, operation: UInt16 = 0,
-                hopLimit: UInt8? = nil, discardReason: LinkClaimDiscard? = nil, vlans: [UInt16] = [],
+                hopLimit: UInt8? = nil, checksumValid: Bool? = nil, discardReason: LinkClaimDiscard? = nil, vlans: [UInt16] = [],
                 interfaceIndex: Int? = nil, interface: String? = nil, packet: Int, time: PacketTime) {
         self.kind = kind
         self.address = address
@@ -111,6 +113,7 @@ public struct LinkClaim: Sendable, Equatable {
         self.flags = flags
         self.operation = operation
         self.hopLimit = hopLimit
+        self.checksumValid = checksumValid
         self.discardReason = discardReason
         self.vlans = vlans
         self.interfaceIndex = interfaceIndex
@@ -222,7 +225,19 @@ public enum LinkClaimDecoder {
             headers += 1
             guard headers <= 8 else { return nil }
             switch next {
-            case 0, 43, 60:
+            case 0, 60:
+                // Options headers: their options must fit (RFC 8200 4.2), or the stack drops the packet.
+                next = try ext.u8()
+                let body = try ext.take((Int(try ext.u8()) + 1) * 8 - 2)
+                var options = ByteReader(body)
+                while options.remaining > 0 {
+                    guard try options.u8() != 0 else { continue }  // Pad1
+                    let length = Int(try options.u8())
+                    // Not a packet any stack delivers (nor one known to be ND): not ours.
+                    guard length <= options.remaining else { return nil }
+                    try options.skip(length)
+                }
+            case 43:
                 next = try ext.u8()
                 try ext.skip((Int(try ext.u8()) + 1) * 8 - 2)
             case 51:
@@ -255,8 +270,9 @@ public enum LinkClaimDecoder {
         // The checksum covers the pseudo-header with the upper-layer length (RFC 8200 8.1).
         var sum = VRRPDecoder.sum(sourceBytes) &+ VRRPDecoder.sum(destinationBytes)
         sum &+= UInt32(nextHeaderICMPv6) &+ UInt32(message.count) &+ VRRPDecoder.sum(message)
+        let checksumValid = VRRPDecoder.fold(sum) == 0xffff
         if hopLimit != 255 { discard = .hopLimit }
-        else if VRRPDecoder.fold(sum) != 0xffff { discard = .checksum }
+        else if !checksumValid { discard = .checksum }
         else if code != 0 { discard = .code }
         else if target.isMulticast { discard = .multicastTarget }
 
@@ -285,7 +301,7 @@ public enum LinkClaimDecoder {
             if discard == nil, dad, sourceLink != nil || !destination.isSolicitedNode { discard = .badDAD }
             return LinkClaim(kind: dad ? .dadSolicitation : .neighbourSolicitation, address: target, sourceMAC: frame.mac,
                              senderAddress: source, senderMAC: sourceLink, destinationAddress: destination,
-                             operation: 135, hopLimit: hopLimit, discardReason: discard, vlans: frame.vlans,
+                             operation: 135, hopLimit: hopLimit, checksumValid: checksumValid, discardReason: discard, vlans: frame.vlans,
                              interfaceIndex: frame.interfaceIndex, packet: frame.packet, time: frame.time)
         }
         let flagByte = message[4]
@@ -294,7 +310,7 @@ public enum LinkClaimDecoder {
         if discard == nil, flags.solicited, destination.isMulticast { discard = .solicitedToMulticast }
         return LinkClaim(kind: .neighbourAdvertisement, address: target, mac: targetLink ?? frame.mac, sourceMAC: frame.mac,
                          senderAddress: source, senderMAC: sourceLink, destinationAddress: destination, flags: flags,
-                         operation: 136, hopLimit: hopLimit, discardReason: discard, vlans: frame.vlans,
+                         operation: 136, hopLimit: hopLimit, checksumValid: checksumValid, discardReason: discard, vlans: frame.vlans,
                          interfaceIndex: frame.interfaceIndex, packet: frame.packet, time: frame.time)
     }
 }
