@@ -90,7 +90,12 @@ enum SnapshotGatherer {
         if let seconds {
             do {
                 let capture = try PacketCapture.open(interface: nil, netns: netns)
-                vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false).report
+                // The link layer is judged for the VIPs configured here too, with this host in view.
+                let configured = (keepalived?.configuration.vrrpInstances ?? []).flatMap { $0.virtualIpaddress.map(\.address) }
+                capture.listenForSolicitations(of: configured)
+                let view = HostView(hostname: HostIdentity.hostname(), isLocal: true, addresses: addresses, neighbours: neighbours)
+                vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false,
+                                                hosts: LinkLayerHosts(asked: configured, hosts: [view])).report
             } catch {
                 if error.kind == .usage { throw error }
                 limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))

@@ -166,6 +166,17 @@ struct LinkLayerLabTests {
         #expect(Self.verdicts(entry).contains("duplicate_address"), "\(entry ?? report)")
         let duplicate = (entry?["verdicts"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "duplicate_address" }
         #expect(Set(duplicate?["macs"] as? [String] ?? []) == ["02:00:00:00:00:71", "02:00:00:00:00:66"], "\(duplicate ?? [:])")
+
+        // A snapshot of the application server keeps what its wire said; ip --from answers with it.
+        try lab.lab.spawn(rogue, ["arping", "-U", "-c", "4", "-I", "eth2", "-s", "192.168.3.200", "192.168.3.200"], ownPIDNamespace: false)
+        let snapshot = try Shell.run([HAExplainBinary.path, "snapshot", "--listen", "3", "--netns", lab.observer])
+        #expect(snapshot.status == 0, "\(snapshot.stderr)")
+        let file = lab.directory.appendingPathComponent("observer.json")
+        try snapshot.stdout.write(to: file, atomically: true, encoding: .utf8)
+        let fromSnapshot = try HAExplainBinary.json(["ip", "192.168.3.200", "--from", file.path, "--json"])
+        let recorded = Self.entry(try #require(fromSnapshot.json, "\(fromSnapshot.stderr)"), "192.168.3.200")
+        #expect(Self.verdicts(recorded).contains("claimed_by_non_master"), "\(recorded ?? [:])")
+        #expect(Self.claimants(recorded).contains("02:00:00:00:00:66"), "\(recorded ?? [:])")
         lab.stopCapture(recording)
         try Self.expectDecoderParity(recording.file)
     }
