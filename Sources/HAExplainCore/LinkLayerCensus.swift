@@ -21,8 +21,16 @@ public struct LinkLayerCensus: Sendable {
     private var index: [IPAddress: Int] = [:]
     private(set) var addresses: [LinkAddressState] = []
     private(set) var addressesDropped = 0
+    /// Addresses tracked even past the cap (the VIPs, the addresses asked about), so a flood
+    /// of ARP for other addresses cannot push out the ones that matter.
+    public private(set) var watched: Set<IPAddress> = []
 
     public init() {}
+
+    public mutating func watch(_ addresses: some Sequence<IPAddress>) { watched.formUnion(addresses) }
+
+    /// True once the cap is reached: only watched addresses are tracked from then on.
+    public var isFull: Bool { addresses.count >= Self.maximumAddresses }
 
     public mutating func noteMalformed(packet: Int, reason: String) {
         malformed += 1
@@ -47,7 +55,10 @@ public struct LinkLayerCensus: Sendable {
 
     private mutating func slot(for address: IPAddress) -> Int? {
         if let found = index[address] { return found }
-        guard addresses.count < Self.maximumAddresses else { addressesDropped += 1; return nil }
+        guard addresses.count < Self.maximumAddresses || (watched.contains(address) && addresses.count < 2 * Self.maximumAddresses) else {
+            addressesDropped += 1
+            return nil
+        }
         index[address] = addresses.count
         addresses.append(LinkAddressState(address: address))
         return addresses.count - 1
@@ -155,5 +166,12 @@ struct LinkAddressState: Sendable {
             eventsDropped += LinkLayerCensus.maximumEvents
         }
         events.append(LinkClaimEvent(time: claim.time, packet: claim.packet, claimant: slot, how: how))
+    }
+}
+
+extension VRRPCensus {
+    /// Every virtual address the adverts heard so far list.
+    var virtualAddresses: Set<IPAddress> {
+        Set(routers.lazy.flatMap { $0.senders.lazy.flatMap(\.addresses) })
     }
 }

@@ -46,7 +46,14 @@ public struct LinkLayerContext: Sendable {
 
         /// The master at `time` (nil: none known, or nobody).
         func master(at time: PacketTime) -> Mastership? {
-            masters.last { $0.time <= time }.flatMap { $0.address == nil ? nil : $0 }
+            // Binary search: the last entry at or before `time` (masters are in time order).
+            var low = 0, high = masters.count
+            while low < high {
+                let middle = (low + high) / 2
+                if masters[middle].time <= time { low = middle + 1 } else { high = middle }
+            }
+            guard low > 0, masters[low - 1].address != nil else { return nil }
+            return masters[low - 1]
         }
 
         /// Master changes: a new master after another (not the first master the capture heard).

@@ -13,6 +13,8 @@ struct LinkLayerJudge {
     let virtual: Set<MACAddress>
     let end: PacketTime
     let events: [LinkClaimEvent]
+    /// Each router's master changes, computed once.
+    let failoverLists: [[(from: LinkLayerContext.Mastership, to: LinkLayerContext.Mastership)]]
 
     init(state: LinkAddressState, context: LinkLayerContext, routers: [LinkLayerContext.Router], virtual: Set<MACAddress>, end: PacketTime) {
         self.state = state
@@ -20,6 +22,7 @@ struct LinkLayerJudge {
         self.routers = routers
         self.virtual = virtual
         self.end = end
+        self.failoverLists = routers.map(\.failovers)
         self.events = state.events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
 
@@ -52,8 +55,7 @@ struct LinkLayerJudge {
 
     private func failovers() -> [Verdict] {
         var verdicts: [Verdict] = []
-        for router in routers {
-            let changes = router.failovers
+        for (router, changes) in zip(routers, failoverLists) {
             for (index, change) in changes.enumerated() {
                 let (from, to) = change
                 var windowEnd = PacketTime(nanoseconds: to.time.nanoseconds &+ LinkLayerCensus.failoverWindow.nanoseconds)
@@ -95,8 +97,8 @@ struct LinkLayerJudge {
     /// another MAC is no duplicate of it (a rogue then shows against the new master's claims).
     private func explained(earlier: MACAddress, since: PacketTime, until: PacketTime) -> Bool {
         let low = since.nanoseconds &- LinkLayerCensus.slack.nanoseconds, high = until.nanoseconds &+ LinkLayerCensus.slack.nanoseconds
-        return routers.contains { router in
-            router.failovers.contains { change in
+        return failoverLists.contains { changes in
+            changes.contains { change in
                 change.to.time.nanoseconds >= low && change.to.time.nanoseconds <= high && change.from.mac == earlier
             }
         }

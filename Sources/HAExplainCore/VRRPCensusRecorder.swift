@@ -11,6 +11,7 @@ public struct VRRPCensusRecorder {
     /// Decoded into in place, packet after packet.
     private var advert = VRRPAdvert.placeholder
     private var packets = 0
+    private var advertsWatched = 0
     private let interfaceName: (Int) -> String
 
     /// `interfaceName` names the ifindex a Linux cooked v2 header carries.
@@ -43,6 +44,12 @@ public struct VRRPCensusRecorder {
         do {
             guard var claim = try LinkClaimDecoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time) else { return }
             claim.interface = claim.interfaceIndex.map(interfaceName) ?? link.name
+            // Past the link census's cap only the VIPs are tracked: tell it which they are
+            // (again only when adverts came since).
+            if linkLayer.isFull, census.adverts != advertsWatched {
+                advertsWatched = census.adverts
+                linkLayer.watch(census.virtualAddresses)
+            }
             linkLayer.record(claim)
         } catch {
             linkLayer.noteMalformed(packet: packets, reason: error.reason)
