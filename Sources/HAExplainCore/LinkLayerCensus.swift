@@ -170,8 +170,9 @@ struct LinkAddressState: Sendable {
 }
 
 extension VRRPCensus {
-    /// Every virtual address the adverts heard so far list.
-    var virtualAddresses: Set<IPAddress> {
+    /// Every virtual address the adverts heard so far list (also followed while listening:
+    /// solicited-node groups, --probe).
+    public var virtualAddresses: Set<IPAddress> {
         Set(routers.lazy.flatMap { $0.senders.lazy.flatMap(\.addresses) })
     }
 }

@@ -1,48 +1,36 @@
 import HAModel
 import VRRP
 
-/// What `ip` knows beside the wire, for the link-layer census: the addresses asked, the
-/// hosts in view (this one, and the snapshots'), with their interfaces' MACs, the
-/// addresses they hold and this host's neighbour entries.
+/// What a live command knows beside the wire, for judging the link-layer census when the
+/// listening ends: the addresses asked and the hosts in view (this one, and the snapshots').
 public struct LinkLayerHosts: Sendable {
     public var asked: [IPAddress]
     public var hosts: [HostView]
+    /// Also judge every virtual address the adverts list (a snapshot keeps them all; `ip`
+    /// reports only what it was asked).
+    public var alsoHeard: Bool
 
-    public init(asked: [IPAddress], hosts: [HostView]) {
+    public init(asked: [IPAddress], hosts: [HostView], alsoHeard: Bool = false) {
         self.asked = asked
         self.hosts = hosts
+        self.alsoHeard = alsoHeard
     }
-}
 
-extension LinkLayerContext {
-    /// Adds the asked addresses, the hosts' MACs as nodes, which hosts hold each address and
-    /// this host's neighbour entries for them.
-    public mutating func add(_ view: LinkLayerHosts) {
-        for address in view.asked where !addresses.contains(address) { addresses.append(address) }
-        for host in view.hosts {
-            for interface in host.addresses?.interfaces ?? [] where interface.linkType == "ether" {
-                guard let mac = interface.address.flatMap(MACAddress.init), mac.value != 0, nodes[mac] == nil else { continue }
-                nodes[mac] = "\(host.hostname) \(interface.ifname)"
-            }
+    /// The context for the census `vrrp` heard (see `LinkLayerClaims.context`).
+    func context(_ vrrp: VRRPCensusReport, capturesLinkLayer: Bool) -> LinkLayerContext {
+        var addresses = asked
+        if alsoHeard {
+            for address in LinkLayerContext(vrrp: vrrp).addresses where !addresses.contains(address) { addresses.append(address) }
         }
-        var held: [IPAddress: [String]] = self.held ?? [:]
-        for address in addresses {
-            held[address] = view.hosts.filter { !($0.addresses?.assignments(of: address).isEmpty ?? true) }.map(\.hostname)
-        }
-        self.held = held
-        guard let local = view.hosts.first(where: \.isLocal), let table = local.neighbours else { return }
-        for entry in table.neighbours where addresses.contains(entry.dst) {
-            guard let mac = entry.lladdr.flatMap(MACAddress.init) else { continue }
-            neighbours.append(Neighbour(address: entry.dst, mac: mac, state: entry.state.joined(separator: ","), device: entry.dev,
-                                        source: table.source))
-        }
+        return LinkLayerClaims.context(addresses: addresses, wire: vrrp, hosts: hosts, capturesLinkLayer: capturesLinkLayer)
     }
 }
 
 extension LinkLayerReport {
-    /// With this host alone in view, an answer from a MAC no host in view has cannot be told
-    /// from its owner's: `answered_from_nowhere` then stands only when every MAC it names is
-    /// a host in view (which does not hold the address: proxy ARP here).
+    /// With this host alone in view, an answer from a MAC of no host in view cannot be told
+    /// from its owner's, but one from this host's own MAC for an address it does not hold
+    /// can: `answered_from_nowhere` then stands only when every MAC it names is a host in
+    /// view's (proxy ARP here).
     public func keepingCertainAnswersFromNowhere(_ view: LinkLayerHosts, nodes: [MACAddress: String]) -> LinkLayerReport {
         guard view.hosts.count == 1 else { return self }
         var report = self

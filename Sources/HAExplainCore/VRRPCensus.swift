@@ -54,12 +54,6 @@ public struct VRRPCensus {
 
     public init() {}
 
-    /// The virtual addresses the adverts heard so far list, for following them on the link
-    /// layer while listening (solicited-node groups, --probe).
-    public var virtualAddresses: Set<IPAddress> {
-        Set(routers.flatMap { $0.senders.flatMap(\.addresses) })
-    }
-
     /// Counts a packet that was read, VRRP or not, so the report can say what was seen.
     public mutating func notePacket(time: PacketTime) {
         packets += 1

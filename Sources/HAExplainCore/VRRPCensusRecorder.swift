@@ -63,8 +63,8 @@ public struct VRRPCensusRecorder {
                        truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
                        hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
-        var context = LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
-        if let hosts { context.add(hosts) }
+        let context = hosts?.context(report, capturesLinkLayer: capturesLinkLayer)
+            ?? LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
         report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
         if let hosts { report.linkLayer = report.linkLayer?.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) }
         return report

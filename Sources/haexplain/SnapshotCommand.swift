@@ -95,7 +95,7 @@ enum SnapshotGatherer {
                 capture.listenForSolicitations(of: configured)
                 let view = HostView(hostname: HostIdentity.hostname(), isLocal: true, addresses: addresses, neighbours: neighbours)
                 vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false,
-                                                hosts: LinkLayerHosts(asked: configured, hosts: [view])).report
+                                                hosts: LinkLayerHosts(asked: configured, hosts: [view], alsoHeard: true)).report
             } catch {
                 if error.kind == .usage { throw error }
                 limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))

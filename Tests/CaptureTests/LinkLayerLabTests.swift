@@ -166,6 +166,12 @@ struct LinkLayerLabTests {
         #expect(Self.verdicts(entry).contains("duplicate_address"), "\(entry ?? report)")
         let duplicate = (entry?["verdicts"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "duplicate_address" }
         #expect(Set(duplicate?["macs"] as? [String] ?? []) == ["02:00:00:00:00:71", "02:00:00:00:00:66"], "\(duplicate ?? [:])")
+        // The owner is a conflict, both MACs named.
+        let verdict = (report["answers"] as? [[String: Any]])?.first?["verdict"] as? [String: Any] ?? [:]
+        #expect(verdict["owner"] as? String == "conflict", "\(verdict)")
+        let reason = verdict["reason"] as? String ?? ""
+        #expect(reason.contains("02:00:00:00:00:71") && reason.contains("02:00:00:00:00:66"), "\(reason)")
+        #expect(probed.status == 3, "ip exits 3 on a conflict")
 
         // A snapshot of the application server keeps what its wire said; ip --from answers with it.
         try lab.lab.spawn(rogue, ["arping", "-U", "-c", "4", "-I", "eth2", "-s", "192.168.3.200", "192.168.3.200"], ownPIDNamespace: false)
