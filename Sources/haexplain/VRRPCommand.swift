@@ -17,7 +17,7 @@ struct VRRPCommand: ParsableCommand {
             Captures VRRPv2/v3 adverts for a bounded time (default \(Int(VRRPCommand.defaultListen)) s: two adverts at \
             advert_int 3, and long enough to call split brain at advert_int 1), or reads a pcap/pcapng file, and prints \
             who advertises each VRID on each LAN (interface and VLAN): priorities, intervals, auth type, version, the \
-            master and verdicts; CARP hosts apart. Nothing is sent. \
+            master and verdicts; CARP hosts apart; who claims the VIPs in ARP and NDP. Nothing is sent but with --probe. \
             Ctrl-C ends a capture early and still prints the census.
             """
     )
