@@ -40,6 +40,9 @@ public struct VRRPCensusRecorder {
         }
     }
 
+    /// Addresses whose ARP/NDP is kept even past the link census's cap (those `ip` is asked about).
+    public mutating func watch(_ addresses: [IPAddress]) { linkLayer.watch(addresses) }
+
     private mutating func recordLinkClaim(frame: UnsafeRawBufferPointer, time: PacketTime, link: CaptureLink) {
         do {
             guard var claim = try LinkClaimDecoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time) else { return }
@@ -58,11 +61,15 @@ public struct VRRPCensusRecorder {
 
     /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
     /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
+    /// `addresses` are reported beside the VIPs the adverts list (those `ip` is asked about).
     public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
-                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false) -> VRRPCensusReport {
+                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
+                       addresses: [IPAddress] = []) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
-        report.linkLayer = linkLayer.report(context: LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer),
-                                            end: end ?? census.lastTime)
+        guard linkLayer.packets > 0 || linkLayer.malformed > 0 || capturesLinkLayer else { return report }
+        var context = LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
+        context.addresses = addresses + context.addresses.filter { !addresses.contains($0) }
+        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
         return report
     }
 }
