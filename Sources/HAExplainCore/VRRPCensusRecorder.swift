@@ -40,6 +40,9 @@ public struct VRRPCensusRecorder {
         }
     }
 
+    /// Addresses whose ARP/NDP is kept even past the link census's cap (those `ip` is asked about).
+    public mutating func watch(_ addresses: [IPAddress]) { linkLayer.watch(addresses) }
+
     private mutating func recordLinkClaim(frame: UnsafeRawBufferPointer, time: PacketTime, link: CaptureLink) {
         do {
             guard var claim = try LinkClaimDecoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time) else { return }
@@ -57,14 +60,18 @@ public struct VRRPCensusRecorder {
     }
 
     /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
-    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to);
-    /// `hosts` adds what `ip` knows beside the wire (addresses asked, hosts in view).
+    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
+    /// `addresses` are reported beside the VIPs the adverts list (those `ip` is asked about);
+    /// `hosts`, what a live command knows beside the wire (addresses asked, hosts in view),
+    /// judges them as `ip` does.
     public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
                        truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
-                       hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
+                       addresses: [IPAddress] = [], hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
-        let context = hosts?.context(report, capturesLinkLayer: capturesLinkLayer)
+        guard linkLayer.packets > 0 || linkLayer.malformed > 0 || capturesLinkLayer else { return report }
+        var context = hosts?.context(report, capturesLinkLayer: capturesLinkLayer)
             ?? LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
+        context.addresses = addresses + context.addresses.filter { !addresses.contains($0) }
         report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
         if let hosts { report.linkLayer = report.linkLayer?.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) }
         return report

@@ -211,6 +211,7 @@ enum WireListening {
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
+        recorder.watch(hosts?.asked ?? [])
         var shown = -1
         var latest: WireSufficiency.Progress?
         let started = HostIdentity.monotonicSeconds()

@@ -123,11 +123,17 @@ import VRRP
         advert.priority = 150
         let master = LinkFrameBuilder(sourceMAC: Self.old), intruder = LinkFrameBuilder(sourceMAC: Self.rogue)
         var frames: [([UInt8], Double)] = (0..<6).map { (advert.ethernet, Double($0)) }
-        frames += [(master.announcement(Self.vip), 0.05), (intruder.announcement(Self.vip), 3.5)]
+        frames += [(master.announcement(Self.vip), 0.05), (intruder.announcement(Self.vip), 3.5),
+                   (LinkFrameBuilder(sourceMAC: MACAddress("bc:76:4e:05:aa:10")!).arpFrame(operation: 1, sender: IPAddress("192.168.3.10")!, target: Self.vip), 1)]
         for (frame, seconds) in frames.sorted(by: { $0.1 < $1.1 }) {
             frame.withUnsafeBytes { recorder.record(frame: $0, time: Self.time(seconds), link: CaptureLink(linkType: .ethernet, name: "eth2")) }
         }
         var wire = recorder.report(source: Source(kind: .packet, detail: "test"))
+        // The recorder's own report judges against the VIPs, and the addresses it is given first.
+        let asked = IPAddress("192.168.3.10")!
+        #expect(recorder.report(source: Source(kind: .packet, detail: "test"), addresses: [asked]).linkLayer?.addresses.map(\.address) == [asked, Self.vip])
+        #expect(wire.linkLayer?.addresses.map(\.address) == [Self.vip] && wire.linkLayer?.otherAddresses == 1)
+        #expect(wire.linkLayer?.addresses.first?.has(.duplicateAddress) == true)
         let hosts = [IPExplainerTests.app,
                      IPExplainerTests.host("prod-haproxy-000", mac: Self.old.description, address: "192.168.3.4", extra: ["192.168.3.200"])]
         wire.linkLayer = recorder.linkLayer.report(context: LinkLayerClaims.context(addresses: [Self.vip], wire: wire, hosts: hosts,
