@@ -14,7 +14,8 @@ public enum IPReportText {
             out += headline(answer) + "\n"
             out += block(answer, query: report.query)
         }
-        if let linkLayer = report.linkLayer { out += LinkLayerText.render(linkLayer) + "\n" }
+        // The section opens with a blank line of its own (for vrrp); each answer block ends with one.
+        if let linkLayer = report.linkLayer { out += LinkLayerText.render(linkLayer).dropFirst() + "\n" }
         if let says = report.keepalivedSays {
             for instance in says.instances {
                 out += "keepalived says: vrrp_instance \(instance.name) \(instance.state), effective priority \(instance.effectivePriority.map(String.init) ?? "?") (base \(instance.basePriority.map(String.init) ?? "?")) [\(says.source)]\n"
