@@ -64,12 +64,14 @@ public enum NeighbourProbe {
         return plan
     }
 
-    /// Sends the probes from network namespace `netns` through one AF_PACKET socket opened in it.
-    public static func send(_ addresses: [IPAddress], netns: String?) throws(HAError) -> Outcome {
+    /// Sends the probes from network namespace `netns` through one AF_PACKET socket opened in
+    /// it; only out of `interface` when the capture hears that one alone (replies elsewhere
+    /// would go unheard).
+    public static func send(_ addresses: [IPAddress], netns: String?, interface: String? = nil) throws(HAError) -> Outcome {
         var outcome = Outcome()
         let unique = addresses.reduce(into: [IPAddress]()) { if !$0.contains($1) { $0.append($1) } }
         let table = try AddressReader.read(netns: netns)
-        let ports = table.interfaces.compactMap(Port.from)
+        let ports = table.interfaces.compactMap(Port.from).filter { port in interface.map { $0 == port.name } ?? true }
         let routes = try RouteSocketHandle(netns: netns)
         var plan = plan(unique, ports: ports) { address in
             guard let (route, _) = try? RouteQuery.get(address, fibMatch: false, socket: routes), let route,
@@ -77,7 +79,7 @@ public enum NeighbourProbe {
             return route.outputInterface.map(Int.init)
         }
         for address in unique where !plan.contains(where: { $0.0 == address }) {
-            outcome.notes.append("\(address) was not probed: no interface here is up, Ethernet and answers ARP")
+            outcome.notes.append("\(address) was not probed: no interface \(interface.map { "\($0) " } ?? "")here is up, Ethernet and answers ARP")
         }
         if plan.count > maximumFrames {
             outcome.notes.append("only the first \(maximumFrames) of \(plan.count) probes were sent")
@@ -190,6 +192,6 @@ extension PacketCapture {
     /// Probes `addresses` from this live capture's network namespace (see `NeighbourProbe`);
     /// call it after opening, so the replies are captured.
     public func probe(_ addresses: [IPAddress]) throws(HAError) -> NeighbourProbe.Outcome {
-        try NeighbourProbe.send(addresses, netns: netns)
+        try NeighbourProbe.send(addresses, netns: netns, interface: interface)
     }
 }

@@ -100,6 +100,11 @@ struct NeighbourProbeTests {
             "|||::|ff02::1:ff00:200|255|fd00::200|1|33:33:ff:00:02:00",
         ].sorted(), "\(fields)")
 
+        // A capture on one interface probes out of that one only: loopback is no Ethernet port.
+        let onLoopback = try NeighbourProbe.send([IPAddress("192.168.3.200")!], netns: lab.observer, interface: "lo")
+        #expect(onLoopback.sent.isEmpty && onLoopback.notes == ["192.168.3.200 was not probed: no interface lo here is up, Ethernet and answers ARP"],
+                "\(onLoopback)")
+
         // The reference tools name the same holder.
         let arping = try lab.lab.exec(lab.observer, ["arping", "-D", "-c", "1", "-w", "2", "-I", "eth2", "192.168.3.200"])
         #expect(arping.status == 1 && arping.stdout.contains("[02:00:00:00:00:31]"), "\(arping.stdout)")
