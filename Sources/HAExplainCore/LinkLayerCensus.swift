@@ -15,6 +15,9 @@ public struct LinkLayerCensus: Sendable {
     /// ARP/NDP packets decoded (valid or not), and those that claimed to be ARP/NDP but were malformed.
     public private(set) var packets = 0
     public private(set) var malformed = 0
+    /// ARP and NDP packets apart: a capture that shows one family's says nothing of the other's silence.
+    public private(set) var arpPackets = 0
+    public private(set) var ndpPackets = 0
     public private(set) var firstTime: PacketTime?
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [LinkLayerReport.Problem] = []
@@ -39,6 +42,7 @@ public struct LinkLayerCensus: Sendable {
 
     public mutating func record(_ claim: LinkClaim) {
         packets += 1
+        if claim.family == .inet { arpPackets += 1 } else { ndpPackets += 1 }
         if firstTime.map({ claim.time < $0 }) ?? true { firstTime = claim.time }
         if lastTime.map({ claim.time > $0 }) ?? true { lastTime = claim.time }
         if let slot = slot(for: claim.address) {

@@ -126,7 +126,9 @@ extension LinkLayerCensus {
         for address in context.addresses where !shown.contains(address) {
             shown.insert(address)
             let state = self.state(of: address) ?? LinkAddressState(address: address)
-            let entry = state.report(context: context, end: end)
+            // Silence means something only where the capture saw this family's ARP or NDP.
+            let heard = context.capturesLinkLayer || (address.family == .inet ? arpPackets : ndpPackets) > 0
+            let entry = state.report(context: context, end: end, heard: heard)
             // An address that matters but was never seen and has nothing to say is left out.
             guard state.first != nil || !entry.verdicts.isEmpty else { continue }
             reported.append(entry)
@@ -144,7 +146,7 @@ extension LinkLayerCensus {
 }
 
 extension LinkAddressState {
-    func report(context: LinkLayerContext, end: PacketTime) -> LinkLayerReport.Address {
+    func report(context: LinkLayerContext, end: PacketTime, heard: Bool = true) -> LinkLayerReport.Address {
         let routers = context.routers.filter { $0.addresses.contains(address) }
         let virtual = Set(routers.map(\.virtualMAC))
         let list = claimants.map { claimant in
@@ -155,7 +157,7 @@ extension LinkAddressState {
                 firstSeen: claimant.first, lastSeen: claimant.last, firstPacket: claimant.firstPacket, lastPacket: claimant.lastPacket,
                 frameSources: claimant.otherSources)
         }
-        var judge = LinkLayerJudge(state: self, context: context, routers: routers, virtual: virtual, end: end)
+        var judge = LinkLayerJudge(state: self, context: context, routers: routers, virtual: virtual, end: end, heard: heard)
         return LinkLayerReport.Address(
             address: address,
             counts: LinkClaim.Kind.allCases.compactMap { kind in counts[kind].map { .init(kind: kind, count: $0) } },

@@ -12,16 +12,19 @@ struct LinkLayerJudge {
     let routers: [LinkLayerContext.Router]
     let virtual: Set<MACAddress>
     let end: PacketTime
+    /// The capture saw this address's family on the link (ARP for IPv4, NDP for IPv6).
+    let heard: Bool
     let events: [LinkClaimEvent]
     /// Each router's master changes, computed once.
     let failoverLists: [[(from: LinkLayerContext.Mastership, to: LinkLayerContext.Mastership)]]
 
-    init(state: LinkAddressState, context: LinkLayerContext, routers: [LinkLayerContext.Router], virtual: Set<MACAddress>, end: PacketTime) {
+    init(state: LinkAddressState, context: LinkLayerContext, routers: [LinkLayerContext.Router], virtual: Set<MACAddress>, end: PacketTime, heard: Bool) {
         self.state = state
         self.context = context
         self.routers = routers
         self.virtual = virtual
         self.end = end
+        self.heard = heard
         self.failoverLists = routers.map(\.failovers)
         self.events = state.events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
@@ -73,8 +76,9 @@ struct LinkLayerJudge {
                         source: packet(first.packet), packets: announced.map(\.packet).prefix(16).map { $0 }, macs: Array(macs).sorted { $0.value < $1.value }))
                     continue
                 }
-                // Too early to say when the capture ended right at the change.
-                guard end.nanoseconds >= to.time.nanoseconds &+ LinkLayerCensus.slack.nanoseconds else { continue }
+                // Too early to say when the capture ended right at the change; nothing to say
+                // when it never saw this family's ARP/NDP.
+                guard heard, end.nanoseconds >= to.time.nanoseconds &+ LinkLayerCensus.slack.nanoseconds else { continue }
                 let watched = min(windowEnd, end)
                 var message = "the master of \(what), and no \(announcementWord) for \(address) from the new master was seen in the "
                     + "\(format(to.time.seconds(until: watched))) s after it: clients and the gateway keep "

@@ -210,48 +210,16 @@ public enum LinkClaimDecoder {
         guard try reader.u8() >> 4 == 6 else { return nil }
         try reader.skip(3)
         let payloadLength = Int(try reader.u16be())
-        var next = try reader.u8()
+        let next = try reader.u8()
         let hopLimit = try reader.u8()
         let sourceBytes = try reader.take(16)
         let destinationBytes = try reader.take(16)
-        // Extension headers a Neighbour Discovery message may follow: hop-by-hop, destination
-        // options, routing, AH (RFC 4861 allows IPsec). Fragments are never reassembled for ND
-        // (RFC 6980), so a fragmented message is not one.
-        var headers = 0
-        var offset = reader.offset
+        // Only ICMPv6 135/136 are ours: a packet whose headers end before its ICMPv6 type
+        // shows is not known to be ND, so it is not called a malformed one.
+        guard let offset = icmpv6Offset(UnsafeRawBufferPointer(rebasing: reader.bytes[reader.offset...]), next: next).map({ reader.offset + $0 }),
+              offset < reader.bytes.count, reader.bytes[offset] == 135 || reader.bytes[offset] == 136 else { return nil }
+        let type = reader.bytes[offset]
         let end = reader.offset + payloadLength
-        var ext = ByteReader(UnsafeRawBufferPointer(rebasing: reader.bytes[reader.offset...]))
-        while next != nextHeaderICMPv6 {
-            headers += 1
-            guard headers <= 8 else { return nil }
-            switch next {
-            case 0, 60:
-                // Options headers: their options must fit (RFC 8200 4.2), or the stack drops the packet.
-                next = try ext.u8()
-                let body = try ext.take((Int(try ext.u8()) + 1) * 8 - 2)
-                var options = ByteReader(body)
-                while options.remaining > 0 {
-                    guard try options.u8() != 0 else { continue }  // Pad1
-                    let length = Int(try options.u8())
-                    // Not a packet any stack delivers (nor one known to be ND): not ours.
-                    guard length <= options.remaining else { return nil }
-                    try options.skip(length)
-                }
-            case 43:
-                next = try ext.u8()
-                try ext.skip((Int(try ext.u8()) + 1) * 8 - 2)
-            case 51:
-                next = try ext.u8()
-                try ext.skip((Int(try ext.u8()) + 2) * 4 - 2)
-            default:
-                return nil
-            }
-        }
-        offset += ext.offset
-        // Peek at the ICMPv6 type before insisting on lengths: only 135/136 are ours.
-        var peek = ByteReader(reader.bytes, offset: offset)
-        let type = try peek.u8()
-        guard type == 135 || type == 136 else { return nil }
         guard payloadLength <= reader.remaining else {
             throw VRRPDecodeError("IPv6 packet truncated: \(payloadLength) payload bytes claimed, \(reader.remaining) captured")
         }
@@ -312,6 +280,42 @@ public enum LinkClaimDecoder {
                          senderAddress: source, senderMAC: sourceLink, destinationAddress: destination, flags: flags,
                          operation: 136, hopLimit: hopLimit, checksumValid: checksumValid, discardReason: discard, vlans: frame.vlans,
                          interfaceIndex: frame.interfaceIndex, packet: frame.packet, time: frame.time)
+    }
+
+    /// Where the ICMPv6 header starts after the extension headers a Neighbour Discovery
+    /// message may follow: hop-by-hop and destination options (whose options must fit, RFC
+    /// 8200 4.2, or the stack drops the packet), routing, AH (RFC 4861 allows IPsec). Nil for
+    /// anything else: another protocol, a fragment (ND is never reassembled, RFC 6980),
+    /// headers cut short or malformed.
+    private static func icmpv6Offset(_ bytes: UnsafeRawBufferPointer, next first: UInt8) -> Int? {
+        var next = first
+        var ext = ByteReader(bytes)
+        do {
+            for _ in 0..<8 {
+                switch next {
+                case nextHeaderICMPv6:
+                    return ext.offset
+                case 0, 60:
+                    next = try ext.u8()
+                    var options = ByteReader(try ext.take((Int(try ext.u8()) + 1) * 8 - 2))
+                    while options.remaining > 0 {
+                        guard try options.u8() != 0 else { continue }  // Pad1
+                        try options.skip(Int(try options.u8()))
+                    }
+                case 43:
+                    next = try ext.u8()
+                    try ext.skip((Int(try ext.u8()) + 1) * 8 - 2)
+                case 51:
+                    next = try ext.u8()
+                    try ext.skip((Int(try ext.u8()) + 2) * 4 - 2)
+                default:
+                    return nil
+                }
+            }
+        } catch {
+            return nil
+        }
+        return nil
     }
 }
 

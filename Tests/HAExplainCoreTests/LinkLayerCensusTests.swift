@@ -71,6 +71,21 @@ import VRRP
         #expect(report.addresses.first?.verdicts.isEmpty == true, "\(report.addresses)")
     }
 
+    @Test("an IPv6 VIP's failover in a capture that saw only ARP: its silence says nothing, unless the capture was set up to see NDP")
+    func familyUnseen() throws {
+        let vip6 = IPAddress("fd00:3::200")!
+        var census = LinkLayerCensus()
+        census.record(Self.claim(.arpAnnouncement, Self.vip, Self.old, at: 0.1, packet: 2))
+        let router = LinkLayerContext.Router(vrid: 200, family: .inet6, interface: nil, addresses: [vip6],
+                                             masters: [.init(time: Self.time(0), packet: 1, address: IPAddress("fe80::4"), mac: Self.old),
+                                                       .init(time: Self.time(10), packet: 20, address: IPAddress("fe80::5"), mac: Self.new)])
+        for capturesLinkLayer in [false, true] {
+            let context = LinkLayerContext(addresses: [vip6], routers: [router], capturesLinkLayer: capturesLinkLayer)
+            let report = try #require(census.report(context: context, end: Self.time(30)))
+            #expect(report.addresses.first { $0.address == vip6 }?.has(.noGarpAfterFailover) == (capturesLinkLayer ? true : nil), "\(capturesLinkLayer)")
+        }
+    }
+
     @Test("two MACs more than the duplicate window apart with no failover: the address moved, no duplicate; within it: a duplicate")
     func duplicateWindow() throws {
         for (gap, expected) in [(90.0, false), (20.0, true)] {
