@@ -14,11 +14,12 @@ RELEASE_BIN = .build/release/haexplain
 # (iproute2, net-tools, keepalived, haproxy, tcpdump, tshark, dnsmasq, getent, ssh, ping, killall,
 # pidof, pgrep; nft and strace for the read-only test), and bench/lint; nftables partitions
 # the seed lab in the storm test; python3-jsonschema validates every JSON document the tests
-# produce against schemas/; lintian and dpkg-dev build and check the Debian package.
+# produce against schemas/; lintian and dpkg-dev build and check the Debian package; arping and
+# ndisc6 (DAD and neighbour solicitation) are what --probe is checked against.
 DEPS = libmnl-dev libpcap-dev pkg-config iproute2 net-tools keepalived haproxy tcpdump tshark \
        dnsmasq-base psmisc util-linux libc-bin hyperfine mandoc procps python3 lintian dpkg-dev \
        openssh-server openssh-client netcat-openbsd time iputils-ping sysvinit-utils coreutils \
-       nftables strace libnftables-dev python3-jsonschema
+       nftables strace libnftables-dev python3-jsonschema iputils-arping ndisc6
 # Other redundancy daemons on the wire (the interop tests run them in namespaces); Ansible runs
 # the README's fleet recipe against the test sshd.
 DEPS += ucarp frr ansible-core

@@ -5,5 +5,5 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "${1:-$here/../out/vrrp-census/fuzzer}")
 exec bash "$here/../build-fuzzer.sh" "$out" "$here/entry.swift" VRRP \
-  "Sources/VRRP/*.swift Sources/HAExplainCore/VRRPCensus*.swift Sources/HAExplainCore/JSONOutput.swift" \
+  "Sources/VRRP/*.swift Sources/HAExplainCore/VRRPCensus*.swift Sources/HAExplainCore/LinkLayer*.swift Sources/HAExplainCore/JSONOutput.swift" \
   -suppress-warnings

@@ -7,8 +7,9 @@ import Netlink
 import Synchronization
 import VRRP
 
-/// Packets from the wire or a pcap/pcapng file, through libpcap. Read-only: nothing is sent;
-/// the multicast memberships it adds belong to its socket and vanish with it.
+/// Packets from the wire or a pcap/pcapng file, through libpcap. Read-only: nothing is sent
+/// (but by `probe`, which `--probe` asks for); the multicast memberships it adds belong to its
+/// socket and vanish with it.
 public final class PacketCapture {
     /// What the capture reads, for the report's `source`.
     public let description: String
@@ -28,12 +29,19 @@ public final class PacketCapture {
     /// Packets on pcapng interfaces whose link type is not decoded, said once the file is read.
     public private(set) var notes: [String] = []
     private var interfaceNames: [Int: String]
+    /// The interfaces whose multicast groups a live capture asked for.
+    private var joinedInterfaces: [Int] = []
+    /// The network namespace of a live capture, where a probe is sent from.
+    private(set) var netns: String?
     /// The stdio buffer of a capture file's FILE (which libpcap owns and closes): freed after it.
     private let fileBuffer: UnsafeMutablePointer<CChar>?
 
     /// The kernel-side filter: VRRP over IPv4 and IPv6, also inside IPsec AH and behind an
-    /// IPv6 hop-by-hop header (the decoder drops whatever is not VRRP after all).
+    /// IPv6 hop-by-hop header (the decoder drops whatever is not VRRP after all); and the link
+    /// layer's claims to addresses: every ARP packet and ICMPv6 neighbour solicitations (135)
+    /// and advertisements (136), which RFC 4861 sends with no extension header before them.
     public static let filter = "ip proto 112 or ip6 proto 112 or ip proto 51 or ip6 proto 51 or ip6 proto 0"
+        + " or arp or (icmp6 and (icmp6[icmp6type] == icmp6-neighborsolicit or icmp6[icmp6type] == icmp6-neighboradvert))"
 
     private init(pcap: LibPcap, handle: OpaquePointer, description: String, interface: String?, isFile: Bool,
                  interfaceNames: [Int: String], fileBuffer: UnsafeMutablePointer<CChar>? = nil) throws(HAError) {
@@ -146,13 +154,13 @@ public final class PacketCapture {
             guard pcap.compile(handle, &program, filter, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
                 let detail = pcap.message(handle)
                 pcap.close(handle)
-                throw HAError(.software, "libpcap rejected the VRRP filter: \(detail)")
+                throw HAError(.software, "libpcap rejected the capture filter: \(detail)")
             }
             defer { pcap.freecode(&program) }
             guard pcap.setfilter(handle, &program) == 0 else {
                 let detail = pcap.message(handle)
                 pcap.close(handle)
-                throw HAError(.unavailable, "cannot attach the VRRP filter: \(detail)")
+                throw HAError(.unavailable, "cannot attach the capture filter: \(detail)")
             }
             // libpcap's blocking read keeps polling while nothing arrives (its timeout ends a
             // wait only once a packet came), so a silent wire would never reach our deadline:
@@ -162,11 +170,14 @@ public final class PacketCapture {
                 throw HAError(.unavailable, "cannot read \(device) without blocking: \(Self.text(errorBuffer))")
             }
             let names = Self.interfaceNames()
-            joinVRRPGroups(fd: pcap.fileno(handle), interfaces: interface.flatMap { name in
-                names.first { $0.value == name }.map { [$0.key] } } ?? Array(names.keys))
+            let joined = interface.flatMap { name in names.first { $0.value == name }.map { [$0.key] } } ?? Array(names.keys)
+            join(groups: vrrpGroups, fd: pcap.fileno(handle), interfaces: joined)
             let label = (interface ?? "all interfaces") + (netns.map { " in network namespace \($0)" } ?? "")
-            return try PacketCapture(pcap: pcap, handle: handle, description: label, interface: interface, isFile: false,
-                                     interfaceNames: names)
+            let capture = try PacketCapture(pcap: pcap, handle: handle, description: label, interface: interface, isFile: false,
+                                            interfaceNames: names)
+            capture.joinedInterfaces = joined
+            capture.netns = netns
+            return capture
         }
     }
 
@@ -191,11 +202,26 @@ public final class PacketCapture {
         return names
     }
 
-    /// NICs filter multicast in hardware; asking for the VRRP groups' MAC addresses on this
-    /// socket (not the interface) makes sure adverts reach us without promiscuous mode.
-    static func joinVRRPGroups(fd: Int32, interfaces: [Int]) {
+    /// The MAC addresses of VRRP's multicast groups, 224.0.0.18 and ff02::12.
+    static let vrrpGroups: [[UInt8]] = [[0x01, 0x00, 0x5e, 0x00, 0x00, 0x12], [0x33, 0x33, 0x00, 0x00, 0x00, 0x12]]
+
+    /// Neighbour solicitations for an IPv6 address go to its solicited-node group
+    /// (ff02::1:ffXX:XXXX, RFC 4291), which only the address's holder joins: asks the
+    /// capture's interfaces for those groups' MAC addresses, so solicitations for `addresses`
+    /// reach this capture on a NIC that filters multicast. IPv4 addresses are skipped (ARP
+    /// requests are broadcast). A file or a finished capture ignores this.
+    public func listenForSolicitations(of addresses: [IPAddress]) {
+        guard let pcap, let handle, !isFile else { return }
+        let groups = addresses.compactMap(\.solicitedNodeMAC)
+        guard !groups.isEmpty else { return }
+        Self.join(groups: groups, fd: pcap.fileno(handle), interfaces: joinedInterfaces)
+    }
+
+    /// NICs filter multicast in hardware; asking for the groups' MAC addresses on this socket
+    /// (not the interface) makes sure they reach us without promiscuous mode. The memberships
+    /// belong to the socket and end with it.
+    static func join(groups: [[UInt8]], fd: Int32, interfaces: [Int]) {
         guard fd >= 0 else { return }
-        let groups: [[UInt8]] = [[0x01, 0x00, 0x5e, 0x00, 0x00, 0x12], [0x33, 0x33, 0x00, 0x00, 0x00, 0x12]]
         for index in interfaces {
             for group in groups {
                 var request = packet_mreq()

@@ -63,10 +63,12 @@ public struct IPEvidence: Sendable {
 
 public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
-        IPReport(query: input.query, resolution: input.resolution,
-                 answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
-                 listened: input.wire?.source, listening: input.wire?.capture.listening,
-                 keepalivedSays: input.keepalived?.keepalivedSays)
+        var report = IPReport(query: input.query, resolution: input.resolution,
+                              answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
+                              listened: input.wire?.source, listening: input.wire?.capture.listening,
+                              keepalivedSays: input.keepalived?.keepalivedSays, probes: input.wire?.capture.probes)
+        report.linkLayer = input.wire?.linkLayer
+        return report
     }
 
     struct Holder {
@@ -169,7 +171,11 @@ public enum IPExplainer {
             }
         }
 
-        let verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
+        var verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
+        // ARP/NDP on the wire: who claimed it (a second claimant makes the owner a conflict).
+        let claimed = LinkLayerClaims.explain(address, linkLayer: input.wire?.linkLayer, verdict: &verdict)
+        evidence += claimed.evidence
+        warnings += claimed.warnings
         // The neighbour tables: where the hosts that do not hold it really send it.
         let neighbours = NeighbourClaims.findings(address, hosts: input.hosts, verdict: verdict, routers: input.wire?.routers ?? [],
                                                   holders: Set(holders.map(\.host.hostname)))

@@ -14,6 +14,8 @@ public enum IPReportText {
             out += headline(answer) + "\n"
             out += block(answer, query: report.query)
         }
+        // The section opens with a blank line of its own (for vrrp); each answer block ends with one.
+        if let linkLayer = report.linkLayer { out += LinkLayerText.render(linkLayer).dropFirst() + "\n" }
         if let says = report.keepalivedSays {
             for instance in says.instances {
                 out += "keepalived says: vrrp_instance \(instance.name) \(instance.state), effective priority \(instance.effectivePriority.map(String.init) ?? "?") (base \(instance.basePriority.map(String.init) ?? "?")) [\(says.source)]\n"
@@ -22,6 +24,7 @@ public enum IPReportText {
                 : says.disagreements.map { "keepalived DISAGREES: \($0)\n" }.joined()
         }
         if let listened = report.listened { out += "listened: \(TerminalText.escaped(listened.detail ?? "the wire"))\n" }
+        for probe in report.probes ?? [] { out += "probed: \(TerminalText.escaped(probe.sentence))\n" }
         for limit in report.limits { out += "limit: \(TerminalText.escaped(limit.text))\n" }
         return out
     }

@@ -18,10 +18,16 @@ public struct IPReport: Codable, Sendable {
     /// What the running keepalived says of its instances (--ask-keepalived), with every
     /// disagreement with haexplain's inference; nil when it was not asked.
     public var keepalivedSays: KeepalivedSays?
+    /// The ARP requests and neighbour solicitations --probe sent; nil when it was not asked.
+    public var probes: [LinkProbe]?
+    /// Who claimed the addresses on the link while listening (ARP/NDP); nil when the wire
+    /// was not listened to, or a snapshot's census has none.
+    public var linkLayer: LinkLayerReport?
 
     public init(query: String, resolution: [NameClaim]?, answers: [IPAnswer], limits: [Limit], listened: Source? = nil,
-                listening: VRRPCensusReport.Listening? = nil, keepalivedSays: KeepalivedSays? = nil) {
+                listening: VRRPCensusReport.Listening? = nil, keepalivedSays: KeepalivedSays? = nil, probes: [LinkProbe]? = nil) {
         self.keepalivedSays = keepalivedSays
+        self.probes = probes
         self.query = query
         self.resolution = resolution
         self.answers = answers
@@ -32,7 +38,7 @@ public struct IPReport: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", query, resolution, answers, limits, listened, listening
-        case keepalivedSays = "keepalived_says"
+        case keepalivedSays = "keepalived_says", probes, linkLayer = "link_layer"
     }
 
     /// The exit status a script branches on: the worst of the answers.

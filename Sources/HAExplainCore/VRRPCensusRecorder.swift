@@ -5,10 +5,13 @@ import VRRP
 /// advert (VRRP or CARP) handed to the census with the link it came in on.
 public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
+    /// ARP and Neighbour Discovery on the same link: who claims which address.
+    public private(set) var linkLayer = LinkLayerCensus()
     private var decoder = VRRPDecoder()
     /// Decoded into in place, packet after packet.
     private var advert = VRRPAdvert.placeholder
     private var packets = 0
+    private var advertsWatched = 0
     private let interfaceName: (Int) -> String
 
     /// `interfaceName` names the ifindex a Linux cooked v2 header carries.
@@ -29,10 +32,48 @@ public struct VRRPCensusRecorder {
                 carp.interface = carp.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(carp)
             case nil:
-                break
+                // Only frames that are not VRRP reach the ARP/NDP decoder: the adverts' path stays as it was.
+                recordLinkClaim(frame: frame, time: time, link: link)
             }
         } catch {
             census.noteMalformed(packet: packets, reason: error.reason)
         }
+    }
+
+    /// Addresses whose ARP/NDP is kept even past the link census's cap (those `ip` is asked about).
+    public mutating func watch(_ addresses: [IPAddress]) { linkLayer.watch(addresses) }
+
+    private mutating func recordLinkClaim(frame: UnsafeRawBufferPointer, time: PacketTime, link: CaptureLink) {
+        do {
+            guard var claim = try LinkClaimDecoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time) else { return }
+            claim.interface = claim.interfaceIndex.map(interfaceName) ?? link.name
+            // Past the link census's cap only the VIPs are tracked: tell it which they are
+            // (again only when adverts came since).
+            if linkLayer.isFull, census.adverts != advertsWatched {
+                advertsWatched = census.adverts
+                linkLayer.watch(census.virtualAddresses)
+            }
+            linkLayer.record(claim)
+        } catch {
+            linkLayer.noteMalformed(packet: packets, reason: error.reason)
+        }
+    }
+
+    /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
+    /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
+    /// `addresses` are reported beside the VIPs the adverts list (those `ip` is asked about);
+    /// `hosts`, what a live command knows beside the wire (addresses asked, hosts in view),
+    /// judges them as `ip` does.
+    public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
+                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
+                       addresses: [IPAddress] = [], hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
+        var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
+        guard linkLayer.packets > 0 || linkLayer.malformed > 0 || capturesLinkLayer else { return report }
+        var context = hosts?.context(report, capturesLinkLayer: capturesLinkLayer)
+            ?? LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
+        context.addresses = addresses + context.addresses.filter { !addresses.contains($0) }
+        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
+        if let hosts { report.linkLayer = report.linkLayer?.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) }
+        return report
     }
 }

@@ -11,9 +11,13 @@ public struct VRRPCensusReport: Codable, Sendable {
     /// CARP virtual hosts (ucarp, OpenBSD) heard on protocol 112: another protocol, never a VRRP router.
     public var carpHosts: [CARPHost] = []
     public var problems: [Problem]
+    /// Who claimed the virtual addresses on the link (ARP/NDP); nil when the capture held no
+    /// ARP or NDP packet and was not set up to see any.
+    public var linkLayer: LinkLayerReport? = nil
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems
+        case linkLayer = "link_layer"
     }
 
     public struct Capture: Codable, Sendable {
@@ -26,9 +30,12 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var truncated: Bool
         /// How long a live capture listened and why it stopped (nil for a file).
         public var listening: Listening? = nil
+        /// The frames --probe sent while listening (nil when it was not asked); the replies
+        /// are among the packets.
+        public var probes: [LinkProbe]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening
+            case packets, adverts, carpAdverts = "carp_adverts", malformed, start, end, truncated, listening, probes
         }
     }
 
@@ -57,6 +64,11 @@ public struct VRRPCensusReport: Codable, Sendable {
     public struct Problem: Codable, Sendable, Equatable {
         public var packet: Int?
         public var message: String
+
+        public init(packet: Int?, message: String) {
+            self.packet = packet
+            self.message = message
+        }
     }
 
     public struct Router: Codable, Sendable {

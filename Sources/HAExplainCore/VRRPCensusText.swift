@@ -16,6 +16,7 @@ public enum VRRPCensusText {
         if let listening = capture.listening {
             out += "listened  \(format(listening.seconds)) s of at most \(format(listening.limit)) s: \(listening.explanation)\n"
         }
+        for probe in capture.probes ?? [] { out += "probed    \(TerminalText.escaped(probe.sentence))\n" }
         if report.routers.isEmpty {
             out += "no VRRP adverts seen\n"
         }
@@ -79,6 +80,7 @@ public enum VRRPCensusText {
             }
             out += verdictLines(host.verdicts)
         }
+        if let linkLayer = report.linkLayer { out += LinkLayerText.render(linkLayer) }
         for problem in report.problems {
             out += "problem   \(problem.packet.map { "packet #\($0): " } ?? "")\(problem.message)\n"
         }

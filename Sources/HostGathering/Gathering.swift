@@ -221,10 +221,11 @@ public enum WireListening {
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
     /// Ctrl-C, or `progress` says more listening cannot change the answer.
     public static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
-                       expected: [VRRPCensus.ExpectedRouter] = [],
+                       expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
+        recorder.watch(hosts?.asked ?? [])
         var shown = -1
         var latest: WireSufficiency.Progress?
         let started = HostIdentity.monotonicSeconds()
@@ -272,11 +273,12 @@ public enum WireListening {
                                   ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
-            var report = recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes)
+            var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes,
+                                         capturesLinkLayer: true, hosts: hosts)
             report.capture.listening = listening
             return Result(report: report, truncated: truncated)
         }
-        return Result(report: recorder.census.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes),
+        return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes, hosts: hosts),
                       truncated: truncated)
     }
 }

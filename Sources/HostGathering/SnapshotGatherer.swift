@@ -103,7 +103,14 @@ public enum SnapshotGatherer {
         if let seconds = request.listen {
             do {
                 let capture = try PacketCapture.open(interface: nil, netns: netns)
-                vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false).report
+                // The link layer is judged for the VIPs configured here too, with this host in view.
+                let configured = (keepalived?.configuration.vrrpInstances ?? []).flatMap { $0.virtualIpaddress.map(\.address) }
+                capture.listenForSolicitations(of: configured)
+                let here = HostSnapshot(hostname: hostname, takenAt: "", haexplainVersion: version, netns: netns,
+                                        addresses: addresses, neighbours: neighbours)
+                vrrp = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: false,
+                                                hosts: LinkLayerHosts(asked: configured, hosts: [ExaminedHost(here, isLocal: true)],
+                                                                      alsoHeard: true)).report
             } catch {
                 if error.kind == .usage { throw error }
                 wireLimits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))

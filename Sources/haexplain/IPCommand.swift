@@ -95,6 +95,7 @@ struct IPQuestion: ParsableArguments {
     @Option(name: .customLong("ssh-option"), help: ArgumentHelp("An option for ssh, e.g. -F/path/config or -oPort=2222; repeatable.", valueName: "option"))
     var sshOptions: [String] = []
 
+    @OptionGroup var probing: ProbeOptions
     @OptionGroup var tracking: TrackScriptOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
@@ -102,6 +103,9 @@ struct IPQuestion: ParsableArguments {
 
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
+        if probing.probe, noListen || !from.isEmpty {
+            throw ValidationError("--probe sends while listening and hears the replies; it cannot go with --no-listen or --from")
+        }
         guard (1...256).contains(parallel) else { throw ValidationError("--parallel takes 1 to 256 connections, not \(parallel)") }
         guard !query.isEmpty, !query.utf8.contains(where: { $0 <= 0x20 }) else {
             throw ValidationError("'\(TerminalText.escaped(query))' is not an address or host name")
@@ -206,7 +210,7 @@ struct IPQuestion: ParsableArguments {
             } else if noListen {
                 limits.append(Limit(source: "vrrp", message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
             } else {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, limits: &limits)
+                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
             }
 
             let report = IPExplainer.explain(IPEvidence(
@@ -221,7 +225,7 @@ struct IPQuestion: ParsableArguments {
     }
 
     /// Listens until the answer cannot change (WireSufficiency), or the bound.
-    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
+    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost], limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
@@ -236,6 +240,10 @@ struct IPQuestion: ParsableArguments {
             limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
             return nil
         }
+        capture.listenForSolicitations(of: addresses)
+        var probeLimits: [String] = []
+        let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &probeLimits) : nil
+        limits += probeLimits.map { Limit(source: "probe", message: $0) }
         let vrids = Set(relevant.compactMap(\.virtualRouterID))
         let expected = relevant.compactMap { instance in
             instance.virtualRouterID.map {
@@ -244,9 +252,11 @@ struct IPQuestion: ParsableArguments {
             }
         }
         let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected) { census, since, now in
+                                              expected: expected, hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
-        return result.report
+        var report = result.report
+        report.capture.probes = probes
+        return report
     }
 }

@@ -66,3 +66,10 @@ extension Highlight.When: ExpressibleByArgument {
                                         "TERM": getenv("TERM").map { String(cString: $0) } ?? ""])
     }
 }
+
+/// `--probe`: the one option that sends on the wire.
+struct ProbeOptions: ParsableArguments {
+    @Flag(name: .long, help: ArgumentHelp(
+        "Send one ARP request (IPv4, sender 0.0.0.0, as arping -D) or neighbour solicitation (IPv6, from ::) per address while listening, so every host holding it answers; the only option that sends."))
+    var probe = false
+}

@@ -18,7 +18,7 @@ struct VRRPCommand: ParsableCommand {
             Captures VRRPv2/v3 adverts for a bounded time (default \(Int(VRRPCommand.defaultListen)) s: two adverts at \
             advert_int 3, and long enough to call split brain at advert_int 1), or reads a pcap/pcapng file, and prints \
             who advertises each VRID on each LAN (interface and VLAN): priorities, intervals, auth type, version, the \
-            master and verdicts; CARP hosts apart. Nothing is sent. \
+            master and verdicts; CARP hosts apart; who claims the VIPs in ARP and NDP. Nothing is sent but with --probe. \
             Ctrl-C ends a capture early and still prints the census.
             """
     )
@@ -45,6 +45,7 @@ struct VRRPCommand: ParsableCommand {
     @Flag(name: .long, help: "Listen until interrupted (or --listen), printing each change as it happens: master, priority, split brain, senders; one JSON document per line with --json.")
     var watch = false
 
+    @OptionGroup var probing: ProbeOptions
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
@@ -55,8 +56,8 @@ struct VRRPCommand: ParsableCommand {
         if watch, read != nil {
             throw ValidationError("--watch follows a live capture; --read analyses a file at once")
         }
-        if read != nil, interface != nil || listen != nil || namespace.netns != nil {
-            throw ValidationError("--read analyses a file; --interface, --listen and --netns apply only to live capture")
+        if read != nil, interface != nil || listen != nil || namespace.netns != nil || probing.probe {
+            throw ValidationError("--read analyses a file; --interface, --listen, --netns and --probe apply only to live capture")
         }
     }
 
@@ -71,9 +72,12 @@ struct VRRPCommand: ParsableCommand {
             // On a terminal the watch is a screen redrawn in place (as mtr); elsewhere, lines.
             let screen = watch && !output.json && isatty(1) == 1
             var recent: [VRRPWatch.Event] = []
+            let follower = read == nil ? HeardAddressFollower(capture: capture, probe: probing.probe) : nil
             let result = try WireListening.census(capture, seconds: seconds, fileName: read,
                                                   countdown: !watch && read == nil && isatty(2) == 1,
-                                                  watch: !watch ? nil : { census, now in
+                                                  watch: follower == nil && !watch ? nil : { census, now in
+                follower?.follow(census)
+                guard watch else { return }
                 // A look after new packets, and twice a second for senders falling silent.
                 let clock = HostIdentity.monotonicSeconds()
                 guard census.packets != looked.packets || clock - looked.at >= 0.5 else { return }
@@ -95,6 +99,8 @@ struct VRRPCommand: ParsableCommand {
                 }
             })
             var report = result.report
+            if probing.probe { report.capture.probes = follower?.probes }
+            report.problems += (follower?.limits ?? []).map { .init(packet: nil, message: $0) }
             // A live capture where this host alone advertises: its firewall may be why no peer
             // is heard, and then it is the reason line.
             if read == nil, report.routers.contains(where: { !$0.senders.isEmpty }) {

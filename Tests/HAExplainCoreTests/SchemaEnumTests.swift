@@ -32,8 +32,17 @@ import VRRP
         #expect(try Self.enumeration("haproxy", "problem", "code") == HAProxyProblem.Code.allCases.map(\.rawValue))
         #expect(try Self.enumeration("vrrp", "verdict", "code") == VRRPCensusReport.Verdict.Code.allCases.map(\.rawValue))
         #expect(try Self.enumeration("vrrp", "discard", "reason") == VRRPDiscard.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("vrrp", "link_verdict", "code") == LinkLayerReport.Verdict.Code.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("vrrp", "link_discard", "reason") == LinkClaimDiscard.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("vrrp", "link_kind_count", "kind") == LinkClaim.Kind.allCases.map(\.rawValue))
         let watch = try #require(try Self.schema("vrrp-watch")["properties"] as? [String: Any])
         #expect((watch["kind"] as? [String: Any])?["enum"] as? [String] == VRRPWatch.Event.Kind.allCases.map(\.rawValue))
+    }
+
+    @Test("--probe's frame kinds and interface reasons: the schema lists every case")
+    func probeEnumerationsMatch() throws {
+        #expect(try Self.enumeration("common", "link_probe", "kind") == LinkProbe.Kind.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("common", "link_probe", "reason") == LinkProbe.Reason.allCases.map(\.rawValue))
     }
 
     @Test("the schemas' schema_version is the one haexplain writes")

@@ -1,0 +1,44 @@
+import HAModel
+import VRRP
+
+/// What a live command knows beside the wire, for judging the link-layer census when the
+/// listening ends: the addresses asked and the hosts in view (this one, and the snapshots').
+public struct LinkLayerHosts: Sendable {
+    public var asked: [IPAddress]
+    public var hosts: [ExaminedHost]
+    /// Also judge every virtual address the adverts list (a snapshot keeps them all; `ip`
+    /// reports only what it was asked).
+    public var alsoHeard: Bool
+
+    public init(asked: [IPAddress], hosts: [ExaminedHost], alsoHeard: Bool = false) {
+        self.asked = asked
+        self.hosts = hosts
+        self.alsoHeard = alsoHeard
+    }
+
+    /// The context for the census `vrrp` heard (see `LinkLayerClaims.context`).
+    func context(_ vrrp: VRRPCensusReport, capturesLinkLayer: Bool) -> LinkLayerContext {
+        var addresses = asked
+        if alsoHeard {
+            for address in LinkLayerContext(vrrp: vrrp).addresses where !addresses.contains(address) { addresses.append(address) }
+        }
+        return LinkLayerClaims.context(addresses: addresses, wire: vrrp, hosts: hosts, capturesLinkLayer: capturesLinkLayer)
+    }
+}
+
+extension LinkLayerReport {
+    /// With this host alone in view, an answer from a MAC of no host in view cannot be told
+    /// from its owner's, but one from this host's own MAC for an address it does not hold
+    /// can: `answered_from_nowhere` then stands only when every MAC it names is a host in
+    /// view's (proxy ARP here).
+    public func keepingCertainAnswersFromNowhere(_ view: LinkLayerHosts, nodes: [MACAddress: String]) -> LinkLayerReport {
+        guard view.hosts.count == 1 else { return self }
+        var report = self
+        for index in report.addresses.indices {
+            report.addresses[index].verdicts.removeAll { verdict in
+                verdict.code == .answeredFromNowhere && !verdict.macs.allSatisfy { nodes[$0] != nil }
+            }
+        }
+        return report
+    }
+}

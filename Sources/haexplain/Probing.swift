@@ -1,0 +1,50 @@
+import Capture
+import HAExplainCore
+import HAModel
+
+/// `--probe` on an open live capture: the frames sent, and what was left out as limits.
+enum Probing {
+    static func send(_ addresses: [IPAddress], on capture: PacketCapture, limits: inout [String]) -> [LinkProbe] {
+        do throws(HAError) {
+            let outcome = try capture.probe(addresses)
+            limits += outcome.notes.map { "--probe: \($0)" }
+            return outcome.sent
+        } catch {
+            limits.append("--probe sent nothing: \(error.message)")
+            return []
+        }
+    }
+}
+
+/// `vrrp` live: the VIPs the adverts list are followed as they are heard. Their
+/// solicited-node groups are joined (passive), and with --probe each is probed once, at most
+/// `maximumAddresses` of them.
+final class HeardAddressFollower {
+    static let maximumAddresses = 16
+    let capture: PacketCapture
+    let probe: Bool
+    private var seen: Set<IPAddress> = []
+    private(set) var probes: [LinkProbe] = []
+    private(set) var limits: [String] = []
+    private var lastAdverts = -1
+
+    init(capture: PacketCapture, probe: Bool) {
+        self.capture = capture
+        self.probe = probe
+    }
+
+    func follow(_ census: VRRPCensus) {
+        // Only new adverts can list new addresses.
+        guard census.adverts != lastAdverts else { return }
+        lastAdverts = census.adverts
+        let new = census.virtualAddresses.subtracting(seen).sorted()
+        guard !new.isEmpty else { return }
+        seen.formUnion(new)
+        capture.listenForSolicitations(of: new)
+        guard probe else { return }
+        let room = Self.maximumAddresses - Set(probes.map(\.address)).count
+        if new.count > room { limits.append("--probe: \(new.count - max(room, 0)) virtual address(es) heard were not probed (at most \(Self.maximumAddresses))") }
+        guard room > 0 else { return }
+        probes += Probing.send(Array(new.prefix(room)), on: capture, limits: &limits)
+    }
+}
