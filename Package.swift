@@ -78,8 +78,8 @@ let package = Package(
 
         // Test-only helpers: network-namespace labs and process runners.
         .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
-        .testTarget(name: "JSONEncodingTests", dependencies: ["JSONEncoding", "HAModel", "HAExplainCore", "KeepalivedConfig", "LabSupport"]),
-        .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
+        .testTarget(name: "JSONEncodingTests", dependencies: ["JSONEncoding", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAModelTests", dependencies: ["HAModel", "JSONEncoding", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes", "SystemFacts"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "Processes", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
-        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "JSONEncoding", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LabSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
