@@ -11,13 +11,14 @@ final class JSONStream {
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var count = 0
     /// Bytes already handed to the sink.
-    private var flushed = 0
+    @exclusivity(unchecked) private var flushed = 0
     let pretty: Bool
     private let sink: ((UnsafeBufferPointer<UInt8>) -> Void)?
     private static let chunk = 1 << 16
 
     /// The open containers, outermost first; the one at index `d` holds values of depth `d + 1`.
-    private var open: [Container] = []
+    // Unchecked for the same reason as the buffer: one access per member written.
+    @exclusivity(unchecked) private var open: [Container] = []
 
     private struct Container {
         var kind: Kind
