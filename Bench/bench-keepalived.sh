@@ -82,6 +82,9 @@ trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 ip netns add "$ns"
 for i in $(seq 0 7); do ip -n "$ns" link add "bench$i" type veth peer name "benchp$i"; done
 in_ns="ip netns exec $ns"
+# keepalived -t exits 5 on this configuration (it clears nopreempt, AH with MASTER, ... and says
+# so) after checking all of it, so its failure status is not a failed run.
+export COMPARE_IGNORE_FAILURE=1
 python3 "$here/compare.py" "keepalived (2,000 varied vrrp_instances in 8 included files): keepalived -t vs haexplain keepalived" "<= 1.0x" \
   "$in_ns keepalived -t -f $out/keepalived.conf" "$in_ns $bin keepalived --keepalived-config $out/keepalived.conf" 6 5
 python3 "$here/compare.py" "keepalived --json (same files): keepalived -t vs haexplain keepalived --json" "<= 1.0x" \
