@@ -25,6 +25,10 @@ let package = Package(
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
 
+        // JSON written straight from each type's Codable into one output buffer, keys in
+        // CodingKeys order: every --json document and snapshot.
+        .target(name: "JSONEncoding"),
+
         // Edge: the kernel's links, addresses and neighbour table over rtnetlink, through libmnl.
         .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
 
@@ -58,7 +62,7 @@ let package = Package(
         .target(name: "Processes", dependencies: ["HAModel", "KeepalivedConfig"]),
 
         // Pure reasoning and rendering over snapshots.
-        .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
+        .target(name: "HAExplainCore", dependencies: ["HAModel", "JSONEncoding", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
 
         // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
         .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink"]),
@@ -82,7 +86,8 @@ let package = Package(
 
         // Test-only helpers: network-namespace labs and process runners.
         .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
-        .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
+        .testTarget(name: "JSONEncodingTests", dependencies: ["JSONEncoding", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAModelTests", dependencies: ["HAModel", "JSONEncoding", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes", "SystemFacts"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
@@ -91,7 +96,7 @@ let package = Package(
         .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "Processes", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
-        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "JSONEncoding", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LabSupport"]),
         .testTarget(name: "HostGatheringTests", dependencies: ["HostGathering", "HAExplainCore", "HAModel", "KeepalivedConfig", "Processes", "LabSupport"]),

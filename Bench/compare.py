@@ -5,8 +5,11 @@ rounds, so a load that comes and goes on a shared machine lands on both sides al
     compare.py LABEL TARGET 'REFERENCE COMMAND' 'HAEXPLAIN COMMAND' [rounds] [runs per round]
 
 Prints one line: both medians over every run and the ratio haexplain/reference.
+COMPARE_IGNORE_FAILURE=1 times commands that exit non-zero (keepalived -t on a configuration
+it warns about).
 """
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,7 +25,8 @@ def main():
         for round_number in range(rounds):
             # Each round starts with the other command, so neither always runs first.
             order = [reference, haexplain] if round_number % 2 == 0 else [haexplain, reference]
-            subprocess.run(["hyperfine", "-N", "--warmup", "2", "--runs", str(runs), "--export-json", export.name, *order],
+            ignore = ["--ignore-failure"] if os.environ.get("COMPARE_IGNORE_FAILURE") == "1" else []
+            subprocess.run(["hyperfine", "-N", *ignore, "--warmup", "2", "--runs", str(runs), "--export-json", export.name, *order],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for result in json.load(open(export.name))["results"]:
                 times[result["command"]].extend(result["times"])

@@ -1,5 +1,6 @@
 import HAModel
 import HAProxyConfig
+import JSONEncoding
 
 // Feeds arbitrary bytes to the haproxy.cfg reader as a main file plus two files of a -f
 // directory (the input split at its first two 0x01 bytes), with a small environment: the

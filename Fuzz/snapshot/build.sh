@@ -13,6 +13,7 @@ module() {
   ( cd "$work" && swiftc "${flags[@]}" -emit-module -emit-library -static -module-name "$name" "$@" -o "lib$name.a" )
 }
 module HAModel "$root"/Sources/HAModel/*.swift
+module JSONEncoding "$root"/Sources/JSONEncoding/*.swift
 for name in KeepalivedConfig HostsFile DNSMessage VRRP HAProxyConfig; do
   module "$name" "$root"/Sources/"$name"/*.swift
 done
@@ -20,5 +21,5 @@ module Processes "$root"/Sources/Processes/*.swift
 module HAExplainCore "$root"/Sources/HAExplainCore/*.swift
 mkdir -p "$(dirname "$out")"
 swiftc "${flags[@]}" "$here/entry.swift" "$work"/libHAExplainCore.a "$work"/libProcesses.a "$work"/libKeepalivedConfig.a \
-  "$work"/libHostsFile.a "$work"/libDNSMessage.a "$work"/libVRRP.a "$work"/libHAProxyConfig.a "$work"/libHAModel.a -o "$out"
+  "$work"/libHostsFile.a "$work"/libDNSMessage.a "$work"/libVRRP.a "$work"/libHAProxyConfig.a "$work"/libHAModel.a "$work"/libJSONEncoding.a -o "$out"
 echo "built $out"

@@ -42,13 +42,7 @@ public enum AddressTableText {
         text += "/\(address.prefixlen)"
         if let broadcast = address.broadcast { text += " brd \(broadcast)" }
         text += " scope \(address.scope)"
-        let flagNames: [(Bool?, String)] = [
-            (address.secondary, "secondary"), (address.temporary, "temporary"), (address.dynamic, "dynamic"),
-            (address.nodad, "nodad"), (address.optimistic, "optimistic"), (address.dadfailed, "dadfailed"),
-            (address.deprecated, "deprecated"), (address.tentative, "tentative"),
-            (address.mngtmpaddr, "mngtmpaddr"), (address.noprefixroute, "noprefixroute"),
-        ]
-        for (set, name) in flagNames where set == true { text += " \(name)" }
+        for word in address.flagWords { text += " \(word)" }
         if let label = address.label { text += " \(TerminalText.escaped(label))" }
         if address.ifconfigVisible == false {
             text += "   [hidden from ifconfig: \(address.ifconfigHiddenReason ?? "")]"

@@ -1,4 +1,4 @@
-import HAModel
+import JSONEncoding
 
 /// JSON is the model encoded: the same values the text renderers read, under stable
 /// snake_case names chosen in each type's CodingKeys, in that order.

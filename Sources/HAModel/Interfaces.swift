@@ -114,6 +114,17 @@ public struct InterfaceAddress: Codable, Sendable, Equatable {
     }
 
     public var isSecondary: Bool { rawFlags & 0x01 != 0 }
+
+    /// The words `haexplain addr` prints after the scope for the flags set, in `ip addr`'s
+    /// order; each word is the flag's CodingKey, the one spelling its JSON key and text share.
+    public var flagWords: [String] {
+        let flags: [(CodingKeys, Bool?)] = [
+            (.secondary, secondary), (.temporary, temporary), (.dynamic, dynamic), (.nodad, nodad),
+            (.optimistic, optimistic), (.dadfailed, dadfailed), (.deprecated, deprecated),
+            (.tentative, tentative), (.mngtmpaddr, mngtmpaddr), (.noprefixroute, noprefixroute),
+        ]
+        return flags.compactMap { $1 == true ? $0.stringValue : nil }
+    }
 }
 
 /// The IFA_F_* bits and the names iproute2 prints for them, in its order.
@@ -161,61 +172,4 @@ public struct AddressTable: Codable, Sendable, Equatable {
 public enum SchemaVersion {
     /// Bumped on any incompatible change to the JSON haexplain writes.
     public static let current = 2
-}
-
-extension InterfaceAddress: DirectJSONObject {
-    public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add("family", family.rawValue)
-        object.add("local", local)
-        object.add("address", address)
-        object.add("prefixlen", prefixlen)
-        object.add("broadcast", broadcast)
-        object.add("anycast", anycast)
-        object.add("scope", scope)
-        object.add("dynamic", dynamic)
-        object.add("secondary", secondary)
-        object.add("temporary", temporary)
-        object.add("nodad", nodad)
-        object.add("optimistic", optimistic)
-        object.add("dadfailed", dadfailed)
-        object.add("home", home)
-        object.add("deprecated", deprecated)
-        object.add("tentative", tentative)
-        object.add("mngtmpaddr", mngtmpaddr)
-        object.add("noprefixroute", noprefixroute)
-        object.add("autojoin", autojoin)
-        object.add("stable-privacy", stablePrivacy)
-        object.add("label", label)
-        object.add("valid_life_time", validLifeTime)
-        object.add("preferred_life_time", preferredLifeTime)
-        object.add("raw_flags", rawFlags)
-        object.add("ifconfig_visible", ifconfigVisible)
-        object.add("ifconfig_hidden_reason", ifconfigHiddenReason)
-    }
-}
-
-extension NetworkInterface: DirectJSONObject {
-    public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add("ifindex", ifindex)
-        object.add("link", link)
-        object.add("link_index", linkIndex)
-        object.add("ifname", ifname)
-        object.add("flags", strings: flags)
-        object.add("mtu", mtu)
-        object.add("qdisc", qdisc)
-        object.add("master", master)
-        object.add("operstate", operstate)
-        object.add("group", group)
-        object.add("txqlen", txqlen)
-        object.add("link_type", linkType)
-        object.add("address", address)
-        object.add("broadcast", broadcast)
-        object.add("link_netnsid", linkNetnsid)
-        object.add("permaddr", permaddr)
-        object.add("ifalias", ifalias)
-        // LinkKind's two optional strings cannot fail to encode.
-        try? object.add("linkinfo", encodable: linkinfo)
-        object.add("addr_info", objects: addrInfo)
-        object.add("raw_flags", rawFlags)
-    }
 }

@@ -114,38 +114,3 @@ public struct NeighbourTable: Codable, Sendable, Equatable {
         neighbours.filter { $0.dst == address }
     }
 }
-
-// Written directly, as addresses are: a table of ten thousand entries should not cost more
-// to print than iproute2 takes.
-extension NeighbourEntry: DirectJSONObject {
-    public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add("dst", dst)
-        object.add("dev", dev)
-        object.add("lladdr", lladdr)
-        object.add("router", router)
-        object.add("proxy", proxy)
-        object.add("extern_learn", externLearn)
-        object.add("offload", offload)
-        object.add("managed", managed)
-        object.add("refcnt", refcnt)
-        object.add("used", used)
-        object.add("confirmed", confirmed)
-        object.add("updated", updated)
-        object.add("probes", probes)
-        object.add("state", strings: state)
-        object.add("ifindex", ifindex)
-        object.add("raw_state", Int(rawState))
-        object.add("raw_flags", Int(rawFlags))
-        object.add("vrrp_virtual_router", vrrpVirtualRouter)
-    }
-}
-
-extension NeighbourTable: DirectJSONObject {
-    public func jsonFields(_ object: inout JSONObjectWriter) {
-        object.add("schema_version", schemaVersion)
-        object.add("netns", netns)
-        // Source's optional strings and number cannot fail to encode.
-        try? object.add("source", encodable: source)
-        object.add("neighbours", objects: neighbours)
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import HAModel
+import JSONEncoding
 import LabSupport
 import Testing
 

@@ -1,4 +1,5 @@
-import HAModel
+@testable import HAModel
+import LabSupport
 import Testing
 
 @Suite struct TerminalTextTests {
@@ -21,6 +22,24 @@ import Testing
         }
         let once = TerminalText.escaped("x\n\u{1b}]0;t\u{7}\u{202e}")
         #expect(TerminalText.escaped(once) == once)
+    }
+
+    @Test("random text (ASCII runs, controls, line feeds, 2-, 3- and 4-byte scalars, format characters) escapes as scalar by scalar")
+    func runsEqualScalars() {
+        let seed: UInt64 = 14
+        var random = SeededRandom(seed: seed)
+        let pieces = ["abc", "x", " ", "\n", "\r", "\t", "\u{0}", "\u{1b}", "\u{7f}", "\u{85}", "\u{9b}", "é", "ü", "例", "\u{202e}",
+                      "\u{2028}", "\u{feff}", "🙂", "\u{e0041}", "\u{10ffff}", "\u{e000}", "\u{378}", "\\", "\""]
+        for _ in 0..<3_000 {
+            let text = (0..<random.below(30)).map { _ in random.pick(pieces) }.joined()
+            for keeping in [false, true] {
+                var expected = ""
+                for scalar in text.unicodeScalars {
+                    if keeping, scalar == "\n" { expected.unicodeScalars.append(scalar) } else if let escape = TerminalText.escape(scalar) { expected += escape } else { expected.unicodeScalars.append(scalar) }
+                }
+                #expect(TerminalText.escaped(text, keepingNewlines: keeping) == expected, "seed \(seed): \(Array(text.unicodeScalars.map(\.value)))")
+            }
+        }
     }
 
     @Test("a whole report keeps its own line feeds and loses everything else")

@@ -1,5 +1,6 @@
 import HAModel
 import HAProxyConfig
+import JSONEncoding
 import Testing
 
 /// The haproxy.cfg reader's rules, each checked on a small configuration in memory.

@@ -1,3 +1,4 @@
+import HAExplainCore
 import HAModel
 @testable import Netlink
 import Testing
@@ -124,17 +125,14 @@ extension NetlinkBytes {
 }
 
 @Suite struct NeighbourJSONTests {
-    @Test("the direct JSON writer and the Codable path write the same entry, key for key")
-    func directEqualsCodable() throws {
+    @Test("an entry's JSON has iproute2's keys in its order, unset flags left out")
+    func keysInOrder() throws {
         var entry = NeighbourEntry(dst: IPAddress("fd77::1")!, ifindex: 3, dev: "eth2", lladdr: "00:00:5e:00:02:c8", rawState: 0x04, rawFlags: 0x80)
         entry.router = true
         entry.used = 5
         entry.probes = 0
         entry.vrrpVirtualRouter = 200
-        let direct = try OrderedJSONEncoder(pretty: false).encode([entry])
-        struct Wrapped: Encodable { let entry: NeighbourEntry; func encode(to encoder: Encoder) throws { try entry.encode(to: encoder) } }
-        let codable = try OrderedJSONEncoder(pretty: false).encode([Wrapped(entry: entry)])
-        #expect(direct == codable)
-        #expect(direct.contains(#""dst":"fd77::1","dev":"eth2","lladdr":"00:00:5e:00:02:c8","router":true,"used":5,"probes":0,"state":["STALE"]"#))
+        let json = try JSONOutput.encode([entry], pretty: false)
+        #expect(json.contains(#""dst":"fd77::1","dev":"eth2","lladdr":"00:00:5e:00:02:c8","router":true,"used":5,"probes":0,"state":["STALE"]"#))
     }
 }
