@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C shims: headers and pkg-config, nothing else.
@@ -26,10 +27,10 @@ let package = Package(
         .target(name: "HAModel"),
 
         // Edge: the kernel's links, addresses and neighbour table over rtnetlink, through libmnl.
-        .target(name: "Netlink", dependencies: ["CMNL", "HAModel"]),
+        .target(name: "Netlink", dependencies: ["CMNL", "HAModel", "LocalFiles"]),
 
-        // Edge: other programs (ssh), the host's identity.
-        .target(name: "SystemFacts", dependencies: ["HAModel"]),
+        // Edge: other programs (ssh), the host's identity, the process table (/proc).
+        .target(name: "SystemFacts", dependencies: ["HAModel", "LocalFiles"]),
 
         // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
         .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
@@ -42,7 +43,7 @@ let package = Package(
         .target(name: "DNSMessage", dependencies: ["HAModel"]),
 
         // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
-        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink"]),
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink", "LocalFiles"]),
 
         // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
         .target(name: "VRRP", dependencies: ["HAModel"]),
@@ -50,8 +51,13 @@ let package = Package(
         // haproxy.cfg read the way haproxy 2.6 reads it: -f directories, .if blocks, quoting, sections.
         .target(name: "HAProxyConfig", dependencies: ["HAModel"]),
 
+        // Edge: the local filesystem through swift-system: one bounded file reader (regular
+        // files only, a size cap, never blocking on a FIFO), one directory lister, the mapped
+        // hosts file, and the disk sources of the keepalived and haproxy readers.
+        .target(name: "LocalFiles", dependencies: ["HAModel", "KeepalivedConfig", "HAProxyConfig", .product(name: "SystemPackage", package: "swift-system")]),
+
         // Edge: live capture and pcap/pcapng files through libpcap.
-        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink"]),
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Running processes judged the way killall, pidof and pgrep judge them: keepalived and
         // haproxy found, their configuration's freshness, track scripts evaluated without running.
@@ -61,13 +67,13 @@ let package = Package(
         .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
 
         // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
-        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink"]),
+        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink", "LocalFiles"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall", "LocalFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -76,16 +82,16 @@ let package = Package(
         .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
-        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LabSupport", "Processes", "SystemFacts"]),
+        .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LocalFiles", "LabSupport", "Processes", "SystemFacts"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),
         .testTarget(name: "DNSMessageTests", dependencies: ["DNSMessage", "HAModel"]),
-        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "Processes", "LabSupport"]),
+        .testTarget(name: "HAExplainCoreTests", dependencies: ["HAExplainCore", "HAModel", "HostsFile", "DNSMessage", "KeepalivedConfig", "VRRP", "HAProxyConfig", "Processes", "LocalFiles", "LabSupport"]),
         .testTarget(name: "SnapshotTests", dependencies: ["HAExplainCore", "HAModel", "SystemFacts", "LabSupport"]),
         .testTarget(name: "SeedLabTests", dependencies: ["LabSupport"]),
-        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LabSupport"]),
+        .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LocalFiles", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
-        .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LocalFiles", "LabSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAModel
+import LocalFiles
 
 /// The processes of the pid namespace haexplain sees, read from /proc; and the small file
 /// facts (exists, kind, modification time) a track script or a config-freshness check needs.
@@ -10,13 +11,11 @@ public enum ProcessTable {
     /// Every process in `/proc` (threads are not listed: the matching tools skip them too).
     /// A process that exits while being read is left out.
     public static func read(proc: String = "/proc") -> [RunningProcess] {
-        guard let dir = opendir(proc) else { return [] }
-        defer { closedir(dir) }
+        guard let names = DirectoryListing.names(in: proc) else { return [] }
         let boot = bootTime(proc: proc)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var processes: [RunningProcess] = []
-        while let entry = readdir(dir) {
-            let name = entryName(entry)
+        for name in names {
             guard let pid = Int32(name), pid > 0, var process = process(pid, proc: proc) else { continue }
             if let boot, ticks > 0 {
                 let epoch = Double(boot) + Double(process.startTicks) / ticks
@@ -91,14 +90,7 @@ public enum ProcessTable {
 
     /// The names in a directory, sorted bytewise; nil when `path` is not a readable directory.
     public static func directoryEntries(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = entryName(entry)
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        DirectoryListing.names(in: path)
     }
 
     /// Reads at most `limit` bytes; /proc files report size 0, so read until EOF.
@@ -106,26 +98,11 @@ public enum ProcessTable {
         readBytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// At most `limit` bytes of a regular file (any /proc file is one); nil when unreadable or empty.
     static func readBytes(_ path: String, limit: Int = 65536) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
-            while bytes.count < limit {
-                let count = Glibc.read(fd, buffer.baseAddress!, buffer.count)
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { break }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
-            }
-        }
-        guard !bytes.isEmpty else { return nil }
-        return Array(bytes.prefix(limit))
-    }
-
-    /// A directory entry's name (readdir's d_name).
-    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        guard let bytes = try? BoundedFile.read(path, what: "process file", maximumSize: limit, oversize: .truncate),
+              !bytes.isEmpty else { return nil }
+        return bytes
     }
 
     public static func readLink(_ path: String) -> String? {

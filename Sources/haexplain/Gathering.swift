@@ -5,6 +5,7 @@ import Capture
 import DNSMessage
 import HAExplainCore
 import HAModel
+import LocalFiles
 import HostsFile
 import KeepalivedConfig
 import NameService
