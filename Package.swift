@@ -23,14 +23,21 @@ let package = Package(
         // libnftables' header only: Firewall binds the library when a command reads the ruleset.
         .systemLibrary(name: "CNftables", providers: [.apt(["libnftables-dev"])]),
 
+        // setns(2), which glibc declares only under _GNU_SOURCE.
+        .systemLibrary(name: "CNamespaces"),
+
         // The shared vocabulary: sources of facts, errors, byte reading, the host model.
         .target(name: "HAModel"),
 
+        // Edge: namespaces: entering a network namespace by name (/run/netns/NAME) or path and
+        // coming back, and a namespace file's nsfs identity.
+        .target(name: "Namespaces", dependencies: ["CNamespaces", "HAModel", .product(name: "SystemPackage", package: "swift-system")]),
+
         // Edge: the kernel's links, addresses and neighbour table over rtnetlink, through libmnl.
-        .target(name: "Netlink", dependencies: ["CMNL", "HAModel", "LocalFiles"]),
+        .target(name: "Netlink", dependencies: ["CMNL", "HAModel", "LocalFiles", "Namespaces"]),
 
         // Edge: other programs (ssh), the host's identity, the process table (/proc).
-        .target(name: "SystemFacts", dependencies: ["HAModel", "LocalFiles"]),
+        .target(name: "SystemFacts", dependencies: ["HAModel", "LocalFiles", "Namespaces"]),
 
         // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
         .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
@@ -43,7 +50,7 @@ let package = Package(
         .target(name: "DNSMessage", dependencies: ["HAModel"]),
 
         // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
-        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Netlink", "LocalFiles"]),
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Namespaces", "LocalFiles"]),
 
         // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
         .target(name: "VRRP", dependencies: ["HAModel"]),
@@ -57,7 +64,7 @@ let package = Package(
         .target(name: "LocalFiles", dependencies: ["HAModel", "KeepalivedConfig", "HAProxyConfig", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Edge: live capture and pcap/pcapng files through libpcap.
-        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Namespaces", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Running processes judged the way killall, pidof and pgrep judge them: keepalived and
         // haproxy found, their configuration's freshness, track scripts evaluated without running.
@@ -67,13 +74,13 @@ let package = Package(
         .target(name: "HAExplainCore", dependencies: ["HAModel", "KeepalivedConfig", "HostsFile", "DNSMessage", "VRRP", "Processes", "HAProxyConfig"]),
 
         // Edge: the firewall ruleset as the kernel holds it, read through libnftables (read-only).
-        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Netlink", "LocalFiles"]),
+        .target(name: "Firewall", dependencies: ["CNftables", "HAModel", "Namespaces", "LocalFiles"]),
 
         .executableTarget(
             name: "haexplain",
             dependencies: [
                 "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts",
-                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall", "LocalFiles",
+                "HostsFile", "DNSMessage", "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall", "LocalFiles", "Namespaces",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,7 +88,7 @@ let package = Package(
         // Test-only helpers: network-namespace labs and process runners.
         .target(name: "LabSupport", dependencies: ["HAModel", "SystemFacts", "VRRP"], path: "Tests/LabSupport"),
         .testTarget(name: "HAModelTests", dependencies: ["HAModel", "LabSupport"]),
-        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "LabSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "HAModel", "HAExplainCore", "SystemFacts", "Namespaces", "LabSupport"]),
         .testTarget(name: "KeepalivedConfigTests", dependencies: ["KeepalivedConfig", "HAExplainCore", "HAModel", "LocalFiles", "LabSupport", "Processes", "SystemFacts"]),
         .testTarget(name: "HostsFileTests", dependencies: ["HostsFile", "HAModel", "LabSupport"]),
         .testTarget(name: "NameServiceTests", dependencies: ["NameService", "DNSMessage", "HAModel", "LabSupport"]),

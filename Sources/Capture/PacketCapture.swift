@@ -4,7 +4,7 @@ import Glibc
 import CPcap
 import HAModel
 import LocalFiles
-import Netlink
+import Namespaces
 import Synchronization
 import SystemPackage
 import VRRP

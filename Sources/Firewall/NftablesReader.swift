@@ -4,7 +4,7 @@ import Glibc
 import CNftables
 import HAModel
 import LocalFiles
-import Netlink
+import Namespaces
 
 /// The firewall of a network namespace as the kernel holds it, read through libnftables (the
 /// library `nft` itself uses): `list ruleset` as JSON for the structure, and as text with

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import DNSMessage
 import HAModel
-import Netlink
+import Namespaces
 
 /// Asks one nameserver directly over UDP, with one deadline for all questions: the answer
 /// DNS itself gives, independent of the hosts file and of glibc's caching or search rules.

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import HAModel
-import Netlink
+import Namespaces
 
 /// What glibc answers applications, asked through getaddrinfo/getnameinfo in this process
 /// (so nsswitch.conf, host.conf, /etc/hosts, resolv.conf and gai.conf all apply). glibc's own

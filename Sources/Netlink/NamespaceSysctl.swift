@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAModel
 import LocalFiles
+import Namespaces
 
 /// A network sysctl as a namespace sees it: /proc/sys/net shows the values of the namespace
 /// of the thread that opens the file, so it is opened inside the namespace.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import Namespaces
 
 /// A route as decoded from one RTM_NEWROUTE message, before its interface index has a name.
 public struct DecodedRoute: Equatable, Sendable {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAModel
 import LocalFiles
+import Namespaces
 
 /// The processes of the pid namespace haexplain sees, read from /proc; and the small file
 /// facts (exists, kind, modification time) a track script or a config-freshness check needs.
@@ -66,13 +67,9 @@ public enum ProcessTable {
         return result
     }
 
-    /// The namespace a namespace file stands for, by its nsfs inode (the number in
-    /// "net:[4026531840]"): /proc/PID/ns/net, or a bind mount such as /run/netns/NAME, which
-    /// is no symbolic link to read.
+    /// The namespace a namespace file stands for, by its nsfs inode (see `NamespaceIdentity`).
     public static func namespaceInode(_ path: String) -> UInt64? {
-        var info = Glibc.stat()
-        guard statPath(path, &info) == 0 else { return nil }
-        return UInt64(info.st_ino)
+        NamespaceIdentity(of: path)?.inode
     }
 
     static func bootTime(proc: String) -> Int64? {

@@ -9,6 +9,7 @@ import LocalFiles
 import HostsFile
 import KeepalivedConfig
 import NameService
+import Namespaces
 import Netlink
 import Processes
 import SystemFacts
