@@ -34,10 +34,10 @@ let package = Package(
         .target(name: "Namespaces", dependencies: ["CNamespaces", "HAModel", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Edge: the kernel's links, addresses and neighbour table over rtnetlink, through libmnl.
-        .target(name: "Netlink", dependencies: ["CMNL", "HAModel", "LocalFiles", "Namespaces"]),
+        .target(name: "Netlink", dependencies: ["CMNL", "HAModel", "LocalFiles", "Namespaces", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Edge: other programs (ssh), the host's identity, the process table (/proc).
-        .target(name: "SystemFacts", dependencies: ["HAModel", "LocalFiles", "Namespaces"]),
+        .target(name: "SystemFacts", dependencies: ["HAModel", "LocalFiles", "Namespaces", .product(name: "SystemPackage", package: "swift-system")]),
 
         // keepalived.conf read the way keepalived 2.2.7 reads it: tokenizer, keyword table, model.
         .target(name: "KeepalivedConfig", dependencies: ["HAModel"]),
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "DNSMessage", dependencies: ["HAModel"]),
 
         // Edge: what glibc answers (getaddrinfo/getnameinfo), DNS over UDP, reading the files.
-        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Namespaces", "LocalFiles"]),
+        .target(name: "NameService", dependencies: ["HAModel", "DNSMessage", "Namespaces", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
 
         // The VRRP codec: link-layer frames and IP packets to VRRPv2/v3 adverts.
         .target(name: "VRRP", dependencies: ["HAModel"]),
