@@ -99,6 +99,7 @@ let package = Package(
         .testTarget(name: "HAProxyConfigTests", dependencies: ["HAProxyConfig", "HAModel", "LocalFiles", "LabSupport"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "HAModel", "HAExplainCore", "LabSupport"]),
         .testTarget(name: "ProcessesTests", dependencies: ["Processes", "HAModel", "KeepalivedConfig", "SystemFacts", "LocalFiles", "LabSupport"]),
+        .testTarget(name: "LocalFilesTests", dependencies: ["LocalFiles", "Namespaces", "HAModel", "LabSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "VRRP", "HAExplainCore", "HAModel", "LabSupport"]),
     ]
 )
