@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Layout: pure core (HAModel, parsers, HAExplainCore) that tests need no root for;
-// one edge module per system boundary (Netlink, NameService, SystemFacts); a thin executable.
+// one edge module per system boundary (Netlink, NameService, SystemFacts, LocalFiles, Namespaces);
+// a thin executable.
 let package = Package(
     name: "haexplain",
     platforms: [.macOS(.v13)],

@@ -4,6 +4,7 @@ import Glibc
 import HAModel
 import LocalFiles
 import Namespaces
+import SystemPackage
 
 /// The processes of the pid namespace haexplain sees, read from /proc; and the small file
 /// facts (exists, kind, modification time) a track script or a config-freshness check needs.
@@ -118,16 +119,11 @@ public struct FileFact: Sendable, Equatable {
     public var modified: Double
 
     public static func stat(_ path: String) -> FileFact? {
-        var info = Glibc.stat()
-        guard statPath(path, &info) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        let kind: Kind = type == S_IFREG ? .regular : (type == S_IFDIR ? .directory : .other)
-        return FileFact(kind: kind, size: Int64(info.st_size), modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        guard let info = try? Stat(FilePath(path)) else { return nil }
+        let kind: Kind = info.type == .regular ? .regular : (info.type == .directory ? .directory : .other)
+        return FileFact(kind: kind, size: info.size, modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 }
-
-/// stat(2), named apart from `FileFact.stat` so the call is not taken for the method.
-private func statPath(_ path: String, _ info: inout stat) -> Int32 { stat(path, &info) }
 
 extension FixedWidthInteger {
     /// A decimal number from ASCII digits (no sign), as /proc prints them.
