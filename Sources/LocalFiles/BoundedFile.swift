@@ -106,8 +106,9 @@ public enum BoundedFile {
             try? fd.close()
             throw FileError.oversize(path, what, size: Int(info.size), maximum: maximumSize)
         }
-        // Reads may block from here on (a regular file's never wait on a writer).
-        _ = fcntl(fd.rawValue, F_SETFL, fcntl(fd.rawValue, F_GETFL) & ~O_NONBLOCK)
+        // Reads may block from here on (a regular file's never wait on a writer). Of the flags
+        // F_SETFL changes, only O_NONBLOCK was set, so 0 clears it in one call (/proc is read per process).
+        _ = fcntl(fd.rawValue, F_SETFL, 0)
         return (fd, Int(info.size))
     }
 }

@@ -106,8 +106,8 @@ public enum ProgramRunner {
                 for entry in open {
                     var one = pollfd(fd: entry.fd, events: Int16(POLLIN), revents: 0)
                     while stdout.count <= limit, poll(&one, 1, 0) > 0, one.revents & Int16(POLLIN) != 0 {
-                        let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
-                        guard count > 0 else { break }
+                        guard let count = try? chunk.withUnsafeMutableBytes({ try FileDescriptor(rawValue: entry.fd).read(into: $0) }),
+                              count > 0 else { break }
                         if entry.isOut { stdout += chunk[0..<count] } else if stderr.count < 65536 { stderr += chunk[0..<count] }
                     }
                 }
