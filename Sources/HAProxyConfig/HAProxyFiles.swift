@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HAModel
 
 /// Where the reader gets files and directory listings. The disk's is `LocalHAProxyFiles`
