@@ -86,8 +86,10 @@ public enum BoundedFile {
                                    directoryHint: String? = nil) throws(HAError) -> (fd: FileDescriptor, size: Int) {
         let fd: FileDescriptor
         do {
-            fd = try FileDescriptor.open(FilePath(path), .readOnly,
-                                         options: [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
+            // The C string, not a FilePath: /proc is read three files per process, and FilePath parses.
+            fd = try path.withCString {
+                try FileDescriptor.open($0, .readOnly, options: [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
+            }
         } catch {
             throw FileError.unreadable(path, what, reading: false, error)
         }
@@ -107,8 +109,9 @@ public enum BoundedFile {
             throw FileError.oversize(path, what, size: Int(info.size), maximum: maximumSize)
         }
         // Reads may block from here on (a regular file's never wait on a writer). Of the flags
-        // F_SETFL changes, only O_NONBLOCK was set, so 0 clears it in one call (/proc is read per process).
-        _ = fcntl(fd.rawValue, F_SETFL, 0)
+        // F_SETFL changes, only O_NONBLOCK was set, so 0 clears it. Not for a size-0 file: /proc's
+        // are made by the kernel as they are read, and that saves a call per file of every process.
+        if info.size > 0 { _ = fcntl(fd.rawValue, F_SETFL, 0) }
         return (fd, Int(info.size))
     }
 }

@@ -9,7 +9,8 @@ public struct NamespaceIdentity: Sendable, Hashable {
 
     /// stat(2) of the file, symlinks followed; nil when it cannot be seen.
     public init?(of path: String) {
-        guard let info = try? Stat(FilePath(path)) else { return nil }
+        // The C string, not a FilePath: three namespaces are read per process.
+        guard let info = path.withCString({ try? Stat($0) }) else { return nil }
         device = UInt64(info.deviceID.rawValue)
         inode = UInt64(info.inode.rawValue)
     }
