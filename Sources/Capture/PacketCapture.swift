@@ -3,8 +3,10 @@ import Glibc
 #endif
 import CPcap
 import HAModel
-import Netlink
+import LocalFiles
+import Namespaces
 import Synchronization
+import SystemPackage
 import VRRP
 
 /// Packets from the wire or a pcap/pcapng file, through libpcap. Read-only: nothing is sent
@@ -85,11 +87,11 @@ public final class PacketCapture {
     /// keeps each packet's interface and link type) with nanosecond timestamps.
     public static func open(file path: String) throws(HAError) -> PacketCapture {
         // Like every input file: a FIFO or a device is refused, never waited on.
-        let fd = try OpenFile.openRegular(path, what: "capture files").fd
-        guard let file = fdopen(fd, "rb") else {
-            let code = errno
-            close(fd)
-            throw HAError(.noInput, "cannot read capture file: \(String(cString: strerror(code)))", file: path)
+        let fd = try BoundedFile.openRegular(path, what: "capture file").fd
+        guard let file = fdopen(fd.rawValue, "rb") else {
+            let code = Errno(rawValue: errno)
+            try? fd.close()
+            throw HAError(.noInput, "cannot read the capture file: \(code)", file: path)
         }
         var magic: [UInt8] = [0, 0, 0, 0]
         if fread(&magic, 1, 4, file) == 4, magic.withUnsafeBytes(PcapngReader.isPcapng) {

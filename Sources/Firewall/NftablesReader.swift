@@ -3,7 +3,8 @@ import Glibc
 #endif
 import CNftables
 import HAModel
-import Netlink
+import LocalFiles
+import Namespaces
 
 /// The firewall of a network namespace as the kernel holds it, read through libnftables (the
 /// library `nft` itself uses): `list ruleset` as JSON for the structure, and as text with
@@ -89,11 +90,9 @@ public enum NftablesReader {
     static func legacyTables() -> [String] {
         var tables: [String] = []
         for (file, family) in [("ip_tables_names", "ip"), ("ip6_tables_names", "ip6")] {
-            let fd = open("/proc/thread-self/net/\(file)", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
             // A proc file says size 0; a page holds every table name there is.
-            guard let bytes = try? OpenFile.readAll(fd, size: 4096, path: file) else { continue }
+            guard let bytes = try? BoundedFile.read("/proc/thread-self/net/\(file)", what: "x_tables list",
+                                                    maximumSize: 4096, oversize: .truncate) else { continue }
             for name in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where !name.isEmpty {
                 tables.append("\(family) \(name)")
             }

@@ -1,10 +1,7 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import HAModel
 
-/// Where the reader gets files and directory listings. The real one reads the disk; tests
-/// and the fuzzer give files in memory.
+/// Where the reader gets files and directory listings. The disk's is `LocalHAProxyFiles`
+/// (module LocalFiles); tests and the fuzzer give files in memory.
 public protocol HAProxyFiles: Sendable {
     func kind(_ path: String) -> HAProxyFileKind
     /// The whole file; HAError noInput when it cannot be read, dataError when too big.
@@ -16,54 +13,6 @@ public protocol HAProxyFiles: Sendable {
 public enum HAProxyFileKind: Equatable, Sendable {
     case regular, directory, other
     case missing(String)
-}
-
-/// haproxy configurations are kilobytes; a file this big is refused as not a configuration.
-public let maximumHAProxyFileSize = 32 * 1024 * 1024
-
-/// Reads the local filesystem without blocking: a FIFO or device is refused before any read.
-public struct LocalHAProxyFiles: HAProxyFiles {
-    public init() {}
-
-    public func kind(_ path: String) -> HAProxyFileKind {
-        var info = stat()
-        // stat follows symlinks, as haproxy's does.
-        guard stat(path, &info) == 0 else { return .missing(String(cString: strerror(errno))) }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        default: return .other
-        }
-    }
-
-    public func read(_ path: String) throws(HAError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            throw HAError(.noInput, "cannot open configuration file: \(String(cString: strerror(errno)))", file: path)
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw HAError(.noInput, "is not a regular file; haexplain reads haproxy configurations from regular files only (a FIFO could wait forever)", file: path)
-        }
-        guard info.st_size <= maximumHAProxyFileSize else {
-            throw HAError(.dataError, "is \(info.st_size) bytes; a haproxy configuration over \(maximumHAProxyFileSize >> 20) MiB is refused as not a configuration", file: path)
-        }
-        return try OpenFile.readAll(fd, size: Int(info.st_size), path: path)
-    }
-
-    public func names(in directory: String) throws(HAError) -> [String] {
-        guard let dir = opendir(directory) else {
-            throw HAError(.noInput, "cannot open configuration directory: \(String(cString: strerror(errno)))", file: directory)
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names
-    }
 }
 
 /// Files held in memory (tests, fuzzing); a directory is any path some file lies under.

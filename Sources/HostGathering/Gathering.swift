@@ -5,9 +5,11 @@ import Capture
 import DNSMessage
 import HAExplainCore
 import HAModel
+import LocalFiles
 import HostsFile
 import KeepalivedConfig
 import NameService
+import Namespaces
 import Netlink
 import Processes
 import SystemFacts

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAExplainCore
 import HAModel
+import LocalFiles
 import HAProxyConfig
 import Netlink
 import SystemFacts

@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import Namespaces
 import Netlink
 import Processes
 import SystemFacts

@@ -3,8 +3,9 @@ import Glibc
 #endif
 import HAModel
 
-/// Where the reader gets file contents and include matches from. The real one reads the
-/// disk; tests and the fuzzer give it files in memory, so the parser needs no filesystem.
+/// Where the reader gets file contents and include matches from. The disk's is
+/// `LocalConfigFiles` (module LocalFiles); tests and the fuzzer give files in memory, so
+/// the parser needs no filesystem.
 public protocol ConfigFiles: Sendable {
     /// The whole file, or an HAError (noInput when missing/unreadable/not a regular file,
     /// dataError when it is too big to be a configuration).
@@ -13,54 +14,6 @@ public protocol ConfigFiles: Sendable {
     func glob(_ pattern: String) -> [String]
     /// Owner uid and mode bits of a file, for script security; nil when it cannot be seen.
     func owner(_ path: String) -> (uid: UInt32, mode: UInt32)?
-}
-
-/// keepalived configurations are kilobytes; anything this big is a mistake, not a config.
-public let maximumConfigFileSize = 32 * 1024 * 1024
-
-/// Reads from the local filesystem without ever blocking: a FIFO or device given as a
-/// config is refused after fstat, before any read.
-public struct LocalConfigFiles: ConfigFiles {
-    public init() {}
-
-    public func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else {
-            let reason = String(cString: strerror(errno))
-            throw HAError(.noInput, "cannot open configuration file: \(reason)", file: path)
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw HAError(.noInput, "cannot stat configuration file: \(String(cString: strerror(errno)))", file: path)
-        }
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw HAError(.noInput, "is a directory, not a configuration file; name a file (keepalived.conf) or include DIR/*.conf", file: path)
-        case S_IFIFO: throw HAError(.noInput, "is a FIFO, not a configuration file; haexplain does not read pipes (it could wait forever)", file: path)
-        default: throw HAError(.noInput, "is not a regular file", file: path)
-        }
-        guard info.st_size <= maximumConfigFileSize else {
-            throw HAError(.dataError, "is \(info.st_size) bytes; a keepalived configuration over \(maximumConfigFileSize / 1024 / 1024) MiB is refused as not a configuration", file: path)
-        }
-        return try OpenFile.readAll(fd, size: Int(info.st_size), path: path)
-    }
-
-    public func glob(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        // GLOB_BRACE as keepalived uses it: "{a,b}.conf" expands.
-        guard Glibc.glob(pattern, GLOB_BRACE, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { index in
-            result.gl_pathv[index].map { String(cString: $0) }
-        }
-    }
-
-    public func owner(_ path: String) -> (uid: UInt32, mode: UInt32)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (info.st_uid, info.st_mode)
-    }
 }
 
 /// Files held in memory (tests, fuzzing). Patterns match with fnmatch(3) semantics.

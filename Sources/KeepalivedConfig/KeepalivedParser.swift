@@ -79,7 +79,7 @@ public enum KeepalivedParser {
 
     /// Parses PATH (and everything it includes). Throws only when PATH itself cannot be read;
     /// everything else becomes a diagnostic, as keepalived logs it and goes on.
-    public static func parse(path: String, files: any ConfigFiles = LocalConfigFiles(), configID: String,
+    public static func parse(path: String, files: any ConfigFiles, configID: String,
                              maximumGeneratedLines: Int = 2_000_000) throws -> KeepalivedConfiguration {
         var lexer = ConfigLexer(files: files, configID: configID, maximumGeneratedLines: maximumGeneratedLines)
         try lexer.readMain(path)

@@ -3,7 +3,8 @@ import Glibc
 #endif
 import DNSMessage
 import HAModel
-import Netlink
+import Namespaces
+import SystemPackage
 
 /// Asks one nameserver directly over UDP, with one deadline for all questions: the answer
 /// DNS itself gives, independent of the hosts file and of glibc's caching or search rules.
@@ -41,14 +42,14 @@ public enum DNSClient {
         }
         let family = server.family == .inet ? AF_INET : AF_INET6
         let fd = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failed("cannot open a UDP socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { return .failed("cannot open a UDP socket: \(Errno(rawValue: errno))") }
         defer { close(fd) }
         var storage = sockaddr_storage()
         let length = SystemResolver.fill(&storage, server, port: port)
         let connected = withUnsafePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) }
         }
-        guard connected == 0 else { return .failed("cannot reach \(server): \(String(cString: strerror(errno)))") }
+        guard connected == 0 else { return .failed("cannot reach \(server): \(Errno(rawValue: errno))") }
         for query in queries {
             _ = query.bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         }
@@ -60,6 +61,7 @@ public enum DNSClient {
             guard left > 0 else { break }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, Int32(max(1, (left * 1000).rounded(.up))))
+            // By hand, not swift-system: poll has no wrapper there, and a retry recomputes the time left.
             if ready < 0, errno == EINTR { continue }
             guard ready > 0 else { break }
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }

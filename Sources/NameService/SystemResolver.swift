@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import HAModel
-import Netlink
+import Namespaces
 
 /// What glibc answers applications, asked through getaddrinfo/getnameinfo in this process
 /// (so nsswitch.conf, host.conf, /etc/hosts, resolv.conf and gai.conf all apply). glibc's own
@@ -73,6 +73,7 @@ public enum SystemResolver {
                 let left = deadline - DNSClient.now()
                 var poller = pollfd(fd: signal[0], events: Int16(POLLIN), revents: 0)
                 let ready = left > 0 ? poll(&poller, 1, Int32(max(1, (left * 1000).rounded(.up)))) : 0
+                // By hand, not swift-system: poll has no wrapper there, and a retry recomputes the time left.
                 if ready < 0, errno == EINTR { continue }
                 if ready > 0, let result { return result }
                 return .failed("no answer within \(formatSeconds(seconds)) s (glibc was still waiting, most likely on DNS)")

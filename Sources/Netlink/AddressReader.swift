@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import Namespaces
 
 /// Reads every link and address of a network namespace from the kernel.
 public enum AddressReader {

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import Namespaces
 
 /// Decodes sock_diag dump replies (inet_diag_msg) into listening sockets. Pure: tests and
 /// the fuzzer feed it bytes without a socket.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import Namespaces
 
 /// Reads a network namespace's neighbour table (ARP and NDP) from the kernel. Read-only: it
 /// asks for a dump, it never adds, refreshes or probes an entry.

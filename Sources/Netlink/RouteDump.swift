@@ -64,6 +64,7 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
         }
         if result == MNL_CB_ERROR {
             let code = errno
+            // Not a retry: the kernel interrupted the dump itself (NLM_F_DUMP_INTR), so the caller starts it over.
             if code == EINTR { throw .interrupted }
             throw .kernel(code)
         }

@@ -3,6 +3,8 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import Namespaces
+import SystemPackage
 
 /// A route as decoded from one RTM_NEWROUTE message, before its interface index has a name.
 public struct DecodedRoute: Equatable, Sendable {
@@ -308,7 +310,7 @@ extension RouteQuery {
         var lookup = RouteLookup(route: route.map { $0.kernelRoute(interfaces) }, fibEntry: fib.map { $0.kernelRoute(interfaces) }, rules: rules)
         if let code {
             lookup.refused = refusal(code)
-            lookup.error = String(cString: strerror(code))
+            lookup.error = Errno(rawValue: code).description
         }
         return lookup
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMNL
 import HAModel
+import SystemPackage
 
 /// A netlink socket (libmnl; rtnetlink unless another protocol such as NETLINK_SOCK_DIAG is
 /// asked for) that sends dump requests and hands back each reply buffer.
@@ -35,7 +36,7 @@ final class RouteSocket {
     deinit { mnl_socket_close(socket) }
 
     static func error(_ code: Int32, doing what: String) -> HAError {
-        let reason = String(cString: strerror(code))
+        let reason = Errno(rawValue: code).description
         switch code {
         case EPERM, EACCES:
             return HAError(.noPermission, "cannot \(what): \(reason)")
@@ -76,6 +77,7 @@ final class RouteSocket {
         while true {
             let received = mnl_socket_recvfrom(socket, buffer.baseAddress, buffer.count)
             if received < 0 {
+                // By hand: libmnl's recvfrom (which checks the sender and truncation) has no swift-system wrapper.
                 if errno == EINTR { continue }
                 throw RouteSocket.error(errno, doing: "read the netlink dump")
             }

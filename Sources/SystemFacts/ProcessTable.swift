@@ -2,6 +2,9 @@
 import Glibc
 #endif
 import HAModel
+import LocalFiles
+import Namespaces
+import SystemPackage
 
 /// The processes of the pid namespace haexplain sees, read from /proc; and the small file
 /// facts (exists, kind, modification time) a track script or a config-freshness check needs.
@@ -10,13 +13,11 @@ public enum ProcessTable {
     /// Every process in `/proc` (threads are not listed: the matching tools skip them too).
     /// A process that exits while being read is left out.
     public static func read(proc: String = "/proc") -> [RunningProcess] {
-        guard let dir = opendir(proc) else { return [] }
-        defer { closedir(dir) }
+        guard let names = DirectoryListing.names(in: proc) else { return [] }
         let boot = bootTime(proc: proc)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var processes: [RunningProcess] = []
-        while let entry = readdir(dir) {
-            let name = entryName(entry)
+        for name in names {
             guard let pid = Int32(name), pid > 0, var process = process(pid, proc: proc) else { continue }
             if let boot, ticks > 0 {
                 let epoch = Double(boot) + Double(process.startTicks) / ticks
@@ -67,13 +68,9 @@ public enum ProcessTable {
         return result
     }
 
-    /// The namespace a namespace file stands for, by its nsfs inode (the number in
-    /// "net:[4026531840]"): /proc/PID/ns/net, or a bind mount such as /run/netns/NAME, which
-    /// is no symbolic link to read.
+    /// The namespace a namespace file stands for, by its nsfs inode (see `NamespaceIdentity`).
     public static func namespaceInode(_ path: String) -> UInt64? {
-        var info = Glibc.stat()
-        guard statPath(path, &info) == 0 else { return nil }
-        return UInt64(info.st_ino)
+        NamespaceIdentity(of: path)?.inode
     }
 
     static func bootTime(proc: String) -> Int64? {
@@ -91,14 +88,7 @@ public enum ProcessTable {
 
     /// The names in a directory, sorted bytewise; nil when `path` is not a readable directory.
     public static func directoryEntries(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = entryName(entry)
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        DirectoryListing.names(in: path)
     }
 
     /// Reads at most `limit` bytes; /proc files report size 0, so read until EOF.
@@ -106,26 +96,11 @@ public enum ProcessTable {
         readBytes(path, limit: limit).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// At most `limit` bytes of a regular file (any /proc file is one); nil when unreadable or empty.
     static func readBytes(_ path: String, limit: Int = 65536) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8192) { buffer in
-            while bytes.count < limit {
-                let count = Glibc.read(fd, buffer.baseAddress!, buffer.count)
-                if count < 0, errno == EINTR { continue }
-                guard count > 0 else { break }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
-            }
-        }
-        guard !bytes.isEmpty else { return nil }
-        return Array(bytes.prefix(limit))
-    }
-
-    /// A directory entry's name (readdir's d_name).
-    static func entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
-        withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        guard let bytes = try? BoundedFile.read(path, what: "process file", maximumSize: limit, oversize: .truncate),
+              !bytes.isEmpty else { return nil }
+        return bytes
     }
 
     public static func readLink(_ path: String) -> String? {
@@ -144,16 +119,11 @@ public struct FileFact: Sendable, Equatable {
     public var modified: Double
 
     public static func stat(_ path: String) -> FileFact? {
-        var info = Glibc.stat()
-        guard statPath(path, &info) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        let kind: Kind = type == S_IFREG ? .regular : (type == S_IFDIR ? .directory : .other)
-        return FileFact(kind: kind, size: Int64(info.st_size), modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
+        guard let info = try? Stat(FilePath(path)) else { return nil }
+        let kind: Kind = info.type == .regular ? .regular : (info.type == .directory ? .directory : .other)
+        return FileFact(kind: kind, size: info.size, modified: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
     }
 }
-
-/// stat(2), named apart from `FileFact.stat` so the call is not taken for the method.
-private func statPath(_ path: String, _ info: inout stat) -> Int32 { stat(path, &info) }
 
 extension FixedWidthInteger {
     /// A decimal number from ASCII digits (no sign), as /proc prints them.

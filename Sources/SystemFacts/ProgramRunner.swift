@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAModel
+import SystemPackage
 
 /// Runs another program (ssh, for `--host`) with a deadline and a cap on what it may print.
 /// Nothing above this type sees a pid, a pipe or errno.
@@ -29,7 +30,7 @@ public enum ProgramRunner {
                            ownProcessGroup: Bool = false) throws(HAError) -> Outcome {
         var outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1], inPipe: [Int32] = [-1, -1]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0, input == nil || pipe(&inPipe) == 0 else {
-            throw HAError(.unavailable, "cannot create a pipe to run \(argv[0]): \(String(cString: strerror(errno)))")
+            throw HAError(.unavailable, "cannot create a pipe to run \(argv[0]): \(Errno(rawValue: errno))")
         }
         // Our ends must not leak into the child (or into anything else started meanwhile).
         for fd in outPipe + errPipe + inPipe where fd >= 0 { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -64,17 +65,11 @@ public enum ProgramRunner {
         defer { close(outPipe[0]); close(errPipe[0]) }
         guard spawned == 0 else {
             if input != nil { close(inPipe[1]) }
-            throw HAError(.unavailable, "cannot run \(argv[0]): \(String(cString: strerror(spawned)))")
+            throw HAError(.unavailable, "cannot run \(argv[0]): \(Errno(rawValue: spawned))")
         }
         if let input {
-            input.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = write(inPipe[1], bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 { if errno == EINTR { continue }; break }
-                    offset += written
-                }
-            }
+            // A child that stops reading early (EPIPE) has what it wanted: its output is the answer.
+            _ = try? FileDescriptor(rawValue: inPipe[1]).writeAll(input)
             close(inPipe[1])
         }
 
@@ -91,13 +86,21 @@ public enum ProgramRunner {
             if remaining <= 0 { timedOut = true; break }
             var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&fds, nfds_t(fds.count), Int32(min(remaining * 1000, 1000)) + 1)
+            // By hand, not swift-system: poll has no wrapper there, and a retry recomputes the time left.
             if ready < 0 { if errno == EINTR { continue }; break }
             for (i, entry) in fds.enumerated() where entry.revents != 0 {
-                let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                let count: Int
+                do {
+                    count = try chunk.withUnsafeMutableBytes { try FileDescriptor(rawValue: entry.fd).read(into: $0) }
+                } catch Errno.resourceTemporarilyUnavailable {
+                    continue
+                } catch {
+                    count = 0
+                }
                 if count > 0 {
                     if open[i].isOut { stdout += chunk[0..<count] } else if stderr.count < 65536 { stderr += chunk[0..<count] }
                     if stdout.count > limit { overflow = true }
-                } else if count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN) {
+                } else {
                     open[i].fd = -1
                 }
             }
@@ -110,8 +113,8 @@ public enum ProgramRunner {
                 for entry in open {
                     var one = pollfd(fd: entry.fd, events: Int16(POLLIN), revents: 0)
                     while stdout.count <= limit, poll(&one, 1, 0) > 0, one.revents & Int16(POLLIN) != 0 {
-                        let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
-                        guard count > 0 else { break }
+                        guard let count = try? chunk.withUnsafeMutableBytes({ try FileDescriptor(rawValue: entry.fd).read(into: $0) }),
+                              count > 0 else { break }
                         if entry.isOut { stdout += chunk[0..<count] } else if stderr.count < 65536 { stderr += chunk[0..<count] }
                     }
                 }
@@ -119,6 +122,7 @@ public enum ProgramRunner {
             }
         }
         if timedOut || overflow { kill(ownProcessGroup ? -pid : pid, SIGKILL) }
+        // By hand: swift-system has no waitpid.
         if !reaped { while waitpid(pid, &status, 0) < 0, errno == EINTR {} }
         if overflow {
             throw HAError(.dataError, "\(argv[0]) printed more than \(limit >> 20) MiB; stopped it")

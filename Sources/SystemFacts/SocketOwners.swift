@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import HAModel
+import LocalFiles
 
 /// Which processes hold which sockets: every /proc/PID/fd/N whose link reads
 /// "socket:[INODE]". Socket inodes are unique across network namespaces, so one scan of
@@ -10,21 +11,17 @@ import HAModel
 public enum SocketOwners {
     /// Owners of the sockets with these inodes; processes we may not look into are skipped.
     public static func find(_ inodes: Set<UInt32>, proc: String = "/proc") -> [UInt32: [SocketOwner]] {
-        guard !inodes.isEmpty, let dir = opendir(proc) else { return [:] }
-        defer { closedir(dir) }
+        guard !inodes.isEmpty, let names = DirectoryListing.names(in: proc) else { return [:] }
         var owners: [UInt32: [SocketOwner]] = [:]
-        while let entry = readdir(dir) {
-            let name = ProcessTable.entryName(entry)
-            guard let pid = Int32(name) else { continue }
-            guard let fds = opendir("\(proc)/\(pid)/fd") else { continue }
+        for name in names {
+            guard let pid = Int32(name), let fds = DirectoryListing.names(in: "\(proc)/\(pid)/fd") else { continue }
             var command: String?
-            while let fdEntry = readdir(fds) {
-                guard let fd = Int32(ProcessTable.entryName(fdEntry)),
+            for fdName in fds {
+                guard let fd = Int32(fdName),
                       let inode = socketInode(ProcessTable.readLink("\(proc)/\(pid)/fd/\(fd)")), inodes.contains(inode) else { continue }
                 if command == nil { command = commandName(proc: proc, pid: pid) }
                 owners[inode, default: []].append(SocketOwner(pid: pid, command: command ?? "?", fd: fd))
             }
-            closedir(fds)
         }
         return owners
     }
@@ -37,13 +34,8 @@ public enum SocketOwners {
 
     /// The kernel's name for the process (/proc/PID/comm), as ss prints it.
     static func commandName(proc: String, pid: Int32) -> String? {
-        let fd = open("\(proc)/\(pid)/comm", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-        guard count > 0 else { return nil }
-        var text = String(decoding: buffer[0..<count], as: UTF8.self)
+        guard let bytes = ProcessTable.readBytes("\(proc)/\(pid)/comm", limit: 64) else { return nil }
+        var text = String(decoding: bytes, as: UTF8.self)
         if text.hasSuffix("\n") { text.removeLast() }
         return text
     }

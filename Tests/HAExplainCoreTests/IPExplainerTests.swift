@@ -2,6 +2,7 @@ import Foundation
 import HAExplainCore
 import HAModel
 import KeepalivedConfig
+import LocalFiles
 import LabSupport
 import Processes
 import Testing
@@ -27,7 +28,7 @@ import VRRP
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let configs = try nodes.map { node in
             NodeConfiguration(name: node, config: try KeepalivedParser.parse(
-                path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, configID: node), chosenBecause: "test")
+                path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, files: LocalConfigFiles(), configID: node), chosenBecause: "test")
         }
         return KeepalivedAnalysis.analyze(configs, stopped: stopped)
     }

@@ -3,6 +3,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import LabSupport
+import LocalFiles
 import Testing
 
 /// Why an address is reachable and what blocks it, as pure functions: the address's class,
@@ -165,7 +166,7 @@ import Testing
             }
             """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let config = try KeepalivedParser.parse(path: file.path, configID: "lb")
+        let config = try KeepalivedParser.parse(path: file.path, files: LocalConfigFiles(), configID: "lb")
         let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb", config: config, chosenBecause: "test")])
         var host = IPExplainerTests.host("lb", mac: "bc:76:4e:05:6c:1c", address: "10.1.0.1", extra: ["10.1.0.200"], isLocal: true)
         host.firewall = strict

@@ -2,6 +2,7 @@ import Foundation
 import HAModel
 import HAProxyConfig
 import LabSupport
+import LocalFiles
 import Testing
 
 /// The reader against the real haproxy (Debian's 2.6): `haproxy -c` must accept exactly the

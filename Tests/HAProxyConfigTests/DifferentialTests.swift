@@ -2,6 +2,7 @@ import Foundation
 import HAModel
 import HAProxyConfig
 import LabSupport
+import LocalFiles
 import Testing
 
 /// Seeded configurations for the differential run in ConformanceTests: mostly valid, some

@@ -2,6 +2,7 @@ import Foundation
 import HAModel
 import KeepalivedConfig
 import LabSupport
+import LocalFiles
 import Testing
 
 /// haexplain's reading of a configuration against keepalived 2.2.7's own: its `-t` verdict,
@@ -56,7 +57,7 @@ struct ConformanceTests {
             }
             main = dir + "/" + config.files[0].0
         }
-        let ours = try KeepalivedParser.parse(path: main, configID: "lb1")
+        let ours = try KeepalivedParser.parse(path: main, files: LocalConfigFiles(), configID: "lb1")
         let interfaces = Self.interfaces(of: ours)
         let (verdict, dump) = try Self.runKeepalived(main, interfaces: interfaces)
 
@@ -266,7 +267,7 @@ extension ConformanceTests {
             let refused = statuses[index] == 2
             #expect(refused == item.fatal, "\(item.block) \(item.keyword): keepalived -t exited \(statuses[index] ?? -1), haexplain says \(item.fatal ? "fatal" : "not fatal")")
             // haexplain's reading of the same file agrees.
-            let config = try KeepalivedParser.parse(path: "\(dir)/\(index).conf", configID: "lb1")
+            let config = try KeepalivedParser.parse(path: "\(dir)/\(index).conf", files: LocalConfigFiles(), configID: "lb1")
             #expect(config.diagnostics.contains { $0.code == .missingParameter } == item.fatal, "\(item.block) \(item.keyword)")
         }
     }

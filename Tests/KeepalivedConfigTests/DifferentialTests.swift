@@ -2,6 +2,7 @@ import Foundation
 import HAModel
 import KeepalivedConfig
 import LabSupport
+import LocalFiles
 import Processes
 import SystemFacts
 import Testing
@@ -56,7 +57,7 @@ struct DifferentialTests {
     /// haexplain's view of one case: parsed, scripts judged against the case's users and the
     /// fixture files, completed and analysed.
     static func haexplain(_ item: DifferentialCase, path: String) throws -> DifferentialVerdict {
-        var config = try KeepalivedParser.parse(path: path, configID: "lb1")
+        var config = try KeepalivedParser.parse(path: path, files: LocalConfigFiles(), configID: "lb1")
         let host = ScriptHost(passwd: item.passwd, group: item.group,
                               lstat: { FileStatus.read($0, follow: false) }, stat: { FileStatus.read($0, follow: true) },
                               realPath: { path in realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } },

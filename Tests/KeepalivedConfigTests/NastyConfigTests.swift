@@ -5,6 +5,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import LabSupport
+import LocalFiles
 import Testing
 
 /// Bad input never crashes or hangs: it becomes an HAError with file:line and a documented
@@ -80,13 +81,13 @@ struct NastyConfigTests {
     func notFiles() throws {
         let dir = try Self.scratch()
         defer { _ = try? Shell.run(["rm", "-rf", dir]) }
-        let missing = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir + "/nope.conf", configID: "x") }
+        let missing = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir + "/nope.conf", files: LocalConfigFiles(), configID: "x") }
         #expect(missing.kind == .noInput)
-        let directory = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir, configID: "x") }
+        let directory = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir, files: LocalConfigFiles(), configID: "x") }
         #expect(directory.kind == .noInput)
         #expect(directory.message.contains("directory"))
         #expect(mkfifo(dir + "/fifo", 0o600) == 0)
-        let fifo = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir + "/fifo", configID: "x") }
+        let fifo = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: dir + "/fifo", files: LocalConfigFiles(), configID: "x") }
         #expect(fifo.kind == .noInput)
         #expect(fifo.message.contains("FIFO"))
     }
@@ -98,7 +99,7 @@ struct NastyConfigTests {
         #expect(mkfifo(dir + "/pipe.conf", 0o600) == 0)
         #expect(mkdir(dir + "/sub.conf", 0o700) == 0)
         try write(dir + "/k.conf", "include pipe.conf\ninclude sub.conf\nvrrp_instance A {\n interface eth0\n virtual_router_id 3\n}\n")
-        let config = try KeepalivedParser.parse(path: dir + "/k.conf", configID: "x")
+        let config = try KeepalivedParser.parse(path: dir + "/k.conf", files: LocalConfigFiles(), configID: "x")
         #expect(config.diagnostics.filter { $0.code == .includeUnreadable }.map(\.line) == [1, 2])
         #expect(config.vrrpInstances.map(\.virtualRouterID) == [3])
     }
@@ -112,7 +113,7 @@ struct NastyConfigTests {
         #expect(fd >= 0)
         #expect(ftruncate(fd, 100 * 1024 * 1024) == 0)
         close(fd)
-        let error = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: path, configID: "x") }
+        let error = try #require(throws: HAError.self) { try KeepalivedParser.parse(path: path, files: LocalConfigFiles(), configID: "x") }
         #expect(error.kind == .dataError)
         #expect(error.file == path)
     }

@@ -23,7 +23,7 @@ struct HostsCommandExitTests {
     func missingHostsFile() throws {
         let result = try Self.run(["x.example", "--no-dns", "--hosts-file", "/nonexistent/hosts"])
         #expect(result.status == 66)
-        #expect(result.stderr.contains("/nonexistent/hosts: cannot read: no such file"))
+        #expect(result.stderr.contains("/nonexistent/hosts: cannot open the hosts file: no such file"))
     }
 
     @Test("a FIFO given as the hosts file is refused at once, not waited on")

@@ -13,7 +13,8 @@ import Testing
 final class ListeningSocketParityTests {
     let lab = NetnsLab(prefix: "hxhp-ls")
     let netns: String
-    let dir = "/tmp/hxhp-ls-\(getpid())"
+    // One directory per suite instance: the tests run in parallel and each deinit removes its own.
+    let dir = "/tmp/hxhp-ls-\(getpid())-\(UUID().uuidString.prefix(8))"
     var haproxy: Daemon?
     var udp: Daemon?
 

@@ -2,6 +2,7 @@ import Foundation
 import HAModel
 import LabSupport
 @testable import Netlink
+import Namespaces
 import Testing
 
 /// Builds rtnetlink messages byte by byte, as the kernel lays them out.

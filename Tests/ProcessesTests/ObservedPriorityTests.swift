@@ -1,5 +1,6 @@
 import HAModel
 import KeepalivedConfig
+import LocalFiles
 import Testing
 
 /// The seed's prod-haproxy-000 configuration with the live state of chk_haproxy fed in.
