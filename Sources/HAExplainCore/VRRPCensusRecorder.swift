@@ -5,9 +5,7 @@ import VRRP
 /// advert (VRRP or CARP) handed to the census with the link it came in on.
 public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
-    private var decoder = VRRPDecoder()
-    /// Decoded into in place, packet after packet.
-    private var advert = VRRPAdvert.placeholder
+    private let decoder = VRRPDecoder()
     private var packets = 0
     private let interfaceName: (Int) -> String
 
@@ -20,8 +18,8 @@ public struct VRRPCensusRecorder {
         packets += 1
         census.notePacket(time: time)
         do {
-            switch try decoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time, into: &advert) {
-            case .vrrp?:
+            switch try decoder.decodePacket(frame: frame, linkType: link.linkType, packet: packets, time: time) {
+            case .vrrp(var advert)?:
                 // The link is the interface the packet was captured on: SLL2 names it per packet.
                 advert.interface = advert.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(advert)

@@ -10,8 +10,9 @@ public enum TerminalText {
     /// its ESC (or CSI) and so is only text. `keepingNewlines` leaves line feeds alone: for a
     /// whole report whose lines the renderer made.
     public static func escaped(_ text: String, keepingNewlines: Bool = false) -> String {
-        // Printable ASCII (the common case) is returned untouched without a copy.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return text }
+        // Printable ASCII (the common case, kept line feeds included) is returned untouched
+        // without a copy: a report is megabytes (vrrp --read budget).
+        guard text.utf8.contains(where: { ($0 < 0x20 && !(keepingNewlines && $0 == 0x0a)) || $0 >= 0x7f }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 16)
         for scalar in text.unicodeScalars {
