@@ -247,7 +247,8 @@ struct SenderState {
         authType = advert.authType
         authenticationHeader = advert.authenticationHeader
         auth = advert.authData
-        addresses = advert.virtualAddresses
+        // Shared only when it changed, so the recorder goes on rewriting its own list (vrrp --read budget).
+        if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
         if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
     }
 

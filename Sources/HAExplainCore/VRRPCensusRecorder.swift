@@ -6,6 +6,9 @@ import VRRP
 public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
     private let decoder = VRRPDecoder()
+    /// Every frame is decoded into this one advert (vrrp --read budget).
+    private var advert = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0), destinationAddress: .v4(0),
+                                    vrid: 0, priority: 0)
     private var packets = 0
     private let interfaceName: (Int) -> String
 
@@ -18,8 +21,8 @@ public struct VRRPCensusRecorder {
         packets += 1
         census.notePacket(time: time)
         do {
-            switch try decoder.decodePacket(frame: frame, linkType: link.linkType, packet: packets, time: time) {
-            case .vrrp(var advert)?:
+            switch try decoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time, into: &advert) {
+            case .vrrp?:
                 // The link is the interface the packet was captured on: SLL2 names it per packet.
                 advert.interface = advert.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(advert)

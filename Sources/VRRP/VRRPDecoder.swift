@@ -48,6 +48,13 @@ public enum Protocol112Packet: Sendable, Equatable {
     case carp(CARPAdvert)
 }
 
+/// The same when the VRRP advert was written into the caller's value (the rare CARP advert
+/// boxed, so what comes back stays one word).
+public enum Protocol112Kind: Sendable, Equatable {
+    case vrrp
+    indirect case carp(CARPAdvert)
+}
+
 /// Decodes frames into VRRP (and CARP) adverts. Pure and total: any byte string yields an
 /// advert, nil (not protocol 112) or a `VRRPDecodeError`, never a trap. Packets an RFC
 /// receiver would discard (bad checksums, TTL, type, version) still decode, so the census
@@ -69,6 +76,19 @@ public struct VRRPDecoder {
     /// Decodes one captured frame: a VRRP advert, a CARP advert, or nil for anything else.
     public func decodePacket(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
                              time: PacketTime) throws(VRRPDecodeError) -> Protocol112Packet? {
+        var advert = VRRPAdvert(packet: packet, time: time, sourceAddress: .v4(0), destinationAddress: .v4(0), vrid: 0, priority: 0)
+        switch try decode(frame: frame, linkType: linkType, packet: packet, time: time, into: &advert) {
+        case .vrrp?: return .vrrp(advert)
+        case .carp(let carp)?: return .carp(carp)
+        case nil: return nil
+        }
+    }
+
+    /// The same, a VRRP advert written into `advert`: a capture decodes every frame into one
+    /// value whose address list is rewritten in place, so an advert costs no allocation and
+    /// no copy of the whole value (vrrp --read budget).
+    public func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
+                       into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Protocol112Kind? {
         var reader = ByteReader(frame)
         var envelope = Frame(packet: packet, time: time)
         let etherType: UInt16
@@ -88,7 +108,8 @@ public struct VRRPDecoder {
             if Self.isCARP(carrier.message), !carrier.authenticationHeader {
                 return .carp(decodeCARP(carrier.message, carrier, envelope))
             }
-            return .vrrp(try decodeVRRP(carrier.message, carrier, envelope))
+            try decodeVRRP(carrier.message, carrier, envelope, into: &advert)
+            return .vrrp
         } catch let truncated as ByteReader.Truncated {
             throw VRRPDecodeError("\(etherType == 0x0800 ? "IPv4" : "IPv6") VRRP packet truncated (\(truncated))")
         } catch let error as VRRPDecodeError {
@@ -276,16 +297,35 @@ public struct VRRPDecoder {
     }
 
     /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
-    private func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) throws -> VRRPAdvert {
+    private func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame,
+                            into advert: inout VRRPAdvert) throws {
         let source = IPAddress(bytes: carrier.source)!
         var reader = ByteReader(body)
         let header = try reader.take(8)
         let version = header[0] >> 4
-        var advert = VRRPAdvert(packet: frame.packet, time: frame.time, interfaceIndex: frame.interfaceIndex, vlans: frame.vlans,
-                                sourceMAC: frame.mac, sourceAddress: source, destinationAddress: IPAddress(bytes: carrier.destination)!,
-                                ttl: carrier.ttl, version: version, type: header[0] & 0xf, vrid: header[1], priority: header[2],
-                                authType: nil, authenticationHeader: carrier.authenticationHeader, interval: 0,
-                                checksum: header.be16(6), checksumValid: false, ipHeaderChecksumValid: carrier.headerChecksumValid)
+        // Every field is written: nothing of the previous advert survives.
+        advert.packet = frame.packet
+        advert.time = frame.time
+        advert.interface = nil
+        advert.interfaceIndex = frame.interfaceIndex
+        advert.vlans = frame.vlans
+        advert.sourceMAC = frame.mac
+        advert.sourceAddress = source
+        advert.destinationAddress = IPAddress(bytes: carrier.destination)!
+        advert.ttl = carrier.ttl
+        advert.version = version
+        advert.type = header[0] & 0xf
+        advert.vrid = header[1]
+        advert.priority = header[2]
+        advert.authType = nil
+        advert.authenticationHeader = carrier.authenticationHeader
+        advert.interval = 0
+        advert.checksum = header.be16(6)
+        advert.checksumValid = false
+        advert.checksumWithoutPseudoHeader = false
+        advert.ipHeaderChecksumValid = carrier.headerChecksumValid
+        advert.virtualAddresses.removeAll(keepingCapacity: true)
+        advert.authData = nil
         switch version {
         case 2:
             advert.authType = header[4]
@@ -295,7 +335,7 @@ public struct VRRPDecoder {
         default:
             // Not VRRP as any RFC defines it: kept (fields past the VRID and priority
             // unknown) so the census can show it as discarded, never as a vote.
-            return advert
+            return
         }
         let width = source.family == .inet ? 4 : 16
         if version == 2, source.family == .inet6 {
@@ -316,10 +356,9 @@ public struct VRRPDecoder {
         } else {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
-        advert.virtualAddresses = stride(from: 0, to: addressBytes.count, by: width).map {
-            IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[$0..<($0 + width)]))!
+        for offset in stride(from: 0, to: addressBytes.count, by: width) {
+            advert.virtualAddresses.append(IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[offset..<(offset + width)]))!)
         }
-        return advert
     }
 
     /// The 32-bit running sum of big-endian 16-bit words (an odd last byte padded with zero).
