@@ -324,7 +324,6 @@ public struct VRRPDecoder {
         advert.checksumValid = false
         advert.checksumWithoutPseudoHeader = false
         advert.ipHeaderChecksumValid = carrier.headerChecksumValid
-        advert.virtualAddresses.removeAll(keepingCapacity: true)
         advert.authData = nil
         switch version {
         case 2:
@@ -335,6 +334,7 @@ public struct VRRPDecoder {
         default:
             // Not VRRP as any RFC defines it: kept (fields past the VRID and priority
             // unknown) so the census can show it as discarded, never as a vote.
+            advert.virtualAddresses.removeAll()
             return
         }
         let width = source.family == .inet ? 4 : 16
@@ -356,8 +356,17 @@ public struct VRRPDecoder {
         } else {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
-        for offset in stride(from: 0, to: addressBytes.count, by: width) {
-            advert.virtualAddresses.append(IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[offset..<(offset + width)]))!)
+        // Overwritten element by element: emptying and refilling the list cost more than
+        // decoding the rest of the advert (vrrp --read budget).
+        let count = addressBytes.count / width
+        if advert.virtualAddresses.count > count { advert.virtualAddresses.removeLast(advert.virtualAddresses.count - count) }
+        for index in 0..<count {
+            let address = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[(index * width)..<((index + 1) * width)]))!
+            if index < advert.virtualAddresses.count {
+                advert.virtualAddresses[index] = address
+            } else {
+                advert.virtualAddresses.append(address)
+            }
         }
     }
 
