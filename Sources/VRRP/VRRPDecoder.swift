@@ -59,7 +59,7 @@ public enum Protocol112Kind: Sendable, Equatable {
 /// advert, nil (not protocol 112) or a `VRRPDecodeError`, never a trap. Packets an RFC
 /// receiver would discard (bad checksums, TTL, type, version) still decode, so the census
 /// can show them as evidence; `VRRPAdvert.discardReason` says why they elect nobody.
-public struct VRRPDecoder {
+public struct VRRPDecoder: Sendable {
     public init() {}
 
     static let ipProtocolVRRP: UInt8 = 112
