@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "LocalFiles", dependencies: ["HAModel", "KeepalivedConfig", "HAProxyConfig", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Edge: live capture and pcap/pcapng files through libpcap.
-        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Namespaces", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "Capture", dependencies: ["CPcap", "HAModel", "VRRP", "Netlink", "Namespaces", "LocalFiles", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Running processes judged the way killall, pidof and pgrep judge them: keepalived and
         // haproxy found, their configuration's freshness, track scripts evaluated without running.

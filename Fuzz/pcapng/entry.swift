@@ -8,7 +8,7 @@ import VRRP
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     var reader = PcapngReader()
-    var decoder = VRRPDecoder()
+    let decoder = VRRPDecoder()
     var offset = 0
     while offset < size {
         let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])

@@ -1,10 +1,9 @@
 import HAModel
 import VRRP
 
-nonisolated(unsafe) var decoder = VRRPDecoder()
+let decoder = VRRPDecoder()
 
 // The first byte picks the link type; the rest is the frame as libpcap would hand it over.
-// The decoder keeps its caches across inputs, as it does across a capture.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }

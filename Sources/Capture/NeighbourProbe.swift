@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CPcap
 import HAModel
+import Namespaces
 import Netlink
 import VRRP
 

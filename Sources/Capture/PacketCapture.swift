@@ -271,10 +271,8 @@ public final class PacketCapture {
             let handler: pcap_handler = { user, header, bytes in
                 guard let user, let header, let bytes else { return }
                 let time = PacketTime(seconds: Int64(header.pointee.ts.tv_sec), nanoseconds: Int64(header.pointee.ts.tv_usec))
-                // The context outlives the loop, so no retain per packet.
-                Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user))._withUnsafeGuaranteedRef {
-                    $0.body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
-                }
+                Unmanaged<Context>.fromOpaque(UnsafeRawPointer(user)).takeUnretainedValue()
+                    .body(UnsafeRawBufferPointer(start: bytes, count: Int(header.pointee.caplen)), time)
             }
             defer { withExtendedLifetime(context) {} }
             if isFile {

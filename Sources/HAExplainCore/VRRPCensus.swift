@@ -45,8 +45,9 @@ public struct VRRPCensus {
     public private(set) var firstTime: PacketTime?
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [VRRPCensusReport.Problem] = []
-    private var index: [RouterKey: Int] = [:]
-    private var lastByVRID = [Int](repeating: -1, count: 512)
+    /// Router slots by family and VRID (IPv6 from 256), one per LAN: an advert finds its
+    /// router by number instead of hashing its whole key (vrrp --read budget).
+    private var routersByVRID = [[Int]](repeating: [], count: 512)
     private(set) var routers: [RouterState] = []
     private var carpIndex: [RouterKey: Int] = [:]
     private(set) var carpHosts: [CARPHostState] = []
@@ -68,18 +69,15 @@ public struct VRRPCensus {
 
     public mutating func add(_ advert: VRRPAdvert) {
         adverts += 1
-        // The router last seen with this family and VRID, when it is on the same LAN, spares
-        // hashing the key: most captures have one LAN, so this is nearly every advert.
-        let recent = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
-        var slot = lastByVRID[recent]
-        if slot < 0 || routers[slot].key.interface != advert.interface || routers[slot].key.vlans != advert.vlans {
-            let key = RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)
-            guard let found = Self.slot(for: key, index: &index, count: routers.count, dropped: &routersDropped) else { return }
-            if found == routers.count { routers.append(RouterState(key: key)) }
-            slot = found
-            lastByVRID[recent] = found
+        let number = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
+        if let slot = routersByVRID[number].first(where: { routers[$0].key.interface == advert.interface && routers[$0].key.vlans == advert.vlans }) {
+            routers[slot].add(advert)
+            return
         }
-        routers[slot].add(advert)
+        guard routers.count < Self.maximumRouters else { routersDropped += 1; return }
+        routersByVRID[number].append(routers.count)
+        routers.append(RouterState(key: RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)))
+        routers[routers.count - 1].add(advert)
     }
 
     public mutating func add(_ carp: CARPAdvert) {
@@ -182,7 +180,7 @@ struct SenderState {
     var interval: Int
     var authType: UInt8?
     var authenticationHeader: Bool
-    var auth: Secret?
+    var auth: VRRPAuthData?
     var addresses: [IPAddress]
     var count = 0
     var first: PacketTime
@@ -249,6 +247,7 @@ struct SenderState {
         authType = advert.authType
         authenticationHeader = advert.authenticationHeader
         auth = advert.authData
+        // Shared only when it changed, so the recorder goes on rewriting its own list (vrrp --read budget).
         if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
         if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
     }

@@ -7,9 +7,10 @@ public struct VRRPCensusRecorder {
     public private(set) var census = VRRPCensus()
     /// ARP and Neighbour Discovery on the same link: who claims which address.
     public private(set) var linkLayer = LinkLayerCensus()
-    private var decoder = VRRPDecoder()
-    /// Decoded into in place, packet after packet.
-    private var advert = VRRPAdvert.placeholder
+    private let decoder = VRRPDecoder()
+    /// Every frame is decoded into this one advert (vrrp --read budget).
+    private var advert = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0), destinationAddress: .v4(0),
+                                    vrid: 0, priority: 0)
     private var packets = 0
     private var advertsWatched = 0
     private let interfaceName: (Int) -> String

@@ -1,6 +1,8 @@
 import HAModel
 import HAProxyConfig
 import KeepalivedConfig
+import LocalFiles
+import Namespaces
 import Netlink
 import SystemFacts
 

@@ -36,8 +36,8 @@ public struct VRRPAdvert: Sendable, Equatable {
     /// The IPv4 header checksum (always true for IPv6, which has none).
     public var ipHeaderChecksumValid: Bool
     public var virtualAddresses: [IPAddress]
-    /// VRRPv2 authentication data with its zero padding removed; printed only as a fingerprint.
-    public var authData: Secret?
+    /// VRRPv2 authentication data; printed only as a fingerprint.
+    public var authData: VRRPAuthData?
 
     public var family: AddressFamily { sourceAddress.family }
 
@@ -52,9 +52,6 @@ public struct VRRPAdvert: Sendable, Equatable {
         return nil
     }
 
-    /// A value to decode into (`VRRPDecoder.decode(frame:...into:)`).
-    public static let placeholder = VRRPAdvert(packet: 0, time: PacketTime(nanoseconds: 0), sourceAddress: .v4(0),
-                                               destinationAddress: .v4(0), vrid: 0, priority: 0)
     public var source: Source { Source(kind: .packet, detail: "#\(packet)") }
 
     public init(packet: Int, time: PacketTime, interface: String? = nil, interfaceIndex: Int? = nil, vlans: [UInt16] = [],
@@ -63,7 +60,7 @@ public struct VRRPAdvert: Sendable, Equatable {
                 authType: UInt8? = 0, authenticationHeader: Bool = false, interval: Int = 100,
                 checksum: UInt16 = 0, checksumValid: Bool = true, checksumWithoutPseudoHeader: Bool = false,
                 ipHeaderChecksumValid: Bool = true, virtualAddresses: [IPAddress] = [],
-                authData: Secret? = nil) {
+                authData: VRRPAuthData? = nil) {
         self.packet = packet
         self.time = time
         self.interface = interface
@@ -87,6 +84,42 @@ public struct VRRPAdvert: Sendable, Equatable {
         self.virtualAddresses = virtualAddresses
         self.authData = authData
     }
+}
+
+/// The 8 authentication bytes of a VRRPv2 advert (a PASS password, zero-padded). Like every
+/// secret it is shown only as its fingerprint, which is worked out when asked for, not per
+/// advert: a SHA-256 per advert would cost more than reading the advert (vrrp --read budget).
+public struct VRRPAuthData: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The bytes as they lie in the packet.
+    private let bytes: UInt64
+
+    /// Nil for 8 zero bytes: no password.
+    public init?(_ data: UnsafeRawBufferPointer) {
+        guard data.count == 8 else { return nil }
+        bytes = data.loadUnaligned(as: UInt64.self)
+        guard bytes != 0 else { return nil }
+    }
+
+    /// A password as keepalived puts it in an advert: its first 8 bytes, zero-padded.
+    public init?(password: String) {
+        var data = Array(password.utf8.prefix(8))
+        data += [UInt8](repeating: 0, count: 8 - data.count)
+        guard let value = data.withUnsafeBytes({ VRRPAuthData($0) }) else { return nil }
+        self = value
+    }
+
+    /// The fingerprint of the password: zero padding is not part of it, so wire and config agree.
+    public var secret: Secret {
+        var text = withUnsafeBytes(of: bytes) { Array($0) }
+        while text.last == 0 { text.removeLast() }
+        return Secret(text)
+    }
+
+    public var fingerprint: String { secret.fingerprint }
+    public var description: String { fingerprint }
+    public var debugDescription: String { fingerprint }
+    /// Reflection (`dump`, test failures) sees the fingerprint, never the bytes.
+    public var customMirror: Mirror { Mirror(self, children: ["fingerprint": fingerprint]) }
 }
 
 /// A capture timestamp in nanoseconds since the Unix epoch (libpcap's nanosecond precision).

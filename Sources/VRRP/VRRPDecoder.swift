@@ -48,8 +48,8 @@ public enum Protocol112Packet: Sendable, Equatable {
     case carp(CARPAdvert)
 }
 
-/// The same, for the per-packet path: a VRRP advert is written into the caller's value (and
-/// the rare CARP advert boxed, so the value returned through each layer stays one word).
+/// The same when the VRRP advert was written into the caller's value (the rare CARP advert
+/// boxed, so what comes back stays one word).
 public enum Protocol112Kind: Sendable, Equatable {
     case vrrp
     indirect case carp(CARPAdvert)
@@ -58,16 +58,8 @@ public enum Protocol112Kind: Sendable, Equatable {
 /// Decodes frames into VRRP (and CARP) adverts. Pure and total: any byte string yields an
 /// advert, nil (not protocol 112) or a `VRRPDecodeError`, never a trap. Packets an RFC
 /// receiver would discard (bad checksums, TTL, type, version) still decode, so the census
-/// can show them as evidence; `VRRPAdvert.discardReason` says why they elect nobody. It
-/// keeps small bounded caches so a master's identical adverts allocate nothing per packet.
-public struct VRRPDecoder {
-    // Sized for a LAN's worth of routers (hundreds), each repeating its addresses and password.
-    private var addressCache = [CachedAddresses?](repeating: nil, count: 1024)
-    private var secretCache = [CachedSecret?](repeating: nil, count: 256)
-
-    struct CachedAddresses { var bytes: [UInt8]; var addresses: [IPAddress] }
-    struct CachedSecret { var bytes: UInt64; var secret: Secret }
-
+/// can show them as evidence; `VRRPAdvert.discardReason` says why they elect nobody.
+public struct VRRPDecoder: Sendable {
     public init() {}
 
     static let ipProtocolVRRP: UInt8 = 112
@@ -75,16 +67,16 @@ public struct VRRPDecoder {
 
     /// Decodes one captured frame as VRRP. `nil` means the frame is not VRRP (another
     /// protocol, or CARP); an error means it claims to be VRRP (or IP carrying it) but is malformed.
-    public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
-                                time: PacketTime) throws(VRRPDecodeError) -> VRRPAdvert? {
+    public func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
+                       time: PacketTime) throws(VRRPDecodeError) -> VRRPAdvert? {
         guard case .vrrp(let advert)? = try decodePacket(frame: frame, linkType: linkType, packet: packet, time: time) else { return nil }
         return advert
     }
 
     /// Decodes one captured frame: a VRRP advert, a CARP advert, or nil for anything else.
-    public mutating func decodePacket(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
-                                      time: PacketTime) throws(VRRPDecodeError) -> Protocol112Packet? {
-        var advert = VRRPAdvert.placeholder
+    public func decodePacket(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int,
+                             time: PacketTime) throws(VRRPDecodeError) -> Protocol112Packet? {
+        var advert = VRRPAdvert(packet: packet, time: time, sourceAddress: .v4(0), destinationAddress: .v4(0), vrid: 0, priority: 0)
         switch try decode(frame: frame, linkType: linkType, packet: packet, time: time, into: &advert) {
         case .vrrp?: return .vrrp(advert)
         case .carp(let carp)?: return .carp(carp)
@@ -92,10 +84,11 @@ public struct VRRPDecoder {
         }
     }
 
-    /// The same, writing a VRRP advert into `advert` (reused across a capture, so a stream
-    /// of adverts costs no copies).
-    public mutating func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
-                                into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Protocol112Kind? {
+    /// The same, a VRRP advert written into `advert`: a capture decodes every frame into one
+    /// value whose address list is rewritten in place, so an advert costs no allocation and
+    /// no copy of the whole value (vrrp --read budget).
+    public func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
+                       into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Protocol112Kind? {
         var reader = ByteReader(frame)
         var envelope = Frame(packet: packet, time: time)
         let etherType: UInt16
@@ -105,11 +98,18 @@ public struct VRRPDecoder {
             return nil  // too short for its link header: not a VRRP packet
         }
         do {
+            let found: Carrier?
             switch etherType {
-            case 0x0800: return try decodeIPv4(&reader, envelope, into: &advert)
-            case 0x86dd: return try decodeIPv6(&reader, envelope, into: &advert)
+            case 0x0800: found = try Self.ipv4(&reader)
+            case 0x86dd: found = try Self.ipv6(&reader)
             default: return nil
             }
+            guard let carrier = found else { return nil }
+            if Self.isCARP(carrier.message), !carrier.authenticationHeader {
+                return .carp(decodeCARP(carrier.message, carrier, envelope))
+            }
+            try decodeVRRP(carrier.message, carrier, envelope, into: &advert)
+            return .vrrp
         } catch let truncated as ByteReader.Truncated {
             throw VRRPDecodeError("\(etherType == 0x0800 ? "IPv4" : "IPv6") VRRP packet truncated (\(truncated))")
         } catch let error as VRRPDecodeError {
@@ -178,8 +178,9 @@ public struct VRRPDecoder {
         var vlans: [UInt16] = []
     }
 
-    /// The IP facts around a protocol-112 message.
+    /// The IP facts around a protocol-112 message, and the message.
     struct Carrier {
+        var message: UnsafeRawBufferPointer
         var source: UnsafeRawBufferPointer
         var destination: UnsafeRawBufferPointer
         var ttl: UInt8
@@ -188,12 +189,13 @@ public struct VRRPDecoder {
     }
 
     /// Decodes an IP packet (IPv4 or IPv6, by its version nibble).
-    public mutating func decode(ipPacket: UnsafeRawBufferPointer, packet: Int = 1,
-                                time: PacketTime = PacketTime(nanoseconds: 0)) throws(VRRPDecodeError) -> VRRPAdvert? {
+    public func decode(ipPacket: UnsafeRawBufferPointer, packet: Int = 1,
+                       time: PacketTime = PacketTime(nanoseconds: 0)) throws(VRRPDecodeError) -> VRRPAdvert? {
         try decode(frame: ipPacket, linkType: .rawIP, packet: packet, time: time)
     }
 
-    private mutating func decodeIPv4(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Protocol112Kind? {
+    /// An IPv4 packet carrying protocol 112 (perhaps inside AH); nil for any other.
+    private static func ipv4(_ reader: inout ByteReader) throws -> Carrier? {
         let start = reader.offset
         // The fixed header is bounds-checked once, then read field by field.
         var peek = reader
@@ -205,7 +207,7 @@ public struct VRRPDecoder {
         let fragment = header.be16(6)
         let ttl = header[8]
         var proto = header[9]
-        guard proto == Self.ipProtocolVRRP || proto == Self.ipProtocolAH else { return nil }
+        guard proto == ipProtocolVRRP || proto == ipProtocolAH else { return nil }
         guard headerLength >= 20 else { throw VRRPDecodeError("IPv4 header length \(headerLength) is below 20") }
         guard totalLength >= headerLength else {
             throw VRRPDecodeError("IPv4 total length \(totalLength) is shorter than its header (\(headerLength))")
@@ -218,21 +220,21 @@ public struct VRRPDecoder {
         // Options (IHL > 5) are skipped as a block; only the total length bounds the payload.
         var payload = ByteReader(UnsafeRawBufferPointer(rebasing: reader.bytes[(start + headerLength)..<(start + totalLength)]))
         var authenticationHeader = false
-        if proto == Self.ipProtocolAH {
+        if proto == ipProtocolAH {
             proto = try payload.u8()
             let ahLength = (Int(try payload.u8()) + 2) * 4
-            guard proto == Self.ipProtocolVRRP else { return nil }
+            guard proto == ipProtocolVRRP else { return nil }
             try payload.skip(ahLength - 2)
             authenticationHeader = true
         }
-        let carrier = Carrier(source: UnsafeRawBufferPointer(rebasing: header[12..<16]),
-                              destination: UnsafeRawBufferPointer(rebasing: header[16..<20]), ttl: ttl,
-                              authenticationHeader: authenticationHeader,
-                              headerChecksumValid: Self.fold(Self.sum(fullHeader)) == 0xffff)
-        return try decodeMessage(payload, carrier, frame, into: &advert)
+        return Carrier(message: UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...]),
+                       source: UnsafeRawBufferPointer(rebasing: header[12..<16]),
+                       destination: UnsafeRawBufferPointer(rebasing: header[16..<20]), ttl: ttl,
+                       authenticationHeader: authenticationHeader, headerChecksumValid: fold(sum(fullHeader)) == 0xffff)
     }
 
-    private mutating func decodeIPv6(_ reader: inout ByteReader, _ frame: Frame, into advert: inout VRRPAdvert) throws -> Protocol112Kind? {
+    /// The same for IPv6, through its extension headers.
+    private static func ipv6(_ reader: inout ByteReader) throws -> Carrier? {
         guard try reader.u8() >> 4 == 6 else { return nil }
         try reader.skip(3)
         let payloadLength = Int(try reader.u16be())
@@ -247,7 +249,7 @@ public struct VRRPDecoder {
         var authenticationHeader = false
         // Extension headers: each names the next; at most a handful precede an upper layer.
         var headers = 0
-        while next != Self.ipProtocolVRRP {
+        while next != ipProtocolVRRP {
             headers += 1
             guard headers <= 16 else { throw VRRPDecodeError("more than 16 IPv6 extension headers") }
             switch next {
@@ -260,10 +262,10 @@ public struct VRRPDecoder {
                 let offsetAndFlags = try payload.u16be()
                 try payload.skip(4)
                 if offsetAndFlags & 0xfff9 != 0 {
-                    guard next == Self.ipProtocolVRRP else { return nil }
+                    guard next == ipProtocolVRRP else { return nil }
                     throw VRRPDecodeError("fragmented IPv6 packet (VRRP is never fragmented)")
                 }
-            case Self.ipProtocolAH:
+            case ipProtocolAH:
                 next = try payload.u8()
                 try payload.skip((Int(try payload.u8()) + 2) * 4 - 2)
                 authenticationHeader = true
@@ -271,9 +273,9 @@ public struct VRRPDecoder {
                 return nil
             }
         }
-        let carrier = Carrier(source: sourceBytes, destination: destinationBytes, ttl: hopLimit,
-                              authenticationHeader: authenticationHeader, headerChecksumValid: true)
-        return try decodeMessage(payload, carrier, frame, into: &advert)
+        return Carrier(message: UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...]),
+                       source: sourceBytes, destination: destinationBytes, ttl: hopLimit,
+                       authenticationHeader: authenticationHeader, headerChecksumValid: true)
     }
 
     /// CARP and VRRPv2 share protocol 112, version 2 and type 1. A CARP advert is exactly 36
@@ -282,16 +284,6 @@ public struct VRRPDecoder {
     /// (tshark's CARP heuristic checks version, type and authlen; the length check is ours.)
     static func isCARP(_ body: UnsafeRawBufferPointer) -> Bool {
         body.count == 36 && body[0] == 0x21 && body[3] == 7
-    }
-
-    private mutating func decodeMessage(_ payload: ByteReader, _ carrier: Carrier, _ frame: Frame,
-                                        into advert: inout VRRPAdvert) throws -> Protocol112Kind {
-        let body = UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...])
-        if Self.isCARP(body), !carrier.authenticationHeader {
-            return .carp(decodeCARP(body, carrier, frame))
-        }
-        try decodeVRRP(body, carrier, frame, into: &advert)
-        return .vrrp
     }
 
     private func decodeCARP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) -> CARPAdvert {
@@ -305,19 +297,18 @@ public struct VRRPDecoder {
     }
 
     /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
-    private mutating func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame,
-                                     into advert: inout VRRPAdvert) throws {
+    private func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame,
+                            into advert: inout VRRPAdvert) throws {
         let source = IPAddress(bytes: carrier.source)!
         var reader = ByteReader(body)
         let header = try reader.take(8)
         let version = header[0] >> 4
-        let count = Int(header[3])
-        // Written field by field into the caller's advert: no copy of the whole value.
+        // Every field is written: nothing of the previous advert survives.
         advert.packet = frame.packet
         advert.time = frame.time
         advert.interface = nil
         advert.interfaceIndex = frame.interfaceIndex
-        if advert.vlans != frame.vlans { advert.vlans = frame.vlans }
+        advert.vlans = frame.vlans
         advert.sourceMAC = frame.mac
         advert.sourceAddress = source
         advert.destinationAddress = IPAddress(bytes: carrier.destination)!
@@ -334,7 +325,6 @@ public struct VRRPDecoder {
         advert.checksumWithoutPseudoHeader = false
         advert.ipHeaderChecksumValid = carrier.headerChecksumValid
         advert.authData = nil
-        if !advert.virtualAddresses.isEmpty { advert.virtualAddresses = [] }
         switch version {
         case 2:
             advert.authType = header[4]
@@ -344,16 +334,17 @@ public struct VRRPDecoder {
         default:
             // Not VRRP as any RFC defines it: kept (fields past the VRID and priority
             // unknown) so the census can show it as discarded, never as a vote.
+            advert.virtualAddresses.removeAll()
             return
         }
         let width = source.family == .inet ? 4 : 16
         if version == 2, source.family == .inet6 {
             throw VRRPDecodeError("VRRPv2 over IPv6 (RFC 3768 is IPv4 only)")
         }
-        let addressBytes = try reader.take(count * width)
+        let addressBytes = try reader.take(Int(header[3]) * width)
         if version == 2 {
             // RFC 3768 requires the 8 authentication bytes; RFC 2338 receivers read them too.
-            advert.authData = secret(try reader.take(8))
+            advert.authData = VRRPAuthData(try reader.take(8))
         }
         // v2 sums the VRRP message only; v3 adds the IPv4 or IPv6 pseudo-header.
         let messageSum = Self.sum(body)
@@ -365,43 +356,18 @@ public struct VRRPDecoder {
         } else {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
-        advert.virtualAddresses = addresses(addressBytes, width: width)
-    }
-
-    private mutating func addresses(_ bytes: UnsafeRawBufferPointer, width: Int) -> [IPAddress] {
-        guard !bytes.isEmpty else { return [] }
-        var hash: UInt32 = 2_166_136_261
-        for byte in bytes { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
-        let slot = Int(hash % UInt32(addressCache.count))
-        if let cached = addressCache[slot], Self.same(cached.bytes, bytes) { return cached.addresses }
-        var list: [IPAddress] = []
-        list.reserveCapacity(bytes.count / width)
-        var offset = 0
-        while offset + width <= bytes.count {
-            list.append(IPAddress(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + width)]))!)
-            offset += width
+        // Overwritten element by element: emptying and refilling the list cost more than
+        // decoding the rest of the advert (vrrp --read budget).
+        let count = addressBytes.count / width
+        if advert.virtualAddresses.count > count { advert.virtualAddresses.removeLast(advert.virtualAddresses.count - count) }
+        for index in 0..<count {
+            let address = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[(index * width)..<((index + 1) * width)]))!
+            if index < advert.virtualAddresses.count {
+                advert.virtualAddresses[index] = address
+            } else {
+                advert.virtualAddresses.append(address)
+            }
         }
-        addressCache[slot] = CachedAddresses(bytes: Array(bytes), addresses: list)
-        return list
-    }
-
-    private mutating func secret(_ bytes: UnsafeRawBufferPointer) -> Secret? {
-        let value = bytes.loadUnaligned(as: UInt64.self)
-        guard value != 0 else { return nil }
-        let slot = Int(truncatingIfNeeded: (value ^ value >> 29) % UInt64(secretCache.count))
-        if let cached = secretCache[slot], cached.bytes == value { return cached.secret }
-        // Zero padding is not part of the password, so wire and config fingerprints agree.
-        var text = Array(bytes)
-        while text.last == 0 { text.removeLast() }
-        let secret = Secret(text)
-        secretCache[slot] = CachedSecret(bytes: value, secret: secret)
-        return secret
-    }
-
-    static func same(_ stored: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard stored.count == bytes.count else { return false }
-        for index in 0..<bytes.count where stored[index] != bytes[index] { return false }
-        return true
     }
 
     /// The 32-bit running sum of big-endian 16-bit words (an odd last byte padded with zero).

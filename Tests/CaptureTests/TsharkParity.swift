@@ -8,7 +8,7 @@ import VRRP
 /// Every protocol-112 packet haexplain decodes from `file`, keyed by packet number.
 func decodedPackets(_ file: URL) throws -> [Int: Protocol112Packet] {
     let capture = try PacketCapture.open(file: file.path)
-    var decoder = VRRPDecoder()
+    let decoder = VRRPDecoder()
     var packets: [Int: Protocol112Packet] = [:]
     var number = 0
     _ = try capture.run(seconds: 0) { frame, time, link in

@@ -2,6 +2,7 @@ import Foundation
 import HAExplainCore
 import HAModel
 import KeepalivedConfig
+import LocalFiles
 import Testing
 
 /// One rule for every host an answer is drawn from, whether gathered here or read from a
@@ -9,7 +10,7 @@ import Testing
 @Suite struct HostsInViewTests {
     static func config(_ node: String) throws -> KeepalivedConfiguration {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return try KeepalivedParser.parse(path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, configID: node)
+        return try KeepalivedParser.parse(path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, files: LocalConfigFiles(), configID: node)
     }
 
     static func snapshot(_ host: String, config: KeepalivedConfiguration?, limits: [Limit] = [], hosts: String? = nil) -> HostSnapshot {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import HAExplainCore
+import LabSupport
 import Testing
 
 /// The JSON value parser the ruleset reader uses, against Foundation's JSONSerialization on
@@ -57,8 +58,7 @@ import Testing
 
     @Test("seeded random documents read the same as JSONSerialization reads them")
     func randomDocuments() throws {
-        let seed = UInt64.random(in: 1...UInt64.max)
-        var generator = SplitMix(seed: seed)
+        var generator = SeededGenerator.forTest()
         func value(_ depth: Int) -> String {
             switch generator.next() % (depth > 4 ? 4 : 6) {
             case 0: return String(Int64(bitPattern: generator.next()) % 100_000)
@@ -71,20 +71,7 @@ import Testing
         }
         for _ in 0..<300 {
             let text = value(0)
-            do { try Self.agree(text) } catch { Issue.record("seed \(seed): \(text): \(error)") }
+            do { try Self.agree(text) } catch { Issue.record("\(generator.label): \(text): \(error)") }
         }
-    }
-}
-
-/// A seeded generator, so a failure can be repeated from the printed seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

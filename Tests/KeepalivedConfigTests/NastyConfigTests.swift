@@ -74,7 +74,11 @@ struct NastyConfigTests {
     func garbageText() throws {
         let bytes: [UInt8] = Array("vrrp_instance \u{00e9} {\n".utf8) + [0xff, 0xfe, 0x80, 0x0a] + Array("\"unterminated '{ } } $ ${ ${X @ @^ ~SEQ( ~SEQ(a,1,0,5)\n".utf8)
         let config = try KeepalivedParser.parse(path: "k.conf", files: InMemoryConfigFiles(bytes: ["k.conf": bytes]), configID: "x")
-        #expect(!config.diagnostics.isEmpty)
+        // The instance keeps its UTF-8 name; the bytes that are not UTF-8 become U+FFFD in an
+        // unknown keyword on their own line; the block left open is named where it opened.
+        #expect(config.vrrpInstances.map(\.name) == ["\u{00e9}"])
+        #expect(config.diagnostics.contains { $0.code == .unknownKeyword && $0.line == 2 && $0.message.contains("\u{fffd}") }, "\(config.diagnostics)")
+        #expect(config.diagnostics.contains { $0.code == .unterminatedBlock && $0.line == 1 }, "\(config.diagnostics)")
     }
 
     @Test("a missing main file is noInput; a directory and a FIFO are refused without blocking")

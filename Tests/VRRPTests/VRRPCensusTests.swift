@@ -26,7 +26,7 @@ import VRRP
                                     destinationAddress: IPAddress("224.0.0.18")!, ttl: ttl, version: version, vrid: vrid,
                                     priority: priority, authType: version == 2 ? authType : nil, interval: interval,
                                     checksumValid: checksumValid, virtualAddresses: vips.map { IPAddress($0)! },
-                                    authData: password.map(Secret.init))
+                                    authData: password.flatMap { VRRPAuthData(password: $0) })
             change(&advert)
             census.add(advert)
             return packet
