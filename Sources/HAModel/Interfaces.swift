@@ -171,5 +171,8 @@ public struct AddressTable: Codable, Sendable, Equatable {
 
 public enum SchemaVersion {
     /// Bumped on any incompatible change to the JSON haexplain writes.
-    public static let current = 2
+    public static let current = 3
+    /// Snapshot versions `--from` and `--host` read: version 3 changed `ip --json`'s limits
+    /// into objects, a snapshot's shape did not change, so a version-2 snapshot still reads.
+    public static let snapshotsRead: ClosedRange<Int> = 2...3
 }
