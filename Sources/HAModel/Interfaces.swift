@@ -118,12 +118,14 @@ public struct InterfaceAddress: Codable, Sendable, Equatable {
     // their order are still the CodingKeys'.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(family, forKey: .family)
-        try c.encode(local, forKey: .local)
-        if let address { try c.encode(address, forKey: .address) }
+        // The family and the addresses as the text their own encode(to:) writes, handed over as
+        // strings: a nested encode per value cost as much as three keys (addr --json budget).
+        try c.encode(family.rawValue, forKey: .family)
+        try c.encode(local.description, forKey: .local)
+        if let address { try c.encode(address.description, forKey: .address) }
         try c.encode(prefixlen, forKey: .prefixlen)
-        if let broadcast { try c.encode(broadcast, forKey: .broadcast) }
-        if let anycast { try c.encode(anycast, forKey: .anycast) }
+        if let broadcast { try c.encode(broadcast.description, forKey: .broadcast) }
+        if let anycast { try c.encode(anycast.description, forKey: .anycast) }
         try c.encode(scope, forKey: .scope)
         if let dynamic { try c.encode(dynamic, forKey: .dynamic) }
         if let secondary { try c.encode(secondary, forKey: .secondary) }
