@@ -266,10 +266,12 @@ struct KeepalivedWireTests {
                                                                         collisionVIP: "192.168.3.151", interval: 1, password: "alpha1"))
         try lab.startKeepalived("lb007", config: Self.misconfiguredNode("192.168.3.7", peer: "192.168.3.6", priority: 90,
                                                                         collisionVIP: "192.168.3.251", interval: 2, password: "bravo2"))
-        #expect(poll(timeout: 15) {
+        // VRID 52's mismatch needs both nodes sending: lb007 (advert_int 2) becomes master
+        // only after its master-down interval (about 7 s), later still on a loaded machine.
+        #expect(poll(timeout: 30) {
             lab.holds("lb006", "192.168.3.160") && lab.holds("lb006", "fd00::61") && lab.holds("lb006", "192.168.3.162") && lab.holds("lb006", "192.168.3.154")
-                && lab.holds("lb007", "192.168.3.153")
-        }, "\(lab.log("lb006"))")
+                && lab.holds("lb007", "192.168.3.153") && lab.holds("lb006", "192.168.3.152") && lab.holds("lb007", "192.168.3.152")
+        }, "\(lab.log("lb006"))\n\(lab.log("lb007"))")
         usleep(2_500_000)
         lab.stopCapture(capture)
         let census = try census(capture.file)
