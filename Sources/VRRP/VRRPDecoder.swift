@@ -373,6 +373,9 @@ public struct VRRPDecoder: Sendable {
     }
 
     /// The 32-bit running sum of big-endian 16-bit words (an odd last byte padded with zero).
+    /// Inlined: an advert sums three or four short blocks, and the call was a third of each
+    /// sum (vrrp --read budget).
+    @inline(__always)
     static func sum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var sum: UInt64 = 0
         var index = 0
