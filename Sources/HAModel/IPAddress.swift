@@ -7,6 +7,8 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     public var family: AddressFamily { if case .v4 = self { .inet } else { .inet6 } }
 
     /// From 4 or 16 network-order bytes; nil for any other length.
+    /// Inlinable: the VRRP decoder makes four per advert (vrrp --read budget).
+    @inlinable
     public init?(bytes: UnsafeRawBufferPointer) {
         switch bytes.count {
         case 4:
