@@ -35,6 +35,20 @@ public struct LinkLayerContext: Sendable {
         }
     }
 
+    /// A sender advertising (so acting as master in its own eyes) from `since` to `until`.
+    public struct Acting: Sendable, Equatable {
+        public var address: IPAddress
+        public var mac: MACAddress?
+        public var since: PacketTime
+        public var until: PacketTime
+        public init(address: IPAddress, mac: MACAddress?, since: PacketTime, until: PacketTime) {
+            self.address = address
+            self.mac = mac
+            self.since = since
+            self.until = until
+        }
+    }
+
     /// A virtual router whose virtual addresses matter, with its masters in time order.
     public struct Router: Sendable, Equatable {
         public var vrid: Int
@@ -44,7 +58,11 @@ public struct LinkLayerContext: Sendable {
         public var masters: [Mastership]
         /// Its split brains: each member acted as master (and announced) in its own eyes.
         public var splits: [Split]
-        public init(vrid: Int, family: AddressFamily, interface: String?, addresses: [IPAddress], masters: [Mastership], splits: [Split] = []) {
+        /// When each sender advertised as master.
+        public var acting: [Acting]
+        public init(vrid: Int, family: AddressFamily, interface: String?, addresses: [IPAddress], masters: [Mastership], splits: [Split] = [],
+                    acting: [Acting] = []) {
+            self.acting = acting
             self.vrid = vrid
             self.family = family
             self.interface = interface
@@ -162,7 +180,7 @@ public struct LinkLayerContext: Sendable {
             masters.sort { $0.time < $1.time }
             for address in listed where !addresses.contains(address) { addresses.append(address) }
             routers.append(Router(vrid: router.vrid, family: router.family, interface: router.interface, addresses: listed, masters: masters,
-                                  splits: router.splits))
+                                  splits: router.splits, acting: router.acting))
         }
         self.init(addresses: addresses, routers: routers, nodes: nodes, capturesLinkLayer: capturesLinkLayer)
     }

@@ -61,6 +61,21 @@ struct LinkLayerJudge {
         return nil
     }
 
+    /// A claim by a sender that advertised as master at `time` while the census's master was
+    /// another (a brief split brain: it missed the master's adverts, took over, then yielded).
+    func contending(_ mac: MACAddress, at time: PacketTime) -> (router: LinkLayerContext.Router, acting: LinkLayerContext.Acting)? {
+        let slack = LinkLayerCensus.slack.nanoseconds
+        for router in routers {
+            for span in router.acting where time.nanoseconds >= span.since.nanoseconds &- slack && time.nanoseconds <= span.until.nanoseconds &+ slack
+                && (span.mac == mac && !virtual.contains(mac) || (owner(mac) != nil && owner(mac) == span.address)) {
+                let masters = [time, PacketTime(nanoseconds: time.nanoseconds &- slack), PacketTime(nanoseconds: time.nanoseconds &+ slack)]
+                    .compactMap { router.master(at: $0)?.address }
+                if !masters.isEmpty, !masters.contains(span.address) { return (router, span) }
+            }
+        }
+        return nil
+    }
+
     func bothInSplit(_ a: MACAddress, _ b: MACAddress, at time: PacketTime) -> Bool {
         guard let first = split(of: a, at: time), let second = split(of: b, at: time) else { return false }
         return first.split == second.split
@@ -78,7 +93,7 @@ struct LinkLayerJudge {
     }
 
     mutating func verdicts() -> [Verdict] {
-        failovers() + duplicates() + splitBrainClaims() + flux() + nonMasterClaims() + fromNowhere() + staleNeighbours()
+        failovers() + duplicates() + splitBrainClaims() + contentionClaims() + flux() + nonMasterClaims() + fromNowhere() + staleNeighbours()
     }
 
     private func failovers() -> [Verdict] {
@@ -152,7 +167,8 @@ struct LinkLayerJudge {
                       event.time.nanoseconds &- earlier.time.nanoseconds <= LinkLayerCensus.duplicateWindow.nanoseconds,
                       !explained(earlier: theirs, since: earlier.time, until: event.time),
                       owner(theirs) == nil || owner(theirs) != owner(mine),
-                      !bothInSplit(theirs, mine, at: earlier.time), !bothInSplit(theirs, mine, at: event.time) else { continue }
+                      !bothInSplit(theirs, mine, at: earlier.time), !bothInSplit(theirs, mine, at: event.time),
+                      contending(theirs, at: earlier.time) == nil, contending(mine, at: event.time) == nil else { continue }
                 let pair = Pair(first: min(other, event.claimant), second: max(other, event.claimant))
                 if pairs[pair] == nil { order.append(pair) }
                 for number in [earlier.packet, event.packet] where !(pairs[pair]?.contains(number) ?? false) {
@@ -191,7 +207,8 @@ struct LinkLayerJudge {
                     if known == nil, time == event.time { known = (master, router) }
                 }
             }
-            guard !isMaster, split(of: mine, at: event.time) == nil, let (master, router) = known else { continue }
+            guard !isMaster, split(of: mine, at: event.time) == nil, contending(mine, at: event.time) == nil,
+                  let (master, router) = known else { continue }
             if byClaimant[event.claimant] == nil { order.append(event.claimant); byClaimant[event.claimant] = ([], master, router) }
             byClaimant[event.claimant]!.packets.append(event.packet)
         }
@@ -227,6 +244,30 @@ struct LinkLayerJudge {
                 + "two claimants are what a split brain does, not another host taking the address; clients follow whichever announced last, "
                 + "here \(name(mac(last))) at \(last.time) (packet #\(last.packet))",
                 source: packet(last.packet), packets: Array(claims.map(\.packet).prefix(16)), macs: macs)
+        }
+    }
+
+    /// Claims by a sender that briefly advertised as master beside the census's master (too
+    /// short for a split_brain verdict): the VRRP contention's doing, said with both named.
+    private func contentionClaims() -> [Verdict] {
+        var found: [(router: LinkLayerContext.Router, acting: LinkLayerContext.Acting, events: [LinkClaimEvent])] = []
+        for event in events where event.how != .asked && split(of: mac(event), at: event.time) == nil {
+            guard let (router, acting) = contending(mac(event), at: event.time) else { continue }
+            if let index = found.firstIndex(where: { $0.router == router && $0.acting == acting }) {
+                found[index].events.append(event)
+            } else {
+                found.append((router, acting, [event]))
+            }
+        }
+        return found.map { router, acting, claims in
+            let master = router.master(at: acting.since) ?? router.master(at: claims[0].time)
+            let macs = (Set(claims.map(mac)).sorted { $0.value < $1.value }) + [master?.mac].compactMap { $0 }
+            return Verdict(code: .claimedDuringSplitBrain, message:
+                "VRRP sender \(acting.address) advertised \(router.what) as master from \(acting.since) to \(acting.until) while \(master.map(name) ?? "another") was master "
+                + "(a brief split brain: it missed the master's adverts), and \(Set(claims.map(mac)).sorted { $0.value < $1.value }.map(name).joined(separator: " and ")) "
+                + "claimed \(address) meanwhile (packets \(Self.list(claims.map(\.packet)))): clients that heard it sent to it until the master announced again; "
+                + "not another host taking the address",
+                source: packet(claims.last!.packet), packets: Array(claims.map(\.packet).prefix(16)), macs: macs)
         }
     }
 
