@@ -64,4 +64,38 @@ struct LinkLayerStormLabTests {
             #expect(LinkLayerLabTests.claimants(entry).contains("00:00:5e:00:01:4d"), "\(entry ?? [:])")
         }
     }
+
+    @Test("a real split brain (the nodes' bridge ports isolated: both masters, both GARPing), then healed: claimed_during_split_brain naming both MACs, no duplicate")
+    func healedSplitBrain() throws {
+        let vip = "192.168.3.177"
+        let lab = try VRRPLab(nodes: [
+            .init(role: "lba", address: "192.168.3.77", mac: "02:00:00:00:00:77"),
+            .init(role: "lbb", address: "192.168.3.78", mac: "02:00:00:00:00:78"),
+        ], isolated: true, prefix: "hxarps")
+        let recording = try LinkLayerLabTests.record(lab, "split")
+        let first = try lab.startKeepalived("lba", config: Self.config(priority: 100, vmac: false))
+        let second = try lab.startKeepalived("lbb", config: Self.config(priority: 90, vmac: false))
+        #expect(poll(timeout: 15) { lab.holds("lba", vip) && lab.holds("lbb", vip) }, "\(lab.log("lbb"))")
+        usleep(5_000_000)
+        for port in ["p0", "p1"] {
+            try Shell.check(["ip", "netns", "exec", lab.bridgeNamespace, "bridge", "link", "set", "dev", port, "isolated", "off"])
+        }
+        #expect(poll(timeout: 10) { !lab.holds("lbb", vip) }, "\(lab.log("lbb"))")
+        usleep(4_000_000)
+        lab.stopCapture(recording)
+        lab.lab.stop(second)
+        lab.lab.stop(first)
+
+        let read = try Shell.run([HAExplainBinary.path, "vrrp", "--read", recording.file.path, "--json"])
+        #expect(read.status == 0, "\(read.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
+        let entry = LinkLayerLabTests.entry(json, vip)
+        let codes = LinkLayerLabTests.verdicts(entry)
+        print("storm lab (split brain): \(codes)")
+        #expect(codes.contains("claimed_during_split_brain"), "\(entry ?? json)")
+        #expect(Set(codes).isDisjoint(with: ["duplicate_address", "claimed_by_non_master"]), "\(entry ?? json)")
+        let split = (entry?["verdicts"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "claimed_during_split_brain" }
+        let named = Set((split?["macs"] as? [String]) ?? [])
+        #expect(named.isSuperset(of: ["02:00:00:00:00:77", "02:00:00:00:00:78"]), "\(split ?? [:])")
+    }
 }

@@ -124,6 +124,16 @@ import VRRP
         #expect(macs(verdicts, "claimed_by_non_master") == [Self.a.description, Self.rogue.description], "\(verdicts)")
     }
 
+    @Test("kill -9 on the master leaves the VIP on it: after the failover its MAC keeps answering beside the new master's: duplicate_address naming both")
+    func leftoverAfterKill() throws {
+        let frames = Self.adverts(Self.a, Self.aAddress, 150, Self.seconds(0...3)) + Self.adverts(Self.b, Self.bAddress, 100, Self.seconds(7...30))
+            + Self.burst(Self.a, at: 0.01) + Self.burst(Self.b, at: 7.01) + Self.burst(Self.b, at: 12.01)
+            + Self.answer(Self.a, for: Self.vip, at: 15) + Self.answer(Self.b, for: Self.vip, at: 15.0004)
+        let (codes, verdicts) = try judged(frames, "leftover")
+        #expect(codes == ["garp_after_failover", "duplicate_address", "claimed_by_non_master"], "\(verdicts)")
+        #expect(macs(verdicts, "duplicate_address") == [Self.a.description, Self.b.description], "\(verdicts)")
+    }
+
     @Test("ARP flux: the master answers for the VIP and for its own address from two NICs: arp_flux naming both, no duplicate, no non-master claim")
     func arpFlux() throws {
         let second = MACAddress("bc:76:4e:05:6c:1d")!
