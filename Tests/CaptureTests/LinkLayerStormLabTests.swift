@@ -27,6 +27,17 @@ struct LinkLayerStormLabTests {
         """
     }
 
+    /// `vrrp --read FILE --json` on the recording: the report, the VIP's entry and its verdict codes (printed for the log).
+    static func judged(_ file: URL, _ vip: String, _ label: String) throws -> (json: [String: Any], entry: [String: Any]?, codes: [String]) {
+        let read = try Shell.run([HAExplainBinary.path, "vrrp", "--read", file.path, "--json"])
+        #expect(read.status == 0, "\(read.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
+        let entry = LinkLayerLabTests.entry(json, vip)
+        let codes = LinkLayerLabTests.verdicts(entry)
+        print("storm lab (\(label)): \(codes)")
+        return (json, entry, codes)
+    }
+
     @Test("takeover then preemption back, real keepalived (garp_master_delay 2, garp_master_refresh 2): two garp_after_failover, no duplicate",
           arguments: [false, true])
     func takeoverAndPreemption(vmac: Bool) throws {
@@ -52,12 +63,7 @@ struct LinkLayerStormLabTests {
         lab.stopCapture(recording)
         lab.lab.stop(first)
 
-        let read = try Shell.run([HAExplainBinary.path, "vrrp", "--read", recording.file.path, "--json"])
-        #expect(read.status == 0, "\(read.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
-        let entry = LinkLayerLabTests.entry(json, vip)
-        let codes = LinkLayerLabTests.verdicts(entry)
-        print("storm lab (use_vmac \(vmac)): \(codes)")
+        let (json, entry, codes) = try Self.judged(recording.file, vip, "use_vmac \(vmac)")
         #expect(codes.filter { $0 == "garp_after_failover" }.count == 2, "\(entry ?? json)")
         #expect(Set(codes).isDisjoint(with: ["duplicate_address", "claimed_by_non_master", "no_garp_after_failover"]), "\(entry ?? json)")
         if vmac {
@@ -86,12 +92,7 @@ struct LinkLayerStormLabTests {
         lab.lab.stop(second)
         lab.lab.stop(first)
 
-        let read = try Shell.run([HAExplainBinary.path, "vrrp", "--read", recording.file.path, "--json"])
-        #expect(read.status == 0, "\(read.stderr)")
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
-        let entry = LinkLayerLabTests.entry(json, vip)
-        let codes = LinkLayerLabTests.verdicts(entry)
-        print("storm lab (split brain): \(codes)")
+        let (json, entry, codes) = try Self.judged(recording.file, vip, "split brain")
         #expect(codes.contains("claimed_during_split_brain"), "\(entry ?? json)")
         #expect(Set(codes).isDisjoint(with: ["duplicate_address", "claimed_by_non_master"]), "\(entry ?? json)")
         let split = (entry?["verdicts"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "claimed_during_split_brain" }
