@@ -41,9 +41,12 @@ public struct LinkLayerContext: Sendable {
         public var mac: MACAddress?
         public var since: PacketTime
         public var until: PacketTime
-        public init(address: IPAddress, mac: MACAddress?, since: PacketTime, until: PacketTime) {
+        /// The virtual addresses its adverts listed.
+        public var addresses: [IPAddress]
+        public init(address: IPAddress, mac: MACAddress?, since: PacketTime, until: PacketTime, addresses: [IPAddress] = []) {
             self.address = address
             self.mac = mac
+            self.addresses = addresses
             self.since = since
             self.until = until
         }

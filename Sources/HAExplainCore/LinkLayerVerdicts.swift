@@ -55,7 +55,11 @@ struct LinkLayerJudge {
         for router in routers {
             for split in router.splits where time.nanoseconds >= split.since.nanoseconds &- LinkLayerCensus.slack.nanoseconds
                 && time.nanoseconds <= split.until.nanoseconds &+ LinkLayerCensus.failoverWindow.nanoseconds {
-                if split.members.contains(where: { $0.mac == mac || (owner(mac) != nil && owner(mac) == $0.address) }) { return (router, split) }
+                // The member must list the address (a VRID shared by two clusters is no split over it).
+                if split.members.contains(where: { member in
+                    (member.mac == mac || (owner(mac) != nil && owner(mac) == member.address))
+                        && router.acting.contains { $0.address == member.address && $0.addresses.contains(address) }
+                }) { return (router, split) }
             }
         }
         return nil
@@ -70,7 +74,11 @@ struct LinkLayerJudge {
                 && (span.mac == mac && !virtual.contains(mac) || (owner(mac) != nil && owner(mac) == span.address)) {
                 let masters = [time, PacketTime(nanoseconds: time.nanoseconds &- slack), PacketTime(nanoseconds: time.nanoseconds &+ slack)]
                     .compactMap { router.master(at: $0)?.address }
-                if !masters.isEmpty, !masters.contains(span.address) { return (router, span) }
+                // Both must list the address: senders of one VRID listing different addresses are
+                // two clusters sharing it (a VRID collision), not a contention over this address.
+                let listed = span.addresses.contains(address)
+                    && router.acting.contains { $0.address == masters.first && $0.addresses.contains(address) }
+                if listed, !masters.isEmpty, !masters.contains(span.address) { return (router, span) }
             }
         }
         return nil

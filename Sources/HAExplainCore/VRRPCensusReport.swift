@@ -302,7 +302,8 @@ extension RouterState {
     func report(end: PacketTime) -> VRRPCensusReport.Router {
         var router = VRRPCensusReport.Router(interface: key.interface, vlans: key.vlans.map(Int.init), family: key.family, vrid: Int(key.vrid))
         router.acting = senders.flatMap { sender in
-            sender.spans.map { LinkLayerContext.Acting(address: sender.address, mac: sender.mac, since: $0.since, until: $0.until) }
+            sender.spans.map { LinkLayerContext.Acting(address: sender.address, mac: sender.mac, since: $0.since, until: $0.until,
+                                                        addresses: sender.addresses) }
         }
         router.splits = splitBrains.map { split in
             LinkLayerContext.Split(since: split.since, until: split.until,

@@ -114,6 +114,23 @@ import VRRP
         #expect((verdicts.first?["packets"] as? [Int])?.count == 5, "\(verdicts)")
     }
 
+    @Test("two clusters sharing VRID 200 (one lists 192.168.3.200, the other 192.168.3.201), both masters GARPing their own: no split-brain claim of either address")
+    func vridCollision() throws {
+        let other = IPAddress("192.168.3.201")!
+        var builder = PacketBuilder()
+        builder.mac = LinkFrameBuilder.bytes(Self.rogue)
+        builder.source = IPAddress("192.168.3.9")!
+        builder.priority = 100
+        builder.addresses = [other]
+        let theirs = Self.seconds(0...20, offset: 0.5).map { (builder.ethernet, LinkLayerCaptureTests.at($0)) }
+        let frames = Self.adverts(Self.a, Self.aAddress, 150, Self.seconds(0...20)) + theirs
+            + Self.burst(Self.a, at: 0.01) + Self.burst(Self.rogue, at: 0.51, address: other)
+        let (json, _) = try base.read(frames, "storm-collision")
+        #expect(base.codes(json, Self.vip) == [], "\(base.verdicts(json, Self.vip))")
+        #expect(!base.codes(json, other).contains("claimed_during_split_brain") && !base.codes(json, other).contains("duplicate_address"),
+                "\(base.verdicts(json, other))")
+    }
+
     @Test("a rogue announcing the VIP while the master keeps advertising and refreshing: duplicate_address and claimed_by_non_master name the rogue")
     func rogue() throws {
         let frames = Self.adverts(Self.a, Self.aAddress, 150, Self.seconds(0...40)) + Self.burst(Self.a, at: 0.01)
