@@ -87,6 +87,7 @@ let package = Package(
         .target(name: "HostGathering", dependencies: [
             "HAModel", "Netlink", "HAExplainCore", "KeepalivedConfig", "SystemFacts", "HostsFile", "DNSMessage",
             "NameService", "VRRP", "Capture", "Processes", "HAProxyConfig", "Firewall", "LocalFiles", "Namespaces",
+            .product(name: "SystemPackage", package: "swift-system"),
         ]),
 
         .executableTarget(

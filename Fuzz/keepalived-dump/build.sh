@@ -16,6 +16,6 @@ flags=(-O -g -sanitize=fuzzer,address -parse-as-library -swift-version 6)
     "$root"/Sources/KeepalivedConfig/*.swift -o libKeepalivedConfig.a )
 mkdir -p "$(dirname "$out")"
 swiftc "${flags[@]}" -module-name KeepalivedDumpFuzz -I "$work" "$here/entry.swift" \
-    "$root/Sources/HAExplainCore/JSONReading.swift" "$root/Sources/HAExplainCore/KeepalivedSays.swift" \
+    "$root/Sources/HAExplainCore/Snapshot/JSONReading.swift" "$root/Sources/HAExplainCore/Verdict/KeepalivedSays.swift" \
     "$work/libKeepalivedConfig.a" "$work/libHAModel.a" -o "$out"
 echo "built $out"

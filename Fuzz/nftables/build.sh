@@ -4,4 +4,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(realpath -m "${1:-$here/../out/nftables/fuzzer}")
 exec bash "$here/../build-fuzzer.sh" "$out" "$here/entry.swift" HAExplainCore \
-  "Sources/HAExplainCore/FirewallRuleset.swift Sources/HAExplainCore/JSONValue.swift"
+  "Sources/HAExplainCore/Verdict/FirewallRuleset.swift Sources/HAExplainCore/Snapshot/JSONValue.swift"

@@ -18,7 +18,7 @@ for name in KeepalivedConfig HostsFile DNSMessage VRRP HAProxyConfig; do
   module "$name" "$root"/Sources/"$name"/*.swift
 done
 module Processes "$root"/Sources/Processes/*.swift
-module HAExplainCore "$root"/Sources/HAExplainCore/*.swift
+module HAExplainCore "$root"/Sources/HAExplainCore/*/*.swift
 mkdir -p "$(dirname "$out")"
 swiftc "${flags[@]}" "$here/entry.swift" "$work"/libHAExplainCore.a "$work"/libProcesses.a "$work"/libKeepalivedConfig.a \
   "$work"/libHostsFile.a "$work"/libDNSMessage.a "$work"/libVRRP.a "$work"/libHAProxyConfig.a "$work"/libHAModel.a "$work"/libJSONEncoding.a -o "$out"

@@ -191,19 +191,32 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
             }
         }
         if bestLength < 2 { bestStart = -1 }
-        var text = ""
-        var i = 0
-        while i < 8 {
-            if i == bestStart {
-                text += i == 0 ? "::" : ":"
-                i += bestLength
-                continue
+        // Written into a stack buffer, not concatenated: a String append per group cost more
+        // than the rest of an address's JSON (addr --json budget). 39 bytes hold the longest.
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 39) { buffer in
+            let hex: StaticString = "0123456789abcdef"
+            var count = 0
+            func put(_ byte: UInt8) { buffer[count] = byte; count += 1 }
+            var i = 0
+            while i < 8 {
+                if i == bestStart {
+                    if i == 0 { put(UInt8(ascii: ":")) }
+                    put(UInt8(ascii: ":"))
+                    i += bestLength
+                    continue
+                }
+                var started = false
+                for shift in stride(from: 12, through: 0, by: -4) {
+                    let digit = Int(groups[i] >> UInt16(shift) & 0xf)
+                    guard digit != 0 || started || shift == 0 else { continue }
+                    put(hex.utf8Start[digit])
+                    started = true
+                }
+                if i < 7 { put(UInt8(ascii: ":")) }
+                i += 1
             }
-            text += String(groups[i], radix: 16)
-            if i < 7 { text += ":" }
-            i += 1
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
         }
-        return text
     }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {

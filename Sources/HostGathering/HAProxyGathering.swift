@@ -3,6 +3,7 @@ import Glibc
 #endif
 import HAExplainCore
 import HAModel
+import Namespaces
 import LocalFiles
 import HAProxyConfig
 import Netlink
@@ -76,8 +77,12 @@ public enum HAProxyGathering {
             if !configs.isEmpty { throw error }
             problem = error.description
         }
-        if let running, netns == nil, let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
-           let ours = ProcessTable.readLink("/proc/self/ns/net"), theirs != ours {
+        // Compared by nsfs identity; the link text (net:[inode]) only names them.
+        if let running, netns == nil,
+           let theirIdentity = NamespaceIdentity(of: "/proc/\(running.process.pid)/ns/net"),
+           let ourIdentity = NamespaceIdentity(of: "/proc/self/ns/net"), theirIdentity != ourIdentity,
+           let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
+           let ours = ProcessTable.readLink("/proc/self/ns/net") {
             limits.append("the running haproxy (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.process.pid)/ns/net")
         }
         var listeners: ListeningSocketTable?

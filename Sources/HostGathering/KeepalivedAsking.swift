@@ -5,6 +5,7 @@ import HAExplainCore
 import HAModel
 import KeepalivedConfig
 import SystemFacts
+import SystemPackage
 
 /// `--ask-keepalived`: signals the running keepalived for its JSON dump (SIGJSON, which
 /// Debian's build has: `keepalived --version` lists JSON), waits (bounded) for the file it
@@ -19,7 +20,7 @@ public enum KeepalivedAsking {
         let path = ProcessGathering.seenBy(process, "/tmp/keepalived.json", ourMountNamespace: ourMount)
         let before = FileFact.stat(path)?.modified
         guard kill(process.pid, signalJSON) == 0 else {
-            limits.append("keepalived (pid \(process.pid)) could not be asked for its dump: \(String(cString: strerror(errno))) (run as root)")
+            limits.append("keepalived (pid \(process.pid)) could not be asked for its dump: \(Errno(rawValue: errno)) (run as root)")
             return nil
         }
         // keepalived writes the file from its VRRP process; wait (at most 3 s) until it is

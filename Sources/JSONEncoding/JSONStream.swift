@@ -261,6 +261,13 @@ final class JSONStream {
                 while clean + 8 <= utf8.count, !JSONStream.needsEscape(raw.loadUnaligned(fromByteOffset: clean, as: UInt64.self)) {
                     clean += 8
                 }
+                // The last few bytes as one word padded with spaces, so a clean string (most
+                // keys and values) skips the byte loop (addr --json and keepalived --json budgets).
+                if utf8.count - clean < 8 {
+                    var tail: UInt64 = 0x2020_2020_2020_2020
+                    withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw + clean, count: utf8.count - clean)) }
+                    if !JSONStream.needsEscape(tail) { return put(utf8) }
+                }
             }
             var plainStart = 0
             for i in clean..<utf8.count {

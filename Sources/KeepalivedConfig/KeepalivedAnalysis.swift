@@ -127,6 +127,7 @@ public enum KeepalivedAnalysis {
             let nodeObserved = observed.filter { $0.node == node.name }
             var stateByTerms: [[String]: (failing: Set<String>, assumption: String)] = [:]
             let firstInstance = report.vrrpInstances.count
+            let groupMembers = SyncGroupFault.members(of: config)
             for var instance in config.vrrpInstances {
                 instance.node = node.name
                 let terms = PriorityCalculator.terms(of: instance, in: config)
@@ -137,7 +138,7 @@ public enum KeepalivedAnalysis {
                 instance.whatif = terms.map { term in
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
-                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, in: config) : ""
+                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, members: groupMembers) : ""
                     return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
                                   newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow)")
                 }
@@ -227,6 +228,7 @@ public enum KeepalivedAnalysis {
             guard let vrid = instance.virtualRouterID else { continue }
             perNode[Key(vrid: vrid, family: instance.family, interface: instance.node), default: 0] += 1
         }
+        let groupMembers = Dictionary(nodes.map { ($0.name, SyncGroupFault.members(of: $0.config)) }, uniquingKeysWith: { first, _ in first })
         let split = Set(perNode.filter { $0.value > 1 }.map { Key(vrid: $0.key.vrid, family: $0.key.family, interface: nil) })
         var keys: [Key] = []
         var seen: Set<Key> = []
@@ -268,7 +270,7 @@ public enum KeepalivedAnalysis {
                     let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
                     let (newMaster, said) = outcome(failed.value, failed.arithmetic)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : "goes down"
-                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, in: node.config) : ""
+                    let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, members: groupMembers[node.name] ?? [:]) : ""
                     whatifs.append(WhatIf(node: instance.node, failing: term.label, priority: failed.value, fault: failed.fault,
                                           arithmetic: failed.arithmetic, newMaster: newMaster,
                                           sentence: "if \(term.label) \(what) on \(instance.node ?? "?")\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow); \(said)"))
@@ -313,10 +315,20 @@ public enum KeepalivedAnalysis {
 
 /// keepalived's sync groups move together: one member in FAULT takes every member to FAULT.
 enum SyncGroupFault {
+    /// Each sync group's member instances, in configuration order: built once per node, as
+    /// scanning every instance for each member was quadratic (keepalived text and --json budgets).
+    static func members(of config: KeepalivedConfiguration) -> [String: [String]] {
+        var members: [String: [String]] = [:]
+        for instance in config.vrrpInstances {
+            if let group = instance.syncGroup { members[group, default: []].append(instance.name) }
+        }
+        return members
+    }
+
     /// ", and vrrp_sync_group G takes A, B to FAULT too (siblings follow)", or "".
-    static func siblingsFollow(_ instance: VRRPInstance, in config: KeepalivedConfiguration) -> String {
+    static func siblingsFollow(_ instance: VRRPInstance, members: [String: [String]]) -> String {
         guard let group = instance.syncGroup else { return "" }
-        let siblings = config.vrrpInstances.filter { $0.syncGroup == group && $0.name != instance.name }.map(\.name)
+        let siblings = (members[group] ?? []).filter { $0 != instance.name }
         return siblings.isEmpty ? "" : "; vrrp_sync_group \(group) takes \(siblings.joined(separator: ", ")) to FAULT too (siblings follow)"
     }
 
@@ -338,13 +350,23 @@ enum SyncGroupFault {
     }
 
     /// The state now: a member in FAULT puts its siblings (of the same node) in FAULT.
+    /// The sentence names the group's first member in FAULT at that moment, counting those this
+    /// pass has already put there; kept per group in one pass, as scanning all instances for each
+    /// member was quadratic (keepalived text and --json budgets).
     static func propagate(_ instances: inout ArraySlice<VRRPInstance>) {
+        var firstFaulty: [String: (index: Int, name: String)] = [:]
+        for index in instances.indices {
+            guard let group = instances[index].syncGroup, instances[index].effectivePriority?.fault == true,
+                  firstFaulty[group] == nil else { continue }
+            firstFaulty[group] = (index, instances[index].name)
+        }
         for index in instances.indices {
             guard let group = instances[index].syncGroup, instances[index].effectivePriority?.fault == false,
-                  let faulty = instances.first(where: { $0.syncGroup == group && $0.effectivePriority?.fault == true }) else { continue }
+                  let faulty = firstFaulty[group] else { continue }
             instances[index].effectivePriority?.value = nil
             instances[index].effectivePriority?.fault = true
             instances[index].effectivePriority?.arithmetic = "FAULT (vrrp_sync_group \(group): \(faulty.name) is in FAULT and the group follows)"
+            if index < faulty.index { firstFaulty[group] = (index, instances[index].name) }
         }
     }
 }

@@ -74,7 +74,7 @@ import Testing
     @Test("JSON carries the issue's field names in order")
     func json() throws {
         let json = try JSONOutput.encode(Self.explain(try Self.dns(3, [])), pretty: false)
-        for key in ["\"schema_version\":2", "\"query\":", "\"matches\":[{\"file\":\"/etc/hosts\",\"line\":3,\"address\":\"192.168.3.200\",\"names\":[\"prod-db-internal.panda.com\"],\"returned\":true",
+        for key in ["\"schema_version\":3", "\"query\":", "\"matches\":[{\"file\":\"/etc/hosts\",\"line\":3,\"address\":\"192.168.3.200\",\"names\":[\"prod-db-internal.panda.com\"],\"returned\":true",
                     "\"nsswitch\":{\"file\":\"/etc/nsswitch.conf\",\"line\":1,\"sources\":[", "\"getaddrinfo\":{\"function\":\"getaddrinfo\",\"addresses\":[\"192.168.3.200\"]",
                     "\"dns\":{\"server\":\"127.0.0.1\"", "\"status\":\"NXDOMAIN\""] {
             #expect(json.contains(key), "\(key)")

@@ -74,4 +74,21 @@ struct ElectionTests {
         #expect(back.effectivePriority?.fault == true)
         #expect(back.effectivePriority?.arithmetic.contains("FRONT is in FAULT") == true)
     }
+
+    @Test("three members, the last in FAULT now: each other member names the first member in FAULT when it is reached, and the failing one names both siblings")
+    func syncGroupFaultNamesFirstMemberInFault() throws {
+        let group = "vrrp_sync_group G {\n group {\n  A\n  B\n  C\n }\n}\n"
+        let text = group + Self.instance("A", vrid: 1, interface: "eth0", priority: 150, vip: "10.0.0.1")
+            + Self.instance("B", vrid: 2, interface: "eth1", priority: 150, vip: "10.1.0.1")
+            + Self.instance("C", vrid: 3, interface: "eth2", priority: 150, vip: "10.2.0.1", extra: " track_script {\n  chk\n }\n")
+            + "vrrp_script chk {\n script \"/bin/false\"\n}\n"
+        let config = try KeepalivedParser.parse(path: "k", files: InMemoryConfigFiles(["k": text]), configID: "x")
+        let observed = [ObservedTrack(node: "lb0", kind: .trackScript, name: "chk", state: .failing, reason: "false always fails")]
+        let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb0", config: config, chosenBecause: "test")], observed: observed)
+        let arithmetic = Dictionary(uniqueKeysWithValues: report.vrrpInstances.map { ($0.name, $0.effectivePriority?.arithmetic ?? "") })
+        #expect(arithmetic["A"] == "FAULT (vrrp_sync_group G: C is in FAULT and the group follows)")
+        #expect(arithmetic["B"] == "FAULT (vrrp_sync_group G: A is in FAULT and the group follows)")
+        let c = try #require(report.vrrpInstances.first { $0.name == "C" })
+        #expect(c.whatif?.first?.sentence.hasSuffix("; vrrp_sync_group G takes A, B to FAULT too (siblings follow)") == true)
+    }
 }

@@ -44,7 +44,7 @@ import Testing
         for file in files {
             let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: Self.schemas.appendingPathComponent(file))) as? [String: Any])
             #expect(schema["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema", "\(file)")
-            #expect(schema["$id"] as? String == "https://haexplain.invalid/schemas/2/\(file)", "\(file)")
+            #expect(schema["$id"] as? String == "https://haexplain.invalid/schemas/3/\(file)", "\(file)")
         }
     }
 
@@ -79,7 +79,7 @@ import Testing
         }
         #expect(try Self.violation("vrrp", fractional)?.contains("$.routers[0].vrid: 200.5 is not of type 'integer'") == true)
         let otherVersion = try Self.edited(document) { $0["schema_version"] = 1 }
-        #expect(try Self.violation("vrrp", otherVersion)?.contains("$.schema_version: the document has 1, vrrp.schema.json describes 2") == true)
+        #expect(try Self.violation("vrrp", otherVersion)?.contains("$.schema_version: the document has 1, vrrp.schema.json describes 3") == true)
 
         // The right document checked as another kind fails too.
         #expect(try Self.violation("addr", document) != nil)

@@ -23,7 +23,19 @@ import Testing
         let bytes = Array(#"{"schema_version": 99, "hostname": "lb0"}"#.utf8)
         let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "lb0.json") }
         #expect(error?.kind == .dataError)
-        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 2; take it again with this version of haexplain")
+        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 2 to 3; take it again with this version of haexplain")
+    }
+
+    @Test("a version-2 snapshot (before ip's limits became objects) still reads; version 1 and 4 do not", arguments: [1, 2, 3, 4])
+    func versions(_ version: Int) throws {
+        let bytes = Array(#"{"schema_version":\#(version),"hostname":"h","taken_at":"t","haexplain_version":"0","limits":[{"source":"netlink","message":"m"}]}"#.utf8)
+        if (2...3).contains(version) {
+            let snapshot = try HostSnapshot.decode(bytes, origin: "h.json")
+            #expect(snapshot.schemaVersion == version && snapshot.limits.first?.message == "m")
+        } else {
+            let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "h.json") }
+            #expect(error?.kind == .dataError && error?.description.contains("schema_version \(version)") == true)
+        }
     }
 
     @Test("garbage, truncated JSON and a wrong field are data errors that name the file", arguments: [

@@ -67,14 +67,14 @@ public struct HostSnapshot: Codable, Sendable {
             throw HAError(.dataError, "not a haexplain snapshot: \(problem) (a snapshot nests at most \(maximumNesting))", file: origin)
         }
         func otherVersion(_ version: Int) -> HAError {
-            HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.current); take it again with this version of haexplain", file: origin)
+            HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.snapshotsRead.lowerBound) to \(SchemaVersion.snapshotsRead.upperBound); take it again with this version of haexplain", file: origin)
         }
         // One full decode; only a document it refuses is probed for why (another version, or
         // not a snapshot at all), so a large snapshot is parsed once.
         let failure: any Error
         do {
             let snapshot = try JSONReading.decode(HostSnapshot.self, from: bytes)
-            guard snapshot.schemaVersion == SchemaVersion.current else { throw otherVersion(snapshot.schemaVersion) }
+            guard SchemaVersion.snapshotsRead.contains(snapshot.schemaVersion) else { throw otherVersion(snapshot.schemaVersion) }
             return snapshot
         } catch let error as HAError {
             throw error
@@ -87,7 +87,7 @@ public struct HostSnapshot: Codable, Sendable {
         } catch {
             throw HAError(.dataError, "not a haexplain snapshot (expected a JSON object with \"schema_version\"): \(JSONReading.describe(error))", file: origin)
         }
-        guard version == SchemaVersion.current else { throw otherVersion(version) }
+        guard SchemaVersion.snapshotsRead.contains(version) else { throw otherVersion(version) }
         throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(failure))", file: origin)
     }
 

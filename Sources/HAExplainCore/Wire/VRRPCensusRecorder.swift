@@ -64,19 +64,28 @@ public struct VRRPCensusRecorder {
 
     /// The VRRP census with the link-layer census judged against it (`linkLayer` in the
     /// report when the capture held ARP/NDP or `capturesLinkLayer` says it was set up to).
-    /// `addresses` are reported beside the VIPs the adverts list (those `ip` is asked about);
-    /// `hosts`, what a live command knows beside the wire (addresses asked, hosts in view),
-    /// judges them as `ip` does.
+    /// `addresses` are reported beside the VIPs the adverts list (those `ip` is asked about).
     public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
                        truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
-                       addresses: [IPAddress] = [], hosts: LinkLayerHosts? = nil) -> VRRPCensusReport {
+                       addresses: [IPAddress] = []) -> VRRPCensusReport {
+        report(source: source, end: end, expected: expected, truncated: truncated, notes: notes, addresses: addresses,
+               context: { LinkLayerContext(vrrp: $0, capturesLinkLayer: capturesLinkLayer) }, finish: { report, _ in report },
+               capturesLinkLayer: capturesLinkLayer)
+    }
+
+    /// The same, judging the link layer in the context `context` makes from the VRRP report
+    /// (what a live command knows beside the wire: `LinkLayerHosts`), and `finish` adjusting
+    /// the link-layer report in it. The hosts' side lives with the verdict, not with the wire.
+    public func report(source: Source, end: PacketTime?, expected: [VRRPCensus.ExpectedRouter], truncated: String?,
+                       notes: [String], addresses: [IPAddress],
+                       context makeContext: (VRRPCensusReport) -> LinkLayerContext,
+                       finish: (LinkLayerReport, LinkLayerContext) -> LinkLayerReport,
+                       capturesLinkLayer: Bool) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
         guard linkLayer.packets > 0 || linkLayer.malformed > 0 || capturesLinkLayer else { return report }
-        var context = hosts?.context(report, capturesLinkLayer: capturesLinkLayer)
-            ?? LinkLayerContext(vrrp: report, capturesLinkLayer: capturesLinkLayer)
+        var context = makeContext(report)
         context.addresses = addresses + context.addresses.filter { !addresses.contains($0) }
-        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
-        if let hosts { report.linkLayer = report.linkLayer?.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) }
+        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime).map { finish($0, context) }
         return report
     }
 }

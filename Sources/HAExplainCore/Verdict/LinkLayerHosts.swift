@@ -42,3 +42,20 @@ extension LinkLayerReport {
         return report
     }
 }
+
+extension VRRPCensusRecorder {
+    /// The census report with the link layer judged as a live command judges it: against
+    /// `hosts` (the addresses asked, the hosts in view), or the wire alone when nil.
+    public func report(source: Source, end: PacketTime? = nil, expected: [VRRPCensus.ExpectedRouter] = [],
+                       truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
+                       addresses: [IPAddress] = [], hosts: LinkLayerHosts?) -> VRRPCensusReport {
+        guard let hosts else {
+            return report(source: source, end: end, expected: expected, truncated: truncated, notes: notes,
+                          capturesLinkLayer: capturesLinkLayer, addresses: addresses)
+        }
+        return report(source: source, end: end, expected: expected, truncated: truncated, notes: notes, addresses: addresses,
+                      context: { hosts.context($0, capturesLinkLayer: capturesLinkLayer) },
+                      finish: { report, context in report.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) },
+                      capturesLinkLayer: capturesLinkLayer)
+    }
+}
