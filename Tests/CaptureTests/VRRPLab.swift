@@ -12,7 +12,7 @@ final class VRRPLab: @unchecked Sendable {
         var namespace = ""
     }
 
-    let lab = NetnsLab(prefix: "hxv")
+    let lab: NetnsLab
     let directory: URL
     let bridgeNamespace: String
     let observer: String
@@ -20,7 +20,9 @@ final class VRRPLab: @unchecked Sendable {
 
     /// `isolated`: the nodes' bridge ports cannot reach each other (the observer still hears
     /// all). `hub`: the bridge floods unicast too, so the observer sees unicast adverts.
-    init(nodes: [Node], isolated: Bool = false, hub: Bool = false) throws {
+    /// `prefix`: the namespaces' (a suite of its own keeps others' stale-namespace sweep off its labs).
+    init(nodes: [Node], isolated: Bool = false, hub: Bool = false, prefix: String = "hxv") throws {
+        lab = NetnsLab(prefix: prefix)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxv-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         bridgeNamespace = try lab.namespace("sw")

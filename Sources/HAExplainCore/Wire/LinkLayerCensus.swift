@@ -179,4 +179,9 @@ extension VRRPCensus {
     public var virtualAddresses: Set<IPAddress> {
         Set(routers.lazy.flatMap { $0.senders.lazy.flatMap(\.addresses) })
     }
+
+    /// Every VRRP sender's own address heard so far.
+    public var senderAddresses: Set<IPAddress> {
+        Set(routers.lazy.flatMap { $0.senders.lazy.map(\.address) })
+    }
 }

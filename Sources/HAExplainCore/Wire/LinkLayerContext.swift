@@ -20,6 +20,38 @@ public struct LinkLayerContext: Sendable {
         }
     }
 
+    /// A VRRP split brain: two senders advertising as master at once, from `since` to `until`.
+    public struct Split: Sendable, Equatable {
+        public var since: PacketTime
+        public var until: PacketTime
+        public var members: [(address: IPAddress, mac: MACAddress?)]
+        public init(since: PacketTime, until: PacketTime, members: [(address: IPAddress, mac: MACAddress?)]) {
+            self.since = since
+            self.until = until
+            self.members = members
+        }
+        public static func == (a: Split, b: Split) -> Bool {
+            a.since == b.since && a.until == b.until && a.members.map(\.address) == b.members.map(\.address) && a.members.map(\.mac) == b.members.map(\.mac)
+        }
+    }
+
+    /// A sender advertising (so acting as master in its own eyes) from `since` to `until`.
+    public struct Acting: Sendable, Equatable {
+        public var address: IPAddress
+        public var mac: MACAddress?
+        public var since: PacketTime
+        public var until: PacketTime
+        /// The virtual addresses its adverts listed.
+        public var addresses: [IPAddress]
+        public init(address: IPAddress, mac: MACAddress?, since: PacketTime, until: PacketTime, addresses: [IPAddress] = []) {
+            self.address = address
+            self.mac = mac
+            self.addresses = addresses
+            self.since = since
+            self.until = until
+        }
+    }
+
     /// A virtual router whose virtual addresses matter, with its masters in time order.
     public struct Router: Sendable, Equatable {
         public var vrid: Int
@@ -27,12 +59,19 @@ public struct LinkLayerContext: Sendable {
         public var interface: String?
         public var addresses: [IPAddress]
         public var masters: [Mastership]
-        public init(vrid: Int, family: AddressFamily, interface: String?, addresses: [IPAddress], masters: [Mastership]) {
+        /// Its split brains: each member acted as master (and announced) in its own eyes.
+        public var splits: [Split]
+        /// When each sender advertised as master.
+        public var acting: [Acting]
+        public init(vrid: Int, family: AddressFamily, interface: String?, addresses: [IPAddress], masters: [Mastership], splits: [Split] = [],
+                    acting: [Acting] = []) {
+            self.acting = acting
             self.vrid = vrid
             self.family = family
             self.interface = interface
             self.addresses = addresses
             self.masters = masters
+            self.splits = splits
         }
 
         /// RFC 5798 7.3: 00:00:5e:00:01:VRID for IPv4, 00:00:5e:00:02:VRID for IPv6.
@@ -98,6 +137,10 @@ public struct LinkLayerContext: Sendable {
     /// True when the capture was set up to see ARP/NDP (a live capture with the link-layer
     /// filter): a silent wire then means silence. A file shows it by holding any ARP/NDP packet.
     public var capturesLinkLayer: Bool
+    /// Which VRRP sender (by its own address) each MAC belongs to: the sender's advert MAC and
+    /// every MAC that claimed the sender's own address on the wire (a second interface of
+    /// that host, its real MAC under use_vmac). Filled by the census from the packets.
+    public var owners: [MACAddress: IPAddress] = [:]
 
     public init(addresses: [IPAddress], routers: [Router] = [], nodes: [MACAddress: String] = [:],
                 held: [IPAddress: [String]]? = nil, neighbours: [Neighbour] = [], capturesLinkLayer: Bool = false) {
@@ -139,7 +182,8 @@ public struct LinkLayerContext: Sendable {
             }
             masters.sort { $0.time < $1.time }
             for address in listed where !addresses.contains(address) { addresses.append(address) }
-            routers.append(Router(vrid: router.vrid, family: router.family, interface: router.interface, addresses: listed, masters: masters))
+            routers.append(Router(vrid: router.vrid, family: router.family, interface: router.interface, addresses: listed, masters: masters,
+                                  splits: router.splits, acting: router.acting))
         }
         self.init(addresses: addresses, routers: routers, nodes: nodes, capturesLinkLayer: capturesLinkLayer)
     }

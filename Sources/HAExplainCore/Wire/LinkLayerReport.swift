@@ -96,6 +96,10 @@ public struct LinkLayerReport: Codable, Sendable, Equatable {
             case answeredFromNowhere = "answered_from_nowhere"
             /// This host's neighbour entry maps the address to another MAC than the wire last claimed.
             case staleNeighbour = "stale_neighbour"
+            /// Two VRRP masters of a split brain both announced the address (the split brain's doing).
+            case claimedDuringSplitBrain = "claimed_during_split_brain"
+            /// One host answered for the address from two of its MACs (ARP flux, or its real MAC beside the virtual one).
+            case arpFlux = "arp_flux"
         }
         public var code: Code
         public var message: String
@@ -121,6 +125,7 @@ extension LinkLayerCensus {
     public func report(context: LinkLayerContext, end: PacketTime? = nil) -> LinkLayerReport? {
         guard packets > 0 || malformed > 0 || context.capturesLinkLayer else { return nil }
         let end = end ?? lastTime ?? PacketTime(nanoseconds: 0)
+        let context = withOwners(context)
         var reported: [LinkLayerReport.Address] = []
         var shown = Set<IPAddress>()
         for address in context.addresses where !shown.contains(address) {
@@ -142,6 +147,30 @@ extension LinkLayerCensus {
         }
         return LinkLayerReport(packets: packets, malformed: malformed, addresses: reported,
                                otherAddresses: addresses.filter { !shown.contains($0.address) }.count, problems: problems)
+    }
+}
+
+extension LinkLayerCensus {
+    /// The context with each MAC that claimed a VRRP sender's own address (or sent its
+    /// adverts) marked as that sender's: one host, whichever interface or MAC answers.
+    func withOwners(_ context: LinkLayerContext) -> LinkLayerContext {
+        var context = context
+        let virtual = Set(context.routers.map(\.virtualMAC))
+        for router in context.routers {
+            for master in router.masters {
+                guard let address = master.address else { continue }
+                if let mac = master.mac, !virtual.contains(mac), context.owners[mac] == nil { context.owners[mac] = address }
+                for claimant in state(of: address)?.claimants ?? [] where !virtual.contains(claimant.mac) && context.owners[claimant.mac] == nil {
+                    context.owners[claimant.mac] = address
+                }
+            }
+            for split in router.splits {
+                for member in split.members {
+                    if let mac = member.mac, !virtual.contains(mac), context.owners[mac] == nil { context.owners[mac] = member.address }
+                }
+            }
+        }
+        return context
     }
 }
 

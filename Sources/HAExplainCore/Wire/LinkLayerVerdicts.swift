@@ -41,6 +41,54 @@ struct LinkLayerJudge {
         (master.address.map(\.description) ?? "nobody") + (master.mac.map { " (\($0))" } ?? "")
     }
 
+    /// The VRRP sender (by its own address) a MAC belongs to, when the packets say.
+    func owner(_ mac: MACAddress) -> IPAddress? { context.owners[mac] }
+
+    /// True when `mac` is the master's: its advert MAC, or another MAC of the same host.
+    func isMaster(_ mac: MACAddress, _ master: LinkLayerContext.Mastership) -> Bool {
+        mac == master.mac || (master.address != nil && owner(mac) == master.address)
+    }
+
+    /// The split brain (of a router listing the address) in which `mac`'s host acted as
+    /// master at `time`: from a second before it was seen to the failover window after it healed.
+    func split(of mac: MACAddress, at time: PacketTime) -> (router: LinkLayerContext.Router, split: LinkLayerContext.Split)? {
+        for router in routers {
+            for split in router.splits where time.nanoseconds >= split.since.nanoseconds &- LinkLayerCensus.slack.nanoseconds
+                && time.nanoseconds <= split.until.nanoseconds &+ LinkLayerCensus.failoverWindow.nanoseconds {
+                // The member must list the address (a VRID shared by two clusters is no split over it).
+                if split.members.contains(where: { member in
+                    (member.mac == mac || (owner(mac) != nil && owner(mac) == member.address))
+                        && router.acting.contains { $0.address == member.address && $0.addresses.contains(address) }
+                }) { return (router, split) }
+            }
+        }
+        return nil
+    }
+
+    /// A claim by a sender that advertised as master at `time` while the census's master was
+    /// another (a brief split brain: it missed the master's adverts, took over, then yielded).
+    func contending(_ mac: MACAddress, at time: PacketTime) -> (router: LinkLayerContext.Router, acting: LinkLayerContext.Acting)? {
+        let slack = LinkLayerCensus.slack.nanoseconds
+        for router in routers {
+            for span in router.acting where time.nanoseconds >= span.since.nanoseconds &- slack && time.nanoseconds <= span.until.nanoseconds &+ slack
+                && (span.mac == mac && !virtual.contains(mac) || (owner(mac) != nil && owner(mac) == span.address)) {
+                let masters = [time, PacketTime(nanoseconds: time.nanoseconds &- slack), PacketTime(nanoseconds: time.nanoseconds &+ slack)]
+                    .compactMap { router.master(at: $0)?.address }
+                // Both must list the address: senders of one VRID listing different addresses are
+                // two clusters sharing it (a VRID collision), not a contention over this address.
+                let listed = span.addresses.contains(address)
+                    && router.acting.contains { $0.address == masters.first && $0.addresses.contains(address) }
+                if listed, !masters.isEmpty, !masters.contains(span.address) { return (router, span) }
+            }
+        }
+        return nil
+    }
+
+    func bothInSplit(_ a: MACAddress, _ b: MACAddress, at time: PacketTime) -> Bool {
+        guard let first = split(of: a, at: time), let second = split(of: b, at: time) else { return false }
+        return first.split == second.split
+    }
+
     func packet(_ number: Int) -> Source { Source(kind: .packet, detail: "#\(number)") }
 
     static func list(_ packets: [Int]) -> String {
@@ -53,7 +101,7 @@ struct LinkLayerJudge {
     }
 
     mutating func verdicts() -> [Verdict] {
-        failovers() + duplicates() + nonMasterClaims() + fromNowhere() + staleNeighbours()
+        failovers() + duplicates() + splitBrainClaims() + contentionClaims() + flux() + nonMasterClaims() + fromNowhere() + staleNeighbours()
     }
 
     private func failovers() -> [Verdict] {
@@ -65,7 +113,9 @@ struct LinkLayerJudge {
                 if index + 1 < changes.count, changes[index + 1].to.time < windowEnd { windowEnd = changes[index + 1].to.time }
                 let start = PacketTime(nanoseconds: to.time.nanoseconds &- LinkLayerCensus.slack.nanoseconds)
                 let macs: Set<MACAddress> = Set([to.mac, router.virtualMAC].compactMap { $0 })
-                let announced = events.filter { $0.how == .announcement && $0.time >= start && $0.time < windowEnd && macs.contains(mac($0)) }
+                let announced = events.filter {
+                    $0.how == .announcement && $0.time >= start && $0.time < windowEnd && (macs.contains(mac($0)) || isMaster(mac($0), to))
+                }
                 let what = "\(router.what) changed from \(name(from)) to \(name(to)) at \(to.time) (packet #\(to.packet))"
                 if let first = announced.first {
                     let senders = Set(announced.map(mac)).sorted { $0.value < $1.value }.map(name).joined(separator: " and ")
@@ -78,7 +128,8 @@ struct LinkLayerJudge {
                 }
                 // Too early to say when the capture ended right at the change; nothing to say
                 // when it never saw this family's ARP/NDP.
-                guard heard, end.nanoseconds >= to.time.nanoseconds &+ LinkLayerCensus.slack.nanoseconds else { continue }
+                // The announcement may come any time in the window: judged only once the capture covered it.
+                guard heard, end >= windowEnd else { continue }
                 let watched = min(windowEnd, end)
                 var message = "the master of \(what), and no \(announcementWord) for \(address) from the new master was seen in the "
                     + "\(format(to.time.seconds(until: watched))) s after it: clients and the gateway keep "
@@ -103,7 +154,8 @@ struct LinkLayerJudge {
         let low = since.nanoseconds &- LinkLayerCensus.slack.nanoseconds, high = until.nanoseconds &+ LinkLayerCensus.slack.nanoseconds
         return failoverLists.contains { changes in
             changes.contains { change in
-                change.to.time.nanoseconds >= low && change.to.time.nanoseconds <= high && change.from.mac == earlier
+                change.to.time.nanoseconds >= low && change.to.time.nanoseconds <= high
+                    && (change.from.mac == earlier || (change.from.address != nil && owner(earlier) == change.from.address))
             }
         }
     }
@@ -121,7 +173,10 @@ struct LinkLayerJudge {
                 let theirs = state.claimants[other].mac
                 guard !virtual.contains(theirs),
                       event.time.nanoseconds &- earlier.time.nanoseconds <= LinkLayerCensus.duplicateWindow.nanoseconds,
-                      !explained(earlier: theirs, since: earlier.time, until: event.time) else { continue }
+                      !explained(earlier: theirs, since: earlier.time, until: event.time),
+                      owner(theirs) == nil || owner(theirs) != owner(mine),
+                      !bothInSplit(theirs, mine, at: earlier.time), !bothInSplit(theirs, mine, at: event.time),
+                      contending(theirs, at: earlier.time) == nil, contending(mine, at: event.time) == nil else { continue }
                 let pair = Pair(first: min(other, event.claimant), second: max(other, event.claimant))
                 if pairs[pair] == nil { order.append(pair) }
                 for number in [earlier.packet, event.packet] where !(pairs[pair]?.contains(number) ?? false) {
@@ -135,7 +190,9 @@ struct LinkLayerJudge {
             return Verdict(code: .duplicateAddress, message:
                 "\(address) is claimed by both \(name(a)) and \(name(b)) within \(format(Double(LinkLayerCensus.duplicateWindow.nanoseconds) / 1e9)) s "
                 + "of each other (packets \(Self.list(packets))), and no VRRP master change between them explains it: two hosts hold the address "
-                + "(a leftover address, a second cluster, a rogue host), and clients follow whichever answered last",
+                + "(a leftover address, a second cluster, a rogue host), and clients follow whichever answered last"
+                + (context.nodes[a] == nil || context.nodes[b] == nil
+                    ? "; one host answering from two interfaces (ARP flux) looks the same until it is seen answering for its own address from both" : ""),
                 source: packet(packets.last ?? state.lastPacket), packets: Array(packets.prefix(16)), macs: [a, b])
         }
     }
@@ -154,11 +211,12 @@ struct LinkLayerJudge {
             for router in routers {
                 for time in around {
                     guard let master = router.master(at: time) else { continue }
-                    if master.mac == mine { isMaster = true }
+                    if self.isMaster(mine, master) { isMaster = true }
                     if known == nil, time == event.time { known = (master, router) }
                 }
             }
-            guard !isMaster, let (master, router) = known else { continue }
+            guard !isMaster, split(of: mine, at: event.time) == nil, contending(mine, at: event.time) == nil,
+                  let (master, router) = known else { continue }
             if byClaimant[event.claimant] == nil { order.append(event.claimant); byClaimant[event.claimant] = ([], master, router) }
             byClaimant[event.claimant]!.packets.append(event.packet)
         }
@@ -171,6 +229,83 @@ struct LinkLayerJudge {
                 + "believe it send traffic for \(address) to a node that is not master",
                 source: packet(entry.packets.last!), packets: Array(entry.packets.prefix(16)),
                 macs: [mine] + [entry.master.mac].compactMap { $0 })
+        }
+    }
+
+    /// Claims by two masters of a VRRP split brain: what a split brain does, said as such.
+    private func splitBrainClaims() -> [Verdict] {
+        var found: [(router: LinkLayerContext.Router, split: LinkLayerContext.Split, events: [LinkClaimEvent])] = []
+        for event in events where event.how != .asked {
+            guard let (router, split) = split(of: mac(event), at: event.time) else { continue }
+            if let index = found.firstIndex(where: { $0.router == router && $0.split == split }) {
+                found[index].events.append(event)
+            } else {
+                found.append((router, split, [event]))
+            }
+        }
+        return found.compactMap { router, split, claims in
+            let macs = Set(claims.map(mac)).sorted { $0.value < $1.value }
+            guard macs.count > 1, let last = claims.last else { return nil }
+            return Verdict(code: .claimedDuringSplitBrain, message:
+                "during the split brain of \(router.what) (\(split.members.map { $0.address.description }.joined(separator: " and ")) both advertising as master, "
+                + "\(split.since) to \(split.until)), \(macs.map(name).joined(separator: " and ")) each claimed \(address) (packets \(Self.list(claims.map(\.packet)))): "
+                + "two claimants are what a split brain does, not another host taking the address; clients follow whichever announced last, "
+                + "here \(name(mac(last))) at \(last.time) (packet #\(last.packet))",
+                source: packet(last.packet), packets: Array(claims.map(\.packet).prefix(16)), macs: macs)
+        }
+    }
+
+    /// Claims by a sender that briefly advertised as master beside the census's master (too
+    /// short for a split_brain verdict): the VRRP contention's doing, said with both named.
+    private func contentionClaims() -> [Verdict] {
+        var found: [(router: LinkLayerContext.Router, acting: LinkLayerContext.Acting, events: [LinkClaimEvent])] = []
+        for event in events where event.how != .asked && split(of: mac(event), at: event.time) == nil {
+            guard let (router, acting) = contending(mac(event), at: event.time) else { continue }
+            if let index = found.firstIndex(where: { $0.router == router && $0.acting == acting }) {
+                found[index].events.append(event)
+            } else {
+                found.append((router, acting, [event]))
+            }
+        }
+        return found.map { router, acting, claims in
+            let master = router.master(at: acting.since) ?? router.master(at: claims[0].time)
+            let macs = (Set(claims.map(mac)).sorted { $0.value < $1.value }) + [master?.mac].compactMap { $0 }
+            return Verdict(code: .claimedDuringSplitBrain, message:
+                "VRRP sender \(acting.address) advertised \(router.what) as master from \(acting.since) to \(acting.until) while \(master.map(name) ?? "another") was master "
+                + "(a brief split brain: it missed the master's adverts), and \(Set(claims.map(mac)).sorted { $0.value < $1.value }.map(name).joined(separator: " and ")) "
+                + "claimed \(address) meanwhile (packets \(Self.list(claims.map(\.packet)))): clients that heard it sent to it until the master announced again; "
+                + "not another host taking the address",
+                source: packet(claims.last!.packet), packets: Array(claims.map(\.packet).prefix(16)), macs: macs)
+        }
+    }
+
+    /// One host claiming the address from two of its MACs: two interfaces on one link
+    /// answering (ARP flux), or its real MAC beside VRRP's virtual MAC.
+    private func flux() -> [Verdict] {
+        var byOwner: [IPAddress: [MACAddress: [Int]]] = [:]
+        var order: [IPAddress] = []
+        for event in events where event.how != .asked {
+            let mine = mac(event)
+            var host = owner(mine)
+            if host == nil, virtual.contains(mine) {
+                host = routers.lazy.compactMap { $0.master(at: event.time)?.address }.first
+            }
+            guard let host else { continue }
+            if byOwner[host] == nil { order.append(host) }
+            byOwner[host, default: [:]][mine, default: []].append(event.packet)
+        }
+        return order.compactMap { host in
+            let macs = byOwner[host]!
+            guard macs.count > 1 else { return nil }
+            let sorted = macs.keys.sorted { $0.value < $1.value }
+            let packets = macs.values.flatMap { $0 }.sorted()
+            let vmac = sorted.contains(where: virtual.contains)
+            return Verdict(code: .arpFlux, message:
+                "\(address) was claimed by \(sorted.map(name).joined(separator: " and ")), all of one host (VRRP sender \(host): each MAC is its advert's or answered for \(host) itself; packets \(Self.list(packets))): "
+                + (vmac ? "its real MAC answers beside the virtual MAC, so clients that learn the real MAC do not follow the virtual one"
+                        : "two of its interfaces answer ARP on one link (Linux answers on any interface unless arp_ignore/arp_filter say otherwise)")
+                + "; not a duplicate, but clients split between the MACs",
+                source: packet(packets.last!), packets: Array(packets.prefix(16)), macs: sorted)
         }
     }
 

@@ -203,6 +203,8 @@ struct SenderState {
     var resignedPacket: Int?
     var resignedTime: PacketTime?
     var ownerPacket: Int?
+    /// When it advertised as master: runs of adverts none overdue after the one before (the latest 64).
+    var spans: [(since: PacketTime, until: PacketTime)] = []
 
     init(_ advert: VRRPAdvert) {
         address = advert.sourceAddress
@@ -256,6 +258,15 @@ struct SenderState {
     /// of an interval for capture jitter. Past it, the sender has stopped.
     func overdue(after time: PacketTime) -> PacketTime {
         time.adding(centiseconds: interval + skewTime(centiseconds: interval, priority: priority) + interval / 10)
+    }
+
+    mutating func extendSpan(_ time: PacketTime) {
+        if let last = spans.last, time <= overdue(after: last.until) {
+            if time > last.until { spans[spans.count - 1].until = time }
+            return
+        }
+        if spans.count >= 64 { spans.removeFirst() }
+        spans.append((time, time))
     }
 
     func isActing(at time: PacketTime) -> Bool {
@@ -335,6 +346,7 @@ struct RouterState {
         senders[slot].previousActing = senders[slot].acting
         senders[slot].acting = (advert.time, advert.packet)
         senders[slot].lastAccepted = advert.time
+        senders[slot].extendSpan(advert.time)
         elect(slot, advert, oldPriority: oldPriority)
         interleave(slot, advert)
     }

@@ -53,6 +53,8 @@ public struct VRRPCensusRecorder {
             if linkLayer.isFull, census.adverts != advertsWatched {
                 advertsWatched = census.adverts
                 linkLayer.watch(census.virtualAddresses)
+                // The senders' own addresses too: who claims them tells one host's MACs apart from another's.
+                linkLayer.watch(census.senderAddresses)
             }
             linkLayer.record(claim)
         } catch {

@@ -84,6 +84,10 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var events: [Event] = []
         public var eventsDropped = 0
         public var verdicts: [Verdict] = []
+        /// Its split brains, for the link-layer judge (not encoded: the split_brain verdicts say it).
+        public var splits: [LinkLayerContext.Split] = []
+        /// When each sender advertised as master (for the link-layer judge; not encoded).
+        public var acting: [LinkLayerContext.Acting] = []
 
         init(interface: String?, vlans: [Int] = [], family: AddressFamily, vrid: Int) {
             self.interface = interface
@@ -297,6 +301,14 @@ public struct VRRPCensusReport: Codable, Sendable {
 extension RouterState {
     func report(end: PacketTime) -> VRRPCensusReport.Router {
         var router = VRRPCensusReport.Router(interface: key.interface, vlans: key.vlans.map(Int.init), family: key.family, vrid: Int(key.vrid))
+        router.acting = senders.flatMap { sender in
+            sender.spans.map { LinkLayerContext.Acting(address: sender.address, mac: sender.mac, since: $0.since, until: $0.until,
+                                                        addresses: sender.addresses) }
+        }
+        router.splits = splitBrains.map { split in
+            LinkLayerContext.Split(since: split.since, until: split.until,
+                                   members: [split.first, split.second].map { (senders[$0].address, senders[$0].mac) })
+        }
         router.senders = senders.map { sender in
             VRRPCensusReport.Sender(
                 address: sender.address, mac: sender.mac, version: Int(sender.version), priority: Int(sender.priority),
