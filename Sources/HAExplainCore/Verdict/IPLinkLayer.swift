@@ -16,10 +16,11 @@ public enum LinkLayerClaims {
         var context = wire.map { LinkLayerContext(vrrp: $0, capturesLinkLayer: capturesLinkLayer) }
             ?? LinkLayerContext(addresses: [], capturesLinkLayer: capturesLinkLayer)
         context.addresses = addresses
-        for (mac, node) in context.nodes {
-            if let address = node.split(separator: " ").last.flatMap({ IPAddress($0) }), let name = names[address] {
-                context.nodes[mac] = "\(node), \(name)"
-            }
+        // A VRRP sender's node reads as the name its address has (from the senders, not by
+        // parsing the node's text back into an address).
+        for sender in (wire?.routers ?? []).flatMap(\.senders) {
+            guard let mac = sender.mac, let name = names[sender.address], context.nodes[mac] == LinkLayerContext.senderNode(sender.address) else { continue }
+            context.nodes[mac] = "\(LinkLayerContext.senderNode(sender.address)), \(name)"
         }
         var held: [IPAddress: [String]] = [:]
         for host in hosts {

@@ -152,6 +152,9 @@ public struct LinkLayerContext: Sendable {
         self.capturesLinkLayer = capturesLinkLayer
     }
 
+    /// How a VRRP sender's MAC is named as a node.
+    public static func senderNode(_ address: IPAddress) -> String { "VRRP sender \(address)" }
+
     /// What the VRRP census says: the virtual addresses its senders list, each router's
     /// masters from its events, and each sender's MAC as a node.
     public init(vrrp report: VRRPCensusReport, capturesLinkLayer: Bool = false) {
@@ -162,7 +165,7 @@ public struct LinkLayerContext: Sendable {
             var listed: [IPAddress] = []
             for sender in router.senders {
                 for address in sender.virtualAddresses where !listed.contains(address) { listed.append(address) }
-                if let mac = sender.mac, nodes[mac] == nil { nodes[mac] = "VRRP sender \(sender.address)" }
+                if let mac = sender.mac, nodes[mac] == nil { nodes[mac] = Self.senderNode(sender.address) }
             }
             var masters: [Mastership] = []
             var current: IPAddress?
