@@ -218,12 +218,17 @@ public enum WireListening {
     public struct Result {
         public var report: VRRPCensusReport
         public var truncated: String?
+        /// What listening was still waiting for when it ended (nil without `progress`).
+        public var progress: WireSufficiency.Progress?
     }
 
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
-    /// Ctrl-C, or `progress` says more listening cannot change the answer.
-    public static func census(_ capture: PacketCapture, seconds: Double, fileName: String?, countdown: Bool,
-                       expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
+    /// Ctrl-C, or `progress` says more listening cannot change the answer. With `extendingTo`,
+    /// a conflict still forming when `seconds` pass is listened to until it is told apart
+    /// (`Progress.decidedBy`), never past `extendingTo` seconds: a bound chosen before the
+    /// intervals were heard must not cut a split brain short.
+    public static func census(_ capture: PacketCapture, seconds: Double, extendingTo longest: Double? = nil, fileName: String?,
+                       countdown: Bool, expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
         var recorder = VRRPCensusRecorder(interfaceName: capture.interfaceName(index:))
@@ -232,18 +237,27 @@ public enum WireListening {
         var latest: WireSufficiency.Progress?
         let started = HostIdentity.monotonicSeconds()
         let since = realtimeNow()
-        let ending = try capture.run(seconds: seconds, tick: { left in
+        let hard = max(seconds, progress == nil ? seconds : longest ?? seconds)
+        var boundPassed = false
+        var ending = try capture.run(seconds: hard, tick: { left in
+            let left = max(0, left - (hard - seconds))
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))
             FileOutput.standardError("\rlistening for VRRP on \(TerminalText.escaped(capture.description)): \(shown) s left (Ctrl-C stops) ")
         }, until: {
             watch?(recorder.census, realtimeNow())
             guard let progress else { return false }
-            latest = progress(recorder.census, since, realtimeNow())
-            return latest?.answered == true
+            let now = realtimeNow()
+            latest = progress(recorder.census, since, now)
+            if latest?.answered == true { return true }
+            guard hard > seconds, HostIdentity.monotonicSeconds() - started >= seconds else { return false }
+            if let by = latest?.decidedBy, now < by { return false }
+            boundPassed = true
+            return true
         }) { frame, time, link in
             recorder.record(frame: frame, time: time, link: link)
         }
+        if boundPassed, ending == .enough { ending = .timeUp }
         if countdown { FileOutput.standardError("\r\u{1b}[K") }
         var truncated: String? = nil
         if case .truncated(let detail) = ending {
@@ -266,21 +280,23 @@ public enum WireListening {
                 how = "interrupted by \(signal) after \(HostIdentity.tenths(took)) s"
                 listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted by \(signal)")
             case .enough:
-                how = "stopped after \(HostIdentity.tenths(took)) s of at most \(seconds) s: the answer could no longer change"
+                let bound = took > seconds ? "past the \(seconds) s bound, while two masters were told apart (at most \(hard) s)" : "of at most \(seconds) s"
+                how = "stopped after \(HostIdentity.tenths(took)) s \(bound): the answer could no longer change"
                     + (latest.map { " (\($0.explanation))" } ?? "")
-                listening = .init(seconds: took, limit: seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
+                listening = .init(seconds: took, limit: took > seconds ? hard : seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
             default:
-                how = "\(seconds) s"
-                listening = .init(seconds: took, limit: seconds, reason: .timeUp, explanation: latest.map { "the bound passed while waiting: \($0.explanation)" }
+                how = boundPassed ? "\(HostIdentity.tenths(took)) s, the bound extended while two masters advertised" : "\(seconds) s"
+                listening = .init(seconds: took, limit: boundPassed ? hard : seconds, reason: .timeUp,
+                                  explanation: latest.map { "the bound passed while waiting: \($0.explanation)" }
                                   ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
             var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes,
                                          capturesLinkLayer: true, hosts: hosts)
             report.capture.listening = listening
-            return Result(report: report, truncated: truncated)
+            return Result(report: report, truncated: truncated, progress: latest)
         }
         return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes, hosts: hosts),
-                      truncated: truncated)
+                      truncated: truncated, progress: latest)
     }
 }

@@ -52,6 +52,8 @@ struct IPCommand: ParsableCommand {
 struct IPQuestion: ParsableArguments {
     static let minimumListen = 3.5
     static let defaultListen = 7.0
+    /// How far the default bound stretches while a split brain forms: one at advert_int 10 is named in it.
+    static let longestListen = 30.0
 
     @Argument(help: ArgumentHelp("An IPv4/IPv6 address or a host name.", valueName: "address-or-name"))
     var query: String
@@ -65,7 +67,7 @@ struct IPQuestion: ParsableArguments {
     var noDNS = false
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
-        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPQuestion.minimumListen)) s; 7 s when none is).",
+        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPQuestion.minimumListen)) s; 7 s when none is; past it while two masters advertise, until they are told apart, at most \(Int(IPQuestion.longestListen)) s).",
         valueName: "duration"), transform: DurationArgument.parse)
     var listen: DurationArgument<ListenOption>?
 
@@ -251,9 +253,16 @@ struct IPQuestion: ParsableArguments {
                                           source: .file(instance.file, line: instance.line))
             }
         }
-        let result = try WireListening.census(capture, seconds: seconds, fileName: nil, countdown: isatty(2) == 1,
-                                              expected: expected, hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
+        // The default bound was chosen before any interval was heard: a conflict still forming
+        // at it is listened to until it is told apart (slow advert_int), within longestListen.
+        let result = try WireListening.census(capture, seconds: seconds, extendingTo: listen == nil ? Self.longestListen : nil, fileName: nil,
+                                              countdown: isatty(2) == 1, expected: expected,
+                                              hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
+        }
+        if result.report.capture.listening?.reason == .timeUp, let progress = result.progress, progress.decidedBy != nil {
+            limits.append(Limit(source: "vrrp", message: "listening ended while more than one sender advertised (\(progress.explanation)): "
+                + "a split brain and a master change were not yet told apart, so the owner below may be one of two masters; listen longer (--listen)"))
         }
         var report = result.report
         report.capture.probes = probes

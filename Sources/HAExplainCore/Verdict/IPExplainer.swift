@@ -216,7 +216,7 @@ public enum IPExplainer {
         let vrid = configured.first?.instance.virtualRouterID ?? routers.first?.vrid
         if let split = routers.first(where: { $0.has(.splitBrain) }) {
             let senders = split.senders.map { "\($0.address) (priority \($0.priority))" }.joined(separator: " and ")
-            return Verdict(owner: .conflict, vrid: split.vrid, reason: "split brain: \(senders) both advertise VRID \(split.vrid) as master")
+            return Verdict(owner: .conflict, vrid: split.vrid, reason: "split brain: \(senders) \(split.senders.count > 2 ? "all" : "both") advertise VRID \(split.vrid) as master")
         }
         if holderHosts.count > 1 {
             return Verdict(owner: .conflict, vrid: vrid, reason: "\(holderHosts.joined(separator: " and ")) all hold \(address): only one should")

@@ -7,10 +7,10 @@ import VRRP
 ///
 /// The time model is RFC 3768/5798's state machine: only a master advertises, and a master
 /// that hears a better advert becomes backup at once. So a sender is active from its first
-/// to its last advert heard; two senders whose adverts keep interleaving for longer than an
-/// advert interval plus skew both act as master (split brain), while one stopping and
-/// another starting (failover, handover) or a master yielding within an interval
-/// (preemption) are master changes.
+/// to its last advert heard; one stopping and another starting (failover, handover) or a
+/// master yielding to a better one (preemption) are master changes, in which the old master
+/// sends at most the one advert already on its way; two senders each advertising again after
+/// the other both act as master (split brain).
 public struct VRRPCensus {
     /// A virtual router is unique per LAN: the capture link, its VLAN tags, family and VRID.
     public struct RouterKey: Hashable, Sendable {
@@ -293,8 +293,6 @@ struct Interleaving {
     var packets: [Int]
     /// Each time one sender spoke before and after the other.
     var alternations = 0
-    /// Those whose three adverts were each at least a twentieth of an interval apart.
-    var cleanAlternations = 0
 }
 
 struct SplitBrain {
@@ -364,9 +362,7 @@ struct RouterState {
             previousMaster = slot
             master = nil
         }
-        for pair in interleavings.keys where pair / VRRPCensus.maximumSenders == slot || pair % VRRPCensus.maximumSenders == slot {
-            interleavings[pair] = nil
-        }
+        endInterleavings(of: slot)
     }
 
     /// The election as backups run it: a better sender preempts at once; another takes over
@@ -395,19 +391,21 @@ struct RouterState {
         }
     }
 
-    /// Split brain: this sender spoke, then another, then this one again (each kept
-    /// advertising while hearing the other, so neither yields), for longer than an advert
-    /// interval plus skew, and either three times or twice with the adverts well apart. A
-    /// preemption shows at most two such alternations, one of them with the lower master's
-    /// advert racing the better one's (milliseconds apart: it was sent before the better one
-    /// was read). A sender that stops ends its pairs' interleaving.
+    /// Split brain: two senders each advertising again after the other, which no master change
+    /// explains. In a master change the old master yields to a better advert, sending at most one
+    /// advert after the new master's first (one already on its way, or sent before it read the
+    /// better one). So at A B A B (the second alternation) B has advertised twice since A's first
+    /// advert: a split brain when B is the worse (it would have yielded to A), while a better B
+    /// may be the new master and A the old one with its one late advert, which a third
+    /// alternation (A again) rules out. Phase plays no part. A sender back from silence starts
+    /// afresh; one that stops ends its pairs' interleaving.
     private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
         let time = advert.time
-        guard senders.count > 1, let mine = senders[slot].previousActing else {
-            if senders.count > 1 { forget(slot) }
+        guard senders.count > 1 else { return }
+        guard let mine = senders[slot].previousActing, time <= senders[slot].overdue(after: mine.time) else {
+            endInterleavings(of: slot)
             return
         }
-        let myInterval = senders[slot].interval, myPriority = senders[slot].priority
         for other in senders.indices where other != slot {
             let pair = min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)
             guard let theirs = senders[other].acting, senders[other].isActing(at: time) else {
@@ -418,16 +416,11 @@ struct RouterState {
             var run = interleavings[pair] ?? Interleaving(since: mine.time, until: time, packets: [])
             run.until = time
             run.alternations += 1
-            let apart = (theirs.time.nanoseconds - mine.time.nanoseconds, time.nanoseconds - theirs.time.nanoseconds)
-            let twentieth = Int64(max(myInterval, senders[other].interval)) * 10_000_000 / 20
-            if min(apart.0, apart.1) >= twentieth { run.cleanAlternations += 1 }
             for packet in [mine.packet, theirs.packet, advert.packet] where run.packets.count < 8 && !run.packets.contains(packet) {
                 run.packets.append(packet)
             }
             interleavings[pair] = run
-            let interval = max(myInterval, senders[other].interval)
-            let skew = skewTime(centiseconds: interval, priority: min(myPriority, senders[other].priority))
-            guard run.alternations >= 3 || run.cleanAlternations >= 2, time > run.since.adding(centiseconds: interval + skew) else { continue }
+            guard run.alternations >= 3 || (run.alternations == 2 && senders[other].beats(senders[slot])) else { continue }
             let a = min(slot, other), b = max(slot, other)
             if let known = splitBrains.lastIndex(where: { $0.first == a && $0.second == b && $0.since == run.since }) {
                 splitBrains[known].until = time
@@ -437,11 +430,11 @@ struct RouterState {
         }
     }
 
-    /// Ends the interleaving of `slot`'s pairs whose other sender stopped advertising.
-    private mutating func forget(_ slot: Int) {
+    /// Ends every interleaving `slot` takes part in (it resigned, or fell silent and came back).
+    private mutating func endInterleavings(of slot: Int) {
         guard !interleavings.isEmpty else { return }
-        for other in senders.indices where other != slot && !senders[other].isActing(at: senders[slot].acting?.time ?? senders[slot].last) {
-            interleavings[min(slot, other) * VRRPCensus.maximumSenders + max(slot, other)] = nil
+        for pair in interleavings.keys where pair / VRRPCensus.maximumSenders == slot || pair % VRRPCensus.maximumSenders == slot {
+            interleavings[pair] = nil
         }
     }
 

@@ -42,7 +42,7 @@ public struct VRRPCensusReport: Codable, Sendable {
     /// A live capture's length and the reason it ended.
     public struct Listening: Codable, Sendable, Equatable {
         public enum Reason: String, Codable, Sendable {
-            /// Every router that matters was heard, for an interval plus skew after its first advert, with no conflict pending.
+            /// Every router that matters was heard, after an advert interval (and a tenth) of listening, with no conflict pending.
             case answered
             /// The --listen bound passed.
             case timeUp = "time_up"
@@ -358,12 +358,11 @@ extension RouterState {
         for split in splitBrains {
             let a = senders[split.first], b = senders[split.second]
             let seconds = split.since.seconds(until: split.until)
-            let interval = Double(max(a.interval, b.interval)) / 100
             let list = split.packets.map { "#\($0)" }.joined(separator: ", ")
             verdicts.append(Verdict(code: .splitBrain, message:
-                "\(name(a)) at priority \(a.priority) and \(name(b)) at priority \(b.priority) both advertised \(what), their adverts interleaving for "
-                + "\(format(seconds)) s (packets \(list)), longer than an advert interval (\(format(interval)) s) plus skew: "
-                + "an RFC master that hears a better advert yields at once, so each acts as master without hearing the other",
+                "\(name(a)) at priority \(a.priority) and \(name(b)) at priority \(b.priority) both advertised \(what), each again after the other's "
+                + "advert, for \(format(seconds)) s (packets \(list)): an RFC master that hears a better advert yields at once, sending at most "
+                + "the one advert already on its way, so each acts as master without hearing the other",
                 source: packet(split.packets.last ?? a.lastPacket), packets: split.packets))
         }
         let addressSets = Set(trusted.map { $0.addresses.sorted() })

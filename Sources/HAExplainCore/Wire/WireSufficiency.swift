@@ -14,6 +14,10 @@ public enum WireSufficiency {
         public var answered: Bool
         /// Why listening stops, or what it is still waiting for.
         public var explanation: String
+        /// When a conflict still forming (two senders advertising) is told apart at the latest: a
+        /// split brain is named by the fifth advert of the pair, two intervals after the second
+        /// sender's first (and a tenth, for timer jitter). Nil when none is forming.
+        public var decidedBy: PacketTime? = nil
     }
 
     /// `since` is when listening began, `now` the time of the question (the capture's clock).
@@ -38,6 +42,7 @@ public enum WireSufficiency {
         }
         var waiting = missing
         var settled: [String] = []
+        var decidedBy: PacketTime?
         for router in relevant {
             let name = "VRID \(router.key.vrid)" + (router.key.interface.map { " on \($0)" } ?? "") + vlanText(router.key.vlans)
             if !router.splitBrains.isEmpty {
@@ -48,6 +53,11 @@ public enum WireSufficiency {
             guard let slowest = router.senders.max(by: { $0.interval < $1.interval }) else { continue }
             if !router.interleavings.isEmpty || acting.count > 1 {
                 waiting.append("\(name): \(acting.count) senders advertising, a preemption or a split brain in the making")
+                let interval = acting.map(\.interval).max() ?? slowest.interval
+                if let second = acting.compactMap({ $0.spans.last?.since }).sorted().dropFirst().first {
+                    let by = second.adding(centiseconds: 2 * interval + interval / 10)
+                    decidedBy = max(decidedBy ?? by, by)
+                }
                 continue
             }
             if acting.isEmpty {
@@ -63,6 +73,7 @@ public enum WireSufficiency {
         if waiting.isEmpty, !settled.isEmpty {
             return Progress(answered: true, explanation: settled.joined(separator: "; "))
         }
-        return Progress(answered: false, explanation: waiting.isEmpty ? "no advert that matters heard yet" : waiting.joined(separator: "; "))
+        return Progress(answered: false, explanation: waiting.isEmpty ? "no advert that matters heard yet" : waiting.joined(separator: "; "),
+                        decidedBy: decidedBy)
     }
 }

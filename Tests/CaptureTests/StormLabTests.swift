@@ -1,0 +1,104 @@
+import Foundation
+import HAModel
+import LabSupport
+import Testing
+
+/// Storms with real keepalived 2.2.7 on a bridge, asked as an operator asks in them: `ip`
+/// from the application server (owner and exit status) while the daemons really do it, and
+/// `vrrp` over a capture of all of it (verdicts).
+@Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
+struct StormLabTests {
+    static let pair: [VRRPLab.Node] = [
+        .init(role: "lb000", address: "192.168.3.4", mac: "bc:76:4e:05:6c:1c"),
+        .init(role: "lb001", address: "192.168.3.5", mac: "bc:76:4e:05:eb:70"),
+    ]
+
+    /// `haexplain ip ADDRESS --json --no-dns` from the application server.
+    static func ask(_ lab: VRRPLab, _ address: String, _ options: [String] = []) throws -> (status: Int32, answer: [String: Any], listened: String) {
+        let result = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "ip", address, "--json", "--no-dns"] + options)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let answer = try #require((report["answers"] as? [[String: Any]])?.first)
+        return (result.status, answer["verdict"] as? [String: Any] ?? [:], (report["listened"] as? [String: Any])?["detail"] as? String ?? "")
+    }
+
+    /// The keepalived process that runs VRRP (the child of keepalived's parent process).
+    static func vrrpProcess(_ lab: VRRPLab, _ node: Daemon) throws -> pid_t {
+        try #require(lab.descendants(of: node).filter { $0.name == "keepalived" }.last?.pid)
+    }
+
+    @Test("a split brain at advert_int 3 (the nodes' bridge ports isolated): ip from the application server listens past its 7 s default until it is named, conflict, exit 3; vrrp names it")
+    func slowSplitBrain() throws {
+        let lab = try VRRPLab(nodes: Self.pair, isolated: true, prefix: "hxstorm")
+        for (role, priority) in [("lb000", 100), ("lb001", 99)] {
+            try lab.startKeepalived(role, config: """
+                vrrp_instance slow {
+                  interface eth2
+                  state MASTER
+                  virtual_router_id 200
+                  priority \(priority)
+                  advert_int 3
+                  virtual_ipaddress {
+                    192.168.3.200
+                  }
+                }
+
+                """)
+        }
+        #expect(poll(timeout: 25) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.200") }, "\(lab.log("lb001"))")
+        // Two adverts of each at 3 s, interleaved, may take up to 9 s from the first one heard:
+        // before, the 7 s default ended first and the answer was lb000 alone, exit 0.
+        let capture = try lab.startCapture("slow")
+        let asked = try Self.ask(lab, "192.168.3.200")
+        lab.stopCapture(capture)
+        #expect(asked.status == 3 && asked.answer["owner"] as? String == "conflict", "\(asked.answer) \(asked.listened)")
+        #expect(asked.listened.contains("split brain named"), "\(asked.listened)")
+        // vrrp over what was heard meanwhile names it too.
+        let census = try HAExplainBinary.json(["vrrp", "--read", capture.file.path, "--json"])
+        #expect(census.status == 0, "\(census.stderr)")
+        #expect(CensusJSON(root: try #require(census.json)).verdicts(200).contains("split_brain"), "\(census.json ?? [:])")
+    }
+
+    @Test("master changes by real keepalived are never a split brain: haproxy dies, keepalived stops, starts again and preempts, the master pauses past its master-down interval; ip names each new master, exit 0")
+    func masterChanges() throws {
+        let lab = try VRRPLab(nodes: Self.pair, prefix: "hxstorm")
+        let capture = try lab.startCapture("changes")
+        let lb000 = try lab.startKeepalived("lb000", config: KeepalivedWireTests.seedConfig(node: "prod-haproxy-000", priority200: 100, priority201: 99), haproxy: true)
+        let config001 = KeepalivedWireTests.seedConfig(node: "prod-haproxy-001", priority200: 99, priority201: 100)
+        var lb001 = try lab.startKeepalived("lb001", config: config001, haproxy: true)
+        #expect(poll(timeout: 15) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.201") }, "\(lab.log("lb000"))")
+
+        func expectOwner(_ holder: String, _ owner: String, _ step: String) throws {
+            #expect(poll(timeout: 12) { lab.holds(holder, "192.168.3.200") && !lab.holds(holder == "lb000" ? "lb001" : "lb000", "192.168.3.200") },
+                    "\(step): \(holder) did not take 192.168.3.200 alone: \(lab.log(holder))")
+            let asked = try Self.ask(lab, "192.168.3.200")
+            #expect(asked.status == 0 && asked.answer["owner"] as? String == "peer" && asked.answer["owner_address"] as? String == owner,
+                    "\(step): \(asked.answer) \(asked.listened)")
+        }
+        // haproxy dies on lb000: 100 - 2 = 98 < 99, lb001 preempts.
+        lab.signal("haproxy", in: lb000, SIGKILL)
+        try expectOwner("lb001", "192.168.3.5", "haproxy died on lb000")
+        // keepalived stops on lb001 (priority 0): lb000, at 98, takes over at once.
+        lab.lab.stop(lb001)
+        try expectOwner("lb000", "192.168.3.4", "keepalived stopped on lb001")
+        // keepalived starts again on lb001: 99 > 98, it preempts.
+        lb001 = try lab.startKeepalived("lb001", config: config001, haproxy: true)
+        try expectOwner("lb001", "192.168.3.5", "keepalived started on lb001")
+        // lb001's VRRP process paused past its master-down interval: lb000 takes over; resumed,
+        // lb001 (still master in its own eyes) advertises once more and lb000 yields to it.
+        let paused = try Self.vrrpProcess(lab, lb001)
+        kill(paused, SIGSTOP)
+        #expect(poll(timeout: 10) { lab.holds("lb000", "192.168.3.200") }, "lb000 did not take over from the paused lb001")
+        kill(paused, SIGCONT)
+        try expectOwner("lb001", "192.168.3.5", "lb001 resumed")
+        usleep(1_500_000)
+        lab.stopCapture(capture)
+
+        let read = try HAExplainBinary.json(["vrrp", "--read", capture.file.path, "--json"])
+        let census = CensusJSON(root: try #require(read.json, "\(read.stderr)"))
+        for vrid in [200, 201] {
+            #expect(!census.verdicts(vrid).contains("split_brain"), "VRID \(vrid): \(census.router(vrid)?["verdicts"] ?? [])")
+        }
+        let masters = census.events(200).filter { $0["kind"] as? String == "master" }.compactMap { $0["address"] as? String }
+        #expect(masters == ["192.168.3.4", "192.168.3.5", "192.168.3.4", "192.168.3.5", "192.168.3.4", "192.168.3.5"], "\(census.events(200))")
+    }
+}
