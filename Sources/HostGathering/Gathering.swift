@@ -280,7 +280,7 @@ public enum WireListening {
                 how = "interrupted by \(signal) after \(HostIdentity.tenths(took)) s"
                 listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted by \(signal)")
             case .enough:
-                let bound = took > seconds ? "past the \(seconds) s bound, while two masters were told apart (at most \(hard) s)" : "of at most \(seconds) s"
+                let bound = took > seconds ? "(past the \(seconds) s bound while two masters advertised; at most \(hard) s)" : "of at most \(seconds) s"
                 how = "stopped after \(HostIdentity.tenths(took)) s \(bound): the answer could no longer change"
                     + (latest.map { " (\($0.explanation))" } ?? "")
                 listening = .init(seconds: took, limit: took > seconds ? hard : seconds, reason: .answered, explanation: latest?.explanation ?? "answered")

@@ -127,17 +127,6 @@ final class VRRPLab: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 100 ms for at most `timeout` seconds.
-@discardableResult
-func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(100_000)
-    }
-    return condition()
-}
-
 /// The haexplain binary built next to the tests.
 enum HAExplainBinary {
     static var path: String {

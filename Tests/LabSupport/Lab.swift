@@ -231,3 +231,14 @@ public final class Daemon: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// Polls `condition` every 100 ms for at most `timeout` seconds.
+@discardableResult
+public func poll(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(100_000)
+    }
+    return condition()
+}

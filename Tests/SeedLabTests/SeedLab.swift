@@ -10,9 +10,10 @@ final class SeedLab: @unchecked Sendable {
     nonisolated(unsafe) private static var counter = 0
     private static let lock = NSLock()
 
-    init(_ role: String) throws {
+    /// `family` starts the namespaces' names (a task's own, so its labs are told from others').
+    init(_ role: String, family: String = "hxl") throws {
         let number: Int = SeedLab.lock.withLock { SeedLab.counter += 1; return SeedLab.counter }
-        prefix = "hxl\(getpid() % 100000)\(number)\(role)"
+        prefix = "\(family)\(getpid() % 100000)\(number)\(role)"
         state = "/var/tmp/\(prefix)-lab"
         try lab(["up"])
     }
