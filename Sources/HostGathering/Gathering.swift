@@ -238,7 +238,7 @@ public enum WireListening {
         let started = HostIdentity.monotonicSeconds()
         let since = realtimeNow()
         let hard = max(seconds, progress == nil ? seconds : longest ?? seconds)
-        var boundPassed = false
+        var boundPassed = false, extended = false
         var ending = try capture.run(seconds: hard, tick: { left in
             let left = max(0, left - (hard - seconds))
             guard countdown, Int(left.rounded(.up)) != shown else { return }
@@ -251,7 +251,10 @@ public enum WireListening {
             latest = progress(recorder.census, since, now)
             if latest?.answered == true { return true }
             guard hard > seconds, HostIdentity.monotonicSeconds() - started >= seconds else { return false }
-            if let by = latest?.decidedBy, now < by { return false }
+            if let by = latest?.decidedBy, now < by {
+                extended = true
+                return false
+            }
             boundPassed = true
             return true
         }) { frame, time, link in
@@ -280,13 +283,13 @@ public enum WireListening {
                 how = "interrupted by \(signal) after \(HostIdentity.tenths(took)) s"
                 listening = .init(seconds: took, limit: seconds, reason: .interrupted, explanation: "interrupted by \(signal)")
             case .enough:
-                let bound = took > seconds ? "(past the \(seconds) s bound while two masters advertised; at most \(hard) s)" : "of at most \(seconds) s"
+                let bound = extended ? "(past the \(seconds) s bound while two masters advertised; at most \(hard) s)" : "of at most \(seconds) s"
                 how = "stopped after \(HostIdentity.tenths(took)) s \(bound): the answer could no longer change"
                     + (latest.map { " (\($0.explanation))" } ?? "")
-                listening = .init(seconds: took, limit: took > seconds ? hard : seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
+                listening = .init(seconds: took, limit: extended ? hard : seconds, reason: .answered, explanation: latest?.explanation ?? "answered")
             default:
-                how = boundPassed ? "\(HostIdentity.tenths(took)) s, the bound extended while two masters advertised" : "\(seconds) s"
-                listening = .init(seconds: took, limit: boundPassed ? hard : seconds, reason: .timeUp,
+                how = extended ? "\(HostIdentity.tenths(took)) s, the \(seconds) s bound extended while two masters advertised" : "\(seconds) s"
+                listening = .init(seconds: took, limit: extended ? hard : seconds, reason: .timeUp,
                                   explanation: latest.map { "the bound passed while waiting: \($0.explanation)" }
                                   ?? "the bound passed (this command listens the whole time)")
             }

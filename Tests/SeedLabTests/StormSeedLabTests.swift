@@ -97,4 +97,22 @@ struct StormSeedLabTests {
         let verdicts = (claims?["verdicts"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
         #expect(verdicts == ["no_garp_after_failover"], "\(claims ?? [:])")
     }
+
+    @Test("a configuration keepalived refuses (the instance's interface eth3 does not exist): keepalived exits with a configuration error, prod-haproxy-001 takes 192.168.3.200; ip on prod-haproxy-000 says keepalived is not running, why it refuses the file, and names the new owner")
+    func refusedConfiguration() throws {
+        let lab = try SeedLab("r", family: "hxstorm")
+        let path = "\(lab.state)/lb0/etc-keepalived/keepalived.conf"
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "interface eth2", with: "interface eth3")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.restartKeepalived(lab, "lb0")
+        try lab.lab(["wait-vip", "lb1", "192.168.3.200"])
+        #expect(poll(timeout: 10) { Self.keepalivedLog(lab, "lb0").contains("exited with permanent error CONFIG") }, "\(Self.keepalivedLog(lab, "lb0").suffix(600))")
+        let asked = try lab.ip(on: "lb0", ["192.168.3.200", "--no-dns"])
+        let answer = Answer(asked.report)
+        #expect(asked.status == 0 && answer.owner == "peer" && answer.ownerHost == "prod-haproxy-001", "\(answer.verdict)")
+        #expect(answer.thisHost?["state"] as? String == "STOPPED", "\(answer.thisHost ?? [:])")
+        #expect(answer.warnings.contains { $0.hasPrefix("interface-missing: eth3") && $0.contains("keepalived refuses to start") }, "\(answer.warnings)")
+        let check = try lab.haexplain(on: "lb0", ["keepalived", "--check"])
+        #expect(check.status == 1, "keepalived --check: \(check.stdout)")
+    }
 }
