@@ -55,6 +55,12 @@ struct InteropWireTests {
         #expect(codes.contains("carp") && codes.contains("carp_and_vrrp") && !codes.contains("split_brain"), "\(codes)")
         let text = try Shell.run([HAExplainBinary.path, "vrrp", "--read", capture.file.path]).stdout
         #expect(text.contains("CARP vhid 200") && text.contains("VRID 200"), "\(text)")
+        // Asked from the application server: CARP beside changes nothing for the VRRP address,
+        // and CARP's own address (its adverts list none) is unknown with CARP named as the lead.
+        let vrrp = try StormLabTests.ask(lab, "192.168.3.200")
+        #expect(vrrp.status == 0 && vrrp.answer["owner"] as? String == "peer" && vrrp.answer["owner_address"] as? String == "192.168.3.4", "\(vrrp.answer)")
+        let carp = try StormLabTests.ask(lab, "192.168.3.150", ["--listen", "3"])
+        #expect(carp.status == 4 && (carp.answer["reason"] as? String ?? "").contains("CARP was heard (vhid 200 (master 192.168.3.7))"), "\(carp.answer)")
         try expectTsharkParity(capture.file)
         try expectTsharkCARPParity(capture.file)
     }
@@ -119,6 +125,9 @@ struct InteropWireTests {
         #expect((census.router(5)?["version"] as? Int) == 3)
         #expect(!census.verdicts(5).contains("split_brain") && !census.verdicts(5).contains("bad_checksum"), "\(census.verdicts(5))")
         #expect(!lab.holds("lb000", "192.168.3.55"), "keepalived must be backup to FRR's higher priority")
+        let asked = try StormLabTests.ask(lab, "192.168.3.55")
+        #expect(asked.status == 0 && asked.answer["owner"] as? String == "peer" && asked.answer["owner_address"] as? String == "192.168.3.50"
+                && asked.answer["priority"] as? Int == 150, "\(asked.answer) \(asked.listened)")
         try expectTsharkParity(capture.file)
     }
 }

@@ -273,6 +273,12 @@ public enum IPExplainer {
         if local != nil { missing.append("not assigned here") }
         if configured.isEmpty { missing.append(input.keepalived == nil ? "no keepalived configuration was read" : "no keepalived instance read lists it") }
         if input.wire == nil { missing.append("the wire was not listened to") } else { missing.append("no VRRP advert mentions it") }
+        // CARP adverts list no addresses: one heard on this family may be the address's owner.
+        let carp = (input.wire?.carpHosts ?? []).filter { $0.family == address.family }
+        if !carp.isEmpty {
+            let hosts = carp.map { host in "vhid \(host.vhid) (\(host.master.map { "master \($0.address)" } ?? "no master"))" }.joined(separator: ", ")
+            missing.append("CARP was heard (\(hosts)), whose adverts do not list addresses: it may be a CARP virtual address (--probe asks who answers for it)")
+        }
         return Verdict(owner: .unknown, vrid: vrid, reason: missing.joined(separator: "; "))
     }
 
