@@ -102,4 +102,42 @@ struct StormLabTests {
         let masters = census.events(200).filter { $0["kind"] as? String == "master" }.compactMap { $0["address"] as? String }
         #expect(masters.suffix(6) == ["192.168.3.4", "192.168.3.5", "192.168.3.4", "192.168.3.5", "192.168.3.4", "192.168.3.5"], "\(census.events(200))")
     }
+
+    @Test("VRID 200 reused on another LAN (another interface of the application server and of lb000): two virtual routers, no collision, no split brain; ip names each LAN's own master, and on lb000 the other LAN's VRID 200 is a warning, not the owner")
+    func vridReusedOnAnotherInterface() throws {
+        let lab = try VRRPLab(nodes: Self.pair, prefix: "hxstorm")
+        try lab.addSecondLAN([.init(role: "lb020", address: "10.20.0.4", mac: "02:00:00:00:20:04"),
+                              .init(role: "lb021", address: "10.20.0.5", mac: "02:00:00:00:20:05")],
+                             joining: [("obs", "10.20.0.10"), ("lb000", "10.20.0.9")])
+        func config(_ interface: String, _ priority: Int, _ vip: String) -> String {
+            "vrrp_instance reused {\n  interface \(interface)\n  state BACKUP\n  virtual_router_id 200\n  priority \(priority)\n  virtual_ipaddress {\n    \(vip)\n  }\n}\n"
+        }
+        let lb000 = config("eth2", 100, "192.168.3.200")
+        try lab.startKeepalived("lb000", config: lb000)
+        try lab.startKeepalived("lb001", config: config("eth2", 99, "192.168.3.200"))
+        try lab.startKeepalived("lb020", config: config("eth3", 100, "10.20.0.200"))
+        try lab.startKeepalived("lb021", config: config("eth3", 99, "10.20.0.200"))
+        #expect(poll(timeout: 15) { lab.holds("lb000", "192.168.3.200") && ((try? lab.lab.ip(lab.nodes["lb020"]!.namespace, "-o", "addr")) ?? "").contains(" 10.20.0.200/") })
+        for (vip, owner) in [("192.168.3.200", "192.168.3.4"), ("10.20.0.200", "10.20.0.4")] {
+            let asked = try Self.ask(lab, vip)
+            #expect(asked.status == 0 && asked.answer["owner"] as? String == "peer" && asked.answer["owner_address"] as? String == owner, "\(vip): \(asked.answer)")
+        }
+        let census = try HAExplainBinary.json(["vrrp", "--netns", lab.observer, "--listen", "2.5", "--json"])
+        let routers = CensusJSON(root: try #require(census.json, "\(census.stderr)")).routers.filter { $0["vrid"] as? Int == 200 }
+        #expect(Set(routers.compactMap { $0["interface"] as? String }) == ["eth2", "eth3"], "\(routers)")
+        for router in routers {
+            let codes = (router["verdicts"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(!codes.contains("vrid_collision") && !codes.contains("split_brain"), "\(router)")
+        }
+        // On lb000, which hears both LANs: its own instance's router is the answer.
+        let file = lab.directory.appendingPathComponent("lb000-reused.conf")
+        try lb000.write(to: file, atomically: true, encoding: .utf8)
+        let result = try lab.lab.exec(lab.nodes["lb000"]!.namespace, [HAExplainBinary.path, "ip", "192.168.3.200", "--json", "--no-dns",
+                                                                      "--keepalived-config", file.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let answer = try #require((report["answers"] as? [[String: Any]])?.first)
+        #expect(result.status == 0 && (answer["verdict"] as? [String: Any])?["owner"] as? String == "local", "\(answer["verdict"] ?? "")")
+        #expect((answer["warnings"] as? [String] ?? []).contains { $0.hasPrefix("VRID 200 heard on eth3 from 10.20.0.4 (10.20.0.200) does not list 192.168.3.200") },
+                "\(answer["warnings"] ?? "")")
+    }
 }

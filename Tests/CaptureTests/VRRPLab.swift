@@ -49,6 +49,26 @@ final class VRRPLab: @unchecked Sendable {
         observer = observerName
     }
 
+    /// A second LAN on a bridge of its own: `nodes` on it alone (their interface named eth3), and
+    /// the namespaces in `joining` (role, or "obs" for the observer) given an eth3 there with its address.
+    func addSecondLAN(_ nodes: [Node], joining: [(role: String, address: String)]) throws {
+        try lab.ip(bridgeNamespace, "link", "add", "br1", "type", "bridge", "mcast_snooping", "0")
+        try lab.ip(bridgeNamespace, "link", "set", "br1", "up")
+        var ports = joining.map { (namespace: $0.role == "obs" ? observer : self.nodes[$0.role]!.namespace, address: $0.address, mac: nil as String?) }
+        for var node in nodes {
+            node.namespace = try lab.namespace(node.role)
+            self.nodes[node.role] = node
+            ports.append((node.namespace, node.address, node.mac))
+        }
+        for (index, port) in ports.enumerated() {
+            try lab.ip(bridgeNamespace, "link", "add", "q\(index)", "type", "veth", "peer", "name", "eth3", "netns", port.namespace)
+            try lab.ip(bridgeNamespace, "link", "set", "q\(index)", "master", "br1", "up")
+            if let mac = port.mac { try lab.ip(port.namespace, "link", "set", "eth3", "address", mac) }
+            try lab.ip(port.namespace, "addr", "add", "\(port.address)/24", "dev", "eth3")
+            try lab.ip(port.namespace, "link", "set", "eth3", "up")
+        }
+    }
+
     deinit {
         lab.teardown()
         try? FileManager.default.removeItem(at: directory)
