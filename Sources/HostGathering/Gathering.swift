@@ -290,7 +290,7 @@ public enum WireListening {
             default:
                 how = extended ? "\(HostIdentity.tenths(took)) s, the \(seconds) s bound extended while two masters advertised" : "\(seconds) s"
                 listening = .init(seconds: took, limit: extended ? hard : seconds, reason: .timeUp,
-                                  explanation: latest.map { "the bound passed while waiting: \($0.explanation)" }
+                                  explanation: latest.map { "the bound passed\($0.decidedBy == nil ? "" : " while waiting"): \($0.explanation)" }
                                   ?? "the bound passed (this command listens the whole time)")
             }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")

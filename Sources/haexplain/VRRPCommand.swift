@@ -16,7 +16,8 @@ struct VRRPCommand: ParsableCommand {
         abstract: "Listen for VRRP adverts (or read a capture file) and print a census per virtual router.",
         discussion: """
             Captures VRRPv2/v3 adverts for a bounded time (default \(Int(VRRPCommand.defaultListen)) s: two adverts at \
-            advert_int 3, and long enough to call split brain at advert_int 1), or reads a pcap/pcapng file, and prints \
+            advert_int 3, and long enough to call split brain at advert_int 1; longer, at most 30 s, while two masters of \
+            one VRID still advertise), or reads a pcap/pcapng file, and prints \
             who advertises each VRID on each LAN (interface and VLAN): priorities, intervals, auth type, version, the \
             master and verdicts; CARP hosts apart; who claims the VIPs in ARP and NDP. Nothing is sent but with --probe. \
             Ctrl-C ends a capture early and still prints the census.
@@ -73,8 +74,12 @@ struct VRRPCommand: ParsableCommand {
             let screen = watch && !output.json && isatty(1) == 1
             var recent: [VRRPWatch.Event] = []
             let follower = read == nil ? HeardAddressFollower(capture: capture, probe: probing.probe) : nil
-            let result = try WireListening.census(capture, seconds: seconds, fileName: read,
+            // The default bound passing while two masters still advertise (a slow advert_int) is
+            // stretched until they are told apart, as ip's is: else a split brain reads as a master change.
+            let stretch = listen == nil && !watch && read == nil
+            let result = try WireListening.census(capture, seconds: seconds, extendingTo: stretch ? IPQuestion.longestListen : nil, fileName: read,
                                                   countdown: !watch && read == nil && isatty(2) == 1,
+                                                  progress: stretch ? { census, _, now in WireSufficiency.forming(census, now: now) } : nil,
                                                   watch: follower == nil && !watch ? nil : { census, now in
                 follower?.follow(census)
                 guard watch else { return }

@@ -42,7 +42,7 @@ public enum WireSufficiency {
         }
         var waiting = missing
         var settled: [String] = []
-        var decidedBy: PacketTime?
+        var latest: PacketTime?
         for router in relevant {
             let name = "VRID \(router.key.vrid)" + (router.key.interface.map { " on \($0)" } ?? "") + vlanText(router.key.vlans)
             if !router.splitBrains.isEmpty {
@@ -53,11 +53,7 @@ public enum WireSufficiency {
             guard let slowest = router.senders.max(by: { $0.interval < $1.interval }) else { continue }
             if !router.interleavings.isEmpty || acting.count > 1 {
                 waiting.append("\(name): \(acting.count) senders advertising, a preemption or a split brain in the making")
-                let interval = acting.map(\.interval).max() ?? slowest.interval
-                if let second = acting.compactMap({ $0.spans.last?.since }).sorted().dropFirst().first {
-                    let by = second.adding(centiseconds: 2 * interval + interval / 10)
-                    decidedBy = max(decidedBy ?? by, by)
-                }
+                if let by = decidedBy(router, now: now) { latest = max(latest ?? by, by) }
                 continue
             }
             if acting.isEmpty {
@@ -74,6 +70,22 @@ public enum WireSufficiency {
             return Progress(answered: true, explanation: settled.joined(separator: "; "))
         }
         return Progress(answered: false, explanation: waiting.isEmpty ? "no advert that matters heard yet" : waiting.joined(separator: "; "),
-                        decidedBy: decidedBy)
+                        decidedBy: latest)
+    }
+
+    /// For a census that listens its whole bound (`vrrp`): never answered, but a conflict still
+    /// forming on any router is told apart by `decidedBy`.
+    public static func forming(_ census: VRRPCensus, now: PacketTime) -> Progress {
+        let times = census.routers.compactMap { decidedBy($0, now: now) }
+        return Progress(answered: false, explanation: times.isEmpty ? "no conflict was forming (this command listens the whole time)" : "\(times.count) virtual router(s) with more than one sender advertising",
+                        decidedBy: times.max())
+    }
+
+    /// When a router whose senders still interleave is told apart at the latest (Progress.decidedBy).
+    static func decidedBy(_ router: RouterState, now: PacketTime) -> PacketTime? {
+        let acting = router.senders.filter { $0.isActing(at: now) }
+        guard acting.count > 1 || !router.interleavings.isEmpty, let interval = (acting.isEmpty ? router.senders : acting).map(\.interval).max(),
+              let second = acting.compactMap({ $0.spans.last?.since }).sorted().dropFirst().first else { return nil }
+        return second.adding(centiseconds: 2 * interval + interval / 10)
     }
 }
