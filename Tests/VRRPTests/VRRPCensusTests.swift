@@ -418,6 +418,24 @@ import VRRP
         #expect(named.answered && named.explanation.contains("split brain named"), "\(named.explanation)")
     }
 
+    @Test("a conflict still forming when the bound passes is told apart by two intervals after the second sender's first advert (advert_int 3); one master has no such time")
+    func decidedBy() {
+        var timeline = VRRPCensusTests.Timeline()
+        for second in stride(from: 0.0, to: 4, by: 3) {
+            timeline.advert(at: second, from: VRRPCensusTests.lb001, priority: 99, interval: 300)
+            timeline.advert(at: second + 1, from: VRRPCensusTests.lb000, priority: 100, interval: 300)
+        }
+        // B0 A1 B3 A4: A's second advert could be a new master's, so not yet; B's next (at 6) decides.
+        let forming = progress(timeline, at: 5)
+        let expected = PacketTime(nanoseconds: (VRRPCensusTests.start + 1) * 1_000_000_000).adding(centiseconds: 630)
+        #expect(!forming.answered && forming.decidedBy == expected, "\(forming)")
+        #expect(WireSufficiency.forming(timeline.census, now: PacketTime(nanoseconds: (VRRPCensusTests.start + 5) * 1_000_000_000)).decidedBy == expected)
+        var calm = VRRPCensusTests.Timeline()
+        calm.adverts(from: 0, to: 7, every: 3, source: VRRPCensusTests.lb000)
+        #expect(progress(calm, at: 7).decidedBy == nil)
+        #expect(WireSufficiency.forming(calm.census, now: PacketTime(nanoseconds: (VRRPCensusTests.start + 7) * 1_000_000_000)).decidedBy == nil)
+    }
+
     @Test("a preemption under way is waited out; no address to explain needs no listening")
     func preemptionAndNothingToExplain() {
         var timeline = VRRPCensusTests.Timeline()
