@@ -89,7 +89,7 @@ public struct KeepalivedReport: Sendable, Codable {
     /// The tracked objects' live state that the effective priorities use.
     public var trackState: [ObservedTrack] = []
     /// What the answer could not observe, said plainly.
-    public var limits: [String] = []
+    public var limits: [Limit] = []
     /// With --ask-keepalived: the running keepalived's own dump beside the inference.
     public var keepalivedSays: KeepalivedSays?
 
@@ -174,17 +174,21 @@ public enum KeepalivedAnalysis {
         }
         let unread = report.problems.filter { ([.includeMissing, .includeUnreadable, .includeLoop, .includeTooDeep, .unterminatedBlock] as [ProblemCode]).contains($0.code) }
         if !unread.isEmpty {
-            report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
+            report.limits.append(Limit(source: .file(unread[0].file ?? nodes.first?.config.file ?? "?", line: unread[0].line),
+                                       message: "INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define."))
         }
         let observedNodes = Set(observed.filter { $0.state != .notEvaluated }.map(\.node))
         let assumedNodes = nodes.map(\.name).filter { !observedNodes.contains($0) }
+        let assumption = Source.assumption("track state")
         if observedNodes.isEmpty {
-            report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
+            report.limits.append(Limit(source: assumption, message: "Effective priorities assume \(PriorityCalculator.allOKAssumption)."))
         } else if !assumedNodes.isEmpty {
-            report.limits.append("Effective priorities of \(assumedNodes.joined(separator: ", ")) assume \(PriorityCalculator.allOKAssumption); those of \(observedNodes.sorted().joined(separator: ", ")) use the observed track state (see track_state).")
+            report.limits.append(Limit(source: assumption, message: "Effective priorities of \(assumedNodes.joined(separator: ", ")) assume \(PriorityCalculator.allOKAssumption); those of \(observedNodes.sorted().joined(separator: ", ")) use the observed track state (see track_state)."))
         }
-        if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
-        if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
+        if addresses == nil { report.limits.append(Limit(source: AddressTable.dumpSource, message: "Whether each virtual address is assigned here was not checked.")) }
+        if let only = nodes.first, nodes.count == 1 {
+            report.limits.append(Limit(source: .file(only.config.file), message: "Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config)."))
+        }
         return report
     }
 

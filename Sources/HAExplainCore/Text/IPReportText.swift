@@ -46,7 +46,7 @@ public enum IPReportText {
         out += ReachabilityText.fields(answer)
         out += field("warning", answer.warnings)
         out += field("note", answer.notes)
-        out += field("limit", answer.limits)
+        out += field("limit", answer.limits.map(\.text))
         return out + "\n"
     }
 

@@ -31,7 +31,7 @@ public struct IPEvidence: Sendable {
     /// Names pointing at each address (hosts files, reverse lookups).
     public var names: [IPAddress: [NameClaim]]
     /// What resolving the query said, sorted into notes, warnings and limits.
-    public var nameFindings: (notes: [String], warnings: [String], limits: [String])
+    public var nameFindings: (notes: [String], warnings: [String], limits: [Limit])
     /// This host's snapshot first (when it was gathered), then the others'.
     public var hosts: [ExaminedHost]
     /// keepalived's configurations of every known node, analysed together; instance `node`
@@ -46,7 +46,7 @@ public struct IPEvidence: Sendable {
     public var limits: [Limit]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
-                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
+                nameFindings: (notes: [String], warnings: [String], limits: [Limit]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
                 nodeNames: [IPAddress: NameClaim] = [:], limits: [Limit] = []) {
         self.query = query
         self.addresses = addresses
@@ -86,14 +86,14 @@ public enum IPExplainer {
         var evidence: [Evidence] = []
         var warnings: [String] = []
         var notes: [String] = []
-        var limits: [String] = []
+        var limits: [Limit] = []
         let local = input.hosts.first { $0.isLocal }
 
         // The kernel: who has the address on an interface.
         var holders: [Holder] = []
         for host in input.hosts {
             guard let table = host.addresses else {
-                limits.append("the addresses of \(host.hostname) are unknown, so whether it holds \(address) is not known")
+                limits.append(Limit(source: AddressTable.dumpSource, message: "the addresses of \(host.hostname) are unknown, so whether it holds \(address) is not known"))
                 continue
             }
             for (interface, assigned) in table.assignments(of: address) {

@@ -68,7 +68,7 @@ public struct IPAnswer: Codable, Sendable {
     public var warnings: [String]
     /// Facts worth knowing that need no action, e.g. an address ifconfig does not show.
     public var notes: [String] = []
-    public var limits: [String]
+    public var limits: [Limit]
     /// Where hosts that do not hold the address send it (their neighbour entries).
     public var neighbours: [NeighbourMatch]? = nil
     /// What kind of address it is (private, public, ...) and what that means for reaching it.
