@@ -1,7 +1,7 @@
 /// Where a fact came from. Every claim haexplain prints carries one, so an operator can
 /// go and look for themselves.
 public struct Source: Codable, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case file, netlink, packet, process, resolver, dns, snapshot, assumption
         /// Listening or probing on the link (detail: the capture), as opposed to one packet heard.
         case wire

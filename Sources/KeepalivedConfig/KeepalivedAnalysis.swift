@@ -42,7 +42,8 @@ public struct Election: Sendable, Codable {
     public struct Candidate: Sendable, Codable {
         public var node: String
         public var instance: String
-        public var state: String?
+        /// The state it starts in, or STOPPED when no keepalived runs on its node.
+        public var state: VRRPState?
         public var priority: Int?
         public var arithmetic: String
         public var primaryIP: String?
@@ -247,7 +248,7 @@ public enum KeepalivedAnalysis {
             let members = instances.filter { $0.virtualRouterID == vrid && $0.family == key.family && (key.interface == nil || ($0.interface ?? "") == key.interface) }
             let candidates = members.map { instance in
                 let down = stopped.contains(instance.node ?? "")
-                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.initialState.rawValue,
+                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? .stopped : VRRPState(instance.initialState),
                                           priority: down ? nil : instance.effectivePriority?.value,
                                           arithmetic: down ? "keepalived is not running: no adverts" : instance.effectivePriority?.arithmetic ?? "",
                                           primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
@@ -299,13 +300,13 @@ public enum KeepalivedAnalysis {
     static func winner(_ candidates: [Election.Candidate]) -> (String?, String) {
         let alive = candidates.filter { $0.priority != nil }
         guard let best = alive.map({ $0.priority! }).max() else {
-            return (nil, candidates.contains { $0.state == "STOPPED" } ? "every candidate is in FAULT or has keepalived stopped" : "every candidate is in FAULT")
+            return (nil, candidates.contains { $0.state == .stopped } ? "every candidate is in FAULT or has keepalived stopped" : "every candidate is in FAULT")
         }
         let top = alive.filter { $0.priority == best }
         let others = alive.filter { $0.priority != best }.map { "\($0.priority!)" }
         if top.count == 1 {
             let rest = others.isEmpty
-                ? (candidates.contains { $0.state == "STOPPED" } ? "the only candidate running and not in FAULT" : "the only candidate not in FAULT")
+                ? (candidates.contains { $0.state == .stopped } ? "the only candidate running and not in FAULT" : "the only candidate not in FAULT")
                 : "\(best) > \(others.joined(separator: ", "))"
             return (top[0].node, rest)
         }

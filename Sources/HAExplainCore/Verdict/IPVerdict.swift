@@ -131,7 +131,7 @@ public struct ThisHost: Codable, Sendable, Equatable {
     public var host: String
     /// MASTER, BACKUP or FAULT, as keepalived would be now; STOPPED when /proc was read and no
     /// keepalived runs.
-    public var state: String
+    public var state: VRRPState
     public var vrid: Int
     public var instance: String
     public var priority: Int?
