@@ -49,9 +49,10 @@ import Testing
         #expect(error?.file == "bad.json")
     }
 
-    @Test("a version-3 snapshot's limits (a source in one word, /proc's as sentences) read as limits with their sources, and are said as before")
-    func olderLimitsRead() throws {
-        let text = #"{"schema_version":3,"hostname":"lb1","taken_at":"t","haexplain_version":"0","#
+    @Test("a version-2 or -3 snapshot's limits (a source in one word, /proc's as sentences) read as limits with their sources, and are said as before",
+          arguments: [2, 3])
+    func olderLimitsRead(_ version: Int) throws {
+        let text = #"{"schema_version":\#(version),"hostname":"lb1","taken_at":"t","haexplain_version":"0","#
             + #""limits":[{"source":"vrrp","message":"could not listen"},{"source":"ssh","message":"lb2 is not in this answer"},"#
             + #"{"source":"hosts","message":"/etc/hosts could not be read"},{"source":"netlink","message":"no table"}],"#
             + #""processes":{"daemons":[],"track_scripts":[],"warnings":[],"limits":["/proc could not be read"]}}"#
@@ -59,7 +60,9 @@ import Testing
         #expect(snapshot.limits.map(\.source) == [.liveCapture, Source(kind: .ssh), Source(kind: .resolver, detail: "hosts"), Source(kind: .netlink)])
         #expect(snapshot.limits.map(\.message) == ["could not listen", "lb2 is not in this answer", "/etc/hosts could not be read", "no table"])
         #expect(snapshot.processes?.limits == [Limit(source: .process("/proc"), message: "/proc could not be read")])
-        // Written again, it is a version-4 document whose limits are objects with a source object.
+        #expect(HostsInView(thisHost: nil, snapshots: [snapshot]).limits.map(\.text)
+                == ["lb1: could not listen", "lb1: lb2 is not in this answer", "lb1: /etc/hosts could not be read", "lb1: no table"])
+        // Written again, its limits are objects with a source object.
         let again = try JSONSerialization.jsonObject(with: Data(JSONOutput.encode(snapshot).utf8)) as? [String: Any]
         let processLimits = (again?["processes"] as? [String: Any])?["limits"] as? [[String: Any]]
         #expect((processLimits?.first?["source"] as? [String: Any])?["kind"] as? String == "process")
