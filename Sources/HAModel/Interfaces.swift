@@ -180,6 +180,8 @@ public enum AddressFlag {
 
 /// A network namespace's links and addresses, as one reading of the kernel.
 public struct AddressTable: Codable, Sendable, Equatable {
+    /// Where a live table comes from, and what is missing when it cannot be read.
+    public static let dumpSource = Source.netlink("RTM_GETLINK/RTM_GETADDR dump")
     public var schemaVersion: Int
     public var netns: String?
     public var source: Source
@@ -206,8 +208,9 @@ public struct AddressTable: Codable, Sendable, Equatable {
 
 public enum SchemaVersion {
     /// Bumped on any incompatible change to the JSON haexplain writes.
-    public static let current = 3
+    public static let current = 4
     /// Snapshot versions `--from` and `--host` read: version 3 changed `ip --json`'s limits
-    /// into objects, a snapshot's shape did not change, so a version-2 snapshot still reads.
-    public static let snapshotsRead: ClosedRange<Int> = 2...3
+    /// into objects, version 4 gave every limit a `Source`; an older snapshot's limits (strings,
+    /// or a source in one word) read into those (`Limit`, `ProcessFacts`).
+    public static let snapshotsRead: ClosedRange<Int> = 2...4
 }

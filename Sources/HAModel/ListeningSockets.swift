@@ -1,6 +1,8 @@
 /// The sockets that accept traffic in a network namespace, as the kernel reports them
 /// (sock_diag), with the processes that hold them (from /proc).
 public struct ListeningSocketTable: Codable, Sendable, Equatable {
+    /// Where a live table comes from, and what is missing when it cannot be read.
+    public static let dumpSource = Source.netlink("sock_diag")
     public var netns: String?
     public var source: Source
     public var sockets: [ListeningSocket]

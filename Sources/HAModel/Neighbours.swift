@@ -93,6 +93,8 @@ public enum NeighbourFlag {
 
 /// A network namespace's neighbour table, IPv4 then IPv6 in the kernel's order.
 public struct NeighbourTable: Codable, Sendable, Equatable {
+    /// Where a live table comes from, and what is missing when it cannot be read.
+    public static let dumpSource = Source.netlink("RTM_GETNEIGH dump")
     public var schemaVersion: Int
     public var netns: String?
     public var source: Source

@@ -1,8 +1,12 @@
 /// Where a fact came from. Every claim haexplain prints carries one, so an operator can
 /// go and look for themselves.
 public struct Source: Codable, Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
         case file, netlink, packet, process, resolver, dns, snapshot, assumption
+        /// Listening or probing on the link (detail: the capture), as opposed to one packet heard.
+        case wire
+        /// Another host reached over ssh (detail: the host).
+        case ssh
     }
 
     public var kind: Kind
@@ -23,6 +27,25 @@ public struct Source: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public static func netlink(_ what: String) -> Source {
         Source(kind: .netlink, detail: what)
+    }
+
+    public static func process(_ what: String, pid: Int32? = nil) -> Source {
+        Source(kind: .process, file: pid.map { "/proc/\($0)" }, detail: what)
+    }
+
+    public static func wire(_ what: String) -> Source {
+        Source(kind: .wire, detail: what)
+    }
+
+    /// Listening to the wire here: what is missing when adverts were not heard.
+    public static let liveCapture = Source.wire("live capture")
+
+    public static func ssh(_ host: String) -> Source {
+        Source(kind: .ssh, detail: host)
+    }
+
+    public static func assumption(_ what: String) -> Source {
+        Source(kind: .assumption, detail: what)
     }
 
     public var description: String {

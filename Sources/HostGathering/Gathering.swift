@@ -103,11 +103,12 @@ public enum KeepalivedGathering {
 /// The neighbour table, read only (a dump: no entry is added, no probe sent); a table that
 /// cannot be read narrows the answer.
 public enum NeighbourGathering {
-    public static func read(netns: String?, limits: inout [String]) -> NeighbourTable? {
+    public static func read(netns: String?, limits: inout [Limit]) -> NeighbourTable? {
         do {
             return try NeighbourReader.read(netns: netns)
         } catch {
-            limits.append("the neighbour table could not be read, so where this host sends the address is not known: \(error.message)")
+            limits.append(Limit(source: NeighbourTable.dumpSource,
+                               message: "the neighbour table could not be read, so where this host sends the address is not known: \(error.message)"))
             return nil
         }
     }
@@ -167,7 +168,7 @@ public enum NameGathering {
         var report = NameResolutionExplainer.explain(
             query: query, reverseOf: address, hosts: hosts, hostConf: hostConf, nsswitch: nsswitch,
             glibc: glibc, dns: dns, glibcHostsFile: SystemFiles.hosts, hostsFileProblem: unreadable?.description)
-        report.findings.insert(contentsOf: readAs, at: 0)
+        report.findings.insert(contentsOf: readAs.map { NameFinding($0) }, at: 0)
         return report
     }
 

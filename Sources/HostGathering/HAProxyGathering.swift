@@ -63,7 +63,7 @@ public enum HAProxyGathering {
             || checked.configuration.sections.contains { $0.binds.contains { $0.addresses.contains { $0.transport == "quic" } } }
     }
 
-    public static func snapshot(configs: [String], netns: String?, limits: inout [String],
+    public static func snapshot(configs: [String], netns: String?, limits: inout [Limit],
                                 readers: HostReaders = .system) throws(HAError) -> HAProxySnapshot {
         let running = ProcessGathering.haproxy(readers: readers)
         let (paths, because, environment) = chosenFiles(configs: configs, running: running, readers: readers)
@@ -83,14 +83,15 @@ public enum HAProxyGathering {
            let ourIdentity = NamespaceIdentity(of: "/proc/self/ns/net"), theirIdentity != ourIdentity,
            let theirs = ProcessTable.readLink("/proc/\(running.process.pid)/ns/net"),
            let ours = ProcessTable.readLink("/proc/self/ns/net") {
-            limits.append("the running haproxy (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.process.pid)/ns/net")
+            limits.append(Limit(source: .process("haproxy", pid: running.process.pid),
+                               message: "the running haproxy (pid \(running.process.pid)) is in another network namespace (\(theirs)) than this one (\(ours)): its sockets are not among those read here; add --netns /proc/\(running.process.pid)/ns/net"))
         }
         var listeners: ListeningSocketTable?
         do {
             listeners = SocketOwners.attach(to: try ListeningSocketReader.read(netns: netns))
         } catch {
             if netns != nil, error.kind != .noPermission { throw error }
-            limits.append("listening sockets could not be read: \(error.message)")
+            limits.append(Limit(source: ListeningSocketTable.dumpSource, message: "listening sockets could not be read: \(error.message)"))
         }
         let nonlocal = NonlocalBind(ipv4: try NamespaceSysctl.integer("net.ipv4.ip_nonlocal_bind", netns: netns),
                                     ipv6: try NamespaceSysctl.integer("net.ipv6.ip_nonlocal_bind", netns: netns), netns: netns)

@@ -15,12 +15,13 @@ public enum KeepalivedAsking {
     /// keepalived's SIGJSON (lib/signals.h): SIGRTMIN + 2.
     public static var signalJSON: Int32 { __libc_current_sigrtmin() + 2 }
 
-    public static func ask(_ process: RunningProcess, node: String, limits: inout [String]) -> KeepalivedSays? {
+    public static func ask(_ process: RunningProcess, node: String, limits: inout [Limit]) -> KeepalivedSays? {
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
         let path = ProcessGathering.seenBy(process, "/tmp/keepalived.json", ourMountNamespace: ourMount)
         let before = FileFact.stat(path)?.modified
         guard kill(process.pid, signalJSON) == 0 else {
-            limits.append("keepalived (pid \(process.pid)) could not be asked for its dump: \(Errno(rawValue: errno)) (run as root)")
+            limits.append(Limit(source: .process("keepalived", pid: process.pid),
+                               message: "keepalived (pid \(process.pid)) could not be asked for its dump: \(Errno(rawValue: errno)) (run as root)"))
             return nil
         }
         // keepalived writes the file from its VRRP process; wait (at most 3 s) until it is
@@ -34,7 +35,7 @@ public enum KeepalivedAsking {
         }
         guard let fact = FileFact.stat(path), fact.modified != before,
               let text = ProcessTable.readSmallFile(path, limit: 64 << 20) else {
-            limits.append("keepalived (pid \(process.pid)) was sent SIGJSON but wrote no \(path) within 3 s (a build without JSON support ignores it)")
+            limits.append(Limit(source: .file(path), message: "keepalived (pid \(process.pid)) was sent SIGJSON but wrote no \(path) within 3 s (a build without JSON support ignores it)"))
             return nil
         }
         do {
@@ -45,7 +46,7 @@ public enum KeepalivedAsking {
             return KeepalivedSays(source: "\(path), written by keepalived (pid \(process.pid)) on SIGJSON \(String(format1: age)) s before it was read",
                                   node: node, instances: instances)
         } catch {
-            limits.append("keepalived's dump \(path) could not be read: \(JSONReading.describe(error))")
+            limits.append(Limit(source: .file(path), message: "keepalived's dump \(path) could not be read: \(JSONReading.describe(error))"))
             return nil
         }
     }

@@ -61,13 +61,13 @@ public enum ProcessGathering {
         let processes = readers.processes()
         var facts = ProcessFacts()
         guard !processes.isEmpty else {
-            facts.limits.append("/proc could not be read: running processes and track scripts are unknown")
+            facts.limits.append(Limit(source: ProcessFacts.procfs, message: "/proc could not be read: running processes and track scripts are unknown"))
             facts.partial = true
             return facts
         }
         // hidepid= leaves only our own processes: what is not seen may still run.
         if !processes.contains(where: { $0.pid == 1 }) {
-            facts.limits.append("/proc shows only some processes (mounted with hidepid?): keepalived or haproxy may run unseen; run as root")
+            facts.limits.append(Limit(source: ProcessFacts.procfs, message: "/proc shows only some processes (mounted with hidepid?): keepalived or haproxy may run unseen; run as root"))
             facts.partial = true
         }
         let ourMount = ProcessTable.namespaceInode("/proc/self/ns/mnt")
@@ -99,11 +99,11 @@ public enum ProcessGathering {
             }
         }
         if keepalivedParents(in: processes, networkNamespace: networkNamespace).count > 1 {
-            facts.limits.append("several keepalived processes run here (in different namespaces): track scripts are judged for the first, pid \(facts.keepalived?.process.pid ?? 0)")
+            facts.limits.append(Limit(source: .process("keepalived", pid: facts.keepalived?.process.pid), message: "several keepalived processes run here (in different namespaces): track scripts are judged for the first, pid \(facts.keepalived?.process.pid ?? 0)"))
         }
         guard let node else { return facts }
         if let keepalived = facts.keepalived, let file = keepalived.configFiles.first?.path, file != node.config.file {
-            facts.limits.append("the running keepalived (pid \(keepalived.process.pid)) reads \(file), not \(node.config.file): the scripts of \(node.config.file) were judged in its namespaces all the same")
+            facts.limits.append(Limit(source: .process("keepalived", pid: keepalived.process.pid), message: "the running keepalived (pid \(keepalived.process.pid)) reads \(file), not \(node.config.file): the scripts of \(node.config.file) were judged in its namespaces all the same"))
         }
         facts.trackScripts = trackScripts(node, processes: processes, keepalived: facts.keepalived?.process,
                                           ourMount: ourMount, runScripts: runScripts, limits: &facts.limits)
@@ -111,7 +111,7 @@ public enum ProcessGathering {
     }
 
     public static func trackScripts(_ node: NodeConfiguration, processes: [RunningProcess], keepalived: RunningProcess?,
-                             ourMount: UInt64?, runScripts: Bool, limits: inout [String]) -> [TrackScriptState] {
+                             ourMount: UInt64?, runScripts: Bool, limits: inout [Limit]) -> [TrackScriptState] {
         var view: (processes: [RunningProcess], level: Int, description: String)
         if let keepalived {
             view = DaemonFinder.visibleProcesses(to: keepalived, among: processes, ourMountNamespace: ourMount)
@@ -150,7 +150,7 @@ public enum ProcessGathering {
             states.append(state)
         }
         if !runScripts, states.contains(where: { $0.state == .notEvaluated }) {
-            limits.append("some track scripts were not evaluated (see track_scripts); --run-track-scripts runs them with a timeout")
+            limits.append(Limit(source: .process("track scripts"), message: "some track scripts were not evaluated (see track_scripts); --run-track-scripts runs them with a timeout"))
         }
         return states
     }

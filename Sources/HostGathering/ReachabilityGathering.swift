@@ -6,9 +6,10 @@ import Netlink
 /// This host's routes to the addresses asked about and its firewall ruleset, read in the
 /// examined namespace; what cannot be read becomes a limit.
 public enum ReachabilityGathering {
-    public static func routes(_ addresses: [IPAddress], table: AddressTable?, netns: String?, limits: inout [String]) -> [RoutePath] {
+    public static func routes(_ addresses: [IPAddress], table: AddressTable?, netns: String?, limits: inout [Limit]) -> [RoutePath] {
         guard !addresses.isEmpty else { return [] }
         let names = Dictionary((table?.interfaces ?? []).map { ($0.ifindex, $0.ifname) }, uniquingKeysWith: { a, _ in a })
+        let source = Source.netlink("RTM_GETROUTE (ip route get, fibmatch), RTM_GETRULE")
         do {
             let socket = try RouteSocketHandle(netns: netns)
             var paths: [RoutePath] = []
@@ -16,23 +17,23 @@ public enum ReachabilityGathering {
                 let found = try RouteQuery.lookup(address, socket: socket, interfaces: names)
                 paths.append(RouteExplanation.path(address, route: found.route, fibEntry: found.fibEntry, refused: found.refused,
                                                    error: found.error, rules: found.rules,
-                                                   source: .netlink("RTM_GETROUTE (ip route get, fibmatch), RTM_GETRULE")))
+                                                   source: source))
             }
             return paths
         } catch {
-            limits.append("the route to \(addresses.map(\.description).joined(separator: ", ")) could not be asked of the kernel: \(error.message)")
+            limits.append(Limit(source: source, message: "the route to \(addresses.map(\.description).joined(separator: ", ")) could not be asked of the kernel: \(error.message)"))
             return []
         }
     }
 
-    public static func firewall(netns: String?, limits: inout [String]) -> FirewallFacts? {
+    public static func firewall(netns: String?, limits: inout [Limit]) -> FirewallFacts? {
+        let source = Source.netlink("nftables ruleset (libnftables, list ruleset)")
         do {
             let listing = try NftablesReader.read(netns: netns)
-            return try FirewallRuleset.parse(json: listing.json, text: listing.text,
-                                             source: Source(kind: .netlink, detail: "nftables ruleset (libnftables, list ruleset)"),
+            return try FirewallRuleset.parse(json: listing.json, text: listing.text, source: source,
                                              legacyTables: listing.legacyTables)
         } catch {
-            limits.append("the firewall was not read, so no blocker can be named: \(error.message)")
+            limits.append(Limit(source: source, message: "the firewall was not read, so no blocker can be named: \(error.message)"))
             return nil
         }
     }

@@ -52,17 +52,15 @@ public enum SnapshotGatherer {
         } catch {
             // An explicitly named namespace that cannot be read is the user's error.
             if netns != nil { throw error }
-            tables.append(Limit(source: "netlink", message: error.message))
+            tables.append(Limit(source: AddressTable.dumpSource, message: error.message))
         }
-        var neighbourLimits: [String] = []
-        let neighbours = NeighbourGathering.read(netns: netns, limits: &neighbourLimits)
-        tables += neighbourLimits.map { Limit(source: "netlink", message: $0) }
+        let neighbours = NeighbourGathering.read(netns: netns, limits: &tables)
 
         var keepalivedLimits: [Limit] = []
         // Only a keepalived of the examined network namespace is this host's.
         let examined = ProcessGathering.examinedNetworkNamespace(netns, readers: readers)
         if request.keepalivedConfigs.isEmpty, let elsewhere = ProcessGathering.keepalivedElsewhere(networkNamespace: examined, readers: readers) {
-            keepalivedLimits.append(Limit(source: "keepalived", message: elsewhere))
+            keepalivedLimits.append(Limit(source: .process("keepalived"), message: elsewhere))
         }
         var configurations: [NodeConfiguration] = []
         do {
@@ -70,20 +68,19 @@ public enum SnapshotGatherer {
                                                            networkNamespace: examined, namedAfterHost: true, readers: readers)
         } catch where request.keepalivedConfigs.isEmpty {
             // Only keepalived's default missing narrows the answer; a file given is an error.
-            keepalivedLimits.append(Limit(source: "keepalived", message: "no keepalived configuration read on \(hostname): \(error)"))
+            keepalivedLimits.append(Limit(source: error.file.map { .file($0, line: error.line) } ?? .file("/etc/keepalived/keepalived.conf"),
+                                          message: "no keepalived configuration read on \(hostname): \(error)"))
         }
         let node = request.keepalivedConfigs.count <= 1 ? configurations.first : nil
         var keepalived = node.map { KeepalivedSnapshot(configuration: $0.config, chosenBecause: $0.chosenBecause) }
         var says: KeepalivedSays?
         if request.askKeepalived {
-            var asked: [String] = []
             if let running = ProcessGathering.keepalived(networkNamespace: examined, readers: readers), !configurations.isEmpty {
-                says = KeepalivedAsking.ask(running.process, node: hostname, limits: &asked)
+                says = KeepalivedAsking.ask(running.process, node: hostname, limits: &keepalivedLimits)
             } else {
-                asked.append("--ask-keepalived: no keepalived whose configuration was read runs in the network namespace examined")
+                keepalivedLimits.append(Limit(source: .process("keepalived"), message: "--ask-keepalived: no keepalived whose configuration was read runs in the network namespace examined"))
             }
             keepalived?.keepalivedSays = says
-            keepalivedLimits += asked.map { Limit(source: "keepalived", message: $0) }
         }
         let processes = ProcessGathering.facts(node: node, runScripts: request.runTrackScripts, networkNamespace: examined, readers: readers)
 
@@ -95,7 +92,7 @@ public enum SnapshotGatherer {
         let hostsPath = request.hostsFile ?? SystemFiles.hosts
         let hosts = text(hostsPath)
         var fileLimits: [Limit] = []
-        if hosts == nil { fileLimits.append(Limit(source: "hosts", message: "\(hostsPath) could not be read (or is over 16 MiB)")) }
+        if hosts == nil { fileLimits.append(Limit(source: .file(hostsPath), message: "\(hostsPath) could not be read (or is over 16 MiB)")) }
         let names = NameServiceFiles(hostsPath: hostsPath, hosts: hosts, nsswitch: text(SystemFiles.nsswitch),
                                      hostConf: text(SystemFiles.hostConf))
         var vrrp: VRRPCensusReport?
@@ -113,19 +110,18 @@ public enum SnapshotGatherer {
                                                                       alsoHeard: true)).report
             } catch {
                 if error.kind == .usage { throw error }
-                wireLimits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
+                wireLimits.append(Limit(source: .liveCapture, message: "could not listen for VRRP adverts: \(error.message)"))
             }
         }
         // haproxy's configuration problem is kept as a value (configuration_problem), said
         // where it matters for an address, not as a limit of its own.
-        var haproxyLimits: [String] = []
+        var haproxyLimits: [Limit] = []
         let haproxy = try HAProxyGathering.snapshot(configs: request.haproxyConfigs, netns: netns, limits: &haproxyLimits, readers: readers)
-        var reachLimits: [String] = []
+        var reachLimits: [Limit] = []
         let vips = (keepalived?.configuration.vrrpInstances ?? []).flatMap { $0.virtualIpaddress.map(\.address) }
         let routes = ReachabilityGathering.routes(request.routesTo ?? Array(Set(vips)).sorted(), table: addresses, netns: netns, limits: &reachLimits)
         let firewall = ReachabilityGathering.firewall(netns: netns, limits: &reachLimits)
-        let limits = tables + haproxyLimits.map { Limit(source: "haproxy", message: $0) }
-            + reachLimits.map { Limit(source: "netlink", message: $0) } + keepalivedLimits + fileLimits + wireLimits
+        let limits = tables + haproxyLimits + reachLimits + keepalivedLimits + fileLimits + wireLimits
         var snapshot = HostSnapshot(hostname: hostname, takenAt: HostIdentity.now(),
                                     haexplainVersion: version, netns: netns,
                                     addresses: addresses, keepalived: keepalived, nameService: names, vrrp: vrrp,

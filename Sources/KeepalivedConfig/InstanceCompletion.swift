@@ -24,22 +24,20 @@ enum InstanceCompletion {
         let keywords = Set(instance.keywordLines.map(\.keyword))
         let strict = globals.vrrpStrict || keywords.contains("strict_mode")
         // No priority: an instance that says MASTER is taken as the address owner.
-        if !keywords.contains("priority"), instance.state == "MASTER" {
+        if !keywords.contains("priority"), instance.writtenState == .master {
             instance.priority = 255
             adjusted(.priorityAdjusted, "state",
                      "(\(name)) has state MASTER and no priority: keepalived makes it the address owner (priority 255), which takes the addresses at once and ignores every tracking weight; write the priority you mean")
         }
         let owner = instance.priority == 255
-        switch instance.state {
-        case "MASTER":
-            (instance.initialState, instance.initialStateReason) = (.master, "state MASTER")
-        case "BACKUP":
-            (instance.initialState, instance.initialStateReason) = (.backup, "state BACKUP")
-        case nil:
+        switch (instance.state, instance.writtenState) {
+        case (_, let written?):
+            (instance.initialState, instance.initialStateReason) = (written, "state \(written.rawValue)")
+        case (nil, nil):
             (instance.initialState, instance.initialStateReason) = owner
                 ? (.master, "no state keyword and priority 255 (address owner): keepalived starts it as MASTER")
                 : (.backup, "no state keyword: keepalived starts it as BACKUP")
-        case let other?:
+        case (let other?, nil):
             (instance.initialState, instance.initialStateReason) = (.backup, "unknown state '\(other)': keepalived defaults to BACKUP")
         }
         if strict, instance.state != nil, (instance.initialState == .master) != owner {

@@ -42,7 +42,8 @@ public struct Election: Sendable, Codable {
     public struct Candidate: Sendable, Codable {
         public var node: String
         public var instance: String
-        public var state: String?
+        /// The state it starts in, or STOPPED when no keepalived runs on its node.
+        public var state: VRRPState?
         public var priority: Int?
         public var arithmetic: String
         public var primaryIP: String?
@@ -89,7 +90,7 @@ public struct KeepalivedReport: Sendable, Codable {
     /// The tracked objects' live state that the effective priorities use.
     public var trackState: [ObservedTrack] = []
     /// What the answer could not observe, said plainly.
-    public var limits: [String] = []
+    public var limits: [Limit] = []
     /// With --ask-keepalived: the running keepalived's own dump beside the inference.
     public var keepalivedSays: KeepalivedSays?
 
@@ -174,17 +175,21 @@ public enum KeepalivedAnalysis {
         }
         let unread = report.problems.filter { ([.includeMissing, .includeUnreadable, .includeLoop, .includeTooDeep, .unterminatedBlock] as [ProblemCode]).contains($0.code) }
         if !unread.isEmpty {
-            report.limits.append("INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define.")
+            report.limits.append(Limit(source: .file(unread[0].file ?? nodes.first?.config.file ?? "?", line: unread[0].line),
+                                       message: "INCOMPLETE: \(unread.count) include or block problem(s) (see problems): the configuration shown may lack what those files or blocks define."))
         }
         let observedNodes = Set(observed.filter { $0.state != .notEvaluated }.map(\.node))
         let assumedNodes = nodes.map(\.name).filter { !observedNodes.contains($0) }
+        let assumption = Source.assumption("track state")
         if observedNodes.isEmpty {
-            report.limits.append("Effective priorities assume \(PriorityCalculator.allOKAssumption).")
+            report.limits.append(Limit(source: assumption, message: "Effective priorities assume \(PriorityCalculator.allOKAssumption)."))
         } else if !assumedNodes.isEmpty {
-            report.limits.append("Effective priorities of \(assumedNodes.joined(separator: ", ")) assume \(PriorityCalculator.allOKAssumption); those of \(observedNodes.sorted().joined(separator: ", ")) use the observed track state (see track_state).")
+            report.limits.append(Limit(source: assumption, message: "Effective priorities of \(assumedNodes.joined(separator: ", ")) assume \(PriorityCalculator.allOKAssumption); those of \(observedNodes.sorted().joined(separator: ", ")) use the observed track state (see track_state)."))
         }
-        if addresses == nil { report.limits.append("Whether each virtual address is assigned here was not checked.") }
-        if nodes.count == 1 { report.limits.append("Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config).") }
+        if addresses == nil { report.limits.append(Limit(source: AddressTable.dumpSource, message: "Whether each virtual address is assigned here was not checked.")) }
+        if let only = nodes.first, nodes.count == 1 {
+            report.limits.append(Limit(source: .file(only.config.file), message: "Only this node's configuration was given: who is master of each VRID needs the peers' configurations too (repeat --keepalived-config)."))
+        }
         return report
     }
 
@@ -243,7 +248,7 @@ public enum KeepalivedAnalysis {
             let members = instances.filter { $0.virtualRouterID == vrid && $0.family == key.family && (key.interface == nil || ($0.interface ?? "") == key.interface) }
             let candidates = members.map { instance in
                 let down = stopped.contains(instance.node ?? "")
-                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? "STOPPED" : instance.initialState.rawValue,
+                return Election.Candidate(node: instance.node ?? "", instance: instance.name, state: down ? .stopped : VRRPState(instance.initialState),
                                           priority: down ? nil : instance.effectivePriority?.value,
                                           arithmetic: down ? "keepalived is not running: no adverts" : instance.effectivePriority?.arithmetic ?? "",
                                           primaryIP: instance.unicastSrcIP, file: instance.file, line: instance.line)
@@ -295,13 +300,13 @@ public enum KeepalivedAnalysis {
     static func winner(_ candidates: [Election.Candidate]) -> (String?, String) {
         let alive = candidates.filter { $0.priority != nil }
         guard let best = alive.map({ $0.priority! }).max() else {
-            return (nil, candidates.contains { $0.state == "STOPPED" } ? "every candidate is in FAULT or has keepalived stopped" : "every candidate is in FAULT")
+            return (nil, candidates.contains { $0.state == .stopped } ? "every candidate is in FAULT or has keepalived stopped" : "every candidate is in FAULT")
         }
         let top = alive.filter { $0.priority == best }
         let others = alive.filter { $0.priority != best }.map { "\($0.priority!)" }
         if top.count == 1 {
             let rest = others.isEmpty
-                ? (candidates.contains { $0.state == "STOPPED" } ? "the only candidate running and not in FAULT" : "the only candidate not in FAULT")
+                ? (candidates.contains { $0.state == .stopped } ? "the only candidate running and not in FAULT" : "the only candidate not in FAULT")
                 : "\(best) > \(others.joined(separator: ", "))"
             return (top[0].node, rest)
         }

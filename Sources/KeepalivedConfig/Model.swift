@@ -224,10 +224,25 @@ public enum VRRPStartState: String, Sendable, Codable {
     case master = "MASTER", backup = "BACKUP"
 }
 
+/// The state an instance is in now, as haexplain infers it: keepalived's three, or none at all
+/// when no keepalived process runs.
+public enum VRRPState: String, Sendable, Codable, CaseIterable {
+    case master = "MASTER", backup = "BACKUP", fault = "FAULT", stopped = "STOPPED"
+
+    public init(_ start: VRRPStartState) {
+        switch start {
+        case .master: self = .master
+        case .backup: self = .backup
+        }
+    }
+}
+
 public struct VRRPInstance: Sendable, Codable, Equatable {
     public var name: String
     /// The `state` keyword as written (nil when absent).
     public var state: String?
+    /// The `state` keyword when it is one keepalived knows.
+    public var writtenState: VRRPStartState? { state.flatMap(VRRPStartState.init(rawValue:)) }
     /// What keepalived 2.2.7 starts the instance as, and why (set when the file is read).
     public var initialState: VRRPStartState = .backup
     public var initialStateReason = "no state keyword: keepalived starts it as BACKUP"

@@ -87,6 +87,6 @@ public enum ListeningSocketReader {
                 sockets += decoder.sockets
             }
         }
-        return ListeningSocketTable(netns: netns, source: .netlink("sock_diag"), sockets: sockets)
+        return ListeningSocketTable(netns: netns, source: ListeningSocketTable.dumpSource, sockets: sockets)
     }
 }

@@ -93,6 +93,6 @@ extension RouteDumpDecoder {
             }
             return entry
         }
-        return NeighbourTable(netns: netns, source: .netlink("RTM_GETNEIGH dump"), neighbours: entries)
+        return NeighbourTable(netns: netns, source: NeighbourTable.dumpSource, neighbours: entries)
     }
 }

@@ -290,7 +290,7 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
             }()
             interfaces[position].flags = LinkFlags.names(link.interface.rawFlags, lowerDown: lowerDown)
         }
-        return AddressTable(netns: netns, source: .netlink("RTM_GETLINK/RTM_GETADDR dump"), interfaces: interfaces)
+        return AddressTable(netns: netns, source: AddressTable.dumpSource, interfaces: interfaces)
     }
 }
 

@@ -42,12 +42,12 @@ public struct ProcessFacts: Sendable, Codable, Equatable {
     public var daemons: [DaemonProcess]
     public var trackScripts: [TrackScriptState]
     public var warnings: [String]
-    public var limits: [String]
+    public var limits: [Limit]
     /// True when /proc showed only part of the processes (unreadable, or hidepid hiding pid 1):
     /// a daemon not found may still run.
     public var partial: Bool?
 
-    public init(daemons: [DaemonProcess] = [], trackScripts: [TrackScriptState] = [], warnings: [String] = [], limits: [String] = [],
+    public init(daemons: [DaemonProcess] = [], trackScripts: [TrackScriptState] = [], warnings: [String] = [], limits: [Limit] = [],
                 partial: Bool? = nil) {
         self.partial = partial
         self.daemons = daemons
@@ -57,6 +57,23 @@ public struct ProcessFacts: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case daemons, trackScripts = "track_scripts", warnings, limits, partial }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        daemons = try container.decode([DaemonProcess].self, forKey: .daemons)
+        trackScripts = try container.decode([TrackScriptState].self, forKey: .trackScripts)
+        warnings = try container.decode([String].self, forKey: .warnings)
+        partial = try container.decodeIfPresent(Bool.self, forKey: .partial)
+        // Snapshots of schema versions 2 and 3 said these limits as sentences; they came from /proc.
+        if let sentences = try? container.decode([String].self, forKey: .limits) {
+            limits = sentences.map { Limit(source: ProcessFacts.procfs, message: $0) }
+        } else {
+            limits = try container.decode([Limit].self, forKey: .limits)
+        }
+    }
+
+    /// The source of what is read from the process table.
+    public static let procfs = Source.process("/proc")
 
     public var keepalived: DaemonProcess? { daemons.first { $0.program == "keepalived" } }
 

@@ -42,13 +42,13 @@ struct HAProxyCommand: ParsableCommand {
     func run() throws {
         if check { return try lint() }
         try Run.reporting {
-            var limits: [String] = []
+            var limits: [Limit] = []
             let snapshot = try HAProxyGathering.snapshot(configs: haproxy.configs, netns: namespace.netns, limits: &limits)
             var addresses: AddressTable?
             do throws(HAError) {
                 addresses = try AddressReader.read(netns: namespace.netns)
             } catch {
-                limits.append("this host's addresses could not be read (\(error.message)): binds on addresses not assigned here are not checked")
+                limits.append(Limit(source: AddressTable.dumpSource, message: "this host's addresses could not be read (\(error.message)): binds on addresses not assigned here are not checked"))
             }
             let report = HAProxyExplainer.report(snapshot, addresses: addresses, query: query.flatMap(HAProxyExplainer.parseQuery),
                                                  queryText: query, netns: namespace.netns, limits: limits)

@@ -163,7 +163,7 @@ struct IPQuestion: ParsableArguments {
                 do throws(HAError) {
                     snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
                 } catch {
-                    limits.append(Limit(source: "ssh", message: "\(name) is not in this answer: \(error.message)"))
+                    limits.append(Limit(source: .ssh(name), message: "\(name) is not in this answer: \(error.message)"))
                 }
             }
 
@@ -184,7 +184,7 @@ struct IPQuestion: ParsableArguments {
                 addresses = resolution.map(NameClaims.addresses(of:)) ?? []
                 for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
                 if addresses.isEmpty {
-                    limits.append(Limit(source: "names", message: "\(query) does not resolve to any address here (\(resolution?.findings.joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
+                    limits.append(Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
                 }
             }
 
@@ -196,21 +196,21 @@ struct IPQuestion: ParsableArguments {
             limits += view.limits
             let keepalived = view.keepalived(scriptOwners: KeepalivedGathering.scriptOwners(view.nodes), says: thisHost?.keepalivedSays)
             if askKeepalived, thisHost == nil {
-                limits.append(Limit(source: "keepalived", message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
+                limits.append(Limit(source: .process("keepalived"), message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
             }
 
             // The wire: heard here now, or as a snapshot's host heard it.
             var wire: VRRPCensusReport?
             if addresses.isEmpty {
                 // Nothing to explain: no reason to wait on the wire.
-                if thisHost != nil, !noListen { limits.append(Limit(source: "vrrp", message: "adverts were not listened to: there is no address to explain")) }
+                if thisHost != nil, !noListen { limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain")) }
             } else if thisHost == nil {
                 wire = view.heardOnTheWire
                 if wire == nil {
-                    limits.append(Limit(source: "vrrp", message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
+                    limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
                 }
             } else if noListen {
-                limits.append(Limit(source: "vrrp", message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
+                limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
             } else {
                 wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
             }
@@ -239,13 +239,11 @@ struct IPQuestion: ParsableArguments {
             capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
         } catch {
             if error.kind == .usage { throw error }
-            limits.append(Limit(source: "vrrp", message: "could not listen for VRRP adverts: \(error.message)"))
+            limits.append(Limit(source: .liveCapture, message: "could not listen for VRRP adverts: \(error.message)"))
             return nil
         }
         capture.listenForSolicitations(of: addresses)
-        var probeLimits: [String] = []
-        let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &probeLimits) : nil
-        limits += probeLimits.map { Limit(source: "probe", message: $0) }
+        let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
         let vrids = Set(relevant.compactMap(\.virtualRouterID))
         let expected = relevant.compactMap { instance in
             instance.virtualRouterID.map {

@@ -37,11 +37,12 @@ struct KeepalivedCommand: ParsableCommand {
     func run() throws {
         try Run.reporting {
             let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: files.configIDs)
-            var limits: [String] = []
+            var limits: [Limit] = []
             let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
             if let running, namespace.netns == nil, let theirs = running.process.netNamespace,
                let ours = ProcessGathering.examinedNetworkNamespace(nil), theirs != ours {
-                limits.append("The running keepalived (pid \(running.process.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace.")
+                limits.append(Limit(source: .process("keepalived", pid: running.process.pid),
+                                    message: "The running keepalived (pid \(running.process.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace."))
             }
             // This host's scripts are judged when its own configuration is the first read.
             // --check lints the files: what runs now (and whether it runs these files) is not asked.
@@ -52,7 +53,7 @@ struct KeepalivedCommand: ParsableCommand {
             } catch let error as HAError {
                 // An explicit --netns that cannot be read is the user's input failing: say so.
                 if namespace.netns != nil { throw error }
-                limits.append("Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown.")
+                limits.append(Limit(source: AddressTable.dumpSource, message: "Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown."))
             }
             let owners = KeepalivedGathering.scriptOwners(nodes)
             var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
@@ -64,7 +65,8 @@ struct KeepalivedCommand: ParsableCommand {
                     says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
                     report.keepalivedSays = says
                 } else if running == nil || configs.count > 1 {
-                    limits.append("--ask-keepalived: \(running == nil ? "no keepalived is running here" : "only this host's keepalived can be asked (one --keepalived-config at most)")")
+                    limits.append(Limit(source: .process("keepalived"),
+                                        message: "--ask-keepalived: \(running == nil ? "no keepalived is running here" : "only this host's keepalived can be asked (one --keepalived-config at most)")"))
                 }
             }
             report.limits += limits + processes.limits

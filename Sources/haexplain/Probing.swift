@@ -4,13 +4,14 @@ import HAModel
 
 /// `--probe` on an open live capture: the frames sent, and what was left out as limits.
 enum Probing {
-    static func send(_ addresses: [IPAddress], on capture: PacketCapture, limits: inout [String]) -> [LinkProbe] {
+    static func send(_ addresses: [IPAddress], on capture: PacketCapture, limits: inout [Limit]) -> [LinkProbe] {
+        let source = Source.wire("--probe")
         do throws(HAError) {
             let outcome = try capture.probe(addresses)
-            limits += outcome.notes.map { "--probe: \($0)" }
+            limits += outcome.notes.map { Limit(source: source, message: "--probe: \($0)") }
             return outcome.sent
         } catch {
-            limits.append("--probe sent nothing: \(error.message)")
+            limits.append(Limit(source: source, message: "--probe sent nothing: \(error.message)"))
             return []
         }
     }
@@ -25,7 +26,7 @@ final class HeardAddressFollower {
     let probe: Bool
     private var seen: Set<IPAddress> = []
     private(set) var probes: [LinkProbe] = []
-    private(set) var limits: [String] = []
+    private(set) var limits: [Limit] = []
     private var lastAdverts = -1
 
     init(capture: PacketCapture, probe: Bool) {
@@ -43,7 +44,9 @@ final class HeardAddressFollower {
         capture.listenForSolicitations(of: new)
         guard probe else { return }
         let room = Self.maximumAddresses - Set(probes.map(\.address)).count
-        if new.count > room { limits.append("--probe: \(new.count - max(room, 0)) virtual address(es) heard were not probed (at most \(Self.maximumAddresses))") }
+        if new.count > room {
+            limits.append(Limit(source: .wire("--probe"), message: "--probe: \(new.count - max(room, 0)) virtual address(es) heard were not probed (at most \(Self.maximumAddresses))"))
+        }
         guard room > 0 else { return }
         probes += Probing.send(Array(new.prefix(room)), on: capture, limits: &limits)
     }

@@ -348,7 +348,7 @@ struct KeepalivedWireTests {
         #expect(!(before["warnings"] as? [String] ?? []).contains { $0.contains("vip-in-interface-subnet") }, "\(before)")
         // This host's own limit: its source, and no host name.
         #expect((report["limits"] as? [[String: Any]] ?? []).contains {
-            $0["source"] as? String == "keepalived" && $0["host"] == nil && ($0["message"] as? String)?.contains("keepalived runs only in other network namespaces") == true
+            ($0["source"] as? [String: Any])?["detail"] as? String == "keepalived" && $0["host"] == nil && ($0["message"] as? String)?.contains("keepalived runs only in other network namespaces") == true
         }, "\(report)")
         // A snapshot of the application server chooses the same way.
         let snapshot = try lab.lab.exec(lab.observer, [HAExplainBinary.path, "snapshot"])

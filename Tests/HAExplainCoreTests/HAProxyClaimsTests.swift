@@ -71,7 +71,7 @@ struct HAProxyClaimsTests {
         #expect(HAProxyClaims.explain(Self.vip, hosts: [try Self.host("lb1", holdsVIP: false, bind: "*:5432")]).warnings.isEmpty)
         let unknown = HAProxyClaims.explain(Self.vip, hosts: [try Self.host("lb1", holdsVIP: false, nonlocal: nil)])
         #expect(unknown.warnings.isEmpty)
-        #expect(unknown.limits.first?.contains("could not be read") == true)
+        #expect(unknown.limits.first?.message.contains("could not be read") == true)
     }
 
     @Test("the ip answer carries the haproxy claims through IPExplainer, and a snapshot keeps them")

@@ -44,10 +44,10 @@ import Testing
 
     @Test("this host's limits are said as they are; another host's carry its name")
     func limits() {
-        let view = HostsInView(thisHost: Self.snapshot("app", config: nil, limits: [Limit(source: "netlink", message: "the firewall was not read")]),
-                               snapshots: [Self.snapshot("lb1", config: nil, limits: [Limit(source: "hosts", message: "/etc/hosts could not be read")])])
-        #expect(view.limits == [Limit(source: "netlink", message: "the firewall was not read"),
-                                Limit(source: "hosts", host: "lb1", message: "/etc/hosts could not be read")])
+        let view = HostsInView(thisHost: Self.snapshot("app", config: nil, limits: [Limit(source: .netlink("nftables"), message: "the firewall was not read")]),
+                               snapshots: [Self.snapshot("lb1", config: nil, limits: [Limit(source: .file("/etc/hosts"), message: "/etc/hosts could not be read")])])
+        #expect(view.limits == [Limit(source: .netlink("nftables"), message: "the firewall was not read"),
+                                Limit(source: .file("/etc/hosts"), host: "lb1", message: "/etc/hosts could not be read")])
         #expect(view.limits.map(\.text) == ["the firewall was not read", "lb1: /etc/hosts could not be read"])
     }
 

@@ -67,6 +67,40 @@ import VRRP
         #expect(report.listened?.kind == .packet)
     }
 
+    @Test("a problem of vrrp_instance VI_10 is not VI_1's, though VI_1 is in its text: problems are tied to instances by identity")
+    func problemsTiedByIdentity() throws {
+        let text = """
+            vrrp_instance VI_1 {
+                interface eth2
+                virtual_router_id 1
+                priority 100
+                virtual_ipaddress {
+                    10.0.0.1
+                }
+            }
+            vrrp_instance VI_10 {
+                state MASTER
+                interface eth2
+                virtual_router_id 10
+                virtual_ipaddress {
+                    10.0.0.10
+                }
+            }
+            """
+        let config = try KeepalivedParser.parse(path: "k.conf", files: InMemoryConfigFiles(["k.conf": text]), configID: "lb1")
+        let keepalived = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: config, chosenBecause: "test")])
+        // VI_10 says MASTER without a priority: keepalived makes it the address owner, a problem of VI_10 alone.
+        let problem = try #require(keepalived.problems.first { $0.code == .priorityAdjusted })
+        #expect(problem.instance == "VI_10" && problem.message.contains("VI_1"), "\(problem)")
+        let lb1 = Self.host("lb1", mac: "bc:76:4e:05:6c:1c", address: "10.0.0.2", extra: ["10.0.0.1", "10.0.0.10"], isLocal: true)
+        func warnings(_ address: String) throws -> [String] {
+            let report = IPExplainer.explain(IPEvidence(query: address, addresses: [IPAddress(address)!], hosts: [lb1], keepalived: keepalived, wire: nil))
+            return try #require(report.answers.first).warnings
+        }
+        #expect(try !warnings("10.0.0.1").contains { $0.contains(problem.code.rawValue) })
+        #expect(try warnings("10.0.0.10").contains { $0.hasPrefix("\(problem.code.rawValue): \(problem.message)") })
+    }
+
     @Test("a master no snapshot describes is named from the hosts file, with its line as evidence")
     func masterNamedFromHostsFile() throws {
         let name = NameClaim(name: "prod-haproxy-000", address: Self.lb000, source: .file("/etc/hosts", line: 6))
@@ -87,7 +121,7 @@ import VRRP
             query: "192.168.3.200", addresses: [Self.vip],
             hosts: [master, Self.host("prod-haproxy-001", mac: "bc:76:4e:05:eb:70", address: "192.168.3.5")],
             keepalived: try Self.seedKeepalived(), wire: nil)).answers.first)
-        #expect(answer.verdict.owner == .local && answer.thisHost?.state == "MASTER" && answer.thisHost?.priority == 100)
+        #expect(answer.verdict.owner == .local && answer.thisHost?.state == .master && answer.thisHost?.priority == 100)
         let chk = answer.whatif.first { $0.node == "prod-haproxy-000" && $0.failing == "track_script chk_haproxy" }
         #expect(chk?.priority == 98 && chk?.newMaster == "prod-haproxy-001")
     }
@@ -166,7 +200,7 @@ import VRRP
         }
         let gone = try answer(ProcessFacts())
         #expect(gone.verdict.owner == .local && gone.verdict.reason.contains("keepalived is not running on prod-haproxy-000"))
-        #expect(gone.thisHost?.state == "STOPPED")
+        #expect(gone.thisHost?.state == .stopped)
         #expect(gone.warnings.contains { $0.contains("ip addr del 192.168.3.200/32 dev eth2") })
         #expect(gone.whatif.isEmpty, "a stopped keepalived takes nothing over")
 
@@ -183,14 +217,14 @@ import VRRP
         #expect(chk?.newMaster == "prod-haproxy-000" && chk?.sentence.contains("prod-haproxy-000 stays master") == true)
         #expect(!withPeer.whatif.contains { $0.node == "prod-haproxy-001" })
         let vrid200 = try #require(election.elections.first { $0.virtualRouterID == 200 })
-        #expect(vrid200.candidates.first { $0.node == "prod-haproxy-001" }?.state == "STOPPED")
+        #expect(vrid200.candidates.first { $0.node == "prod-haproxy-001" }?.state == .stopped)
         #expect(vrid200.master == "prod-haproxy-000" && vrid200.reason == "the only candidate running and not in FAULT")
         // Both running: the same failure hands the VIP to the peer (100 - 2 = 98 < 99).
         let running = try Self.seedKeepalived().elections.first { $0.virtualRouterID == 200 }
         #expect(running?.whatif.first { $0.node == "prod-haproxy-000" }?.newMaster == "prod-haproxy-001")
 
         let hidden = try answer(ProcessFacts(partial: true))
-        #expect(hidden.thisHost?.state == "MASTER")
+        #expect(hidden.thisHost?.state == .master)
         #expect(!hidden.warnings.contains { $0.contains("keepalived is not running") })
     }
 

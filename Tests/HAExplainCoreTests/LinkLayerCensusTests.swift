@@ -45,6 +45,26 @@ import VRRP
         #expect(unknown.addresses[0].verdicts.isEmpty)
     }
 
+    @Test("one host in view: its own MAC answering for an address it does not hold is answered_from_nowhere; a stranger's MAC is not judged, unless more hosts are in view")
+    func oneHostJudgesOnlyItsOwnAnswers() throws {
+        let proxied = IPAddress("192.168.3.77")!, elsewhere = IPAddress("192.168.3.78")!
+        var census = LinkLayerCensus()
+        census.record(Self.claim(.arpReply, proxied, Self.new, at: 1, packet: 1))
+        census.record(Self.claim(.arpReply, elsewhere, Self.rogue, at: 2, packet: 2))
+        let here = IPExplainerTests.host("prod-haproxy-001", mac: Self.new.description, address: "192.168.3.5", isLocal: true)
+        let alone = LinkLayerClaims.context(addresses: [proxied, elsewhere], wire: nil, hosts: [here])
+        #expect(alone.macsWithKnownAddresses == [Self.new])
+        let judged = try #require(census.report(context: alone))
+        #expect(judged.addresses.map { $0.verdicts.map(\.code) } == [[.answeredFromNowhere], []], "\(judged.addresses)")
+        #expect(judged.addresses[0].verdicts.first?.message.contains("eth2 of prod-haproxy-001, which does not hold it: proxy ARP") == true)
+        // With a second host in view, the hosts in view are the link: a MAC none of them has answered from nowhere.
+        let other = IPExplainerTests.host("prod-haproxy-000", mac: Self.old.description, address: "192.168.3.4")
+        let both = LinkLayerClaims.context(addresses: [proxied, elsewhere], wire: nil, hosts: [here, other])
+        #expect(both.macsWithKnownAddresses == nil)
+        let fleet = try #require(census.report(context: both))
+        #expect(fleet.addresses.map { $0.verdicts.map(\.code) } == [[.answeredFromNowhere], [.answeredFromNowhere]], "\(fleet.addresses)")
+    }
+
     @Test("no announcement after a failover, and this host's neighbour entry still on the old master: both said, with the entry")
     func staleAfterFailover() throws {
         var census = LinkLayerCensus()

@@ -99,7 +99,7 @@ import Testing
     @Test("no capture privilege or nothing resolved is UNKNOWN: the check could not observe")
     func unobserved() throws {
         #expect(MonitoringCheck.evaluate(try Self.calm(), listeningFailed: true).status == .unknown)
-        let nothing = IPReport(query: "prod-db-internal.panda.com", resolution: [], answers: [], limits: [Limit(source: "names", message: "does not resolve")])
+        let nothing = IPReport(query: "prod-db-internal.panda.com", resolution: [], answers: [], limits: [Limit(source: Source(kind: .resolver), message: "does not resolve")])
         let result = MonitoringCheck.evaluate(nothing)
         #expect(result.status == .unknown && result.details == ["limit: does not resolve"])
     }

@@ -39,6 +39,14 @@ import VRRP
         #expect((watch["kind"] as? [String: Any])?["enum"] as? [String] == VRRPWatch.Event.Kind.allCases.map(\.rawValue))
     }
 
+    @Test("a source's kinds, the state this host is in and an election candidate's: the schemas list every case")
+    func sourceKindsAndStatesMatch() throws {
+        #expect(try Self.enumeration("common", "source", "kind") == Source.Kind.allCases.map(\.rawValue))
+        #expect(try Self.enumeration("ip", "this_host", "state") == VRRPState.allCases.map(\.rawValue))
+        // A candidate is in the state it starts in, or stopped; FAULT shows as no priority.
+        #expect(try Self.enumeration("keepalived", "candidate", "state") == VRRPState.allCases.filter { $0 != .fault }.map(\.rawValue))
+    }
+
     @Test("--probe's frame kinds and interface reasons: the schema lists every case")
     func probeEnumerationsMatch() throws {
         #expect(try Self.enumeration("common", "link_probe", "kind") == LinkProbe.Kind.allCases.map(\.rawValue))

@@ -36,7 +36,7 @@ struct NastyConfigTests {
         #expect(loop.message.contains("a.conf -> b.conf -> a.conf"))
         #expect(config.vrrpInstances.map(\.name) == ["A"])
         let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "x", config: config, chosenBecause: "test")])
-        #expect(report.limits.contains { $0.hasPrefix("INCOMPLETE") })
+        #expect(report.limits.contains { $0.message.hasPrefix("INCOMPLETE") })
     }
 
     @Test("a self-include and a definition that expands into itself end")

@@ -50,7 +50,7 @@ struct SeedStoryTests {
         let whatif = try #require(vrid200.whatif?.first { $0.failing == "track_script chk_haproxy" })
         #expect(whatif.priority == 98)
         #expect(whatif.arithmetic == "100 - 2 = 98")
-        #expect(report.limits.contains { $0.contains("assume") })
+        #expect(report.limits.contains { $0.message.contains("assume") && $0.source.kind == .assumption })
     }
 
     @Test("haproxy dies on prod-haproxy-000: 100-2 = 98 < 99, prod-haproxy-001 takes 192.168.3.200", arguments: [false, true])

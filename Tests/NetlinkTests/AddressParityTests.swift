@@ -33,7 +33,7 @@ final class AddressParityTests {
             let elapsed = Int(Date().timeIntervalSince(before).rounded(.up))
             theirs = try #require(try JSONSerialization.jsonObject(with: Data(theirsText.utf8)) as? [[String: Any]])
             let ourInterfaces = try #require(ours["interfaces"] as? [[String: Any]])
-            #expect(ours["schema_version"] as? Int == 3)
+            #expect(ours["schema_version"] as? Int == 4)
             mismatches = AddressComparison.compare(ours: ourInterfaces, iproute2: theirs, lifetimeSlack: elapsed + 1)
             if mismatches.isEmpty { break }
             sleep(1)

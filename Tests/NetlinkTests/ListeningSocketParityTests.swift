@@ -124,7 +124,7 @@ final class ListeningSocketParityTests {
         let outside = try HAExplainBinary.json(["haproxy", "--haproxy-config", config])
         #expect((outside["nonlocal_bind"] as? [String: Any])?["ipv4"] as? Int
                 == Int(try Shell.check(["sysctl", "-n", "net.ipv4.ip_nonlocal_bind"]).trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(report["schema_version"] as? Int == 3)
+        #expect(report["schema_version"] as? Int == 4)
         #expect(report["chosen_because"] as? String == "given with --haproxy-config")
         let frontends = try #require(report["frontends"] as? [[String: Any]])
         let binds = try #require(frontends.first?["binds"] as? [[String: Any]])

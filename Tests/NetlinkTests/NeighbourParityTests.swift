@@ -89,7 +89,7 @@ final class NeighbourParityTests {
             let after = try iproute2()
             guard NeighbourParityTests.keyed(before) == NeighbourParityTests.keyed(after) else { continue }
             compared = true
-            #expect(ours["schema_version"] as? Int == 3)
+            #expect(ours["schema_version"] as? Int == 4)
             let mine = try #require(ours["neighbours"] as? [[String: Any]])
             let theirs = NeighbourParityTests.keyed(after)
             #expect(NeighbourParityTests.keyed(mine) == theirs)

@@ -28,12 +28,12 @@ struct ObservedPriorityTests {
     func okAndAssumed() throws {
         let ok = try report(.ok)
         #expect(ok.vrrpInstances.first { $0.virtualRouterID == 200 }?.effectivePriority?.value == 100)
-        #expect(!ok.limits.contains { $0.hasPrefix("Effective priorities assume") })
+        #expect(!ok.limits.contains { $0.message.hasPrefix("Effective priorities assume") })
         let assumed = try report(.notEvaluated)
         let instance = assumed.vrrpInstances.first { $0.virtualRouterID == 200 }
         #expect(instance?.effectivePriority?.value == 100)
         #expect(instance?.effectivePriority?.assumption.contains("assumed OK (not observed): track_script chk_haproxy") == true)
-        #expect(try report(nil).limits.contains { $0.hasPrefix("Effective priorities assume all tracked scripts") })
+        #expect(try report(nil).limits.contains { $0.message.hasPrefix("Effective priorities assume all tracked scripts") })
     }
 }
 

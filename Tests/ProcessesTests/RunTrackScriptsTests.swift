@@ -67,7 +67,7 @@ final class RunTrackScriptsTests {
         let assumption = priority(report)["assumption"] as? String ?? ""
         #expect(assumption.contains("assumed OK (not observed): track_script chk_custom"))
         #expect(assumption.contains("not evaluable without systemd"))
-        #expect((report["limits"] as? [String] ?? []).contains { $0.contains("--run-track-scripts runs them") })
+        #expect((report["limits"] as? [[String: Any]] ?? []).contains { ($0["message"] as? String)?.contains("--run-track-scripts runs them") == true })
     }
 
     @Test("ip: the evidence names each tracked script's state and the priority uses it; --run-track-scripts there too")

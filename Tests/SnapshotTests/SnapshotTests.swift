@@ -23,15 +23,17 @@ import Testing
         let bytes = Array(#"{"schema_version": 99, "hostname": "lb0"}"#.utf8)
         let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "lb0.json") }
         #expect(error?.kind == .dataError)
-        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 2 to 3; take it again with this version of haexplain")
+        #expect(error?.description == "lb0.json: snapshot has schema_version 99, this haexplain reads 2 to 4; take it again with this version of haexplain")
     }
 
-    @Test("a version-2 snapshot (before ip's limits became objects) still reads; version 1 and 4 do not", arguments: [1, 2, 3, 4])
+    @Test("snapshots of versions 2 to 4 read; version 1 and 5 do not", arguments: [1, 2, 3, 4, 5])
     func versions(_ version: Int) throws {
-        let bytes = Array(#"{"schema_version":\#(version),"hostname":"h","taken_at":"t","haexplain_version":"0","limits":[{"source":"netlink","message":"m"}]}"#.utf8)
-        if (2...3).contains(version) {
+        let limit = version == 4 ? #"{"source":{"kind":"netlink","detail":"RTM_GETNEIGH dump"},"message":"m"}"# : #"{"source":"netlink","message":"m"}"#
+        let bytes = Array(#"{"schema_version":\#(version),"hostname":"h","taken_at":"t","haexplain_version":"0","limits":[\#(limit)]}"#.utf8)
+        if (2...4).contains(version) {
             let snapshot = try HostSnapshot.decode(bytes, origin: "h.json")
             #expect(snapshot.schemaVersion == version && snapshot.limits.first?.message == "m")
+            #expect(snapshot.limits.first?.source.kind == .netlink)
         } else {
             let error = #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "h.json") }
             #expect(error?.kind == .dataError && error?.description.contains("schema_version \(version)") == true)
@@ -45,6 +47,25 @@ import Testing
         let error = #expect(throws: HAError.self) { try HostSnapshot.decode(Array(text.utf8), origin: "bad.json") }
         #expect(error?.kind == .dataError)
         #expect(error?.file == "bad.json")
+    }
+
+    @Test("a version-2 or -3 snapshot's limits (a source in one word, /proc's as sentences) read as limits with their sources, and are said as before",
+          arguments: [2, 3])
+    func olderLimitsRead(_ version: Int) throws {
+        let text = #"{"schema_version":\#(version),"hostname":"lb1","taken_at":"t","haexplain_version":"0","#
+            + #""limits":[{"source":"vrrp","message":"could not listen"},{"source":"ssh","message":"lb2 is not in this answer"},"#
+            + #"{"source":"hosts","message":"/etc/hosts could not be read"},{"source":"netlink","message":"no table"}],"#
+            + #""processes":{"daemons":[],"track_scripts":[],"warnings":[],"limits":["/proc could not be read"]}}"#
+        let snapshot = try HostSnapshot.decode(Array(text.utf8), origin: "lb1.json")
+        #expect(snapshot.limits.map(\.source) == [.liveCapture, Source(kind: .ssh), Source(kind: .resolver, detail: "hosts"), Source(kind: .netlink)])
+        #expect(snapshot.limits.map(\.message) == ["could not listen", "lb2 is not in this answer", "/etc/hosts could not be read", "no table"])
+        #expect(snapshot.processes?.limits == [Limit(source: .process("/proc"), message: "/proc could not be read")])
+        #expect(HostsInView(thisHost: nil, snapshots: [snapshot]).limits.map(\.text)
+                == ["lb1: could not listen", "lb1: lb2 is not in this answer", "lb1: /etc/hosts could not be read", "lb1: no table"])
+        // Written again, its limits are objects with a source object.
+        let again = try JSONSerialization.jsonObject(with: Data(JSONOutput.encode(snapshot).utf8)) as? [String: Any]
+        let processLimits = (again?["processes"] as? [String: Any])?["limits"] as? [[String: Any]]
+        #expect((processLimits?.first?["source"] as? [String: Any])?["kind"] as? String == "process")
     }
 }
 
@@ -220,7 +241,7 @@ final class RemoteSnapshotTests {
                                        "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
         let serialReport = try #require(try JSONSerialization.jsonObject(with: Data(serial.stdout.utf8)) as? [String: Any], "\(serial.stderr)")
         #expect(Self.limitMessages(serialReport).filter { $0.contains("is not in this answer") }.count == 3)
-        #expect((serialReport["limits"] as? [[String: Any]] ?? []).filter { $0["source"] as? String == "ssh" }.count == 3)
+        #expect((serialReport["limits"] as? [[String: Any]] ?? []).filter { ($0["source"] as? [String: Any])?["kind"] as? String == "ssh" }.count == 3)
     }
 
     @Test("the README's Ansible recipe: an ad-hoc command's --tree of snapshots feeds --from, and the answer names the remote")

@@ -18,7 +18,7 @@ public struct HAProxyReport: Codable, Sendable {
     public var bindv6only: Int?
     public var messages: [HAProxyMessage]
     public var warnings: [String]
-    public var limits: [String]
+    public var limits: [Limit]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", netns, files, chosenBecause = "chosen_because", query, routes
@@ -84,12 +84,14 @@ public enum HAProxyExplainer {
     }
 
     public static func report(_ snapshot: HAProxySnapshot, addresses: AddressTable?, query: (address: IPAddress, port: Int?)?,
-                              queryText: String?, netns: String?, limits: [String] = []) -> HAProxyReport {
+                              queryText: String?, netns: String?, limits: [Limit] = []) -> HAProxyReport {
         let config = snapshot.configuration ?? HAProxyConfiguration()
         var warnings: [String] = []
         var limits = limits
-        if let problem = snapshot.configurationProblem { limits.append("no haproxy configuration read: \(problem)") }
-        if snapshot.listeners == nil { limits.append("listening sockets were not read: whether each bind really listens is not checked") }
+        if let problem = snapshot.configurationProblem { limits.append(Limit(source: .process("haproxy"), message: "no haproxy configuration read: \(problem)")) }
+        if snapshot.listeners == nil {
+            limits.append(Limit(source: ListeningSocketTable.dumpSource, message: "listening sockets were not read: whether each bind really listens is not checked"))
+        }
         let local = Set(addresses?.interfaces.flatMap { $0.addrInfo.map(\.local) } ?? [])
         var frontends: [HAProxyReport.Frontend] = []
         for section in config.listeners {
@@ -191,7 +193,7 @@ public enum HAProxyText {
         for message in report.messages { out += "\(message.level): \(message.message) [\(message.file):\(message.line)]\n" }
         if !report.warnings.isEmpty || !report.limits.isEmpty { out += "\n" }
         for warning in report.warnings { out += "warning: \(warning)\n" }
-        for limit in report.limits { out += "limit: \(limit)\n" }
+        for limit in report.limits { out += "limit: \(limit.text)\n" }
         return out
     }
 

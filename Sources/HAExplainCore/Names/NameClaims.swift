@@ -16,18 +16,15 @@ public enum NameClaims {
         return result
     }
 
-    /// Sorts the resolution's sentences: disagreements are warnings (a name only the hosts
-    /// file knows is the seed's normal case, a note); sentences that begin "limit:" are limits; the rest describe the names.
-    public static func findings(of resolution: NameResolution) -> (notes: [String], warnings: [String], limits: [String]) {
-        var notes: [String] = [], warnings: [String] = [], limits: [String] = []
-        let warningMarks = ["disagree", "overrides", "ignores", "failed", "never reads", "stops at the first line", "another source"]
+    /// Sorts the resolution's sentences by their weight: disagreements are warnings (a name only
+    /// the hosts file knows is the seed's normal case, a note), limits keep their source.
+    public static func findings(of resolution: NameResolution) -> (notes: [String], warnings: [String], limits: [Limit]) {
+        var notes: [String] = [], warnings: [String] = [], limits: [Limit] = []
         for finding in resolution.findings {
-            if finding.hasPrefix("limit: ") {
-                limits.append(String(finding.dropFirst("limit: ".count)))
-            } else if warningMarks.contains(where: finding.contains) {
-                warnings.append(finding)
-            } else {
-                notes.append(finding)
+            switch finding.weight {
+            case .note: notes.append(finding.sentence)
+            case .warning: warnings.append(finding.sentence)
+            case .limit(let source): limits.append(Limit(source: source, message: finding.sentence))
             }
         }
         return (notes, warnings, limits)

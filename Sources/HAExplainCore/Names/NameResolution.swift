@@ -19,11 +19,35 @@ public struct NameResolution: Encodable, Sendable {
     public var dns: DNSFact
     /// The nsswitch source whose answer equals what glibc returned, when one does.
     public var answeredBy: String?
-    public var findings: [String]
+    public var findings: [NameFinding]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", query, queryKind = "query_kind", hostsFile = "hosts_file"
         case hostConf = "host_conf", matches, matchesOmitted = "matches_omitted", nsswitch, getaddrinfo, dns, answeredBy = "answered_by", findings
+    }
+}
+
+/// One sentence comparing the answers, and what it is to an `ip` answer: a note, a warning (the
+/// sources disagree, or glibc does not read what one expects), or a limit with its source.
+public struct NameFinding: Encodable, Sendable, Equatable {
+    public enum Weight: Sendable, Equatable { case note, warning, limit(Source) }
+    public var sentence: String
+    public var weight: Weight
+
+    public init(_ sentence: String, _ weight: Weight = .note) {
+        self.sentence = sentence
+        self.weight = weight
+    }
+
+    /// As `hosts` says it: a limit marked as one.
+    public var text: String {
+        if case .limit = weight { return "limit: \(sentence)" }
+        return sentence
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
     }
 }
 
@@ -191,56 +215,59 @@ public enum NameResolutionExplainer {
             if let answer, !answer.isEmpty, answer == glibcAnswer { report.answeredBy = source.service; break }
         }
 
-        var findings: [String] = []
-        if let hostsFileProblem { findings.append("limit: \(hostsFileProblem); read as empty") }
+        var findings: [NameFinding] = []
+        func note(_ sentence: String) { findings.append(NameFinding(sentence)) }
+        func warning(_ sentence: String) { findings.append(NameFinding(sentence, .warning)) }
+        let dnsSource = Source(kind: .dns, detail: dns.server)
+        if let hostsFileProblem { findings.append(NameFinding("\(hostsFileProblem); read as empty", .limit(.file(hosts.path)))) }
         let subject = address == nil ? query : address!.description
         let dnsLimit = dns.skipped.map { "DNS not asked (\($0))" } ?? dns.limit
         switch (filesAnswer.isEmpty, dnsAnswer.isEmpty) {
         case (false, true) where dns.answered:
-            findings.append("not in DNS (\(dns.server ?? "?") says \(dns.status ?? "no data")): only the hosts file (\(returnedLines)) knows \(subject)")
+            note("not in DNS (\(dns.server ?? "?") says \(dns.status ?? "no data")): only the hosts file (\(returnedLines)) knows \(subject)")
         case (false, false) where filesAnswer == dnsAnswer:
-            findings.append("hosts file (\(returnedLines)) and DNS agree on \(subject)")
+            note("hosts file (\(returnedLines)) and DNS agree on \(subject)")
         case (false, false):
-            findings.append("DNS and hosts disagree: hosts file (\(returnedLines)) says \(sorted(filesAnswer)), DNS says \(sorted(dnsAnswer))")
+            warning("DNS and hosts disagree: hosts file (\(returnedLines)) says \(sorted(filesAnswer)), DNS says \(sorted(dnsAnswer))")
             if filesFirst {
-                findings.append("hosts file overrides DNS: files comes before dns in \(nsswitchAt)")
+                warning("hosts file overrides DNS: files comes before dns in \(nsswitchAt)")
             } else if order.contains("dns") {
-                findings.append("DNS overrides the hosts file: dns comes before files in \(nsswitchAt)")
+                warning("DNS overrides the hosts file: dns comes before files in \(nsswitchAt)")
             }
         case (true, false):
-            findings.append("only in DNS: no line of \(hosts.path) that glibc reads names \(subject)")
+            note("only in DNS: no line of \(hosts.path) that glibc reads names \(subject)")
         case (true, true) where dns.answered:
-            findings.append("neither \(hosts.path) nor DNS knows \(subject)")
+            note("neither \(hosts.path) nor DNS knows \(subject)")
         default:
-            findings.append(filesAnswer.isEmpty
+            note(filesAnswer.isEmpty
                 ? "no line of \(hosts.path) that glibc reads names \(subject)"
                 : "the hosts file (\(returnedLines)) answers \(subject): \(sorted(filesAnswer))")
         }
-        if let dnsLimit { findings.append("limit: \(dnsLimit)") }
+        if let dnsLimit { findings.append(NameFinding(dnsLimit, .limit(dnsSource))) }
         if address == nil, dns.skipped == nil, !query.contains(".") {
-            findings.append("limit: DNS was asked for '\(query)' as a full name; glibc would also try the search domains of resolv.conf")
+            findings.append(NameFinding("DNS was asked for '\(query)' as a full name; glibc would also try the search domains of resolv.conf", .limit(dnsSource)))
         }
         if !filesAnswer.isEmpty, !order.contains("files") {
-            findings.append("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
+            warning("\(nsswitchAt) does not list files for hosts: glibc never reads \(hosts.path)")
         }
         if let omitted = report.matchesOmitted {
-            findings.append("\(omitted) more line\(omitted == 1 ? "" : "s") of \(hosts.path) match \(subject) (not listed; glibc does not return them)")
+            note("\(omitted) more line\(omitted == 1 ? "" : "s") of \(hosts.path) match \(subject) (not listed; glibc does not return them)")
         }
         let skipped = shown.filter { $0.line.address == nil }
         if !skipped.isEmpty {
-            findings.append("glibc ignores \(skipped.map { $0.line.source.description }.joined(separator: ", ")): the address is not valid")
+            warning("glibc ignores \(skipped.map { $0.line.source.description }.joined(separator: ", ")): the address is not valid")
         }
         let unreturned = shown.filter { !$0.returned && $0.line.address != nil }
         if address == nil, !unreturned.isEmpty, !returned.isEmpty, !hostConf.multi {
-            findings.append("\(unreturned.map { $0.line.source.description }.joined(separator: ", ")) also name \(query) but glibc stops at the first line (host.conf multi is off)")
+            warning("\(unreturned.map { $0.line.source.description }.joined(separator: ", ")) also name \(query) but glibc stops at the first line (host.conf multi is off)")
         }
         if hosts.path != glibcHostsFile {
-            findings.append("\(glibc.function) reads \(glibcHostsFile), not \(hosts.path): its answer is for the system's files")
+            note("\(glibc.function) reads \(glibcHostsFile), not \(hosts.path): its answer is for the system's files")
         }
         if let error = glibc.error {
-            findings.append("\(glibc.function) failed: \(error)")
+            warning("\(glibc.function) failed: \(error)")
         } else if report.answeredBy == nil, !glibcAnswer.isEmpty {
-            findings.append("\(glibc.function) answered \(sorted(glibcAnswer)), which neither the hosts file nor DNS as asked here gave: another source in \(nsswitchAt) (\(order.joined(separator: " "))) answered")
+            warning("\(glibc.function) answered \(sorted(glibcAnswer)), which neither the hosts file nor DNS as asked here gave: another source in \(nsswitchAt) (\(order.joined(separator: " "))) answered")
         }
         report.findings = findings
         return report

@@ -100,24 +100,6 @@ public struct HostSnapshot: Codable, Sendable {
     }
 }
 
-/// Something the answer could not observe, said plainly.
-public struct Limit: Codable, Sendable, Equatable {
-    /// Which source was missing: "vrrp", "keepalived", "hosts", "dns", "netlink", "ssh", ...
-    public var source: String
-    /// The host it was missing on, when the answer draws from several (a snapshot's host).
-    public var host: String?
-    public var message: String
-
-    public init(source: String, host: String? = nil, message: String) {
-        self.source = source
-        self.host = host
-        self.message = message
-    }
-
-    /// As text says it: the host first when there is one.
-    public var text: String { host.map { "\($0): \(message)" } ?? message }
-}
-
 public struct KeepalivedSnapshot: Codable, Sendable {
     public var configuration: KeepalivedConfiguration
     public var chosenBecause: String

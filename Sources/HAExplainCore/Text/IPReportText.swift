@@ -35,7 +35,7 @@ public enum IPReportText {
         out += field("owner", owner(answer.verdict))
         if let this = answer.thisHost {
             let assigned = this.assigned ? "\(answer.address) is assigned here" : "\(answer.address) is not assigned here"
-            let state = this.state == "STOPPED" ? "keepalived is not running; configured" : this.state
+            let state = this.state == .stopped ? "keepalived is not running; configured" : this.state.rawValue
             out += field("this host", "\(state) for VRID \(this.vrid) at priority \(this.priority.map(String.init) ?? "none (FAULT)") (vrrp_instance \(this.instance), \(this.file):\(this.line)); \(assigned)")
         }
         out += field("why", answer.evidence.map { "\($0.claim) [\($0.location)]" })
@@ -46,7 +46,7 @@ public enum IPReportText {
         out += ReachabilityText.fields(answer)
         out += field("warning", answer.warnings)
         out += field("note", answer.notes)
-        out += field("limit", answer.limits)
+        out += field("limit", answer.limits.map(\.text))
         return out + "\n"
     }
 

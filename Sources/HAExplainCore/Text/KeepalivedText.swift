@@ -113,7 +113,7 @@ public enum KeepalivedText {
         if !report.limits.isEmpty {
             out("")
             out("limits")
-            for limit in report.limits { out("  \(limit)") }
+            for limit in report.limits { out("  \(limit.text)") }
         }
         return text
     }

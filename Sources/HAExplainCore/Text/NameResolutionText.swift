@@ -50,7 +50,7 @@ public enum NameResolutionText {
             }
         }
         for (index, finding) in report.findings.enumerated() {
-            if index == 0 { row("verdict", finding) } else { more(finding) }
+            if index == 0 { row("verdict", finding.text) } else { more(finding.text) }
         }
         return out
     }

@@ -8,7 +8,7 @@ public enum HAProxyClaims {
     public struct Findings: Sendable, Equatable {
         public var evidence: [Evidence] = []
         public var warnings: [String] = []
-        public var limits: [String] = []
+        public var limits: [Limit] = []
     }
 
     public static func explain(_ address: IPAddress, hosts: [ExaminedHost]) -> Findings {
@@ -17,11 +17,13 @@ public enum HAProxyClaims {
             guard let haproxy = host.haproxy else { continue }
             let name = host.hostname
             guard let config = haproxy.configuration else {
-                found.limits.append("haproxy on \(name): no configuration read (\(haproxy.configurationProblem ?? haproxy.chosenBecause)), so what serves \(address) there is not known")
+                found.limits.append(Limit(source: .process("haproxy"),
+                                          message: "haproxy on \(name): no configuration read (\(haproxy.configurationProblem ?? haproxy.chosenBecause)), so what serves \(address) there is not known"))
                 continue
             }
             if haproxy.listeners == nil {
-                found.limits.append("the listening sockets of \(name) were not read, so whether haproxy really listens on \(address) is not known")
+                found.limits.append(Limit(source: ListeningSocketTable.dumpSource,
+                                          message: "the listening sockets of \(name) were not read, so whether haproxy really listens on \(address) is not known"))
             }
             let holds = host.addresses.map { !$0.assignments(of: address).isEmpty }
             let routes = HAProxyRoutes.routes(to: address, config: config, listeners: haproxy.listeners, bindv6only: haproxy.bindv6only)
@@ -71,7 +73,7 @@ public enum HAProxyClaims {
             return
         }
         let unique = sockets.reduce(into: [ListeningSocket]()) { list, socket in if !list.contains(socket) { list.append(socket) } }
-        found.evidence.append(Evidence(.netlink("sock_diag"), "listening on \(host): " + unique.map(describe).joined(separator: ", "), host: host))
+        found.evidence.append(Evidence(ListeningSocketTable.dumpSource, "listening on \(host): " + unique.map(describe).joined(separator: ", "), host: host))
         let strangers = unique.filter { socket in !socket.owners.isEmpty && !socket.owners.contains { $0.command.hasPrefix("haproxy") } }
         for socket in strangers {
             found.warnings.append("\(socket.endpoint) on \(host) is held by \(socket.owners.map { "\($0.command) (pid \($0.pid))" }.joined(separator: ", ")), not haproxy: \(route.frontend) does not get this traffic")
@@ -82,6 +84,7 @@ public enum HAProxyClaims {
     static func backupTrap(_ address: IPAddress, _ route: HAProxyRoute, host: String, nonlocal: NonlocalBind?, into found: inout Findings) {
         guard route.specific else { return }
         let sysctl = NonlocalBind.sysctl(for: address.family)
+        let sysctlFile = Source(kind: .file, file: "/proc/sys/" + sysctl.replacingDots(), detail: nonlocal?.netns)
         let bind = "\(route.frontend) binds \(route.bind) (\(route.bindFile):\(route.bindLine))"
         if route.bindsNonLocal {
             found.evidence.append(Evidence(.file(route.bindFile, line: route.bindLine),
@@ -92,10 +95,9 @@ public enum HAProxyClaims {
         case 0?:
             found.warnings.append("haproxy cannot start or reload here while this node is BACKUP: \(bind), \(address) is not assigned on \(host) and \(sysctl) = 0 there; set \(sysctl)=1 or add `transparent` to that bind (haproxy then sets IP_TRANSPARENT or IP_FREEBIND)")
         case let value?:
-            found.evidence.append(Evidence(Source(kind: .file, file: "/proc/sys/" + sysctl.replacingDots(), detail: nonlocal?.netns),
-                "\(sysctl) = \(value) on \(host): haproxy may bind \(address) while it is not assigned there", host: host))
+            found.evidence.append(Evidence(sysctlFile, "\(sysctl) = \(value) on \(host): haproxy may bind \(address) while it is not assigned there", host: host))
         case nil:
-            found.limits.append("\(sysctl) on \(host) could not be read, so whether haproxy can bind \(address) while it is not assigned there (\(bind)) is not known")
+            found.limits.append(Limit(source: sysctlFile, message: "\(sysctl) on \(host) could not be read, so whether haproxy can bind \(address) while it is not assigned there (\(bind)) is not known"))
         }
     }
 }

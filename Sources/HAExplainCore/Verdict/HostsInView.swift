@@ -45,7 +45,7 @@ public struct HostsInView: Sendable {
     /// What could not be observed on each host: this host's as it is, the others' with their name.
     public var limits: [Limit] {
         (thisHost?.limits ?? []) + snapshots.flatMap { snapshot in
-            snapshot.limits.map { Limit(source: $0.source, host: snapshot.hostname, message: $0.message) }
+            snapshot.limits.map { $0.on(snapshot.hostname) }
         }
     }
 

@@ -31,7 +31,7 @@ public struct IPEvidence: Sendable {
     /// Names pointing at each address (hosts files, reverse lookups).
     public var names: [IPAddress: [NameClaim]]
     /// What resolving the query said, sorted into notes, warnings and limits.
-    public var nameFindings: (notes: [String], warnings: [String], limits: [String])
+    public var nameFindings: (notes: [String], warnings: [String], limits: [Limit])
     /// This host's snapshot first (when it was gathered), then the others'.
     public var hosts: [ExaminedHost]
     /// keepalived's configurations of every known node, analysed together; instance `node`
@@ -46,7 +46,7 @@ public struct IPEvidence: Sendable {
     public var limits: [Limit]
 
     public init(query: String, addresses: [IPAddress], resolution: [NameClaim]? = nil, names: [IPAddress: [NameClaim]] = [:],
-                nameFindings: (notes: [String], warnings: [String], limits: [String]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
+                nameFindings: (notes: [String], warnings: [String], limits: [Limit]) = ([], [], []), hosts: [ExaminedHost], keepalived: KeepalivedReport?, wire: VRRPCensusReport?,
                 nodeNames: [IPAddress: NameClaim] = [:], limits: [Limit] = []) {
         self.query = query
         self.addresses = addresses
@@ -86,14 +86,14 @@ public enum IPExplainer {
         var evidence: [Evidence] = []
         var warnings: [String] = []
         var notes: [String] = []
-        var limits: [String] = []
+        var limits: [Limit] = []
         let local = input.hosts.first { $0.isLocal }
 
         // The kernel: who has the address on an interface.
         var holders: [Holder] = []
         for host in input.hosts {
             guard let table = host.addresses else {
-                limits.append("the addresses of \(host.hostname) are unknown, so whether it holds \(address) is not known")
+                limits.append(Limit(source: AddressTable.dumpSource, message: "the addresses of \(host.hostname) are unknown, so whether it holds \(address) is not known"))
                 continue
             }
             for (interface, assigned) in table.assignments(of: address) {
@@ -300,7 +300,7 @@ public enum IPExplainer {
         // Without a keepalived process the instance is in no VRRP state at all, even when the
         // address is still assigned (a keepalived killed without cleaning up).
         let stopped = local.processes?.keepalivedNotRunning == true
-        let state = stopped ? "STOPPED" : (priority?.fault == true ? "FAULT" : (assigned ? "MASTER" : "BACKUP"))
+        let state: VRRPState = stopped ? .stopped : (priority?.fault == true ? .fault : (assigned ? .master : .backup))
         return ThisHost(host: local.hostname, state: state, vrid: vrid, instance: mine.instance.name, priority: priority?.value,
                         arithmetic: priority?.arithmetic ?? String(mine.instance.priority), assigned: assigned,
                         file: mine.instance.file, line: mine.instance.line)
@@ -309,7 +309,7 @@ public enum IPExplainer {
     /// A backup outranking the master it hears cannot be in its assumed state: unless it may
     /// not preempt, one of its tracked checks must be failing. Say which would explain it.
     static func likelyFailingCheck(thisHost: ThisHost?, configured: [Configured], routers: [VRRPCensusReport.Router]) -> String? {
-        guard let thisHost, thisHost.state == "BACKUP", let mine = thisHost.priority,
+        guard let thisHost, thisHost.state == .backup, let mine = thisHost.priority,
               let instance = configured.first(where: { $0.instance.node == thisHost.host })?.instance, !instance.nopreempt,
               let master = routers.first(where: { $0.vrid == thisHost.vrid })?.master, master.priority < mine else { return nil }
         // Checks that lower the priority come before those that would fault the instance.
@@ -339,13 +339,13 @@ public enum IPExplainer {
             }
         }
         // A host whose keepalived is not running takes nothing over, whatever fails elsewhere.
-        guard let thisHost, thisHost.state != "STOPPED",
+        guard let thisHost, thisHost.state != .stopped,
               let mine = configured.first(where: { $0.instance.node == thisHost.host })?.instance else { return [] }
         let master = routers.first { $0.vrid == thisHost.vrid }?.master
         let myPriority = thisHost.priority
         var result: [FailoverWhatIf] = []
         for whatif in mine.whatif ?? [] {
-            if thisHost.state == "MASTER" {
+            if thisHost.state == .master {
                 result.append(FailoverWhatIf(node: thisHost.host, failing: whatif.failing, priority: whatif.priority, newMaster: nil,
                     sentence: "if \(whatif.failing) fails here: \(whatif.arithmetic); a peer takes over if its priority is higher (peers' configurations were not read: give them with --keepalived-config or --from)",
                     assumed: true))

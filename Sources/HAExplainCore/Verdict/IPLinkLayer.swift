@@ -7,9 +7,10 @@ import VRRP
 public enum LinkLayerClaims {
     /// The context `ip` judges the link-layer census in: the asked addresses; VRRP's masters
     /// from the wire; every interface MAC of the hosts in view as a node; which host holds
-    /// which address (only with more than one host in view, all of whose addresses are known:
-    /// one host cannot tell an address held elsewhere from one answered from nowhere); and
-    /// this host's neighbour entries for the asked addresses. `names` names a node's address
+    /// which address (when every host in view's addresses are known), and with one host in
+    /// view, that only its own MACs' addresses are known (it cannot tell an address held by a
+    /// host out of view from one answered from nowhere); and this host's neighbour entries
+    /// for the asked addresses. `names` names a node's address
     /// (a hosts file), so a VRRP sender reads as the node it is.
     public static func context(addresses: [IPAddress], wire: VRRPCensusReport?, hosts: [ExaminedHost],
                                names: [IPAddress: String] = [:], capturesLinkLayer: Bool = false) -> LinkLayerContext {
@@ -23,19 +24,20 @@ public enum LinkLayerClaims {
             context.nodes[mac] = "\(LinkLayerContext.senderNode(sender.address)), \(name)"
         }
         var held: [IPAddress: [String]] = [:]
+        var macs: Set<MACAddress> = []
         for host in hosts {
             for interface in host.addresses?.interfaces ?? [] {
                 if let mac = interface.address.flatMap(MACAddress.init), mac.value != 0 {
                     context.nodes[mac] = "\(interface.ifname) of \(host.hostname)"
+                    macs.insert(mac)
                 }
                 for assigned in interface.addrInfo where !(held[assigned.local]?.contains(host.hostname) ?? false) {
                     held[assigned.local, default: []].append(host.hostname)
                 }
             }
         }
-        // With one host in view, report(...).keepingCertainAnswersFromNowhere keeps only the
-        // answers from its own MACs (it knows it does not hold the address).
         if hosts.allSatisfy({ $0.addresses != nil }) { context.held = held }
+        if hosts.count == 1 { context.macsWithKnownAddresses = macs }
         if let table = hosts.first(where: \.isLocal)?.neighbours {
             context.neighbours = table.neighbours.compactMap { entry in
                 guard addresses.contains(entry.dst), let mac = entry.lladdr.flatMap(MACAddress.init) else { return nil }

@@ -68,7 +68,7 @@ public struct IPAnswer: Codable, Sendable {
     public var warnings: [String]
     /// Facts worth knowing that need no action, e.g. an address ifconfig does not show.
     public var notes: [String] = []
-    public var limits: [String]
+    public var limits: [Limit]
     /// Where hosts that do not hold the address send it (their neighbour entries).
     public var neighbours: [NeighbourMatch]? = nil
     /// What kind of address it is (private, public, ...) and what that means for reaching it.
@@ -131,7 +131,7 @@ public struct ThisHost: Codable, Sendable, Equatable {
     public var host: String
     /// MASTER, BACKUP or FAULT, as keepalived would be now; STOPPED when /proc was read and no
     /// keepalived runs.
-    public var state: String
+    public var state: VRRPState
     public var vrid: Int
     public var instance: String
     public var priority: Int?

@@ -23,22 +23,10 @@ public enum KeepalivedJSONDump {
         var data: Data
     }
 
-    /// keepalived's state numbers (vrrp.h).
-    static func stateName(_ number: Int?) -> String {
-        switch number {
-        case 0?: "INIT"
-        case 1?: "BACKUP"
-        case 2?: "MASTER"
-        case 3?: "FAULT"
-        case let other?: "state \(other)"
-        case nil: "unknown"
-        }
-    }
-
     public static func decode(_ bytes: [UInt8]) throws -> [KeepalivedSays.Instance] {
         try JSONReading.decode([Entry].self, from: bytes).map { entry in
             KeepalivedSays.Instance(name: entry.data.iname, virtualRouterID: entry.data.vrid, interface: entry.data.ifpIfname,
-                                    state: stateName(entry.data.state), basePriority: entry.data.basePriority,
+                                    state: .init(number: entry.data.state), basePriority: entry.data.basePriority,
                                     effectivePriority: entry.data.effectivePriority, masterPriority: entry.data.masterPriority)
         }
     }
@@ -56,7 +44,7 @@ public enum KeepalivedJSONDump {
                 found.append("vrrp_instance \(instance.name): priority \(base) in keepalived, \(instance.priority) in the file haexplain read (not reloaded since the file changed?)")
             }
             let ourFault = instance.effectivePriority?.fault == true
-            if ourFault != (theirs.state == "FAULT") {
+            if ourFault != (theirs.state == .fault) {
                 found.append("vrrp_instance \(instance.name): keepalived says \(theirs.state), haexplain \(ourFault ? "infers FAULT" : "infers it is not in FAULT") (\(instance.effectivePriority?.arithmetic ?? "no priority worked out"))")
             } else if !ourFault, let theirPriority = theirs.effectivePriority, let ourPriority = instance.effectivePriority?.value, theirPriority != ourPriority {
                 found.append("vrrp_instance \(instance.name): effective priority \(theirPriority) in keepalived, \(ourPriority) in haexplain's inference (\(instance.effectivePriority?.arithmetic ?? "")); assuming \(instance.effectivePriority?.assumption ?? "")")

@@ -26,23 +26,6 @@ public struct LinkLayerHosts: Sendable {
     }
 }
 
-extension LinkLayerReport {
-    /// With this host alone in view, an answer from a MAC of no host in view cannot be told
-    /// from its owner's, but one from this host's own MAC for an address it does not hold
-    /// can: `answered_from_nowhere` then stands only when every MAC it names is a host in
-    /// view's (proxy ARP here).
-    public func keepingCertainAnswersFromNowhere(_ view: LinkLayerHosts, nodes: [MACAddress: String]) -> LinkLayerReport {
-        guard view.hosts.count == 1 else { return self }
-        var report = self
-        for index in report.addresses.indices {
-            report.addresses[index].verdicts.removeAll { verdict in
-                verdict.code == .answeredFromNowhere && !verdict.macs.allSatisfy { nodes[$0] != nil }
-            }
-        }
-        return report
-    }
-}
-
 extension VRRPCensusRecorder {
     /// The census report with the link layer judged as a live command judges it: against
     /// `hosts` (the addresses asked, the hosts in view), or the wire alone when nil.
@@ -54,8 +37,6 @@ extension VRRPCensusRecorder {
                           capturesLinkLayer: capturesLinkLayer, addresses: addresses)
         }
         return report(source: source, end: end, expected: expected, truncated: truncated, notes: notes, addresses: addresses,
-                      context: { hosts.context($0, capturesLinkLayer: capturesLinkLayer) },
-                      finish: { report, context in report.keepingCertainAnswersFromNowhere(hosts, nodes: context.nodes) },
-                      capturesLinkLayer: capturesLinkLayer)
+                      context: { hosts.context($0, capturesLinkLayer: capturesLinkLayer) }, capturesLinkLayer: capturesLinkLayer)
     }
 }

@@ -68,7 +68,7 @@ public enum MonitoringCheck {
             status = max(status, answerStatus)
             summaries.append(summary)
             details += answer.warnings.map { "warning: \($0)" }
-            details += answer.limits.map { "limit: \($0)" }
+            details += answer.limits.map { "limit: \($0.text)" }
         }
         if listeningFailed {
             status = max(status, policy.unobservedIs)

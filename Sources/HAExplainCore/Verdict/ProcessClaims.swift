@@ -6,10 +6,10 @@ import Processes
 /// state of the scripts its instances track (which the effective priority already uses), and
 /// configuration files changed since the daemon started.
 enum ProcessClaims {
-    static func claims(instances: [VRRPInstance], hosts: [ExaminedHost]) -> (evidence: [Evidence], warnings: [String], limits: [String]) {
+    static func claims(instances: [VRRPInstance], hosts: [ExaminedHost]) -> (evidence: [Evidence], warnings: [String], limits: [Limit]) {
         var evidence: [Evidence] = []
         var warnings: [String] = []
-        var limits: [String] = []
+        var limits: [Limit] = []
         for host in hosts {
             guard let facts = host.processes else { continue }
             let mine = instances.filter { $0.node == host.hostname }
@@ -31,7 +31,7 @@ enum ProcessClaims {
                     "track_script \(state.name) \"\(state.script)\" is \(word) on \(host.hostname): \(state.reason)\(pids)", host: host.hostname))
             }
             warnings += facts.warnings.map { "\(host.hostname): \($0)" }
-            limits += facts.limits.map { "\(host.hostname): \($0)" }
+            limits += facts.limits.map { $0.on(host.hostname) }
         }
         return (evidence, warnings, limits)
     }

@@ -42,7 +42,7 @@ enum Reachability {
         for host in input.hosts {
             guard let firewall = host.firewall else { continue }
             if !firewall.legacyTables.isEmpty {
-                answer.limits.append("legacy iptables tables (\(firewall.legacyTables.joined(separator: ", "))) are loaded on \(host.hostname); libnftables cannot list them, so their rules were not judged (see `iptables-legacy -S`)")
+                answer.limits.append(Limit(source: firewall.source, message: "legacy iptables tables (\(firewall.legacyTables.joined(separator: ", "))) are loaded on \(host.hostname); libnftables cannot list them, so their rules were not judged (see `iptables-legacy -S`)"))
             }
         }
         answer.warnings += ARPJudgement.warnings(address, hosts: input.hosts, instances: facts)

@@ -132,6 +132,10 @@ public struct LinkLayerContext: Sendable {
     /// Which node holds each address on an interface, when the hosts in view are known
     /// (nil: not known, so nothing is said to be answered from nowhere).
     public var held: [IPAddress: [String]]?
+    /// The MACs whose addresses `held` knows, when the hosts in view may not be all of the link
+    /// (one host alone: its own interfaces'); nil when they are taken to be. An answer from any
+    /// other MAC cannot be told from its owner's, so it is not judged answered from nowhere.
+    public var macsWithKnownAddresses: Set<MACAddress>?
     /// This host's neighbour entries for the addresses that matter.
     public var neighbours: [Neighbour]
     /// True when the capture was set up to see ARP/NDP (a live capture with the link-layer
@@ -143,11 +147,13 @@ public struct LinkLayerContext: Sendable {
     public var owners: [MACAddress: IPAddress] = [:]
 
     public init(addresses: [IPAddress], routers: [Router] = [], nodes: [MACAddress: String] = [:],
-                held: [IPAddress: [String]]? = nil, neighbours: [Neighbour] = [], capturesLinkLayer: Bool = false) {
+                held: [IPAddress: [String]]? = nil, macsWithKnownAddresses: Set<MACAddress>? = nil, neighbours: [Neighbour] = [],
+                capturesLinkLayer: Bool = false) {
         self.addresses = addresses
         self.routers = routers
         self.nodes = nodes
         self.held = held
+        self.macsWithKnownAddresses = macsWithKnownAddresses
         self.neighbours = neighbours
         self.capturesLinkLayer = capturesLinkLayer
     }

@@ -318,6 +318,7 @@ struct LinkLayerJudge {
         guard !answers.isEmpty else { return [] }
         var claimants: [Int] = []
         for event in answers where !claimants.contains(event.claimant) { claimants.append(event.claimant) }
+        if let known = context.macsWithKnownAddresses, !claimants.allSatisfy({ known.contains(state.claimants[$0].mac) }) { return [] }
         let names = claimants.map { index -> String in
             let mac = state.claimants[index].mac
             if let node = context.nodes[mac] { return "\(mac) (\(node), which does not hold it: proxy ARP)" }

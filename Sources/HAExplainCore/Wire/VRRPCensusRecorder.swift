@@ -69,23 +69,21 @@ public struct VRRPCensusRecorder {
                        truncated: String? = nil, notes: [String] = [], capturesLinkLayer: Bool = false,
                        addresses: [IPAddress] = []) -> VRRPCensusReport {
         report(source: source, end: end, expected: expected, truncated: truncated, notes: notes, addresses: addresses,
-               context: { LinkLayerContext(vrrp: $0, capturesLinkLayer: capturesLinkLayer) }, finish: { report, _ in report },
-               capturesLinkLayer: capturesLinkLayer)
+               context: { LinkLayerContext(vrrp: $0, capturesLinkLayer: capturesLinkLayer) }, capturesLinkLayer: capturesLinkLayer)
     }
 
     /// The same, judging the link layer in the context `context` makes from the VRRP report
-    /// (what a live command knows beside the wire: `LinkLayerHosts`), and `finish` adjusting
-    /// the link-layer report in it. The hosts' side lives with the verdict, not with the wire.
+    /// (what a live command knows beside the wire: `LinkLayerHosts`). The hosts' side lives
+    /// with the verdict, not with the wire.
     public func report(source: Source, end: PacketTime?, expected: [VRRPCensus.ExpectedRouter], truncated: String?,
                        notes: [String], addresses: [IPAddress],
                        context makeContext: (VRRPCensusReport) -> LinkLayerContext,
-                       finish: (LinkLayerReport, LinkLayerContext) -> LinkLayerReport,
                        capturesLinkLayer: Bool) -> VRRPCensusReport {
         var report = census.report(source: source, end: end, expected: expected, truncated: truncated, notes: notes)
         guard linkLayer.packets > 0 || linkLayer.malformed > 0 || capturesLinkLayer else { return report }
         var context = makeContext(report)
         context.addresses = addresses + context.addresses.filter { !addresses.contains($0) }
-        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime).map { finish($0, context) }
+        report.linkLayer = linkLayer.report(context: context, end: end ?? census.lastTime)
         return report
     }
 }
