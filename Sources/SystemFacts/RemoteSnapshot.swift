@@ -7,14 +7,22 @@ import HAModel
 /// its JSON. BatchMode (never a password prompt), a connect timeout and an overall deadline
 /// keep it bounded; nothing is installed or left behind on the remote.
 public enum RemoteSnapshot {
+    /// ssh's ConnectTimeout, which also bounds the wait for the server's banner (through a
+    /// ProxyCommand, all of it): a loaded host or a jump host needs more than 5 s (see man page).
+    public static let connectTimeout = 10
+
     public static func fetch(host: String, remoteCommand: String = "haexplain", sshOptions: [String] = [],
                              timeout: Double = 30) throws(HAError) -> [UInt8] {
         guard !host.isEmpty, !host.hasPrefix("-") else {
             throw HAError(.usage, "'\(host)' is not a host name for ssh")
         }
-        let argv = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"] + sshOptions
+        // ssh takes the first value it is given for an option: BatchMode is ours, the connect
+        // timeout the user's when they give one (--ssh-option=-oConnectTimeout=N).
+        let argv = ["ssh", "-o", "BatchMode=yes"] + sshOptions + ["-o", "ConnectTimeout=\(connectTimeout)"]
             + [host, "--", remoteCommand, "snapshot"]
-        let outcome = try ProgramRunner.run(argv, timeout: timeout)
+        // A group of its own: at the deadline the ProxyCommand goes with ssh (ssh killed before
+        // its session starts leaves it running).
+        let outcome = try ProgramRunner.run(argv, timeout: timeout, ownProcessGroup: true)
         let detail = outcome.stderr.split(separator: "\n").last.map(String.init) ?? ""
         if outcome.timedOut {
             throw HAError(.unavailable, "ssh \(host): no complete snapshot within \(Int(timeout)) s; stopped waiting")

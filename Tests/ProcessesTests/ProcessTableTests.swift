@@ -69,4 +69,33 @@ struct ProcessTableTests {
         }
         #expect(gone, "pid \(left) still runs")
     }
+
+    @Test("at the deadline SIGTERM comes first: a program that traps it tidies up and its own exit status comes back")
+    func deadlineTermFirst() throws {
+        let outcome = try ProgramRunner.run(["sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.1; done"], timeout: 1, ownProcessGroup: true)
+        #expect(outcome.timedOut)
+        #expect(outcome.status == 3, "status \(outcome.status): the trap did not run, so SIGTERM was not sent first")
+    }
+
+    @Test("a program that ignores SIGTERM is killed after the grace period")
+    func deadlineKillAfterGrace() throws {
+        let outcome = try ProgramRunner.run(["sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"], timeout: 1, ownProcessGroup: true)
+        #expect(outcome.timedOut)
+        #expect(outcome.status == 128 + SIGKILL)
+    }
+
+    @Test("a program printing past the cap is stopped and the run is an error, not unbounded memory")
+    func outputCap() throws {
+        let error = #expect(throws: HAError.self) { try ProgramRunner.run(["yes"], timeout: 60, limit: 1 << 20) }
+        #expect(error?.kind == .dataError)
+        #expect(error?.message == "yes printed more than 1 MiB; stopped it")
+    }
+
+    @Test("of a chatty stderr the end is kept: the reason a program gives last is not lost")
+    func stderrKeepsTheEnd() throws {
+        let outcome = try ProgramRunner.run(["sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x >&2; echo 'the reason' >&2; exit 1"], timeout: 60)
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.hasSuffix("xxthe reason\n"))
+        #expect(outcome.stderr.utf8.count == ProgramRunner.stderrTail)
+    }
 }

@@ -69,6 +69,60 @@ import Testing
     }
 }
 
+/// `--host`'s waits, with ssh and a ProxyCommand that never connects: no server, no root.
+@Suite struct RemoteSnapshotDeadlineTests {
+    let directory: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxd-\(getpid())-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // The ProxyCommand writes its pid and hangs: a jump host that never answers.
+        try """
+        Host hung
+            BatchMode yes
+            ProxyCommand sh -c 'echo $$ > \(directory)/proxy.pid; exec sleep 300'
+        """.write(toFile: "\(directory)/ssh_config", atomically: true, encoding: .utf8)
+    }
+
+    func proxyPID() throws -> Int32 {
+        let text = try String(contentsOfFile: "\(directory)/proxy.pid", encoding: .utf8)
+        return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "proxy.pid: \(text)")
+    }
+
+    /// Whether `pid` is gone (or a zombie its new parent has yet to reap), waiting up to 30 s.
+    static func gone(_ pid: Int32) -> Bool {
+        for _ in 0..<600 {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.isEmpty || stat.contains(") Z ") { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    @Test("at the deadline ssh's ProxyCommand is stopped with ssh: nothing it started is left running")
+    func deadlineStopsTheProxyCommand() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = #expect(throws: HAError.self) {
+            try RemoteSnapshot.fetch(host: "hung", sshOptions: ["-F", "\(directory)/ssh_config", "-oConnectTimeout=120"], timeout: 5)
+        }
+        #expect(error?.message == "ssh hung: no complete snapshot within 5 s; stopped waiting")
+        let proxy = try proxyPID()
+        let stopped = Self.gone(proxy)
+        if !stopped { kill(proxy, SIGKILL) }
+        #expect(stopped, "the ProxyCommand (pid \(proxy)) outlived ssh")
+    }
+
+    @Test("--ssh-option's ConnectTimeout wins over haexplain's: ssh gives up by itself, before the overall deadline")
+    func connectTimeoutIsTheUsers() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = #expect(throws: HAError.self) {
+            try RemoteSnapshot.fetch(host: "hung", sshOptions: ["-F", "\(directory)/ssh_config", "-oConnectTimeout=1"], timeout: 60)
+        }
+        #expect(error?.message.hasPrefix("ssh hung failed: ") == true && error?.message.contains("timed out") == true, "\(error?.message ?? "no error")")
+        if let proxy = try? proxyPID(), !Self.gone(proxy) { kill(proxy, SIGKILL) }
+    }
+}
+
 /// `--host`: a real OpenSSH server on a loopback address inside a test namespace, reached
 /// through a ProxyCommand that enters the namespace, so nothing leaves the lab.
 @Suite(.enabled(if: Privilege.canUseNamespaces, Comment(rawValue: Privilege.namespaceSkipReason)))
@@ -156,11 +210,16 @@ final class RemoteSnapshotTests {
                       output: directory.appendingPathComponent("sshd.log"))
         try lab.spawn(netns, ["unshare", "--uts", "sh", "-c", "hostname lb1-nohx && mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f \(dir)/sshd2_config"],
                       output: directory.appendingPathComponent("sshd2.log"))
-        for port in ["2222", "2223"] {
-            for _ in 0..<600 {
-                if (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", port]))?.succeeded == true { break }
-                usleep(50_000)
+        // Both servers listen before any test connects: a refused ProxyCommand reads as a host
+        // that is down ("Connection closed"), so a slow start fails here, saying so.
+        for (port, log) in [("2222", "sshd.log"), ("2223", "sshd2.log")] {
+            var listening = false
+            for _ in 0..<600 where !listening {
+                listening = (try? lab.exec(netns, ["nc", "-z", "127.0.0.1", port]))?.succeeded == true
+                if !listening { usleep(50_000) }
             }
+            let said = listening ? "" : (try? String(contentsOf: directory.appendingPathComponent(log), encoding: .utf8)) ?? ""
+            try #require(listening, "sshd is not listening on \(port) after 600 tries; its log: \(said)")
         }
     }
 
@@ -182,7 +241,7 @@ final class RemoteSnapshotTests {
     /// `haexplain ip` run from a client namespace of its own, with a hosts file and a
     /// resolv.conf of the test mounted over the machine's (glibc's reverse lookup must not
     /// reach the machine's nameserver).
-    func ipFromClient(_ arguments: [String]) throws -> Shell.Result {
+    func ipFromClient(_ arguments: [String], timeout: TimeInterval = 60) throws -> Shell.Result {
         let client = try lab.namespace("client")
         let dir = directory.path
         try "127.0.0.1 localhost\n".write(toFile: "\(dir)/hosts", atomically: true, encoding: .utf8)
@@ -190,7 +249,7 @@ final class RemoteSnapshotTests {
         let command = (["ip", "netns", "exec", client, HAExplainBinary.path, "ip"] + arguments).map { "'\($0)'" }.joined(separator: " ")
         return try Shell.run(["unshare", "--mount", "sh", "-c",
                               "mount --make-rprivate / && mount --bind \(dir)/hosts /etc/hosts && mount --bind \(dir)/resolv.conf /etc/resolv.conf && exec \(command)"],
-                             timeout: 60)
+                             timeout: timeout)
     }
 
     @Test("haexplain ip --host: the remote's snapshot over ssh says it holds the address")
@@ -228,17 +287,19 @@ final class RemoteSnapshotTests {
         #expect(result.status == 0, "\(result.stderr)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
         let verdict = try #require(((report["answers"] as? [[String: Any]])?.first)?["verdict"] as? [String: Any])
-        // fleet-ok got through the barrier, so the three connections were open at once.
-        #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict)")
         let limits = Self.limitMessages(report)
+        // fleet-ok got through the barrier, so the three connections were open at once. If not,
+        // ssh's own reason for each host says why (refused, timed out).
+        #expect(verdict["owner"] as? String == "peer" && verdict["owner_host"] as? String == "lb0-remote", "\(verdict); limits: \(limits)")
         #expect(limits.contains { $0.hasPrefix("fleet-dead is not in this answer: ssh fleet-dead failed") }, "\(limits)")
         #expect(limits.contains { $0.hasPrefix("fleet-nohx is not in this answer: fleet-nohx has no '") }, "\(limits)")
 
         // One connection at a time never gets past the barrier: every host is a limit, and
         // the answer still comes.
         try FileManager.default.removeItem(atPath: "\(dir)/barrier")
+        // Each waits at the barrier for 8 s in turn (less than ssh's 10 s connect timeout).
         let serial = try ipFromClient(["10.77.0.1", "--host-list", "\(dir)/fleet", "--parallel", "1", "--ssh-option=-F\(sshConfig)",
-                                       "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"])
+                                       "--remote-haexplain", HAExplainBinary.path, "--no-listen", "--no-dns", "--json"], timeout: 120)
         let serialReport = try #require(try JSONSerialization.jsonObject(with: Data(serial.stdout.utf8)) as? [String: Any], "\(serial.stderr)")
         #expect(Self.limitMessages(serialReport).filter { $0.contains("is not in this answer") }.count == 3)
         #expect((serialReport["limits"] as? [[String: Any]] ?? []).filter { ($0["source"] as? [String: Any])?["kind"] as? String == "ssh" }.count == 3)
