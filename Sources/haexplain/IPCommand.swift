@@ -259,7 +259,7 @@ struct IPQuestion: ParsableArguments {
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
         }
         if result.report.capture.listening?.reason == .timeUp, let progress = result.progress, progress.decidedBy != nil {
-            limits.append(Limit(source: "vrrp", message: "listening ended while more than one sender advertised (\(progress.explanation)): "
+            limits.append(Limit(source: .liveCapture, message: "listening ended while more than one sender advertised (\(progress.explanation)): "
                 + "a split brain and a master change were not yet told apart, so the owner below may be one of two masters; listen longer (--listen)"))
         }
         var report = result.report
