@@ -367,8 +367,9 @@ public struct VRRPDecoder: Sendable {
         let held = advert.virtualAddresses.count
         if held > count {
             advert.virtualAddresses.removeSubrange(count..<held)
-        } else if held < count {
-            advert.virtualAddresses.append(contentsOf: repeatElement(IPAddress.v4(0), count: count - held))
+        } else {
+            // One at a time: a router lists a handful, and the generic append of a sequence cost more.
+            for _ in held..<count { advert.virtualAddresses.append(.v4(0)) }
         }
         advert.virtualAddresses.withUnsafeMutableBufferPointer { list in
             for index in 0..<count {

@@ -203,8 +203,12 @@ struct SenderState {
     var resignedPacket: Int?
     var resignedTime: PacketTime?
     var ownerPacket: Int?
-    /// When it advertised as master: runs of adverts none overdue after the one before (the latest 64).
-    var spans: [(since: PacketTime, until: PacketTime)] = []
+    /// When it advertised as master: runs of adverts none overdue after the one before (the
+    /// latest 64). The run still going is kept apart from the list, so an advert extending it
+    /// writes two words, not an element of a shared list (vrrp --read budget).
+    var spans: [(since: PacketTime, until: PacketTime)] { closedSpans + (openSpan.map { [$0] } ?? []) }
+    private var closedSpans: [(since: PacketTime, until: PacketTime)] = []
+    private var openSpan: (since: PacketTime, until: PacketTime)?
 
     init(_ advert: VRRPAdvert) {
         address = advert.sourceAddress
@@ -273,12 +277,15 @@ struct SenderState {
     }
 
     mutating func extendSpan(_ time: PacketTime) {
-        if let last = spans.last, time <= overdue(after: last.until) {
-            if time > last.until { spans[spans.count - 1].until = time }
+        if let open = openSpan, time <= overdue(after: open.until) {
+            if time > open.until { openSpan = (open.since, time) }
             return
         }
-        if spans.count >= 64 { spans.removeFirst() }
-        spans.append((time, time))
+        if let open = openSpan {
+            if closedSpans.count >= 63 { closedSpans.removeFirst() }
+            closedSpans.append(open)
+        }
+        openSpan = (time, time)
     }
 
     func isActing(at time: PacketTime) -> Bool {
