@@ -471,7 +471,7 @@ final class PcapngFile {
 }
 
 /// The records of a pcap file whose header libpcap read and checked, read here in 1 MiB
-/// blocks: libpcap's two reads per packet cost as much as decoding the advert in it
+/// blocks from where libpcap's FILE stands: libpcap's two reads per packet cost as much as decoding the advert in it
 /// (vrrp --read budget). Each record is handed on as libpcap hands it (microseconds scaled
 /// to nanoseconds). The first record that is not plainly whole and within the snapshot
 /// length (a file cut short, a corrupt length, a read error) is left for libpcap: the file
@@ -523,9 +523,12 @@ final class PcapRecords {
             position += start
             end -= start
             start = 0
-            let count = fread(buffer + end, 1, capacity - end, file)
-            if count == 0 {
-                return end == 0 && ferror(file) == 0 ? .endOfFile : handOver(at: position)
+            // Straight from the descriptor at our own offset: through the FILE, every block
+            // was copied twice (vrrp --read budget). Handing over seeks the FILE to the record.
+            let count = pread(fileno(file), buffer + end, capacity - end, off_t(position + end))
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 {
+                return end == 0 && count == 0 ? .endOfFile : handOver(at: position)
             }
             end += count
         }
