@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the varied VRRP capture the vrrp bench reads (seeded, so every run writes the same file):
 
-    vrrp-adverts.py DIR [ADVERTS]    -> DIR/adverts-1m.pcap and DIR/adverts-100k.pcap (its first tenth)
+    vrrp-adverts.py DIR [ADVERTS [SEED]]    -> DIR/adverts-1m.pcap and DIR/adverts-100k.pcap (its first 100,000)
+
+(SEED, 14 by default, draws other IP ids, phases and jitter: other files to compare two builds' outputs on.)
 
 One advert per router per second, from 200 virtual routers on one LAN, each a pair of nodes:
 - every advert has its sender's own IPv4 id (a counter from a random start, as the kernel keeps
@@ -18,7 +20,7 @@ import random
 import struct
 import sys
 
-rng = random.Random(14)
+rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 14)
 
 
 def checksum(data):

@@ -32,6 +32,9 @@ struct LibPcap: @unchecked Sendable {
     let dispatch: @convention(c) (Handle?, Int32, pcap_handler?, UnsafeMutablePointer<UInt8>?) -> Int32
     let loop: @convention(c) (Handle?, Int32, pcap_handler?, UnsafeMutablePointer<UInt8>?) -> Int32
     let datalink: @convention(c) (Handle?) -> Int32
+    let snapshot: @convention(c) (Handle?) -> Int32
+    let majorVersion: @convention(c) (Handle?) -> Int32
+    let minorVersion: @convention(c) (Handle?) -> Int32
     let datalinkValToName: @convention(c) (Int32) -> UnsafePointer<CChar>?
     let fopenOfflineWithTstampPrecision: @convention(c) (UnsafeMutablePointer<FILE>?, UInt32, ErrorBuffer?) -> Handle?
 
@@ -75,6 +78,9 @@ struct LibPcap: @unchecked Sendable {
                 dispatch: bind("pcap_dispatch", as: (@convention(c) (Handle?, Int32, pcap_handler?, UnsafeMutablePointer<UInt8>?) -> Int32).self),
                 loop: bind("pcap_loop", as: (@convention(c) (Handle?, Int32, pcap_handler?, UnsafeMutablePointer<UInt8>?) -> Int32).self),
                 datalink: bind("pcap_datalink", as: (@convention(c) (Handle?) -> Int32).self),
+                snapshot: bind("pcap_snapshot", as: (@convention(c) (Handle?) -> Int32).self),
+                majorVersion: bind("pcap_major_version", as: (@convention(c) (Handle?) -> Int32).self),
+                minorVersion: bind("pcap_minor_version", as: (@convention(c) (Handle?) -> Int32).self),
                 datalinkValToName: bind("pcap_datalink_val_to_name", as: (@convention(c) (Int32) -> UnsafePointer<CChar>?).self),
                 fopenOfflineWithTstampPrecision: bind("pcap_fopen_offline_with_tstamp_precision",
                                                       as: (@convention(c) (UnsafeMutablePointer<FILE>?, UInt32, ErrorBuffer?) -> Handle?).self)))

@@ -37,6 +37,8 @@ public final class PacketCapture {
     private(set) var netns: String?
     /// The stdio buffer of a capture file's FILE (which libpcap owns and closes): freed after it.
     private let fileBuffer: UnsafeMutablePointer<CChar>?
+    /// A plain pcap file's records, read in bulk until one needs libpcap's judgement.
+    private var records: PcapRecords?
 
     /// The kernel-side filter: VRRP over IPv4 and IPv6, also inside IPsec AH and behind an
     /// IPv6 hop-by-hop header (the decoder drops whatever is not VRRP after all); and the link
@@ -113,8 +115,15 @@ public final class PacketCapture {
             throw HAError(unreadable ? .noInput : .dataError,
                           "not a readable pcap or pcapng file (\(message)); write one with `tcpdump -w FILE vrrp`", file: path)
         }
-        return try PacketCapture(pcap: pcap, handle: handle, description: path, interface: nil, isFile: true, interfaceNames: [:],
-                                 fileBuffer: buffer)
+        let capture = try PacketCapture(pcap: pcap, handle: handle, description: path, interface: nil, isFile: true, interfaceNames: [:],
+                                        fileBuffer: buffer)
+        // libpcap has read and checked the file header; a file in this machine's byte order
+        // and today's format (2.4, lengths not swapped) has its records read by us.
+        if pcap.majorVersion(handle) == 2, pcap.minorVersion(handle) == 4,
+           let nanoseconds = PcapRecords.hostOrderMagic[magic], let snapshot = Int(exactly: pcap.snapshot(handle)), snapshot > 0, snapshot <= PcapRecords.largestSnapshot {
+            capture.records = PcapRecords(file: file, snapshot: snapshot, nanoseconds: nanoseconds)
+        }
+        return capture
     }
 
     /// Opens a live capture on `interface` (all interfaces when nil) inside network namespace
@@ -265,6 +274,11 @@ public final class PacketCapture {
         }
         guard let pcap, let handle else { return .endOfFile }
         let link = CaptureLink(linkType: linkType, name: interface)
+        if let records {
+            self.records = nil
+            guard records.read({ frame, time in body(frame, time, link) }) == .handedOver else { return .endOfFile }
+            // libpcap reads on from the record we could not vouch for, and says what is wrong with it.
+        }
         return try withoutActuallyEscaping({ frame, time in body(frame, time, link) }) { (body) throws(HAError) -> Ending in
             let context = Context(body)
             let pointer = Unmanaged.passUnretained(context).toOpaque().assumingMemoryBound(to: UInt8.self)
@@ -453,5 +467,75 @@ final class PcapngFile {
             }
             end += count
         }
+    }
+}
+
+/// The records of a pcap file whose header libpcap read and checked, read here in 1 MiB
+/// blocks from where libpcap's FILE stands: libpcap's two reads per packet cost as much as decoding the advert in it
+/// (vrrp --read budget). Each record is handed on as libpcap hands it (microseconds scaled
+/// to nanoseconds). The first record that is not plainly whole and within the snapshot
+/// length (a file cut short, a corrupt length, a read error) is left for libpcap: the file
+/// is put back at that record, so what follows and its error messages are libpcap's own.
+final class PcapRecords {
+    /// The first four bytes of a pcap file in this machine's byte order, and whether its
+    /// times are in nanoseconds.
+    static let hostOrderMagic: [[UInt8]: Bool] = {
+        func bytes(_ magic: UInt32) -> [UInt8] { withUnsafeBytes(of: magic) { Array($0) } }
+        return [bytes(0xa1b2_c3d4): false, bytes(0xa1b2_3c4d): true]
+    }()
+
+    enum Ending: Equatable { case endOfFile, handedOver }
+
+    /// libpcap's largest snapshot length for the link types decoded: a record always fits the buffer.
+    static let largestSnapshot = 262_144
+
+    let file: UnsafeMutablePointer<FILE>
+    let snapshot: Int
+    let nanoseconds: Bool
+
+    init(file: UnsafeMutablePointer<FILE>, snapshot: Int, nanoseconds: Bool) {
+        self.file = file
+        self.snapshot = snapshot
+        self.nanoseconds = nanoseconds
+    }
+
+    func read(_ body: (UnsafeRawBufferPointer, PacketTime) -> Void) -> Ending {
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        defer { buffer.deallocate() }
+        // Where the bytes in the buffer start in the file, and which of them are read.
+        var position = Int(ftello(file))
+        var start = 0, end = 0
+        while true {
+            while end - start >= 16 {
+                // Signed, as libpcap 1.10.3 (Debian 12) reads them: a corrupt time goes before 1970.
+                let seconds = buffer.loadUnaligned(fromByteOffset: start, as: Int32.self)
+                let fraction = buffer.loadUnaligned(fromByteOffset: start + 4, as: Int32.self)
+                let length = Int(buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self))
+                guard length <= snapshot else { return handOver(at: position + start) }
+                guard end - start >= 16 + length else { break }
+                body(UnsafeRawBufferPointer(start: buffer + start + 16, count: length),
+                     PacketTime(seconds: Int64(seconds), nanoseconds: nanoseconds ? Int64(fraction) : Int64(fraction) &* 1000))
+                start += 16 + length
+            }
+            // Keep the partial record at the front (a whole record fits: see `largestSnapshot`).
+            buffer.copyMemory(from: buffer + start, byteCount: end - start)
+            position += start
+            end -= start
+            start = 0
+            // Straight from the descriptor at our own offset: through the FILE, every block
+            // was copied twice (vrrp --read budget). Handing over seeks the FILE to the record.
+            let count = pread(fileno(file), buffer + end, capacity - end, off_t(position + end))
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 {
+                return end == 0 && count == 0 ? .endOfFile : handOver(at: position)
+            }
+            end += count
+        }
+    }
+
+    private func handOver(at offset: Int) -> Ending {
+        fseeko(file, off_t(offset), SEEK_SET)
+        return .handedOver
     }
 }

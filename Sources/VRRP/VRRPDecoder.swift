@@ -86,7 +86,8 @@ public struct VRRPDecoder: Sendable {
 
     /// The same, a VRRP advert written into `advert`: a capture decodes every frame into one
     /// value whose address list is rewritten in place, so an advert costs no allocation and
-    /// no copy of the whole value (vrrp --read budget).
+    /// no copy of the whole value (vrrp --read budget). Every field but `interface` is
+    /// written; the caller names the interface.
     public func decode(frame: UnsafeRawBufferPointer, linkType: LinkType, packet: Int, time: PacketTime,
                        into advert: inout VRRPAdvert) throws(VRRPDecodeError) -> Protocol112Kind? {
         var reader = ByteReader(frame)
@@ -304,9 +305,10 @@ public struct VRRPDecoder: Sendable {
         let header = try reader.take(8)
         let version = header[0] >> 4
         // Every field is written: nothing of the previous advert survives.
+        // The interface is the caller's to name (it knows the capture's links); left as it
+        // was, the same name is not released and retained again per advert (vrrp --read budget).
         advert.packet = frame.packet
         advert.time = frame.time
-        advert.interface = nil
         advert.interfaceIndex = frame.interfaceIndex
         // Assigned only when the tags differ: sharing the same (mostly empty) list costs a
         // retain and a release per advert (vrrp --read budget).
@@ -358,16 +360,20 @@ public struct VRRPDecoder: Sendable {
         } else {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
-        // Overwritten element by element: emptying and refilling the list cost more than
-        // decoding the rest of the advert (vrrp --read budget).
+        // Resized in place, then overwritten through one buffer: emptying and refilling the
+        // list, or a uniqueness check per element, cost more than decoding the rest of the
+        // advert (vrrp --read budget).
         let count = addressBytes.count / width
-        if advert.virtualAddresses.count > count { advert.virtualAddresses.removeLast(advert.virtualAddresses.count - count) }
-        for index in 0..<count {
-            let address = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[(index * width)..<((index + 1) * width)]))!
-            if index < advert.virtualAddresses.count {
-                advert.virtualAddresses[index] = address
-            } else {
-                advert.virtualAddresses.append(address)
+        let held = advert.virtualAddresses.count
+        if held > count {
+            advert.virtualAddresses.removeSubrange(count..<held)
+        } else {
+            // One at a time: a router lists a handful, and the generic append of a sequence cost more.
+            for _ in held..<count { advert.virtualAddresses.append(.v4(0)) }
+        }
+        advert.virtualAddresses.withUnsafeMutableBufferPointer { list in
+            for index in 0..<count {
+                list[index] = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[(index * width)..<((index + 1) * width)]))!
             }
         }
     }

@@ -77,6 +77,31 @@ import VRRP
         #expect(result.stderr.contains("ends in the middle of packet #3"), "\(result.stderr)")
     }
 
+    @Test("a record longer than the file's snapshot length is cut to it and reading goes on, as libpcap reads it")
+    func recordPastSnapshot() throws {
+        // Snapshot length 60: the seed frame (54 bytes) fits; the second record carries 16
+        // bytes of trailer (70), which libpcap cuts to 60, the advert still whole in them.
+        var bytes: [UInt8] = Self.le32(0xa1b2_c3d4) + [2, 0, 4, 0] + Self.le32(0) + Self.le32(0) + Self.le32(60) + Self.le32(1)
+        let frames: [[UInt8]] = [Self.seedFrame, Self.seedFrame + [UInt8](repeating: 0xee, count: 16), Self.seedFrame]
+        for (index, frame) in frames.enumerated() {
+            let length = Self.le32(UInt32(frame.count))
+            bytes += Self.le32(1_764_043_032 + UInt32(index)) + Self.le32(123_456) + length + length + frame
+        }
+        let file = try write(bytes, "snapshot.pcap")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try haexplain(["--read", file.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let capture = root["capture"] as? [String: Any]
+        #expect(capture?["packets"] as? Int == 3, "\(result.stdout)")
+        #expect(capture?["adverts"] as? Int == 3)
+        #expect(capture?["malformed"] as? Int == 0)
+        #expect(capture?["end"] as? String == "2025-11-25T03:57:14.123456000Z")
+        let census = CensusJSON(root: root)
+        #expect(census.sender(200, "192.168.3.4")?["count"] as? Int == 3)
+        #expect(census.sender(200, "192.168.3.4")?["last_packet"] as? Int == 3)
+    }
+
     @Test("not a capture, missing, a directory, bad usage: one sentence each and the documented status")
     func unreadableInputs() throws {
         let garbage = try write(Array("this is not a pcap file at all\n".utf8), "garbage.pcap")

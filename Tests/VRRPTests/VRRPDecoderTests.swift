@@ -249,9 +249,9 @@ import VRRP
     @Test("capture times print as glibc's gmtime/strftime says and read back to the nanosecond")
     func roundTrip() throws {
         var generator = SeededGenerator.forTest()
-        // Int64 nanoseconds reach the year 2262.
-        let samples: [Int64] = [0, 951_782_400, 1_764_043_032, 4_102_444_799, 9_000_000_000]
-            + (0..<500).map { _ in Int64.random(in: 0...9_000_000_000, using: &generator) }
+        // Int64 nanoseconds reach the years 1677 to 2262; a corrupt pcap time goes before 1970.
+        let samples: [Int64] = [0, -1, -86_401, -2_208_988_800, -9_000_000_000, 951_782_400, 1_764_043_032, 4_102_444_799, 9_000_000_000]
+            + (0..<500).map { _ in Int64.random(in: -9_000_000_000...9_000_000_000, using: &generator) }
         for seconds in samples {
             let nanos = Int64.random(in: 0..<1_000_000_000, using: &generator)
             let time = PacketTime(seconds: seconds, nanoseconds: nanos)

@@ -70,7 +70,7 @@ public struct VRRPCensus {
     public mutating func add(_ advert: VRRPAdvert) {
         adverts += 1
         let number = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
-        if let slot = routersByVRID[number].first(where: { routers[$0].key.interface == advert.interface && routers[$0].key.vlans == advert.vlans }) {
+        for slot in routersByVRID[number] where routers[slot].key.interface == advert.interface && routers[slot].key.vlans == advert.vlans {
             routers[slot].add(advert)
             return
         }
@@ -203,8 +203,12 @@ struct SenderState {
     var resignedPacket: Int?
     var resignedTime: PacketTime?
     var ownerPacket: Int?
-    /// When it advertised as master: runs of adverts none overdue after the one before (the latest 64).
-    var spans: [(since: PacketTime, until: PacketTime)] = []
+    /// When it advertised as master: runs of adverts none overdue after the one before (the
+    /// latest 64). The run still going is kept apart from the list, so an advert extending it
+    /// writes two words, not an element of a shared list (vrrp --read budget).
+    var spans: [(since: PacketTime, until: PacketTime)] { closedSpans + (openSpan.map { [$0] } ?? []) }
+    private var closedSpans: [(since: PacketTime, until: PacketTime)] = []
+    private var openSpan: (since: PacketTime, until: PacketTime)?
 
     init(_ advert: VRRPAdvert) {
         address = advert.sourceAddress
@@ -227,8 +231,12 @@ struct SenderState {
     var badTTL: Int { discarded[.ttl]?.count ?? 0 }
     var badChecksums: Int { (discarded[.checksum]?.count ?? 0) + (discarded[.checksumWithoutPseudoHeader]?.count ?? 0) }
 
-    /// Counts an advert and takes its fields when it is valid (or nothing valid came yet).
-    mutating func record(_ advert: VRRPAdvert, discard: VRRPDiscard?) {
+    /// Counts an advert and takes its fields when it votes (valid, or a VRRPv3 checksum
+    /// without the pseudo-header); an advert that votes with a priority above 0 also makes
+    /// it act as master. Returns the priority before the advert when it voted, nil when it
+    /// did not. One call per advert: each access to a sender in the router's list checks
+    /// the list's uniqueness (vrrp --read budget).
+    mutating func record(_ advert: VRRPAdvert, discard: VRRPDiscard?) -> UInt8? {
         count += 1
         if advert.time < first { first = advert.time; firstPacket = advert.packet }
         if advert.time >= last { last = advert.time; lastPacket = advert.packet }
@@ -240,7 +248,7 @@ struct SenderState {
             discarded[discard] = entry
         }
         // A corrupted packet's fields are not believed over a valid one's.
-        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
+        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return nil }
         if discard == nil { valid = true }
         withoutPseudoHeader = discard == .checksumWithoutPseudoHeader
         version = advert.version
@@ -252,6 +260,14 @@ struct SenderState {
         // Shared only when it changed, so the recorder goes on rewriting its own list (vrrp --read budget).
         if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
         if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
+        let oldPriority = priority
+        guard advert.priority != 0 else { return oldPriority }
+        priority = advert.priority
+        previousActing = acting
+        acting = (advert.time, advert.packet)
+        lastAccepted = advert.time
+        extendSpan(advert.time)
+        return oldPriority
     }
 
     /// When its next advert is overdue: one interval plus skew after the last, and a tenth
@@ -261,12 +277,15 @@ struct SenderState {
     }
 
     mutating func extendSpan(_ time: PacketTime) {
-        if let last = spans.last, time <= overdue(after: last.until) {
-            if time > last.until { spans[spans.count - 1].until = time }
+        if let open = openSpan, time <= overdue(after: open.until) {
+            if time > open.until { openSpan = (open.since, time) }
             return
         }
-        if spans.count >= 64 { spans.removeFirst() }
-        spans.append((time, time))
+        if let open = openSpan {
+            if closedSpans.count >= 63 { closedSpans.removeFirst() }
+            closedSpans.append(open)
+        }
+        openSpan = (time, time)
     }
 
     func isActing(at time: PacketTime) -> Bool {
@@ -329,22 +348,14 @@ struct RouterState {
             senders.append(SenderState(advert))
             slot = senders.count - 1
         }
-        let discard = advert.discardReason
-        senders[slot].record(advert, discard: discard)
         // RFC discards never vote. A VRRPv3 checksum without the pseudo-header is a sender's
         // deliberate choice: RFC receivers (keepalived) discard it, peers computing it the same
         // way (Cisco, FRR switched) elect with it, so it votes, and its master is marked.
-        guard discard == nil || discard == .checksumWithoutPseudoHeader else { return }
+        guard let oldPriority = senders[slot].record(advert, discard: advert.discardReason) else { return }
         if advert.priority == 0 {
             resign(slot, advert)
             return
         }
-        let oldPriority = senders[slot].priority
-        senders[slot].priority = advert.priority
-        senders[slot].previousActing = senders[slot].acting
-        senders[slot].acting = (advert.time, advert.packet)
-        senders[slot].lastAccepted = advert.time
-        senders[slot].extendSpan(advert.time)
         elect(slot, advert, oldPriority: oldPriority)
         interleave(slot, advert)
     }

@@ -27,7 +27,13 @@ public struct VRRPCensusRecorder {
             switch try decoder.decode(frame: frame, linkType: link.linkType, packet: packets, time: time, into: &advert) {
             case .vrrp?:
                 // The link is the interface the packet was captured on: SLL2 names it per packet.
-                advert.interface = advert.interfaceIndex.map(interfaceName) ?? link.name
+                // Assigned only when it changes, so the same name is not released and retained
+                // again per advert (vrrp --read budget).
+                if let index = advert.interfaceIndex {
+                    advert.interface = interfaceName(index)
+                } else if advert.interface != link.name {
+                    advert.interface = link.name
+                }
                 census.add(advert)
             case .carp(var carp)?:
                 carp.interface = carp.interfaceIndex.map(interfaceName) ?? link.name
