@@ -490,13 +490,11 @@ final class PcapRecords {
     static let largestSnapshot = 262_144
 
     let file: UnsafeMutablePointer<FILE>
-    let snapshot: Int
-    let nanoseconds: Bool
+    let reader: PcapRecordReader
 
     init(file: UnsafeMutablePointer<FILE>, snapshot: Int, nanoseconds: Bool) {
         self.file = file
-        self.snapshot = snapshot
-        self.nanoseconds = nanoseconds
+        self.reader = PcapRecordReader(snapshot: snapshot, nanoseconds: nanoseconds)
     }
 
     func read(_ body: (UnsafeRawBufferPointer, PacketTime) -> Void) -> Ending {
@@ -507,16 +505,14 @@ final class PcapRecords {
         var position = Int(ftello(file))
         var start = 0, end = 0
         while true {
-            while end - start >= 16 {
-                // Signed, as libpcap 1.10.3 (Debian 12) reads them: a corrupt time goes before 1970.
-                let seconds = buffer.loadUnaligned(fromByteOffset: start, as: Int32.self)
-                let fraction = buffer.loadUnaligned(fromByteOffset: start + 4, as: Int32.self)
-                let length = Int(buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self))
-                guard length <= snapshot else { return handOver(at: position + start) }
-                guard end - start >= 16 + length else { break }
-                body(UnsafeRawBufferPointer(start: buffer + start + 16, count: length),
-                     PacketTime(seconds: Int64(seconds), nanoseconds: nanoseconds ? Int64(fraction) : Int64(fraction) &* 1000))
-                start += 16 + length
+            records: while true {
+                switch reader.next(UnsafeRawBufferPointer(start: buffer + start, count: end - start)) {
+                case .record(let time, let data):
+                    body(UnsafeRawBufferPointer(start: buffer + start + data.lowerBound, count: data.count), time)
+                    start += data.upperBound
+                case .needMore: break records
+                case .unsure: return handOver(at: position + start)
+                }
             }
             // Keep the partial record at the front (a whole record fits: see `largestSnapshot`).
             buffer.copyMemory(from: buffer + start, byteCount: end - start)
