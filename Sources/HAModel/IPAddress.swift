@@ -169,8 +169,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     }
 
     static func format6(_ high: UInt64, _ low: UInt64) -> String {
-        // Read from the two words as needed: an array of the eight groups was an allocation per
-        // address (addr --json budget).
+        // Groups read from the two words: an array of eight was an allocation per address (addr --json budget).
         func group(_ i: Int) -> UInt16 {
             UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> (48 - 16 * UInt64(i & 3)))
         }

@@ -17,8 +17,7 @@ final class JSONStream {
     private static let chunk = 1 << 16
 
     /// The open containers, outermost first; the one at index `d` holds values of depth `d + 1`.
-    /// A stack of its own rather than an Array: every member written counts itself in it, and
-    /// an Array's uniqueness check on each count cost more than the count (addr --json budget).
+    // A pointer stack, not an Array: no uniqueness check on each member counted (addr --json budget).
     @exclusivity(unchecked) private var open: UnsafeMutablePointer<Container>
     @exclusivity(unchecked) private var openCount = 0
     @exclusivity(unchecked) private var openCapacity = 16
@@ -218,8 +217,8 @@ final class JSONStream {
         count += needed
     }
 
-    /// "00" to "99", so each division by 100 writes two digits; a literal, so nothing is
-    /// initialized (or checked to be) on each number written (addr --json budget).
+    /// "00" to "99", so each division by 100 writes two digits.
+    // A literal, not a lazy global checked on each number written (addr --json budget).
     private static var pairs: UnsafePointer<UInt8> {
         let text: StaticString = """
             0001020304050607080910111213141516171819\
@@ -276,8 +275,7 @@ final class JSONStream {
     /// (`\n`, `\r`, `\t`, else `\u00XX`); everything else is the string's own UTF-8. What a
     /// terminal must not see is escaped where text reaches it (`TerminalText`).
     func quote(_ text: String) {
-        // Borrowed where it lies (a native string always is contiguous UTF-8): no copy of the
-        // string to retain and release for each key and value (addr --json budget).
+        // Borrowed where it lies (native strings are contiguous), not copied, retained and released (addr --json budget).
         if text.utf8.withContiguousStorageIfAvailable({ quote(utf8: $0) }) == nil { quoteCopy(text) }
     }
 
@@ -291,8 +289,7 @@ final class JSONStream {
     private func quote(utf8: UnsafeBufferPointer<UInt8>) {
         let length = utf8.count
         if capacity - count < length + 2 { grow(length + 2) }
-        // Almost every string (every key) needs no escaping: copied a word at a time and
-        // checked on the way, the quotes around it written once it is known clean.
+        // Almost every string needs no escaping: copied and checked a word at a time, then quoted.
         if let start = utf8.baseAddress, JSONStream.copyUnlessEscaped(start, length, to: base + count + 1) {
             base[count] = UInt8(ascii: "\"")
             base[count + length + 1] = UInt8(ascii: "\"")
@@ -304,7 +301,8 @@ final class JSONStream {
 
     /// Copies `length` bytes from `source` to `target` in whole words (the last one ending at the
     /// last byte, overlapping the one before), unless one of them needs escaping: then false,
-    /// with `target` partly written (addr --json and keepalived --json budgets).
+    /// with `target` partly written.
+    // No memcpy call and no byte loop per string (addr --json and keepalived --json budgets).
     @inline(__always)
     private static func copyUnlessEscaped(_ source: UnsafePointer<UInt8>, _ length: Int, to target: UnsafeMutablePointer<UInt8>) -> Bool {
         let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)

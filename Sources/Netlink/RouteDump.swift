@@ -255,8 +255,7 @@ public final class RouteDumpDecoder: NetlinkMessageDecoding {
         // An address of a link the dump did not list (it came and went between the two
         // dumps) is left out, as the table is of links; it was still checked above.
         guard let at = linkPosition(Int(info.ifa_index)) else { return }
-        // Moved, not copied: a copy of the address and the release of the original cost a
-        // tenth of its decoding (addr --json budget).
+        // Moved, not copied and released: a tenth of an address's decoding (addr --json budget).
         links[at].interface.addrInfo.append(consume address)
     }
 
