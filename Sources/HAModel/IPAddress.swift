@@ -169,10 +169,9 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
     }
 
     static func format6(_ high: UInt64, _ low: UInt64) -> String {
-        var groups = [UInt16](repeating: 0, count: 8)
-        for i in 0..<4 {
-            groups[i] = UInt16(truncatingIfNeeded: high >> (48 - 16 * UInt64(i)))
-            groups[4 + i] = UInt16(truncatingIfNeeded: low >> (48 - 16 * UInt64(i)))
+        // Groups read from the two words: an array of eight was an allocation per address (addr --json budget).
+        func group(_ i: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> (48 - 16 * UInt64(i & 3)))
         }
         // As glibc's inet_ntop (which iproute2 prints with): IPv4-mapped and IPv4-compatible
         // addresses get a dotted tail; the latter only when the seventh group is not zero.
@@ -185,7 +184,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
         // RFC 5952: compress the longest run of two or more zero groups, the first on a tie.
         var bestStart = -1, bestLength = 0, runStart = -1
         for i in 0...8 {
-            if i < 8, groups[i] == 0 {
+            if i < 8, group(i) == 0 {
                 if runStart < 0 { runStart = i }
             } else if runStart >= 0 {
                 if i - runStart > bestLength { bestStart = runStart; bestLength = i - runStart }
@@ -209,7 +208,7 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
                 }
                 var started = false
                 for shift in stride(from: 12, through: 0, by: -4) {
-                    let digit = Int(groups[i] >> UInt16(shift) & 0xf)
+                    let digit = Int(group(i) >> UInt16(shift) & 0xf)
                     guard digit != 0 || started || shift == 0 else { continue }
                     put(hex.utf8Start[digit])
                     started = true

@@ -17,8 +17,10 @@ final class JSONStream {
     private static let chunk = 1 << 16
 
     /// The open containers, outermost first; the one at index `d` holds values of depth `d + 1`.
-    // Unchecked for the same reason as the buffer: one access per member written.
-    @exclusivity(unchecked) private var open: [Container] = []
+    // A pointer stack, not an Array: no uniqueness check on each member counted (addr --json budget).
+    @exclusivity(unchecked) private var open: UnsafeMutablePointer<Container>
+    @exclusivity(unchecked) private var openCount = 0
+    @exclusivity(unchecked) private var openCapacity = 16
 
     private struct Container {
         var kind: Kind
@@ -37,9 +39,13 @@ final class JSONStream {
         // Streaming flushes at `chunk`, so twice that rarely regrows.
         capacity = 2 * JSONStream.chunk
         base = .allocate(capacity: capacity)
+        open = .allocate(capacity: openCapacity)
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        open.deallocate()
+    }
 
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
     var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
@@ -63,14 +69,27 @@ final class JSONStream {
     /// Closes every container deeper than the one at `depth`, so the next write lands in it.
     @inline(__always)
     private func closeDeeper(than depth: Int) {
-        while open.count > depth + 1 { closeInnermost() }
+        while openCount > depth + 1 { closeInnermost() }
+    }
+
+    private func push(_ container: Container) {
+        if openCount == openCapacity {
+            let larger = UnsafeMutablePointer<Container>.allocate(capacity: 2 * openCapacity)
+            larger.moveInitialize(from: open, count: openCount)
+            open.deallocate()
+            open = larger
+            openCapacity *= 2
+        }
+        (open + openCount).initialize(to: container)
+        openCount += 1
     }
 
     private func closeInnermost() {
-        let container = open.removeLast()
+        openCount -= 1
+        let container = open[openCount]
         switch container.kind {
         case .object, .array:
-            if container.members > 0 { newline(open.count) }
+            if container.members > 0 { newline(openCount) }
             put(container.kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]"))
         case .owed: append("{}")
         }
@@ -79,11 +98,11 @@ final class JSONStream {
     /// Opens (or, asked again by the same value, reopens) an object or array at `depth`.
     func openContainer(object: Bool, depth: Int) {
         closeDeeper(than: depth)
-        if open.count == depth + 1 {
+        if openCount == depth + 1 {
             guard open[depth].kind == .owed else { return }
             open[depth].kind = object ? .object : .array
         } else {
-            open.append(Container(kind: object ? .object : .array))
+            push(Container(kind: object ? .object : .array))
         }
         put(object ? UInt8(ascii: "{") : UInt8(ascii: "["))
     }
@@ -106,15 +125,15 @@ final class JSONStream {
     /// A `superEncoder`'s place in the container at `depth`: its key now, its value later.
     func owe(in depth: Int, key: String?) {
         member(of: depth, key: key)
-        open.append(Container(kind: .owed))
+        push(Container(kind: .owed))
     }
 
     /// Before a single value at `depth`: the value a `superEncoder` owes there is this one.
     @inline(__always)
     func singleValue(at depth: Int) {
-        guard open.count > depth else { return }
+        guard openCount > depth else { return }
         closeDeeper(than: depth)
-        if open[depth].kind == .owed { open.removeLast() }
+        if open[depth].kind == .owed { openCount -= 1 }
     }
 
     // MARK: values
@@ -131,7 +150,7 @@ final class JSONStream {
         if type == Double.self { return try double(unsafeBitCast(value, to: Double.self)) }
         let before = written
         try value.encode(to: ValueEncoder(stream: self, depth: depth))
-        while open.count > depth { closeInnermost() }
+        while openCount > depth { closeInnermost() }
         if written == before { append("{}") }
     }
 
@@ -199,35 +218,40 @@ final class JSONStream {
     }
 
     /// "00" to "99", so each division by 100 writes two digits.
-    private static let pairs: [UInt8] = (0..<100).flatMap { n in
-        [UInt8(ascii: "0") + UInt8(n / 10), UInt8(ascii: "0") + UInt8(n % 10)]
+    // A literal, not a lazy global checked on each number written (addr --json budget).
+    private static var pairs: UnsafePointer<UInt8> {
+        let text: StaticString = """
+            0001020304050607080910111213141516171819\
+            2021222324252627282930313233343536373839\
+            4041424344454647484950515253545556575859\
+            6061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        return text.utf8Start
     }
 
     func digits(_ value: UInt64) {
-        if value < 10 { put(UInt8(ascii: "0") + UInt8(value)); return }
+        if value < 10 { put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value)); return }
         var length = 2
         var limit: UInt64 = 100
         while length < 20, value >= limit { length += 1; limit &*= 10 }
         if capacity - count < length { grow(length) }
         // Written from the last digit back, straight into the buffer.
-        JSONStream.pairs.withUnsafeBufferPointer { pairs in
-            var v = value
-            var i = count + length
-            while v >= 100 {
-                let pair = Int(v % 100) * 2
-                v /= 100
-                i -= 2
-                base[i] = pairs[pair]
-                base[i + 1] = pairs[pair + 1]
-            }
-            if v >= 10 {
-                i -= 2
-                base[i] = pairs[Int(v) * 2]
-                base[i + 1] = pairs[Int(v) * 2 + 1]
-            } else {
-                i -= 1
-                base[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v)
-            }
+        let pairs = JSONStream.pairs
+        var rest = value
+        var i = count + length
+        while rest >= 100 {
+            let pair = Int(truncatingIfNeeded: rest % 100) &* 2
+            rest /= 100
+            i -= 2
+            base[i] = pairs[pair]
+            base[i + 1] = pairs[pair + 1]
+        }
+        if rest >= 10 {
+            base[i - 2] = pairs[Int(truncatingIfNeeded: rest) &* 2]
+            base[i - 1] = pairs[Int(truncatingIfNeeded: rest) &* 2 + 1]
+        } else {
+            base[i - 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest)
         }
         count += length
     }
@@ -251,45 +275,86 @@ final class JSONStream {
     /// (`\n`, `\r`, `\t`, else `\u00XX`); everything else is the string's own UTF-8. What a
     /// terminal must not see is escaped where text reaches it (`TerminalText`).
     func quote(_ text: String) {
-        put(UInt8(ascii: "\""))
+        // Borrowed where it lies (native strings are contiguous), not copied, retained and released (addr --json budget).
+        if text.utf8.withContiguousStorageIfAvailable({ quote(utf8: $0) }) == nil { quoteCopy(text) }
+    }
+
+    @inline(never)
+    private func quoteCopy(_ text: String) {
         var text = text
-        text.withUTF8 { utf8 in
-            // Almost every string needs no escaping: find that eight bytes at a time.
-            var clean = 0
-            if let start = utf8.baseAddress {
-                let raw = UnsafeRawPointer(start)
-                while clean + 8 <= utf8.count, !JSONStream.needsEscape(raw.loadUnaligned(fromByteOffset: clean, as: UInt64.self)) {
-                    clean += 8
-                }
-                // The last few bytes as one word padded with spaces, so a clean string (most
-                // keys and values) skips the byte loop (addr --json and keepalived --json budgets).
-                if utf8.count - clean < 8 {
-                    var tail: UInt64 = 0x2020_2020_2020_2020
-                    withUnsafeMutableBytes(of: &tail) { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw + clean, count: utf8.count - clean)) }
-                    if !JSONStream.needsEscape(tail) { return put(utf8) }
-                }
-            }
-            var plainStart = 0
-            for i in clean..<utf8.count {
-                let byte = utf8[i]
-                guard byte == 0x22 || byte == 0x5c || byte < 0x20 else { continue }
-                put(UnsafeBufferPointer(rebasing: utf8[plainStart..<i]))
-                switch byte {
-                case 0x22: append("\\\"")
-                case 0x5c: append("\\\\")
-                case 0x0a: append("\\n")
-                case 0x0d: append("\\r")
-                case 0x09: append("\\t")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    append("\\u00")
-                    put(hex.utf8Start[Int(byte >> 4)])
-                    put(hex.utf8Start[Int(byte & 0xf)])
-                }
-                plainStart = i + 1
-            }
-            put(UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
+        text.withUTF8 { quote(utf8: $0) }
+    }
+
+    @inline(__always)
+    private func quote(utf8: UnsafeBufferPointer<UInt8>) {
+        let length = utf8.count
+        if capacity - count < length + 2 { grow(length + 2) }
+        // Almost every string needs no escaping: copied and checked a word at a time, then quoted.
+        if let start = utf8.baseAddress, JSONStream.copyUnlessEscaped(start, length, to: base + count + 1) {
+            base[count] = UInt8(ascii: "\"")
+            base[count + length + 1] = UInt8(ascii: "\"")
+            count += length + 2
+        } else {
+            escape(utf8)
         }
+    }
+
+    /// Copies `length` bytes from `source` to `target` in whole words (the last one ending at the
+    /// last byte, overlapping the one before), unless one of them needs escaping: then false,
+    /// with `target` partly written.
+    // No memcpy call and no byte loop per string (addr --json and keepalived --json budgets).
+    @inline(__always)
+    private static func copyUnlessEscaped(_ source: UnsafePointer<UInt8>, _ length: Int, to target: UnsafeMutablePointer<UInt8>) -> Bool {
+        let from = UnsafeRawPointer(source), to = UnsafeMutableRawPointer(target)
+        if length >= 8 {
+            var offset = 0
+            while true {
+                if offset > length - 8 { offset = length - 8 }
+                let word = from.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                if needsEscape(word) { return false }
+                to.storeBytes(of: word, toByteOffset: offset, as: UInt64.self)
+                if offset == length - 8 { return true }
+                offset += 8
+            }
+        }
+        if length >= 4 {
+            let head = from.loadUnaligned(as: UInt32.self)
+            let tail = from.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)
+            if needsEscape(UInt64(head) | UInt64(tail) << 32) { return false }
+            to.storeBytes(of: head, as: UInt32.self)
+            to.storeBytes(of: tail, toByteOffset: length - 4, as: UInt32.self)
+            return true
+        }
+        for i in 0..<length {
+            let byte = source[i]
+            if byte == 0x22 || byte == 0x5c || byte < 0x20 { return false }
+            target[i] = byte
+        }
+        return true
+    }
+
+    private func escape(_ utf8: UnsafeBufferPointer<UInt8>) {
+        put(UInt8(ascii: "\""))
+        var plainStart = 0
+        for i in 0..<utf8.count {
+            let byte = utf8[i]
+            guard byte == 0x22 || byte == 0x5c || byte < 0x20 else { continue }
+            put(UnsafeBufferPointer(rebasing: utf8[plainStart..<i]))
+            switch byte {
+            case 0x22: append("\\\"")
+            case 0x5c: append("\\\\")
+            case 0x0a: append("\\n")
+            case 0x0d: append("\\r")
+            case 0x09: append("\\t")
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                append("\\u00")
+                put(hex.utf8Start[Int(byte >> 4)])
+                put(hex.utf8Start[Int(byte & 0xf)])
+            }
+            plainStart = i + 1
+        }
+        put(UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
         put(UInt8(ascii: "\""))
     }
 }

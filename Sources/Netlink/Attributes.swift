@@ -1,9 +1,9 @@
 import CMNL
 import HAModel
 
-/// The attributes of one netlink message (or one nested attribute), indexed by type. libmnl
-/// walks them and checks each header against the message's end; we check each payload's
-/// length before we read it.
+/// The attributes of one netlink message (or one nested attribute), indexed by type. The walk
+/// checks each header against the message's end as libmnl's `mnl_attr_parse` does (and stops
+/// where it would); we check each payload's length before we read it.
 struct AttributeTable {
     /// Types up to 63 are kept (all we read), in a bit set plus two small arrays that the
     /// decoder reuses from message to message: ten thousand addresses, no allocation each.
@@ -23,39 +23,49 @@ struct AttributeTable {
         return UnsafeRawBufferPointer(start: starts[Int(type)], count: lengths[Int(type)])
     }
 
-    fileprivate mutating func store(_ attr: UnsafePointer<nlattr>) {
-        let type = Int(mnl_attr_get_type(attr))
-        guard type <= limit else { return }
-        present |= 1 << UInt64(type)
-        starts[type] = mnl_attr_get_payload(attr).map { UnsafeRawPointer($0) }
-        lengths[type] = Int(mnl_attr_get_payload_len(attr))
-    }
+    /// NLA_ALIGN: attributes and messages start on 4-byte boundaries.
+    private static func aligned(_ length: Int) -> Int { (length + 3) & ~3 }
 
     /// Loads the attributes of `message` after its family header of `headerSize` bytes,
-    /// forgetting the previous message's.
+    /// forgetting the previous message's. The message's 4-byte-aligned end must lie in the
+    /// buffer received, as the dump walk (`messageBoundaries`) makes sure.
     mutating func load(_ message: UnsafePointer<nlmsghdr>, headerSize: Int) {
-        present = 0
-        withUnsafeMutablePointer(to: &self) { pointer in
-            _ = mnl_attr_parse(message, UInt32(headerSize), { attr, data in
-                data!.assumingMemoryBound(to: AttributeTable.self).pointee.store(attr!)
-                return MNL_CB_OK
-            }, pointer)
-        }
+        let start = AttributeTable.aligned(MemoryLayout<nlmsghdr>.size) + AttributeTable.aligned(headerSize)
+        walk(UnsafeRawPointer(message), from: start, to: AttributeTable.aligned(Int(message.pointee.nlmsg_len)))
     }
 
     /// The attributes nested inside `payload`, which must itself have come from a table.
     static func parseNested(_ payload: UnsafeRawBufferPointer, maxType: Int) -> AttributeTable {
         var table = AttributeTable(maxType: maxType)
-        guard let base = payload.baseAddress else { return table }
-        // libmnl's nested walk wants the enclosing attribute, which sits just before its payload.
-        let header = base.advanced(by: -MemoryLayout<nlattr>.size).assumingMemoryBound(to: nlattr.self)
-        withUnsafeMutablePointer(to: &table) { pointer in
-            _ = mnl_attr_parse_nested(header, { attr, data in
-                data!.assumingMemoryBound(to: AttributeTable.self).pointee.store(attr!)
-                return MNL_CB_OK
-            }, pointer)
-        }
+        if let base = payload.baseAddress { table.walk(base, from: 0, to: payload.count) }
         return table
+    }
+
+    /// The attributes between `from` and `to` bytes after `base`, with `mnl_attr_parse`'s checks
+    /// in its order: a header that fits, a length that covers the header and stays inside, the
+    /// next one 4-byte aligned after it; the first attribute that fails ends the walk.
+    // Ours, not libmnl's: its call back into Swift per attribute cost 600 instructions a message (addr --json budget).
+    private mutating func walk(_ base: UnsafeRawPointer, from: Int, to end: Int) {
+        var found: UInt64 = 0
+        let limit = limit
+        starts.withUnsafeMutableBufferPointer { starts in
+            lengths.withUnsafeMutableBufferPointer { lengths in
+                var offset = from
+                while end - offset >= MemoryLayout<nlattr>.size {
+                    let length = Int(base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+                    guard length >= MemoryLayout<nlattr>.size, length <= end - offset else { break }
+                    // NLA_TYPE_MASK: the nested and byte-order flags are not part of the type.
+                    let type = Int(base.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self) & 0x3fff)
+                    if type <= limit {
+                        found |= 1 << UInt64(type)
+                        starts[type] = base + offset + MemoryLayout<nlattr>.size
+                        lengths[type] = length - MemoryLayout<nlattr>.size
+                    }
+                    offset += AttributeTable.aligned(length)
+                }
+            }
+        }
+        present = found
     }
 
     func u8(_ type: Int32) throws(AttributeError) -> UInt8? {
