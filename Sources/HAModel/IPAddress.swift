@@ -33,14 +33,12 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
         // which goes through the string-search algorithms) cost thousands of instructions
         // per address, and configs hold thousands.
         var string = String(text)
-        let (v4, isV6) = string.withUTF8 { utf8 in (IPAddress.parse4(utf8), utf8.contains(UInt8(ascii: ":"))) }
-        if let v4 {
-            self = .v4(v4)
-        } else if isV6, let v6 = IPAddress.parse6(Substring(string)) {
-            self = v6
-        } else {
-            return nil
+        let parsed: IPAddress? = string.withUTF8 { utf8 in
+            if let v4 = IPAddress.parse4(utf8) { return .v4(v4) }
+            return utf8.contains(UInt8(ascii: ":")) ? IPAddress.parse6(utf8) : nil
         }
+        guard let parsed else { return nil }
+        self = parsed
     }
 
     static func parse4(_ text: Substring) -> UInt32? {
@@ -74,42 +72,48 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
         return value << 8 | current
     }
 
-    static func parse6(_ text: Substring) -> IPAddress? {
+    /// IPv6 text over its bytes: walking a Substring's Characters cost ~4,000 instructions an
+    /// address (keepalived text and --json budgets). A Character walk never accepted non-ASCII
+    /// (a combining mark joins the ':' or digit before it), so neither does this.
+    static func parse6(_ text: UnsafeBufferPointer<UInt8>) -> IPAddress? {
+        guard text.allSatisfy({ $0 < 0x80 }) else { return nil }
+        let colon = UInt8(ascii: ":")
         var groups: [UInt16] = []
+        groups.reserveCapacity(8)
         var gapAt: Int? = nil
-        var rest = text[...]
-        if rest.hasPrefix("::") {
+        var at = 0
+        if text.count >= 2, text[0] == colon, text[1] == colon {
             gapAt = 0
-            rest = rest.dropFirst(2)
-            if rest.isEmpty { return .v6(0, 0) }
-        } else if rest.hasPrefix(":") {
+            at = 2
+            if at == text.count { return .v6(0, 0) }
+        } else if text.first == colon {
             return nil
         }
-        while !rest.isEmpty {
-            let end = rest.firstIndex(of: ":") ?? rest.endIndex
-            let piece = rest[rest.startIndex..<end]
-            if piece.contains(".") {
+        while at < text.count {
+            var end = at
+            while end < text.count, text[end] != colon { end += 1 }
+            let piece = UnsafeBufferPointer(rebasing: text[at..<end])
+            if piece.contains(UInt8(ascii: ".")) {
                 // A trailing dotted quad fills the last two groups.
-                guard end == rest.endIndex, let v4 = parse4(piece) else { return nil }
+                guard end == text.count, let v4 = parse4(piece) else { return nil }
                 groups.append(UInt16(v4 >> 16))
                 groups.append(UInt16(v4 & 0xffff))
-                rest = rest[end...]
                 break
             }
-            guard (1...4).contains(piece.utf8.count), let group = UInt16(piece, radix: 16) else { return nil }
+            guard (1...4).contains(piece.count), let group = hexGroup(piece) else { return nil }
             groups.append(group)
             guard groups.count <= 8 else { return nil }
-            if end == rest.endIndex {
-                rest = rest[end...]
+            if end == text.count {
+                at = end
             } else {
-                let afterColon = rest.index(after: end)
-                if afterColon < rest.endIndex, rest[afterColon] == ":" {
+                let afterColon = end + 1
+                if afterColon < text.count, text[afterColon] == colon {
                     guard gapAt == nil else { return nil }
                     gapAt = groups.count
-                    rest = rest[rest.index(after: afterColon)...]
+                    at = afterColon + 1
                 } else {
-                    guard afterColon < rest.endIndex else { return nil }
-                    rest = rest[afterColon...]
+                    guard afterColon < text.count else { return nil }
+                    at = afterColon
                 }
             }
         }
@@ -123,6 +127,24 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
         for i in 0..<4 { high = high << 16 | UInt64(groups[i]) }
         for i in 4..<8 { low = low << 16 | UInt64(groups[i]) }
         return .v6(high, low)
+    }
+
+    /// One to four hex digits, as `UInt16(_:radix: 16)` reads them; a leading sign (which it
+    /// also takes: "+f", "-0") is rare and left to it.
+    static func hexGroup(_ piece: UnsafeBufferPointer<UInt8>) -> UInt16? {
+        if piece[0] == UInt8(ascii: "+") || piece[0] == UInt8(ascii: "-") {
+            return UInt16(String(decoding: piece, as: UTF8.self), radix: 16)
+        }
+        var value: UInt16 = 0
+        for byte in piece {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt16(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt16(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = value << 4 | UInt16(byte - UInt8(ascii: "A") + 10)
+            default: return nil
+            }
+        }
+        return value
     }
 
     public var description: String {

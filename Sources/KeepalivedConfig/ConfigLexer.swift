@@ -123,7 +123,8 @@ public struct ConfigLexer {
             let location = ConfigLocation(file: file, line: number)
             guard let first = raw.first(where: { $0 != 0x20 && $0 != 0x09 }), first != UInt8(ascii: "#"), first != UInt8(ascii: "!") else { continue }
             // Most lines hold no include, condition, definition or sequence: tokenize the bytes.
-            if first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")), !Self.startsWithInclude(raw) {
+            if first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")),
+               first != UInt8(ascii: "i") || !Self.startsWithInclude(raw) {
                 tokenize(Self.stripComment(raw), at: location)
                 continue
             }
@@ -432,6 +433,8 @@ public struct ConfigLexer {
             if plainStart >= 0 { current.append(contentsOf: line[plainStart..<end]); plainStart = -1 }
         }
         func endWord(at end: Int) {
+            // Room for a statement's words at once, not regrown word by word (keepalived budgets).
+            if words.isEmpty { words.reserveCapacity(6) }
             if current.isEmpty, plainStart >= 0 {
                 words.append(String(decoding: line[plainStart..<end], as: UTF8.self))
             } else {

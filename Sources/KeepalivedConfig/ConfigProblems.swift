@@ -9,10 +9,14 @@ enum ConfigProblems {
         var problems: [ConfigDiagnostic] = []
         let instances = config.vrrpInstances
         // First instance seen per (VRID, interface, family) and per VIP: one pass, not n².
-        var byRouter: [String: Int] = [:]
+        // Keyed by value, not by a sentence made per instance; sized once (keepalived budgets).
+        struct Router: Hashable { var vrid: Int; var interface: String; var family: AddressFamily }
+        var byRouter: [Router: Int] = [:]
         var byAddress: [IPAddress: Int] = [:]
+        byRouter.reserveCapacity(instances.count)
+        byAddress.reserveCapacity(instances.reduce(0) { $0 + $1.virtualIpaddress.count })
         for (index, instance) in instances.enumerated() {
-            let routerKey = "\(instance.virtualRouterID ?? 0) \(instance.interface ?? "") \(instance.family.rawValue)"
+            let routerKey = Router(vrid: instance.virtualRouterID ?? 0, interface: instance.interface ?? "", family: instance.family)
             if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
             if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
                 let other = instances[first]
@@ -108,10 +112,11 @@ enum ConfigProblems {
             ? "with dynamic_interfaces keepalived keeps the instance in FAULT until it appears"
             : "keepalived refuses to start (\"Non-existent interface specified in configuration\"); fix the name, or set dynamic_interfaces in global_defs if it is created later"
         var problems: [ConfigDiagnostic] = []
-        func check(_ name: String?, _ what: String, _ file: String, _ line: Int, _ instance: String) {
+        // `what` is worded only for a missing interface, not for every present one (keepalived budgets).
+        func check(_ name: String?, _ what: @autoclosure () -> String, _ file: String, _ line: Int, _ instance: String) {
             guard let name, !present.contains(name) else { return }
             problems.append(ConfigDiagnostic(dynamic ? .warning : .error, .interfaceMissing,
-                                             "\(name) (\(what)) does not exist on this host: \(consequence)", at: at(file, line), instance: instance))
+                                             "\(name) (\(what())) does not exist on this host: \(consequence)", at: at(file, line), instance: instance))
         }
         for instance in config.vrrpInstances {
             check(instance.interface, "the interface of vrrp_instance \(instance.name)", instance.file, instance.line(of: "interface"), instance.name)

@@ -115,17 +115,22 @@ public enum PriorityCalculator {
     /// The priority with the labelled terms failing and every other term OK.
     public static func compute(_ instance: VRRPInstance, terms: [PriorityTerm], failing: Set<String> = [], assumption: String = allOKAssumption) -> EffectivePriority {
         let base = instance.priority
-        var parts = ["\(base)"]
+        // The sum written as it is added up, not as parts joined (keepalived budgets).
+        var arithmetic = String(base)
+        var added = false
         var total = base
         var faultBy: String?
         for term in terms {
-            let isFailing = failing.contains(term.label)
+            // Nothing failing (the state now, mostly) needs no label (keepalived budgets).
+            let isFailing = !failing.isEmpty && failing.contains(term.label)
             guard let add = isFailing ? term.whileFailing : term.whileOK else {
                 faultBy = faultBy ?? "\(term.label) \(isFailing ? (term.kind == .interface || term.kind == .trackInterface ? "down" : "failing") : "OK with weight 0 reverse")"
                 continue
             }
             if add != 0 {
-                parts.append(add > 0 ? "+ \(add)" : "- \(-add)")
+                arithmetic += add > 0 ? " + " : " - "
+                arithmetic += String(add > 0 ? add : -add)
+                added = true
                 total += add
             }
         }
@@ -138,8 +143,7 @@ public enum PriorityCalculator {
                                      arithmetic: "255 (address owner: tracking weights do not apply)", assumption: assumption, terms: terms)
         }
         let clamped = min(254, max(1, total))
-        var arithmetic = parts.joined(separator: " ")
-        arithmetic += parts.count > 1 ? " = \(total)" : " (no tracked weight applies in this state)"
+        arithmetic += added ? " = \(total)" : " (no tracked weight applies in this state)"
         if clamped != total { arithmetic += ", clamped to \(clamped)" }
         return EffectivePriority(base: base, value: clamped, fault: false, addressOwner: false,
                                  arithmetic: arithmetic, assumption: assumption, terms: terms)

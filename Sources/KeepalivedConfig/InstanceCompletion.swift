@@ -21,10 +21,11 @@ enum InstanceCompletion {
         func adjusted(_ code: ProblemCode, _ keyword: String, _ message: String) {
             found.append(ConfigDiagnostic(.warning, code, message, at: ConfigLocation(file: written.file, line: written.line(of: keyword)), instance: name))
         }
-        let keywords = Set(instance.keywordLines.map(\.keyword))
-        let strict = globals.vrrpStrict || keywords.contains("strict_mode")
+        // Two look-ups in a dozen lines: searched, not hashed into a Set (keepalived budgets).
+        let wrote = { (keyword: String) in written.keywordLines.contains { $0.keyword == keyword } }
+        let strict = globals.vrrpStrict || wrote("strict_mode")
         // No priority: an instance that says MASTER is taken as the address owner.
-        if !keywords.contains("priority"), instance.writtenState == .master {
+        if !wrote("priority"), instance.writtenState == .master {
             instance.priority = 255
             adjusted(.priorityAdjusted, "state",
                      "(\(name)) has state MASTER and no priority: keepalived makes it the address owner (priority 255), which takes the addresses at once and ignores every tracking weight; write the priority you mean")
@@ -107,8 +108,13 @@ enum InstanceCompletion {
     /// address owner starting MASTER; otherwise every member that would start MASTER starts
     /// BACKUP (it logs nothing).
     static func startSyncGroupsTogether(_ config: inout KeepalivedConfiguration, reporter: inout Reporter) {
+        // Members found in one pass, not one pass over every instance per group (keepalived budgets).
+        var membersByGroup: [String: [Int]] = [:]
+        for index in config.vrrpInstances.indices {
+            if let group = config.vrrpInstances[index].syncGroup { membersByGroup[group, default: []].append(index) }
+        }
         for group in config.vrrpSyncGroups {
-            let members = config.vrrpInstances.indices.filter { config.vrrpInstances[$0].syncGroup == group.name }
+            let members = membersByGroup[group.name] ?? []
             let states = members.map { config.vrrpInstances[$0] }
             let someBackup = states.contains { $0.initialState == .backup || $0.priority != 255 }
             guard someBackup, states.contains(where: { $0.initialState == .master }) else { continue }

@@ -136,12 +136,13 @@ public enum KeepalivedAnalysis {
                 let now = stateByTerms[labels] ?? PriorityCalculator.observedState(terms, nodeObserved)
                 stateByTerms[labels] = now
                 instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms, failing: now.failing, assumption: now.assumption)
-                instance.whatif = terms.map { term in
-                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([term.label]), assumption: now.assumption)
+                // Each label made once here, not four times per what-if (keepalived budgets).
+                instance.whatif = zip(terms, labels).map { term, label in
+                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([label]), assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
                     let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, members: groupMembers) : ""
-                    return WhatIf(node: node.name, failing: term.label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
-                                  newMaster: nil, sentence: "if \(term.label) \(what)\(now.failing.contains(term.label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow)")
+                    return WhatIf(node: node.name, failing: label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
+                                  newMaster: nil, sentence: "if \(label) \(what)\(now.failing.contains(label) ? " (it is failing now)" : ""): \(failed.arithmetic)\(follow)")
                 }
                 if let holders, node.name == nodes.first?.name {
                     mark(&instance.virtualIpaddress, holders: holders)

@@ -319,7 +319,7 @@ enum Keywords {
     static func addresses(_ node: ConfigNode, reporter: inout Reporter) -> [VirtualAddress] {
         var result: [VirtualAddress] = []
         for entry in node.children ?? [] {
-            let parts = entry.keyword.split(separator: "/", maxSplits: 1)
+            let parts = addressAndPrefix(entry.keyword)
             guard let first = parts.first, let address = IPAddress(first) else {
                 reporter.warn(.invalidAddress, "\(node.keyword): '\(entry.keyword)' is not an address; keepalived skips it", at: entry)
                 continue
@@ -371,9 +371,15 @@ enum Keywords {
                 config.vrrpInstances[index].virtualIpaddressExcluded[vip].dev = interface
             }
         }
+        // Each instance's index by name, once: searching every instance for each member was
+        // quadratic (keepalived text and --json budgets). Names are unique (duplicates are refused).
+        var indexByName: [String: Int] = [:]
+        for (index, instance) in config.vrrpInstances.enumerated() where indexByName[instance.name] == nil {
+            indexByName[instance.name] = index
+        }
         for group in config.vrrpSyncGroups {
             for member in group.group {
-                if let index = config.vrrpInstances.firstIndex(where: { $0.name == member }) {
+                if let index = indexByName[member] {
                     if let other = config.vrrpInstances[index].syncGroup {
                         reporter.diagnostics.append(ConfigDiagnostic(.warning, .syncMemberTwice, "Virtual router \(member) cannot exist in more than one sync group; ignoring \(group.name): it stays in \(other)", at: ConfigLocation(file: group.file, line: group.line), instance: member))
                         continue
@@ -387,10 +393,11 @@ enum Keywords {
         InstanceCompletion.complete(&config, reporter: &reporter)
         // Weights would desynchronise a sync group, and never move an address owner.
         for index in config.vrrpInstances.indices {
-            let instance = config.vrrpInstances[index]
-            if let group = instance.syncGroup, config.vrrpSyncGroups.first(where: { $0.name == group })?.trackingWeight == false {
+            // Two fields read, not the whole instance copied (keepalived budgets).
+            let (syncGroup, priority) = (config.vrrpInstances[index].syncGroup, config.vrrpInstances[index].priority)
+            if let group = syncGroup, config.vrrpSyncGroups.first(where: { $0.name == group })?.trackingWeight == false {
                 dropWeightedTracking(&config, instance: index, because: .syncGroup, reporter: &reporter)
-            } else if instance.priority == 255 {
+            } else if priority == 255 {
                 dropWeightedTracking(&config, instance: index, because: .addressOwner, reporter: &reporter)
             }
         }
@@ -463,10 +470,28 @@ enum Keywords {
         }
     }
 
+    /// `ADDR/PREFIX` split at the first `/` as Character-wise `split(separator: "/", maxSplits: 1)`
+    /// does; over bytes when the word is ASCII, as walking Characters cost ~3,000 instructions
+    /// an address (keepalived text and --json budgets).
+    static func addressAndPrefix(_ word: String) -> [Substring] {
+        guard word.utf8.allSatisfy({ $0 < 0x80 }) else { return word.split(separator: "/", maxSplits: 1) }
+        // As split does: leading slashes make no (empty) part, an empty rest is dropped.
+        let slash = UInt8(ascii: "/")
+        let utf8 = word.utf8
+        guard let start = utf8.firstIndex(where: { $0 != slash }) else { return [] }
+        guard let cut = utf8[start...].firstIndex(of: slash) else { return [word[start...]] }
+        let after = utf8.index(after: cut)
+        return after == utf8.endIndex ? [word[start..<cut]] : [word[start..<cut], word[after...]]
+    }
+
     /// keepalived's `unicast_src_ip` and `unicast_peer` take an address with an optional
     /// prefix length, which it ignores.
     static func withoutPrefixLength(_ text: String) -> String {
-        text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        // Over bytes when ASCII, as for VIPs (keepalived text and --json budgets).
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? text
+        }
+        return text.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(text[..<$0]) } ?? text
     }
 
     static func named(_ node: ConfigNode, _ reporter: inout Reporter) -> String? {
@@ -481,11 +506,12 @@ enum Keywords {
         return name
     }
 
-    static func run<Model>(_ table: [String: Handler<Model>], on model: inout Model, node: ConfigNode, context: String,
+    /// `context` is worded only for an unknown keyword, not once per block (keepalived budgets).
+    static func run<Model>(_ table: [String: Handler<Model>], on model: inout Model, node: ConfigNode, context: @autoclosure () -> String,
                            needsValue: Set<String> = [], reporter: inout Reporter) {
         for child in node.children ?? [] {
             guard let handler = table[child.keyword] else {
-                reporter.unknown(child, in: context)
+                reporter.unknown(child, in: context())
                 continue
             }
             if child.words.count == 1, child.children == nil, needsValue.contains(child.keyword) {

@@ -50,9 +50,11 @@ public enum ScriptAvailability {
     /// configuration judged once (it came back in a snapshot) is left as it is.
     public static func apply(to config: inout KeepalivedConfiguration, host: ScriptHost, node: String? = nil) {
         guard host.passwd != nil else { return }
+        // The user and group files read once for all scripts (keepalived text and --json budgets).
+        let users = Self.users(host), groups = Self.groups(host.group ?? "")
         for index in config.vrrpScripts.indices where config.vrrpScripts[index].active {
             let script = config.vrrpScripts[index]
-            let verdict = judge(script, host: host)
+            let verdict = judge(script, host: host, users: users, groups: groups)
             guard !verdict.active else { continue }
             let reason = verdict.log.joined(separator: "; ")
             config.vrrpScripts[index].active = false
@@ -81,8 +83,14 @@ public enum ScriptAvailability {
 
     /// keepalived's verdict on one script, in the order it checks.
     public static func judge(_ script: VRRPScript, host: ScriptHost) -> Verdict {
-        let users = ScriptUser.parse(host.passwd ?? "").mapValues { ($0.uid, $0.gid) }
-        let groups = groups(host.group ?? "")
+        judge(script, host: host, users: users(host), groups: groups(host.group ?? ""))
+    }
+
+    static func users(_ host: ScriptHost) -> [String: (UInt32, UInt32)] {
+        ScriptUser.parse(host.passwd ?? "").mapValues { ($0.uid, $0.gid) }
+    }
+
+    static func judge(_ script: VRRPScript, host: ScriptHost, users: [String: (UInt32, UInt32)], groups: [String: UInt32]) -> Verdict {
         var log: [String] = []
         var runAs: (uid: UInt32, gid: UInt32)
         let command = script.script ?? ""
