@@ -335,6 +335,9 @@ public struct HAProxyParser {
                 throw fail(.missingArgument, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments")
             }
             config.sections[index].binds.append(try bind(argument, options: Array(words.dropFirst(2))))
+        case "description":
+            // cfg_parse_listen tests the first argument's text: an empty "" is missing too.
+            guard let argument, !argument.isEmpty else { throw fail(.missingArgument, "'description' expects a string argument") }
         case "default_backend":
             guard let argument else { throw fail(.missingArgument, "'default_backend' expects a backend name") }
             if words.count > 2 { throw fail(.invalidArgument, "'default_backend' cannot handle unexpected argument '\(words[2])'") }
