@@ -12,12 +12,16 @@ enum ConfigProblems {
         var byRouter: [String: Int] = [:]
         var byAddress: [IPAddress: Int] = [:]
         for (index, instance) in instances.enumerated() {
-            let routerKey = "\(instance.virtualRouterID ?? 0) \(instance.interface ?? "") \(instance.family.rawValue)"
+            // keepalived 2.2.7's check_vrid_conflicts: unicast and multicast are separate VRID
+            // spaces; two unicast instances clash only from one source address to a shared peer.
+            let unicast = instance.unicastPeer.isEmpty ? "multicast" : "unicast from \(instance.unicastSrcIP ?? "-")"
+            let routerKey = "\(instance.virtualRouterID ?? 0) \(instance.interface ?? "") \(instance.family.rawValue) \(unicast)"
             if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
-            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
+            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index,
+               instance.unicastPeer.isEmpty || !Set(instance.unicastPeer).isDisjoint(with: instances[first].unicastPeer) {
                 let other = instances[first]
                 problems.append(ConfigDiagnostic(.error, .duplicateVRID,
-                    "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
+                    "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue), \(unicast)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): keepalived refuses to start (\"both use VRID\"); give one a different virtual_router_id",
                     at: at(instance.file, instance.line(of: "virtual_router_id")), instance: instance.name))
             }
             for vip in instance.virtualIpaddress {
@@ -45,9 +49,18 @@ enum ConfigProblems {
                     at: at(instance.file, instance.line(of: "priority")), instance: instance.name))
             }
             if instance.virtualIpaddress.isEmpty {
-                problems.append(ConfigDiagnostic(.warning, .noVirtualAddress,
-                    "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
-                    at: at(instance.file, instance.line), instance: instance.name))
+                // keepalived 2.2.7 (vrrp_complete_instance) requires one with VRRPv3, IPv6 or strict mode.
+                let version = instance.version ?? (instance.family == .inet6 ? 3 : config.globalDefs.vrrpVersion ?? 2)
+                let strict = config.globalDefs.vrrpStrict || instance.keywordLines.contains { $0.keyword == "strict_mode" }
+                if version == 3 || instance.family == .inet6 || strict {
+                    problems.append(ConfigDiagnostic(.error, .noVirtualAddress,
+                        "vrrp_instance \(instance.name) has no virtual_ipaddress (keepalived ignores addresses of the other family and ones it cannot parse): with \(strict ? "strict mode" : "VRRP version 3") keepalived refuses to start (\"at least one is required\")",
+                        at: at(instance.file, instance.line), instance: instance.name))
+                } else {
+                    problems.append(ConfigDiagnostic(.warning, .noVirtualAddress,
+                        "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
+                        at: at(instance.file, instance.line), instance: instance.name))
+                }
             }
         }
         let usedScripts = Set(instances.flatMap { $0.trackScript.map(\.name) } + config.vrrpSyncGroups.flatMap { $0.trackScript.map(\.name) })
