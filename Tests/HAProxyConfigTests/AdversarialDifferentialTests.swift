@@ -81,7 +81,8 @@ enum AdversarialHAProxy {
             if random.chance(25) { lines.append(quoted(&random)) }
             if kind != "frontend" {
                 for index in 0..<random.below(3) {
-                    lines.append("server s\(index) \(random.pick(["127.0.0.1", "${HX_ADDR}", "\"${HX_ADDR}\"", "[::1]", "::1", "localhost"])):\(8000 + random.below(50))\(random.chance(30) ? " check" : "")")
+                    let port = random.chance(85) ? ":\(8000 + random.below(50))" : random.pick(["", ":+1", ":0"])
+                    lines.append("server s\(index) \(random.pick(["127.0.0.1", "${HX_ADDR}", "\"${HX_ADDR}\"", "[::1]", "localhost"]))\(port)\(random.chance(30) ? " check" : "")\(random.chance(5) ? " port 9" : "")")
                 }
             }
             if kind == "frontend" || (kind == "listen" && random.chance(20)) {

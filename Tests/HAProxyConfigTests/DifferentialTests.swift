@@ -113,9 +113,9 @@ enum GeneratedConfigurations {
         let alerts = haproxy.stderr.split(separator: "\n").filter { $0.contains("ALERT") && $0.contains("\(path):") }
         var agreed = valid == (ours == nil)
         // haproxy names no line for what it finds after reading (a missing backend, a loop).
-        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop, .missingStickTable]
+        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop, .missingStickTable, .checkWithoutPort]
         if agreed, let line = ours?.line, let code = checked.refusal?.code, !lineless.contains(code) {
-            agreed = alerts.contains { $0.contains("\(path):\(line)]") }
+            agreed = alerts.contains { $0.contains("\(path):\(line)]") || $0.contains("\(path):\(line))") }
         }
         return Outcome(agreed: agreed, detail: "\(name): haproxy -c \(haproxy.status) \(alerts.joined(separator: " | ")); haexplain: \(ours?.description ?? "accepted")\n\(text)", code: checked.refusal?.code)
     }
