@@ -137,6 +137,7 @@ struct ConformanceTests {
         // a `from` naming two defaults sections, cfgparse.c an http proxy using a tcp backend.
         Case(name: "from-ambiguous-defaults", text: timeouts.replacingOccurrences(of: "defaults", with: "defaults base") + "defaults base\n    mode tcp\nbackend b from base\n"),
         Case(name: "http-frontend-tcp-backend", text: timeouts + "frontend f\n    mode http\n    bind 127.0.0.1:80\n    default_backend b\nbackend b\n    mode tcp\n"),
+        Case(name: "description-empty", text: timeouts + "backend b\n    description \"\"\n"),
         Case(name: "check-without-port", text: timeouts + "backend b\n    server s 10.0.0.1 check\n"),
         Case(name: "check-port-from-default-server", text: timeouts + "backend b\n    default-server port 80\n    server s 10.0.0.1 check\n    server u /tmp/x.sock check\n"),
         Case(name: "check-from-default-server", text: timeouts + "backend b\n    default-server check\n    server s [::1]\n"),
