@@ -268,6 +268,10 @@ public struct HAProxyParser {
                 guard let found = config.sections.lastIndex(where: { $0.kind == .defaults && $0.name == from }) else {
                     throw fail(.missingDefaults, "defaults section '\(from)' not found for \(keyword) '\(name ?? "")'")
                 }
+                if let first = config.sections.firstIndex(where: { $0.kind == .defaults && $0.name == from }), first != found {
+                    let (a, b) = (config.sections[first], config.sections[found])
+                    throw fail(.ambiguousDefaults, "ambiguous defaults section name '\(from)' referenced by \(keyword) '\(name ?? "")' exists at least at \(a.file):\(a.line) and \(b.file):\(b.line): rename one of them")
+                }
                 base = found
             }
             if let base { try checkRulesInheritance(kind, from: base) }
@@ -335,6 +339,9 @@ public struct HAProxyParser {
                 throw fail(.missingArgument, "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments")
             }
             config.sections[index].binds.append(try bind(argument, options: Array(words.dropFirst(2))))
+        case "description":
+            // cfg_parse_listen tests the first argument's text: an empty "" is missing too.
+            guard let argument, !argument.isEmpty else { throw fail(.missingArgument, "'description' expects a string argument") }
         case "default_backend":
             guard let argument else { throw fail(.missingArgument, "'default_backend' expects a backend name") }
             if words.count > 2 { throw fail(.invalidArgument, "'default_backend' cannot handle unexpected argument '\(words[2])'") }
@@ -670,6 +677,19 @@ public struct HAProxyParser {
                 }
                 seen[server.name] = server
             }
+            // A health check needs a port: the server's own (not 0, not an offset) or `port N`,
+            // from the server or default-server. haproxy checks this for IP literals only
+            // (a name is resolved later, a socket path has none).
+            let defaults = section.lines.filter { $0.words.first == "default-server" }.flatMap(\.words)
+            for server in section.servers where server.address != nil {
+                let checks = (server.options.contains("check") || defaults.contains("check")) && !server.options.contains("no-check")
+                let servicePort = server.port.map { !$0.hasPrefix("+") && !$0.hasPrefix("-") && $0 != "0" } ?? false
+                let checkPort = HAProxyParser.value(of: "port", in: server.options) != nil || HAProxyParser.value(of: "port", in: defaults) != nil
+                if checks, !servicePort, !checkPort {
+                    throw HAProxyRefusal(.checkWithoutPort, HAError(.dataError, "\(section.title): server '\(server.name)' has neither service port nor check port: add a port to its address or 'port N' for the check",
+                                                                     file: server.file, line: server.line))
+                }
+            }
         }
         // `stick` rules need a stick-table: the proxy's own, or the one `table NAME` names.
         // A peers section's table is named PEERS/TABLE.
@@ -701,6 +721,13 @@ public struct HAProxyParser {
             for reference in references where !reference.backend.contains("%[") && !names.contains(reference.backend) {
                 throw HAProxyRefusal(.missingBackend, HAError(.dataError, "\(section.title): unable to find required backend '\(reference.backend)' (no backend or listen section has that name)",
                               file: reference.file, line: reference.line))
+            }
+            // An http proxy cannot hand its traffic to a tcp backend (a tcp one may upgrade to http).
+            let mode = section.mode ?? "tcp"
+            for reference in references where mode == "http" {
+                guard let target = config.backends.first(where: { $0.name == reference.backend }), (target.mode ?? "tcp") != "http" else { continue }
+                throw HAProxyRefusal(.incompatibleMode, HAError(.dataError, "http \(section.title) tries to use incompatible tcp \(target.title) (\(target.file):\(target.line)) as its \(reference.condition == nil ? "default backend" : "'use_backend' target") at \(reference.file):\(reference.line): give both the same 'mode'",
+                              file: section.file, line: section.line))
             }
         }
     }

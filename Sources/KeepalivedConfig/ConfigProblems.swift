@@ -10,18 +10,23 @@ enum ConfigProblems {
         let instances = config.vrrpInstances
         // First instance seen per (VRID, interface, family) and per VIP: one pass, not n².
         // Keyed by value, not by a sentence made per instance; sized once (keepalived budgets).
-        struct Router: Hashable { var vrid: Int; var interface: String; var family: AddressFamily }
+        struct Router: Hashable { var vrid: Int; var interface: String; var family: AddressFamily; var unicastFrom: String? }
         var byRouter: [Router: Int] = [:]
         var byAddress: [IPAddress: Int] = [:]
         byRouter.reserveCapacity(instances.count)
         byAddress.reserveCapacity(instances.reduce(0) { $0 + $1.virtualIpaddress.count })
         for (index, instance) in instances.enumerated() {
-            let routerKey = Router(vrid: instance.virtualRouterID ?? 0, interface: instance.interface ?? "", family: instance.family)
+            // keepalived 2.2.7's check_vrid_conflicts: unicast and multicast are separate VRID
+            // spaces; two unicast instances clash only from one source address to a shared peer.
+            let unicastFrom = instance.unicastPeer.isEmpty ? nil : instance.unicastSrcIP ?? "-"
+            let routerKey = Router(vrid: instance.virtualRouterID ?? 0, interface: instance.interface ?? "", family: instance.family, unicastFrom: unicastFrom)
             if instance.virtualRouterID != nil, byRouter[routerKey] == nil { byRouter[routerKey] = index }
-            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index {
+            if let vrid = instance.virtualRouterID, let first = byRouter[routerKey], first != index,
+               instance.unicastPeer.isEmpty || !Set(instance.unicastPeer).isDisjoint(with: instances[first].unicastPeer) {
                 let other = instances[first]
+                let unicast = unicastFrom.map { "unicast from \($0)" } ?? "multicast"
                 problems.append(ConfigDiagnostic(.error, .duplicateVRID,
-                    "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): both would send adverts for one virtual router; give one a different virtual_router_id",
+                    "vrrp_instance \(instance.name) uses virtual_router_id \(vrid) on \(instance.interface ?? "the default interface") (\(instance.family.rawValue), \(unicast)), as vrrp_instance \(other.name) does (\(other.file):\(other.line)): keepalived refuses to start (\"both use VRID\"); give one a different virtual_router_id",
                     at: at(instance.file, instance.line(of: "virtual_router_id")), instance: instance.name))
             }
             for vip in instance.virtualIpaddress {
@@ -49,9 +54,18 @@ enum ConfigProblems {
                     at: at(instance.file, instance.line(of: "priority")), instance: instance.name))
             }
             if instance.virtualIpaddress.isEmpty {
-                problems.append(ConfigDiagnostic(.warning, .noVirtualAddress,
-                    "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
-                    at: at(instance.file, instance.line), instance: instance.name))
+                // keepalived 2.2.7 (vrrp_complete_instance) requires one with VRRPv3, IPv6 or strict mode.
+                let version = instance.version ?? (instance.family == .inet6 ? 3 : config.globalDefs.vrrpVersion ?? 2)
+                let strict = config.globalDefs.vrrpStrict || instance.keywordLines.contains { $0.keyword == "strict_mode" }
+                if version == 3 || instance.family == .inet6 || strict {
+                    problems.append(ConfigDiagnostic(.error, .noVirtualAddress,
+                        "vrrp_instance \(instance.name) has no virtual_ipaddress (keepalived ignores addresses of the other family and ones it cannot parse): with \(strict ? "strict mode" : "VRRP version 3") keepalived refuses to start (\"at least one is required\")",
+                        at: at(instance.file, instance.line), instance: instance.name))
+                } else {
+                    problems.append(ConfigDiagnostic(.warning, .noVirtualAddress,
+                        "vrrp_instance \(instance.name) has no virtual_ipaddress: it elects a master but moves no address",
+                        at: at(instance.file, instance.line), instance: instance.name))
+                }
             }
         }
         let usedScripts = Set(instances.flatMap { $0.trackScript.map(\.name) } + config.vrrpSyncGroups.flatMap { $0.trackScript.map(\.name) })

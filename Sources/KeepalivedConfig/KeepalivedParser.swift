@@ -100,21 +100,32 @@ public enum KeepalivedParser {
         return config
     }
 
-    /// Folds the flat token stream into statements with blocks.
+    /// Folds the flat token stream into statements with blocks, as keepalived's process_stream
+    /// does: only a keyword that takes a block where it stands opens one (Keywords.blocksIn).
     static func fold(_ tokens: [ConfigToken], reporter: inout Reporter) -> [ConfigNode] {
         var stack: [ConfigNode] = [ConfigNode(words: [], at: ConfigLocation(file: "", line: 0), children: [])]
+        // Inside a block the VRRP process skips whole, every brace nests.
+        var skipping: Int { stack.lastIndex { Keywords.skippedBlocks.contains($0.keyword) } ?? -1 }
+        func opensBlock(_ keyword: String) -> Bool {
+            skipping >= 0 || Keywords.blocksIn[stack.count == 1 ? "" : stack[stack.count - 1].keyword]?.contains(keyword) == true
+        }
         var index = 0
         while index < tokens.count {
             switch tokens[index] {
             case let .words(words, at):
                 var node = ConfigNode(words: words, at: at, children: nil)
-                if index + 1 < tokens.count, case .open = tokens[index + 1] {
-                    node.children = []
-                    stack.append(node)
+                if index + 1 < tokens.count, case .open(let brace) = tokens[index + 1] {
+                    if opensBlock(node.keyword) {
+                        node.children = []
+                        stack.append(node)
+                    } else {
+                        stack[stack.count - 1].children!.append(node)
+                        reporter.warn(.unexpectedBrace, "'{' after '\(node.keyword)', which takes no block here: keepalived ignores the '{' and reads the lines after it as part of the enclosing block, so the next '}' closes that block", at: ConfigNode(words: ["{"], at: brace))
+                    }
                     index += 2
                     continue
                 }
-                if Keywords.blockKeywords.contains(node.keyword) {
+                if skipping < 0, opensBlock(node.keyword) {
                     // keepalived warns about the missing '{' and reads what follows as the block.
                     reporter.error(.missingBrace, "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
                     node.children = []
@@ -124,8 +135,11 @@ public enum KeepalivedParser {
                 }
                 stack[stack.count - 1].children!.append(node)
             case let .open(at):
-                reporter.warn(.unexpectedBrace, "'{' without a keyword before it; keepalived ignores it", at: ConfigNode(words: ["{"], at: at))
-                stack.append(ConfigNode(words: ["{"], at: at, children: []))
+                if skipping >= 0 {
+                    stack.append(ConfigNode(words: ["{"], at: at, children: []))
+                } else {
+                    reporter.warn(.unexpectedBrace, "'{' without a keyword that takes a block before it; keepalived ignores it and reads what follows as part of the enclosing block", at: ConfigNode(words: ["{"], at: at))
+                }
             case let .close(at):
                 if stack.count == 1 {
                     reporter.warn(.extraBrace, "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))

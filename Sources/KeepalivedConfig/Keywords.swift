@@ -43,6 +43,26 @@ enum Keywords {
         "notification_email", "real_server",
     ]
 
+    /// Where `{` opens a block in keepalived 2.2.7's VRRP process, by enclosing block ("" is
+    /// the top level): keywords with sub-keywords or whose handler reads a value block, as its
+    /// install_keyword tables have them. Anywhere else keepalived logs "Unexpected '{'",
+    /// ignores the brace and reads what follows at the same level, so the next '}' closes the
+    /// enclosing block.
+    static let blocksIn: [String: Set<String>] = [
+        "": ["global_defs", "vrrp_script", "vrrp_track_process", "vrrp_track_file", "track_file", "vrrp_sync_group", "vrrp_instance",
+             "virtual_server", "virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces",
+             "garp_group", "track_group", "interface_up_down_delays", "bfd_instance", "SSL"],
+        "global_defs": ["notification_email"],
+        "vrrp_instance": ["authentication", "virtual_ipaddress", "virtual_ipaddress_excluded", "virtual_routes", "virtual_rules",
+                          "track_script", "track_interface", "track_file", "track_process", "track_bfd", "unicast_peer"],
+        "vrrp_sync_group": ["group", "track_script", "track_interface", "track_file", "track_process", "track_bfd"],
+        "garp_group": ["interfaces"],
+        "track_group": ["group"],
+    ]
+    /// Blocks the VRRP process skips whole by counting braces (their keywords belong to the
+    /// checker and BFD processes): every `{` inside them nests.
+    static let skippedBlocks: Set<String> = ["virtual_server", "virtual_server_group", "bfd_instance", "SSL"]
+
     typealias Handler<Model> = @Sendable (inout Model, ConfigNode, inout Reporter) -> Void
 
     static let topLevel: [String: Handler<KeepalivedConfiguration>] = {
@@ -175,7 +195,7 @@ enum Keywords {
     static let syncGroup: [String: Handler<VRRPSyncGroup>] = {
         var t: [String: Handler<VRRPSyncGroup>] = [:]
         t["group"] = block { group, node, _ in group.group = (node.children ?? []).flatMap(\.words) }
-        t["track_script"] = block { group, node, reporter in group.trackScript = tracked(node, reporter: &reporter) }
+        t["track_script"] = block { group, node, reporter in group.trackScript = []; tracked(node, into: &group.trackScript, reporter: &reporter) }
         t["notify"] = { group, node, _ in group.notify.notify = node.arguments.joined(separator: " ") }
         t["notify_master"] = { group, node, _ in group.notify.notifyMaster = node.arguments.joined(separator: " ") }
         t["notify_backup"] = { group, node, _ in group.notify.notifyBackup = node.arguments.joined(separator: " ") }
@@ -218,6 +238,11 @@ enum Keywords {
                 reporter.warn(.invalidValue, "unicast_src_ip '\(node.value ?? "")' is not an address; keepalived ignores it", at: node)
                 return
             }
+            // keepalived fixes the instance's family at the first address it reads.
+            guard instance.claimFamily(IPAddress(value)!.family) else {
+                reporter.warn(.invalidValue, "unicast_src_ip \(value) is not of the instance's address family; keepalived ignores it", at: node)
+                return
+            }
             instance.unicastSrcIP = value
         }
         t["unicast_peer"] = block { instance, node, reporter in
@@ -225,6 +250,10 @@ enum Keywords {
                 let address = withoutPrefixLength(peer.keyword)
                 guard IPAddress(address) != nil else {
                     reporter.warn(.invalidValue, "unicast_peer '\(peer.keyword)' is not an address; keepalived ignores it", at: peer)
+                    continue
+                }
+                guard instance.claimFamily(IPAddress(address)!.family) else {
+                    reporter.warn(.invalidValue, "unicast_peer \(address) is not of the instance's address family; keepalived skips it", at: peer)
                     continue
                 }
                 instance.unicastPeer.append(address)
@@ -262,7 +291,13 @@ enum Keywords {
             instance.authentication = auth
         }
         t["virtual_ipaddress"] = block { instance, node, reporter in
-            instance.virtualIpaddress += addresses(node, reporter: &reporter)
+            for vip in addresses(node, reporter: &reporter) {
+                guard instance.claimFamily(vip.address.family) else {
+                    reporter.warn(.invalidAddress, "virtual_ipaddress \(vip.address) is not of the instance's address family (set by its first address, unicast_src_ip or unicast_peer); keepalived ignores it", at: ConfigNode(words: [vip.address.description], at: ConfigLocation(file: vip.file, line: vip.line)))
+                    continue
+                }
+                instance.virtualIpaddress.append(vip)
+            }
         }
         t["virtual_ipaddress_excluded"] = block { instance, node, reporter in
             instance.virtualIpaddressExcluded += addresses(node, reporter: &reporter)
@@ -270,10 +305,10 @@ enum Keywords {
         t["virtual_routes"] = block { instance, node, _ in
             instance.virtualRoutes += (node.children ?? []).map { VirtualRoute(route: $0.words.joined(separator: " "), file: $0.at.file, line: $0.at.line) }
         }
-        t["track_script"] = block { instance, node, reporter in instance.trackScript += tracked(node, reporter: &reporter) }
-        t["track_interface"] = block { instance, node, reporter in instance.trackInterface += tracked(node, reporter: &reporter) }
-        t["track_file"] = block { instance, node, reporter in instance.trackFile += tracked(node, reporter: &reporter) }
-        t["track_process"] = block { instance, node, reporter in instance.trackProcess += tracked(node, reporter: &reporter) }
+        t["track_script"] = block { instance, node, reporter in tracked(node, into: &instance.trackScript, reporter: &reporter) }
+        t["track_interface"] = block { instance, node, reporter in tracked(node, into: &instance.trackInterface, reporter: &reporter) }
+        t["track_file"] = block { instance, node, reporter in tracked(node, into: &instance.trackFile, reporter: &reporter) }
+        t["track_process"] = block { instance, node, reporter in tracked(node, into: &instance.trackProcess, reporter: &reporter) }
         t["notify"] = { instance, node, _ in instance.notify.notify = node.arguments.joined(separator: " ") }
         t["notify_master"] = { instance, node, _ in instance.notify.notifyMaster = node.arguments.joined(separator: " ") }
         t["notify_backup"] = { instance, node, _ in instance.notify.notifyBackup = node.arguments.joined(separator: " ") }
@@ -285,34 +320,50 @@ enum Keywords {
         return t
     }()
 
-    /// keepalived's entry syntax: `NAME [weight N [reverse|noreverse]]`; any other option
-    /// makes keepalived ignore the whole entry.
-    static func tracked(_ node: ConfigNode, reporter: inout Reporter) -> [TrackedItem] {
-        var items: [TrackedItem] = []
+    /// keepalived 2.2.7's entry syntax (vrrp_track.c, track_file.c): `NAME [weight N [reverse|noreverse]]`.
+    /// A second word other than `weight`, or `weight` without a value, drops the entry; a weight
+    /// out of range keeps the entry with the tracked object's own weight; a bad fourth word is
+    /// ignored (track_file drops the entry; track_interface knows no `noreverse`); a name
+    /// already tracked in this instance is ignored.
+    static func tracked(_ node: ConfigNode, into items: inout [TrackedItem], reporter: inout Reporter) {
+        let kind = node.keyword
         for entry in node.children ?? [] {
             var item = TrackedItem(name: entry.keyword, file: entry.at.file, line: entry.at.line)
-            var rest = entry.arguments[...]
-            var valid = true
-            while let option = rest.popFirst() {
-                switch option {
-                case "weight":
-                    guard let text = rest.popFirst(), let weight = Int(text), (-254...254).contains(weight) else {
-                        reporter.warn(.invalidValue, "\(node.keyword) \(entry.keyword): weight must be a number in [-254, 254]; keepalived ignores the entry", at: entry)
-                        valid = false
-                        break
-                    }
-                    item.weight = weight
-                case "reverse": item.reverse = true
-                case "noreverse": item.reverse = false
-                default:
-                    reporter.warn(.invalidValue, "\(node.keyword) \(entry.keyword): unknown option '\(option)'; keepalived ignores the whole entry", at: entry)
-                    valid = false
+            let words = Array(entry.arguments)
+            if let option = words.first {
+                guard option == "weight" else {
+                    reporter.warn(.invalidValue, "\(kind) \(entry.keyword): unknown option '\(option)' (only 'weight N' may follow the name); keepalived ignores the whole entry", at: entry)
+                    continue
                 }
-                if !valid { break }
+                guard words.count >= 2 else {
+                    reporter.warn(.invalidValue, "\(kind) \(entry.keyword): weight without a value; keepalived ignores the whole entry", at: entry)
+                    continue
+                }
+                if let weight = Int(words[1]), (-254...254).contains(weight) {
+                    // keepalived turns +/-254 into +/-253 for scripts and interfaces.
+                    item.weight = abs(weight) == 254 && (kind == "track_script" || kind == "track_interface") ? weight.signum() * 253 : weight
+                } else {
+                    reporter.warn(.invalidValue, "\(kind) \(entry.keyword): weight '\(words[1])' is not a number in [-254, 254]; keepalived keeps the entry with the tracked object's own weight", at: entry)
+                }
+                if words.count >= 3 {
+                    switch words[2] {
+                    case "reverse": item.reverse = true
+                    case "noreverse" where kind != "track_interface": item.reverse = false
+                    default:
+                        guard kind != "track_file" else {
+                            reporter.warn(.invalidValue, "\(kind) \(entry.keyword): unknown weight option '\(words[2])'; keepalived ignores the whole entry", at: entry)
+                            continue
+                        }
+                        reporter.warn(.invalidValue, "\(kind) \(entry.keyword): unknown weight option '\(words[2])'; keepalived ignores the option", at: entry)
+                    }
+                }
             }
-            if valid { items.append(item) }
+            guard !items.contains(where: { $0.name == item.name }) else {
+                reporter.warn(.invalidValue, "\(kind) \(entry.keyword) is listed twice in this block; keepalived ignores the second entry", at: entry)
+                continue
+            }
+            items.append(item)
         }
-        return items
     }
 
     /// `ADDR[/PREFIX] [brd ADDR] [dev IF] [scope S] [label L] [...]`, one per line.

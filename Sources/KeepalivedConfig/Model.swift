@@ -299,8 +299,18 @@ public struct VRRPInstance: Sendable, Codable, Equatable {
     /// The first line that sets `keyword` in this instance, else the instance's own line.
     public func line(of keyword: String) -> Int { keywordLines.first { $0.keyword == keyword }?.line ?? line }
 
-    /// The address family of the instance: its VIPs' (keepalived refuses mixed families).
-    public var family: AddressFamily { virtualIpaddress.first?.address.family ?? .inet }
+    /// The address family of the instance: set by the first address keepalived reads in it
+    /// (unicast_src_ip, a unicast_peer or a VIP); a VIP or peer of the other family is ignored.
+    public var family: AddressFamily { declaredFamily ?? virtualIpaddress.first?.address.family ?? .inet }
+    /// The family the first address read fixed (not encoded: a snapshot's VIPs carry it).
+    var declaredFamily: AddressFamily?
+
+    /// Fixes the family at the first address; false when `family` is the other one.
+    mutating func claimFamily(_ family: AddressFamily) -> Bool {
+        if let declaredFamily { return declaredFamily == family }
+        declaredFamily = family
+        return true
+    }
 }
 
 /// A keyword of a block and the line it is on (a list: blocks hold a dozen keywords).

@@ -63,7 +63,7 @@ extension ProblemCode {
     /// permanent CONFIG error, or stops its VRRP process), as its own runs show.
     public var stopsKeepalived: Bool {
         switch self {
-        case .missingParameter, .missingVRID, .interfaceMissing: true
+        case .missingParameter, .missingVRID, .interfaceMissing, .duplicateVRID, .noVirtualAddress: true
         default: false
         }
     }

@@ -95,21 +95,28 @@ enum GeneratedConfigurations {
 
     /// Both readers on one configuration.
     static func compare(seed: UInt64, dir: String) throws -> Outcome {
-        let text = generate(seed: seed)
-        let path = "\(dir)/seed-\(seed).cfg"
+        try compare(text: generate(seed: seed), name: "seed-\(seed)", dir: dir, environment: [:])
+    }
+
+    /// Both readers on `text`, haproxy started with `environment` (and PATH) and haexplain told
+    /// the same environment.
+    static func compare(text: String, name: String, dir: String, environment: [String: String]) throws -> Outcome {
+        let path = "\(dir)/\(name).cfg"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let haproxy = try Shell.run(["haproxy", "-c", "-f", path], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], timeout: 20)
+        let haproxy = try Shell.run(["haproxy", "-c", "-f", path], environment: environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 }, timeout: 20)
         let valid = haproxy.succeeded || (haproxy.status == 2 && (haproxy.stdout + haproxy.stderr).contains("has no error"))
-        let checked = try HAProxyParser.check(paths: [path], files: LocalHAProxyFiles(), build: ConformanceTests.haproxyBuild)
+        var build = ConformanceTests.haproxyBuild
+        build.environment = environment
+        let checked = try HAProxyParser.check(paths: [path], files: LocalHAProxyFiles(), build: build)
         let ours = checked.refusal?.error
         let alerts = haproxy.stderr.split(separator: "\n").filter { $0.contains("ALERT") && $0.contains("\(path):") }
         var agreed = valid == (ours == nil)
         // haproxy names no line for what it finds after reading (a missing backend, a loop).
-        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop, .missingStickTable]
+        let lineless: Set<HAProxyProblem.Code> = [.missingBackend, .backendLoop, .missingStickTable, .checkWithoutPort]
         if agreed, let line = ours?.line, let code = checked.refusal?.code, !lineless.contains(code) {
-            agreed = alerts.contains { $0.contains("\(path):\(line)]") }
+            agreed = alerts.contains { $0.contains("\(path):\(line)]") || $0.contains("\(path):\(line))") }
         }
-        return Outcome(agreed: agreed, detail: "seed \(seed): haproxy -c \(haproxy.status) \(alerts.joined(separator: " | ")); haexplain: \(ours?.description ?? "accepted")\n\(text)", code: checked.refusal?.code)
+        return Outcome(agreed: agreed, detail: "\(name): haproxy -c \(haproxy.status) \(alerts.joined(separator: " | ")); haexplain: \(ours?.description ?? "accepted")\n\(text)", code: checked.refusal?.code)
     }
 }

@@ -261,7 +261,9 @@ struct ReaderTests {
             frontend b from web
                 bind :80
             backend app
-                server s1 10.0.0.1 check
+                # haproxy -c refuses an http frontend whose default backend is tcp (the last defaults' mode).
+                mode http
+                server s1 10.0.0.1
                 server s2 [2001:db8::5]:+1
 
             """

@@ -22,7 +22,11 @@ struct ConformanceTests {
         var vips: [String] = []
         var trackedScripts: [String] = []
         var wantstate: String?
-        var description: String { "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) want=\(wantstate ?? "-") vips=\(vips) scripts=\(trackedScripts)" }
+        var excluded: [String] = []
+        var description: String {
+            "\(name) if=\(interface ?? "-") vrid=\(vrid ?? -1) prio=\(priority ?? -1) want=\(wantstate ?? "-") vips=\(vips)"
+                + (excluded.isEmpty ? "" : " excluded=\(excluded)") + " scripts=\(trackedScripts.sorted())"
+        }
     }
 
     static let samples = "/usr/share/doc/keepalived/samples"
@@ -79,13 +83,21 @@ struct ConformanceTests {
 
         let theirs = Self.parseDump(dump)
         #expect(!theirs.isEmpty, "no instances in keepalived's dump:\n\(dump.suffix(3000))")
-        let mine = ours.vrrpInstances.map { instance in
-            DumpedInstance(name: instance.name, interface: instance.interface, vrid: instance.virtualRouterID, priority: instance.priority,
-                           vips: instance.virtualIpaddress.map { $0.prefixlen == ($0.address.family == .inet ? 32 : 128) ? $0.address.description : "\($0.address)/\($0.prefixlen)" },
-                           trackedScripts: PriorityCalculator.terms(of: instance, in: ours).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" },
-                           wantstate: instance.initialState.rawValue)
-        }
+        let mine = Self.dumped(ours)
         #expect(mine.sorted { $0.name < $1.name } == theirs.sorted { $0.name < $1.name })
+    }
+
+    /// haexplain's reading in the shape of keepalived's dump.
+    static func dumped(_ config: KeepalivedConfiguration) -> [DumpedInstance] {
+        func text(_ vip: VirtualAddress) -> String {
+            vip.prefixlen == (vip.address.family == .inet ? 32 : 128) ? vip.address.description : "\(vip.address)/\(vip.prefixlen)"
+        }
+        return config.vrrpInstances.map { instance in
+            DumpedInstance(name: instance.name, interface: instance.interface, vrid: instance.virtualRouterID, priority: instance.priority,
+                           vips: instance.virtualIpaddress.map(text),
+                           trackedScripts: PriorityCalculator.terms(of: instance, in: config).filter { $0.kind == .trackScript }.map { "\($0.name) weight \($0.weight)\($0.reverse ? " reverse" : "")" },
+                           wantstate: instance.initialState.rawValue, excluded: instance.virtualIpaddressExcluded.map(text))
+        }
     }
 
     /// Every interface name the configuration mentions, so veths can stand in for them.
@@ -175,16 +187,21 @@ struct ConformanceTests {
                 section = ""
                 if trimmed.hasPrefix("Interface = ") {
                     // With use_vmac keepalived prints "vrrp.1, vmac on eth0": the configured one is last.
-                    let value = trimmed.dropFirst(12)
-                    instances[instances.count - 1].interface = value.range(of: "vmac on ").map { String(value[$0.upperBound...]) } ?? String(value)
+                    // With unicast it adds ", xmit base i/f".
+                    let value = trimmed.dropFirst(12).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    let base = value.first { $0.hasPrefix("vmac on ") }.map { String($0.dropFirst(8)) }
+                    instances[instances.count - 1].interface = base ?? value.first
                 }
                 if trimmed.hasPrefix("Virtual Router ID = ") { instances[instances.count - 1].vrid = Int(trimmed.dropFirst(20)) }
                 if trimmed.hasPrefix("Wantstate = ") { instances[instances.count - 1].wantstate = String(trimmed.dropFirst(12)) }
                 if trimmed.hasPrefix("Priority = ") { instances[instances.count - 1].priority = Int(trimmed.dropFirst(11)) }
                 if trimmed.hasPrefix("Virtual IP (") { section = "vip" }
+                if trimmed.hasPrefix("Virtual IP Excluded") { section = "excluded" }
                 if trimmed.hasPrefix("Tracked scripts") { section = "script" }
             } else if section == "vip" {
                 instances[instances.count - 1].vips.append(String(trimmed.split(separator: " ").first ?? ""))
+            } else if section == "excluded" {
+                instances[instances.count - 1].excluded.append(String(trimmed.split(separator: " ").first ?? ""))
             } else if section == "script" {
                 instances[instances.count - 1].trackedScripts.append(trimmed)
             }

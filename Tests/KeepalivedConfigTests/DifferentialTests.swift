@@ -54,15 +54,19 @@ struct DifferentialTests {
         #expect(agreed == cases.count, "seed \(seed): \(cases.count - agreed) disagreement(s)\n\(disagreements.prefix(5).joined(separator: "\n\n"))")
     }
 
+    /// This machine's files judged with the case's user database.
+    static func scriptHost(passwd: String, group: String) -> ScriptHost {
+        ScriptHost(passwd: passwd, group: group,
+                   lstat: { FileStatus.read($0, follow: false) }, stat: { FileStatus.read($0, follow: true) },
+                   realPath: { path in realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } },
+                   searchPath: (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init))
+    }
+
     /// haexplain's view of one case: parsed, scripts judged against the case's users and the
     /// fixture files, completed and analysed.
     static func haexplain(_ item: DifferentialCase, path: String) throws -> DifferentialVerdict {
         var config = try KeepalivedParser.parse(path: path, files: LocalConfigFiles(), configID: "lb1")
-        let host = ScriptHost(passwd: item.passwd, group: item.group,
-                              lstat: { FileStatus.read($0, follow: false) }, stat: { FileStatus.read($0, follow: true) },
-                              realPath: { path in realpath(path, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } },
-                              searchPath: (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init))
-        ScriptAvailability.apply(to: &config, host: host, node: "lb1")
+        ScriptAvailability.apply(to: &config, host: scriptHost(passwd: item.passwd, group: item.group), node: "lb1")
         let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: config, chosenBecause: "test")])
         guard report.keepalivedWouldStart else { return DifferentialVerdict(starts: false, instances: []) }
         let instances = config.vrrpInstances.map { instance in
@@ -185,6 +189,13 @@ struct DifferentialCase {
         if names.count >= 2, random.chance(30) {
             lines += ["vrrp_sync_group G1 {", "    group {", "        \(names[0])", "        \(names[1])", "    }", "}"]
         }
+        let (passwd, group) = users(&random)
+        _ = index
+        return DifferentialCase(config: lines.joined(separator: "\n") + "\n", passwd: passwd, group: group)
+    }
+
+    /// This machine's users, with keepalived_script and probe added or not.
+    static func users(_ random: inout SeededGenerator) -> (passwd: String, group: String) {
         var passwd = (try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "root:x:0:0:root:/root:/bin/sh\n"
         var group = (try? String(contentsOfFile: "/etc/group", encoding: .utf8)) ?? "root:x:0:\n"
         if random.chance(50) {
@@ -195,8 +206,7 @@ struct DifferentialCase {
             passwd += "probe:x:1501:1501::/nonexistent:/usr/sbin/nologin\n"
             group += "probe:x:1501:\n"
         }
-        _ = index
-        return DifferentialCase(config: lines.joined(separator: "\n") + "\n", passwd: passwd, group: group)
+        return (passwd, group)
     }
 }
 
@@ -209,6 +219,7 @@ enum DifferentialRunner {
             ip link set lo up
             ip link add eth0 type veth peer name hxkp1; ip link set eth0 up; ip link set hxkp1 up; ip addr add 10.253.1.1/24 dev eth0
             ip link add eth1 type veth peer name hxkp2; ip link set eth1 up; ip link set hxkp2 up; ip addr add 10.253.2.1/24 dev eth1
+            ip link add eth2 type veth peer name hxkp3; ip link set eth2 up; ip link set hxkp3 up
             mount -t tmpfs tmpfs /tmp
             mount -t tmpfs tmpfs /run
             n=0

@@ -29,6 +29,24 @@ struct ProblemTests {
         #expect(codes[.undefinedTrackScript] == [16])
     }
 
+    /// keepalived 2.2.7's check_vrid_conflicts and vrrp_complete_instance, seen with -t and
+    /// "exited with permanent error CONFIG" in the adversarial differential.
+    @Test("keepalived refuses: two multicast instances share a VRID on one interface; a VRRPv3 instance whose only VIP was of the other family")
+    func refusedToStart() throws {
+        let shared = Self.instance("A", vrid: 7) + Self.instance("B", vrid: 7, vip: "10.0.0.2")
+        #expect(!KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": shared])).keepalivedWouldStart)
+        // Unicast and multicast are separate VRID spaces, and unicast instances to other peers do not clash.
+        let peers = Self.instance("A", vrid: 7) + Self.instance("B", vrid: 7, extra: " unicast_peer {\n  10.0.0.5\n }\n", vip: "10.0.0.2")
+            + Self.instance("C", vrid: 7, extra: " unicast_peer {\n  10.0.0.6\n }\n", vip: "10.0.0.3")
+        #expect(KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": peers])).keepalivedWouldStart)
+        let v3 = "global_defs {\n vrrp_version 3\n}\n" + Self.instance("A", vrid: 7, extra: " unicast_peer {\n  10.0.0.5\n }\n", vip: "2001:db8::1")
+        let report = KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": v3]))
+        #expect(!report.keepalivedWouldStart)
+        #expect(report.problems.contains { $0.code == .noVirtualAddress && $0.severity == .error })
+        let v2 = Self.instance("A", vrid: 7, extra: " unicast_peer {\n  10.0.0.5\n }\n", vip: "2001:db8::1")
+        #expect(KeepalivedAnalysis.analyze(try Self.nodes(["k.conf": v2])).keepalivedWouldStart)
+    }
+
     @Test("two nodes: advert_int, authentication, unicast peers and VRID sets that disagree")
     func betweenNodes() throws {
         let a = Self.instance("A", vrid: 7, priority: 150, extra: " advert_int 1\n authentication {\n  auth_type PASS\n  auth_pass one\n }\n unicast_src_ip 10.0.0.2\n unicast_peer {\n  10.0.0.3\n }\n") + Self.instance("X", vrid: 9, vip: "10.0.0.9")

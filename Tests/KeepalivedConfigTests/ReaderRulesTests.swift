@@ -134,7 +134,9 @@ struct ReaderRulesTests {
         #expect(missing.line == 2)
     }
 
-    @Test("unknown keywords are reported with file:line and skipped, blocks and all")
+    /// keepalived 2.2.7 (checked with -t and its dump): "Unexpected '{' - ignoring", then
+    /// `priority 1` applies to A and the '}' closes A, leaving A without its VRID.
+    @Test("an unknown keyword's '{' opens no block: what follows belongs to the enclosing block and its '}' closes that block")
     func unknownKeywords() throws {
         let config = try Self.parse(["keepalived.conf": """
             vrrp_instance A {
@@ -146,8 +148,11 @@ struct ReaderRulesTests {
               virtual_router_id 10
             }
             """])
-        #expect(config.vrrpInstances.first?.priority == 100)
-        #expect(config.diagnostics.filter { $0.code == .unknownKeyword }.map(\.line) == [3, 4])
+        #expect(config.vrrpInstances.first?.priority == 1)
+        #expect(config.vrrpInstances.first?.virtualRouterID == nil)
+        #expect(config.diagnostics.filter { $0.code == .unknownKeyword }.map(\.line) == [3, 4, 7])
+        #expect(config.diagnostics.filter { $0.code == .unexpectedBrace }.map(\.line) == [4])
+        #expect(config.diagnostics.contains { $0.code == .missingVRID })
     }
 
     @Test("track entries: instance weight overrides the script's; an unknown option drops the entry")
@@ -174,6 +179,73 @@ struct ReaderRulesTests {
         #expect(instance.trackInterface.map(\.weight) == [-20, nil])
         #expect(config.vrrpScripts.first?.reverse == true)
         #expect(config.diagnostics.contains { $0.code == .invalidValue && $0.line == 9 })
+    }
+
+    /// keepalived 2.2.7's alloc_track_script / alloc_track_if / vrrp_alloc_track_file, checked
+    /// against its dump: only `weight N [reverse|noreverse]` may follow a name.
+    @Test("track entries as keepalived 2.2.7 reads them: 'NAME reverse' is dropped, a bad weight keeps the entry, duplicates and +/-254")
+    func trackEntryRules() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_script chk { script /bin/true
+              weight 10 reverse
+            }
+            vrrp_script other { script /bin/true
+            }
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              track_script {
+                chk reverse
+                other weight
+                chk weight 400 noreverse
+                chk weight -30
+              }
+              track_interface {
+                eth1 weight 254 noreverse
+                eth2 weight -5 reverse extra
+              }
+              track_file {
+                f1 weight 5 sideways
+              }
+            }
+            """])
+        let instance = try #require(config.vrrpInstances.first)
+        #expect(instance.trackScript.map(\.name) == ["chk"])
+        #expect(instance.trackScript.first?.weight == nil && instance.trackScript.first?.reverse == false)
+        #expect(instance.trackInterface.map(\.weight) == [253, -5])
+        #expect(instance.trackInterface.map(\.reverse) == [nil, true])
+        #expect(instance.trackFile.isEmpty)
+        let terms = PriorityCalculator.terms(of: instance, in: config).filter { $0.kind == .trackScript }
+        #expect(terms.map { "\($0.name) \($0.weight) \($0.reverse)" } == ["chk 10 false"])
+    }
+
+    /// keepalived 2.2.7 (vrrp_data.c alloc_vrrp_vip, checked with its dump): "address family
+    /// must match VRRP instance - ignoring".
+    @Test("an IPv4 unicast_peer fixes the instance's family: its IPv6 VIP is ignored, as keepalived ignores it")
+    func familyFixedByFirstAddress() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance A {
+              interface eth0
+              virtual_router_id 10
+              unicast_peer {
+                10.253.1.41
+              }
+              virtual_ipaddress {
+                2001:db8::108
+              }
+            }
+            vrrp_instance B {
+              interface eth0
+              virtual_router_id 11
+              virtual_ipaddress {
+                fe80::5/64
+                10.253.1.9
+              }
+            }
+            """])
+        #expect(config.vrrpInstances.map { $0.virtualIpaddress.map(\.address.description) } == [[], ["fe80::5"]])
+        #expect(config.vrrpInstances.map(\.family) == [.inet, .inet6])
+        #expect(config.diagnostics.filter { $0.code == .invalidAddress }.map(\.line) == [8, 16])
     }
 
     @Test("effective priority: positive weight while OK, negative while failing, reverse, weight 0 faults, clamp")
