@@ -9,9 +9,8 @@ import VRRP
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     guard size >= 24 else { return 0 }
-    let magic = bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
     let snapshot = Int(bytes.loadUnaligned(fromByteOffset: 16, as: UInt32.self) & 0x7_ffff)
-    let reader = PcapRecordReader(snapshot: snapshot, nanoseconds: magic == 0xa1b2_3c4d)
+    let reader = PcapRecordReader(snapshot: snapshot, nanoseconds: PcapRecordReader.nanoseconds(magic: bytes) ?? false)
     let decoder = VRRPDecoder()
     var offset = 24, packet = 0
     while true {

@@ -120,7 +120,7 @@ public final class PacketCapture {
         // libpcap has read and checked the file header; a file in this machine's byte order
         // and today's format (2.4, lengths not swapped) has its records read by us.
         if pcap.majorVersion(handle) == 2, pcap.minorVersion(handle) == 4,
-           let nanoseconds = PcapRecords.hostOrderMagic[magic], let snapshot = Int(exactly: pcap.snapshot(handle)), snapshot > 0, snapshot <= PcapRecords.largestSnapshot {
+           let nanoseconds = magic.withUnsafeBytes(PcapRecordReader.nanoseconds(magic:)), let snapshot = Int(exactly: pcap.snapshot(handle)), snapshot > 0, snapshot <= PcapRecords.largestSnapshot {
             capture.records = PcapRecords(file: file, snapshot: snapshot, nanoseconds: nanoseconds)
         }
         return capture
@@ -477,13 +477,6 @@ final class PcapngFile {
 /// length (a file cut short, a corrupt length, a read error) is left for libpcap: the file
 /// is put back at that record, so what follows and its error messages are libpcap's own.
 final class PcapRecords {
-    /// The first four bytes of a pcap file in this machine's byte order, and whether its
-    /// times are in nanoseconds.
-    static let hostOrderMagic: [[UInt8]: Bool] = {
-        func bytes(_ magic: UInt32) -> [UInt8] { withUnsafeBytes(of: magic) { Array($0) } }
-        return [bytes(0xa1b2_c3d4): false, bytes(0xa1b2_3c4d): true]
-    }()
-
     enum Ending: Equatable { case endOfFile, handedOver }
 
     /// libpcap's largest snapshot length for the link types decoded: a record always fits the buffer.

@@ -24,6 +24,17 @@ public struct PcapRecordReader: Sendable {
         self.nanoseconds = nanoseconds
     }
 
+    /// Whether a file whose first four bytes are `magic` has its times in nanoseconds; nil
+    /// when it is not a classic pcap file in this machine's byte order.
+    public static func nanoseconds(magic: UnsafeRawBufferPointer) -> Bool? {
+        guard magic.count >= 4 else { return nil }
+        switch magic.loadUnaligned(as: UInt32.self) {
+        case 0xa1b2_c3d4: return false
+        case 0xa1b2_3c4d: return true
+        default: return nil
+        }
+    }
+
     /// The record that starts at `bytes`' first byte.
     public func next(_ bytes: UnsafeRawBufferPointer) -> Next {
         guard bytes.count >= Self.headerSize else { return .needMore }

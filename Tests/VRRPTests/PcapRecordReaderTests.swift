@@ -51,4 +51,15 @@ struct PcapRecordReaderTests {
         let next = bytes.withUnsafeBytes { PcapRecordReader(snapshot: 100, nanoseconds: true).next($0) }
         #expect(next == .record(time: PacketTime(seconds: -2, nanoseconds: -1), data: 16..<16))
     }
+
+    @Test("only a classic pcap magic in this machine's byte order is read here; swapped files and pcapng are libpcap's or the pcapng reader's")
+    func magic() {
+        func nanoseconds(_ value: UInt32) -> Bool? { withUnsafeBytes(of: value) { PcapRecordReader.nanoseconds(magic: $0) } }
+        #expect(nanoseconds(0xa1b2_c3d4) == false)
+        #expect(nanoseconds(0xa1b2_3c4d) == true)
+        #expect(nanoseconds(0xd4c3_b2a1) == nil)
+        #expect(nanoseconds(0x4d3c_b2a1) == nil)
+        #expect(nanoseconds(0x0a0d_0d0a) == nil)
+        #expect([UInt8](repeating: 0xa1, count: 3).withUnsafeBytes { PcapRecordReader.nanoseconds(magic: $0) } == nil)
+    }
 }
