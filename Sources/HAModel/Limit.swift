@@ -25,11 +25,28 @@ public struct Limit: Codable, Sendable, Equatable {
         host = try container.decodeIfPresent(String.self, forKey: .host)
         message = try container.decode(String.self, forKey: .message)
         // Snapshots of schema versions 2 and 3 name the source in one word ("netlink", "vrrp").
-        if let word = try? container.decode(String.self, forKey: .source) {
+        if SchemaVersion.reading(decoder) < 4, let word = try? container.decode(String.self, forKey: .source) {
             source = Source(legacyWord: word)
-        } else {
-            source = try container.decode(Source.self, forKey: .source)
+            return
         }
+        do {
+            source = try container.decode(Source.self, forKey: .source)
+        } catch {
+            guard let word = try? container.decode(String.self, forKey: .source) else { throw error }
+            throw DecodingError.dataCorruptedError(forKey: .source, in: container, debugDescription:
+                "since schema_version 4 a limit's source is an object such as {\"kind\": \"netlink\"}, not the one word \"\(word)\" of versions 2 and 3")
+        }
+    }
+}
+
+extension SchemaVersion {
+    /// The key of a decoder's `userInfo` that says which schema version the document was
+    /// written in, for the shapes older versions wrote; absent, the current shapes are read.
+    public static let userInfoKey = CodingUserInfoKey(rawValue: "haexplain.schema_version")!
+
+    /// The schema version `decoder` reads (its `userInfoKey`), else the current one.
+    public static func reading(_ decoder: any Decoder) -> Int {
+        decoder.userInfo[userInfoKey] as? Int ?? current
     }
 }
 

@@ -65,10 +65,16 @@ public struct ProcessFacts: Sendable, Codable, Equatable {
         warnings = try container.decode([String].self, forKey: .warnings)
         partial = try container.decodeIfPresent(Bool.self, forKey: .partial)
         // Snapshots of schema versions 2 and 3 said these limits as sentences; they came from /proc.
-        if let sentences = try? container.decode([String].self, forKey: .limits) {
+        if SchemaVersion.reading(decoder) < 4, let sentences = try? container.decode([String].self, forKey: .limits) {
             limits = sentences.map { Limit(source: ProcessFacts.procfs, message: $0) }
-        } else {
+            return
+        }
+        do {
             limits = try container.decode([Limit].self, forKey: .limits)
+        } catch {
+            guard let sentences = try? container.decode([String].self, forKey: .limits), !sentences.isEmpty else { throw error }
+            throw DecodingError.dataCorruptedError(forKey: .limits, in: container, debugDescription:
+                "since schema_version 4 each limit is an object with its source and message, not a sentence as in versions 2 and 3")
         }
     }
 

@@ -47,7 +47,7 @@ import Testing
         #expect(taken.succeeded, "\(taken.stderr)")
         var snapshot = try #require(try JSONSerialization.jsonObject(with: Data(taken.stdout.utf8)) as? [String: Any])
         snapshot["hostname"] = Self.forged
-        snapshot["limits"] = [["source": "x", "message": "limit\r\u{1b}[2Jcleared"]]
+        snapshot["limits"] = [["source": ["kind": "file", "file": "x\u{1b}[2J"], "message": "limit\r\u{1b}[2Jcleared"]]
         let path = try write("evil.json", Array(try JSONSerialization.data(withJSONObject: snapshot)))
 
         let text = try HAExplainBinary.run(["ip", "127.0.0.1", "--from", path])

@@ -69,6 +69,63 @@ import Testing
     }
 }
 
+/// Version 4 made every limit an object with a source object: a version-4 snapshot written
+/// the old way is refused, naming the file and where in it, while versions 2 and 3 still read.
+@Suite struct SnapshotLimitShapeTests {
+    static func snapshot(_ version: Int, limits: String = "[]", processLimits: String? = nil) -> [UInt8] {
+        let processes = processLimits.map { #","processes":{"daemons":[],"track_scripts":[],"warnings":[],"limits":\#($0)}"# } ?? ""
+        return Array(#"{"schema_version":\#(version),"hostname":"lb1","taken_at":"t","haexplain_version":"0","limits":\#(limits)\#(processes)}"#.utf8)
+    }
+
+    static func refusal(_ bytes: [UInt8]) -> HAError? {
+        #expect(throws: HAError.self) { try HostSnapshot.decode(bytes, origin: "lb1.json") }
+    }
+
+    @Test("a version-4 snapshot whose limit names its source in one word is refused: the file, the JSON path, what version 4 writes; exit status 65")
+    func oneWordSourceRefused() throws {
+        let error = try #require(Self.refusal(Self.snapshot(4, limits: #"[{"source":{"kind":"netlink"},"message":"m"},{"source":"vrrp","message":"could not listen"}]"#)))
+        #expect(error.kind == .dataError && error.kind.rawValue == 65)
+        #expect(error.file == "lb1.json")
+        #expect(error.message.contains(".limits[1].source: "), "\(error.message)")
+        #expect(error.message.contains("not the one word \"vrrp\""), "\(error.message)")
+        // The same document as version 3 reads, the word taken as the source it named.
+        let old = try HostSnapshot.decode(Self.snapshot(3, limits: #"[{"source":{"kind":"netlink"},"message":"m"},{"source":"vrrp","message":"could not listen"}]"#), origin: "lb1.json")
+        #expect(old.limits.map(\.source) == [Source(kind: .netlink), .liveCapture])
+    }
+
+    @Test("a version-4 snapshot with /proc's limits as sentences, or one of them with a one-word source, is refused with its path; version 3's sentences read")
+    func processLimitsRefused() throws {
+        let sentences = try #require(Self.refusal(Self.snapshot(4, processLimits: #"["/proc could not be read"]"#)))
+        #expect(sentences.kind == .dataError && sentences.file == "lb1.json")
+        #expect(sentences.message.contains(".processes.limits: ") && sentences.message.contains("not a sentence"), "\(sentences.message)")
+        let word = try #require(Self.refusal(Self.snapshot(4, processLimits: #"[{"source":"process","message":"m"}]"#)))
+        #expect(word.message.contains(".processes.limits[0].source: ") && word.message.contains("\"process\""), "\(word.message)")
+        let old = try HostSnapshot.decode(Self.snapshot(3, processLimits: #"["/proc could not be read"]"#), origin: "lb1.json")
+        #expect(old.processes?.limits == [Limit(source: .process("/proc"), message: "/proc could not be read")])
+    }
+
+    @Test("other version-4 limit violations are refused alike, with the file and path: a limit as a string, a source of an unknown kind, no message, a source object without a kind",
+          arguments: [
+            (#"["/etc/hosts could not be read"]"#, ".limits[0]: "),
+            (#"[{"source":{"kind":"telepathy"},"message":"m"}]"#, ".limits[0].source.kind: "),
+            (#"[{"source":{"kind":"netlink"}}]"#, ".limits[0].message: missing"),
+            (#"[{"source":{"detail":"x"},"message":"m"}]"#, ".limits[0].source.kind: missing"),
+          ])
+    func otherShapesRefused(_ limits: String, _ path: String) throws {
+        let error = try #require(Self.refusal(Self.snapshot(4, limits: limits)))
+        #expect(error.kind == .dataError && error.file == "lb1.json")
+        #expect(error.message.hasPrefix("malformed snapshot: \(path)"), "\(error.message)")
+    }
+
+    @Test("a limit decoded outside a snapshot (ip --json, keepalived --json) is read as version 4 writes it")
+    func currentShapeByDefault() throws {
+        let object = try JSONReading.decode(Limit.self, from: Array(#"{"source":{"kind":"wire","detail":"live capture"},"message":"m"}"#.utf8))
+        #expect(object == Limit(source: .liveCapture, message: "m"))
+        #expect(throws: DecodingError.self) { try JSONReading.decode(Limit.self, from: Array(#"{"source":"vrrp","message":"m"}"#.utf8)) }
+        #expect(try JSONReading.decode(Limit.self, from: Array(#"{"source":"vrrp","message":"m"}"#.utf8), schemaVersion: 3).source == .liveCapture)
+    }
+}
+
 /// `--host`'s waits, with ssh and a ProxyCommand that never connects: no server, no root.
 @Suite struct RemoteSnapshotDeadlineTests {
     let directory: String

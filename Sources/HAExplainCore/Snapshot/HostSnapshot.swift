@@ -69,9 +69,10 @@ public struct HostSnapshot: Codable, Sendable {
         func otherVersion(_ version: Int) -> HAError {
             HAError(.dataError, "snapshot has schema_version \(version), this haexplain reads \(SchemaVersion.snapshotsRead.lowerBound) to \(SchemaVersion.snapshotsRead.upperBound); take it again with this version of haexplain", file: origin)
         }
-        // One full decode; only a document it refuses is probed for why (another version, or
-        // not a snapshot at all), so a large snapshot is parsed once.
-        let failure: any Error
+        // One full decode, as the current version writes; only a document it refuses is probed
+        // for why (another version, an older version's shapes, or not a snapshot at all), so a
+        // large current snapshot is parsed once.
+        var failure: any Error
         do {
             let snapshot = try JSONReading.decode(HostSnapshot.self, from: bytes)
             guard SchemaVersion.snapshotsRead.contains(snapshot.schemaVersion) else { throw otherVersion(snapshot.schemaVersion) }
@@ -88,6 +89,13 @@ public struct HostSnapshot: Codable, Sendable {
             throw HAError(.dataError, "not a haexplain snapshot (expected a JSON object with \"schema_version\"): \(JSONReading.describe(error))", file: origin)
         }
         guard SchemaVersion.snapshotsRead.contains(version) else { throw otherVersion(version) }
+        if version < SchemaVersion.current {
+            do {
+                return try JSONReading.decode(HostSnapshot.self, from: bytes, schemaVersion: version)
+            } catch {
+                failure = error
+            }
+        }
         throw HAError(.dataError, "malformed snapshot: \(JSONReading.describe(failure))", file: origin)
     }
 

@@ -3,12 +3,15 @@ import HAModel
 
 /// Decoding JSON input (snapshots) with error text that names the field that was wrong.
 public enum JSONReading {
-    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    /// `schemaVersion`: read the shapes that version wrote (`SchemaVersion.reading`); nil, the current ones.
+    public static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], schemaVersion: Int? = nil) throws -> T {
+        let decoder = JSONDecoder()
+        if let schemaVersion { decoder.userInfo[SchemaVersion.userInfoKey] = schemaVersion }
         // The decoder reads the array's own bytes: a 60 MB snapshot is not copied first.
-        try bytes.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return try JSONDecoder().decode(type, from: Data()) }
+        return try bytes.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return try decoder.decode(type, from: Data()) }
             let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
-            return try JSONDecoder().decode(type, from: data)
+            return try decoder.decode(type, from: data)
         }
     }
 
