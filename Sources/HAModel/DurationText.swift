@@ -38,6 +38,12 @@ public enum DurationText {
         return value
     }
 
+    /// A duration as seconds with one decimal, e.g. "2.1": how long a capture listened.
+    public static func tenths(_ seconds: Double) -> String {
+        let tenths = Int((seconds * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
     /// `seconds` in the largest unit that says it exactly: 100ms, 2.5s, 30s, 2m, 24h.
     public static func format(_ seconds: Double) -> String {
         func trim(_ value: Double) -> String {

@@ -219,15 +219,15 @@ public enum WireListening {
     public struct Result {
         public var report: VRRPCensusReport
         public var truncated: String?
-        /// What listening was still waiting for when it ended (nil without `progress`).
-        public var progress: WireSufficiency.Progress?
     }
 
     /// Decodes every frame of `capture` into the census until the file ends, `seconds` pass,
     /// Ctrl-C, or `progress` says more listening cannot change the answer. With `extendingTo`,
     /// a conflict still forming when `seconds` pass is listened to until it is told apart
     /// (`Progress.decidedBy`), never past `extendingTo` seconds: a bound chosen before the
-    /// intervals were heard must not cut a split brain short.
+    /// intervals were heard must not cut a split brain short. Listening that ends while one is
+    /// still forming records when it would have been told apart (`Listening.undecidedUntil`)
+    /// and says so among the census's problems.
     public static func census(_ capture: PacketCapture, seconds: Double, extendingTo longest: Double? = nil, fileName: String?,
                        countdown: Bool, expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
@@ -294,13 +294,16 @@ public enum WireListening {
                                   explanation: latest.map { "the bound passed\($0.decidedBy == nil ? "" : " while waiting"): \($0.explanation)" }
                                   ?? "the bound passed (this command listens the whole time)")
             }
+            // Asked again at the end, so what is left undecided is judged on every advert heard.
+            if let end, let progress { listening.undecidedUntil = WireSufficiency.undecided(progress(recorder.census, since, end), endedBecause: listening.reason) }
             source = Source(kind: .packet, detail: "live capture on \(capture.description) (\(how))")
             var report = recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes,
                                          capturesLinkLayer: true, hosts: hosts)
             report.capture.listening = listening
-            return Result(report: report, truncated: truncated, progress: latest)
+            if let limit = WireSufficiency.limit(listening) { report.problems.append(.init(packet: nil, message: limit.message)) }
+            return Result(report: report, truncated: truncated)
         }
         return Result(report: recorder.report(source: source, end: end, expected: expected, truncated: truncated, notes: capture.notes, hosts: hosts),
-                      truncated: truncated, progress: latest)
+                      truncated: truncated)
     }
 }

@@ -41,6 +41,16 @@ public enum ProcessGathering {
         return "keepalived runs only in other network namespaces here (pid \(pids)): it is not this namespace's, so its configuration and state were not used; ask from its namespace with --netns /proc/\(others[0].process.pid)/ns/net"
     }
 
+    /// `keepalived`'s limit when the keepalived it explains (`running`, found in any namespace)
+    /// runs in another network namespace than this one and no --netns was given: whether each
+    /// VIP is assigned is checked here, not where it runs.
+    public static func keepalivedInAnotherNamespace(_ running: RunningProcess?, netns: String?, readers: HostReaders = .system) -> Limit? {
+        guard let running, netns == nil, let theirs = running.netNamespace,
+              let ours = examinedNetworkNamespace(nil, readers: readers), theirs != ours else { return nil }
+        return Limit(source: .process("keepalived", pid: running.pid),
+                     message: "The running keepalived (pid \(running.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.pid)/ns/net to check its namespace.")
+    }
+
     /// The running haproxy master, with the working directory its -f is relative to and the
     /// environment its "${VAR}" lines expand with.
     public static func haproxy(readers: HostReaders = .system) -> (process: RunningProcess, workingDirectory: String?, environment: [String: String]?)? {

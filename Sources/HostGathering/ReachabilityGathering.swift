@@ -2,6 +2,7 @@ import Firewall
 import HAExplainCore
 import HAModel
 import Netlink
+import SystemFacts
 
 /// This host's routes to the addresses asked about and its firewall ruleset, read in the
 /// examined namespace; what cannot be read becomes a limit.
@@ -36,6 +37,18 @@ public enum ReachabilityGathering {
             limits.append(Limit(source: source, message: "the firewall was not read, so no blocker can be named: \(error.message)"))
             return nil
         }
+    }
+
+    /// A live census with this host's firewall as the reason a router is heard from this host
+    /// alone or split (`Blockers.explainSilentPeers`). The ruleset and the addresses are read
+    /// only when some router was heard; when either cannot be, the census stays as it was
+    /// (naming a cause is extra, and the census itself says what was heard).
+    public static func explainingSilentPeers(_ report: VRRPCensusReport, netns: String?) -> VRRPCensusReport {
+        guard report.routers.contains(where: { !$0.senders.isEmpty }) else { return report }
+        var limits: [Limit] = []
+        guard let firewall = firewall(netns: netns, limits: &limits), let table = try? AddressReader.read(netns: netns) else { return report }
+        let own = Set(table.interfaces.flatMap { $0.addrInfo.map(\.local) })
+        return Blockers.explainSilentPeers(report, own: own, firewall: firewall, host: HostIdentity.hostname())
     }
 
     /// The ARP sysctls of each interface holding an IPv4 address, read in the namespace. A

@@ -24,8 +24,5 @@ public enum HostIdentity {
     }
 
     /// A duration as seconds with one decimal, e.g. "2.1".
-    public static func tenths(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    public static func tenths(_ seconds: Double) -> String { DurationText.tenths(seconds) }
 }

@@ -50,11 +50,6 @@ struct IPCommand: ParsableCommand {
 /// What `ip` and `check` ask: the address or name, where the facts come from, how long to
 /// listen. Both answer through `answer`, so a check asks exactly what an operator would.
 struct IPQuestion: ParsableArguments {
-    static let minimumListen = 3.5
-    static let defaultListen = 7.0
-    /// How far the default bound stretches while a split brain forms: one at advert_int 10 is named in it.
-    static let longestListen = 30.0
-
     @Argument(help: ArgumentHelp("An IPv4/IPv6 address or a host name.", valueName: "address-or-name"))
     var query: String
 
@@ -67,7 +62,7 @@ struct IPQuestion: ParsableArguments {
     var noDNS = false
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
-        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(Int(IPQuestion.minimumListen)) s; 7 s when none is; past it while two masters advertise, until they are told apart, at most \(Int(IPQuestion.longestListen)) s).",
+        "How long to listen for VRRP adverts at most, from 100ms to 24h, e.g. 7, 2.5s, 500ms (default: two adverts of the slowest instance configured here, at least \(ListeningPlan.minimumSeconds) s; \(Int(ListeningPlan.defaultSeconds)) s when none is; past it while two masters advertise, until they are told apart, at most \(Int(ListeningPlan.longestSeconds)) s).",
         valueName: "duration"), transform: DurationArgument.parse)
     var listen: DurationArgument<ListenOption>?
 
@@ -226,14 +221,9 @@ struct IPQuestion: ParsableArguments {
         if status != 0 { throw ExitCode(status) }
     }
 
-    /// Listens until the answer cannot change (WireSufficiency), or the bound.
+    /// Listens as the plan says until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost], limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
-        let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
-            instance.virtualIpaddress.contains { addresses.contains($0.address) }
-        }
-        let slowest = relevant.map(\.advertInt).max()
-        let seconds = listen?.seconds
-            ?? slowest.map { max(Self.minimumListen, 2 * $0 + 0.5) } ?? Self.defaultListen
+        let plan = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: listen?.seconds)
         let capture: PacketCapture
         do {
             capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
@@ -244,24 +234,9 @@ struct IPQuestion: ParsableArguments {
         }
         capture.listenForSolicitations(of: addresses)
         let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
-        let vrids = Set(relevant.compactMap(\.virtualRouterID))
-        let expected = relevant.compactMap { instance in
-            instance.virtualRouterID.map {
-                VRRPCensus.ExpectedRouter(interface: nil, family: instance.family, vrid: UInt8(truncatingIfNeeded: $0),
-                                          source: .file(instance.file, line: instance.line))
-            }
-        }
-        // The default bound was chosen before any interval was heard: a conflict still forming
-        // at it is listened to until it is told apart (slow advert_int), within longestListen.
-        let result = try WireListening.census(capture, seconds: seconds, extendingTo: listen == nil ? Self.longestListen : nil, fileName: nil,
-                                              countdown: isatty(2) == 1, expected: expected,
-                                              hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
-            WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
-        }
-        if result.report.capture.listening?.reason == .timeUp, let progress = result.progress, progress.decidedBy != nil {
-            limits.append(Limit(source: .liveCapture, message: "listening ended while more than one sender advertised (\(progress.explanation)): "
-                + "a split brain and a master change were not yet told apart, so the owner below may be one of two masters; listen longer (--listen)"))
-        }
+        let result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, fileName: nil,
+                                              countdown: isatty(2) == 1, expected: plan.expected,
+                                              hosts: LinkLayerHosts(asked: addresses, hosts: hosts), progress: plan.progress)
         var report = result.report
         report.capture.probes = probes
         return report

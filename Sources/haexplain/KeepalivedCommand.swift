@@ -39,11 +39,7 @@ struct KeepalivedCommand: ParsableCommand {
             let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: files.configIDs)
             var limits: [Limit] = []
             let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
-            if let running, namespace.netns == nil, let theirs = running.process.netNamespace,
-               let ours = ProcessGathering.examinedNetworkNamespace(nil), theirs != ours {
-                limits.append(Limit(source: .process("keepalived", pid: running.process.pid),
-                                    message: "The running keepalived (pid \(running.process.pid)) is in another network namespace (net:[\(theirs)]) than this one (net:[\(ours)]): VIP assignment is checked here; add --netns /proc/\(running.process.pid)/ns/net to check its namespace."))
-            }
+            if let elsewhere = ProcessGathering.keepalivedInAnotherNamespace(running?.process, netns: namespace.netns) { limits.append(elsewhere) }
             // This host's scripts are judged when its own configuration is the first read.
             // --check lints the files: what runs now (and whether it runs these files) is not asked.
             let processes = check ? ProcessFacts() : ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)

@@ -77,9 +77,9 @@ struct VRRPCommand: ParsableCommand {
             // The default bound passing while two masters still advertise (a slow advert_int) is
             // stretched until they are told apart, as ip's is: else a split brain reads as a master change.
             let stretch = listen == nil && !watch && read == nil
-            let result = try WireListening.census(capture, seconds: seconds, extendingTo: stretch ? IPQuestion.longestListen : nil, fileName: read,
+            let result = try WireListening.census(capture, seconds: seconds, extendingTo: stretch ? ListeningPlan.longestSeconds : nil, fileName: read,
                                                   countdown: !watch && read == nil && isatty(2) == 1,
-                                                  progress: stretch ? { census, _, now in WireSufficiency.forming(census, now: now) } : nil,
+                                                  progress: read == nil && !watch ? { census, _, now in WireSufficiency.forming(census, now: now) } : nil,
                                                   watch: follower == nil && !watch ? nil : { census, now in
                 follower?.follow(census)
                 guard watch else { return }
@@ -108,14 +108,7 @@ struct VRRPCommand: ParsableCommand {
             report.problems += (follower?.limits ?? []).map { .init(packet: nil, message: $0.text) }
             // A live capture where this host alone advertises: its firewall may be why no peer
             // is heard, and then it is the reason line.
-            if read == nil, report.routers.contains(where: { !$0.senders.isEmpty }) {
-                var limits: [Limit] = []
-                if let firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits),
-                   let table = try? AddressReader.read(netns: namespace.netns) {
-                    let own = Set(table.interfaces.flatMap { $0.addrInfo.map(\.local) })
-                    report = Blockers.explainSilentPeers(report, own: own, firewall: firewall, host: HostIdentity.hostname())
-                }
-            }
+            if read == nil { report = ReachabilityGathering.explainingSilentPeers(report, netns: namespace.netns) }
             let truncated = result.truncated
             if watch, output.json {
                 // The watch's stream ends with the census as one more line.

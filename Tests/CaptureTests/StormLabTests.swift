@@ -37,23 +37,28 @@ struct StormLabTests {
         return try #require(keepalived.first { parent($0) == main }, "no VRRP child of keepalived \(main) among \(keepalived)")
     }
 
+    /// VRID 200 at advert_int 3 for 192.168.3.200, starting as master: on isolated ports, each node stays one.
+    static func slowMaster(_ priority: Int) -> String {
+        """
+        vrrp_instance slow {
+          interface eth2
+          state MASTER
+          virtual_router_id 200
+          priority \(priority)
+          advert_int 3
+          virtual_ipaddress {
+            192.168.3.200
+          }
+        }
+
+        """
+    }
+
     @Test("a split brain at advert_int 3 (the nodes' bridge ports isolated): ip from the application server listens past its 7 s default until it is named, conflict, exit 3; vrrp names it")
     func slowSplitBrain() throws {
         let lab = try VRRPLab(nodes: Self.pair, isolated: true, prefix: "hxstorm")
         for (role, priority) in [("lb000", 100), ("lb001", 99)] {
-            try lab.startKeepalived(role, config: """
-                vrrp_instance slow {
-                  interface eth2
-                  state MASTER
-                  virtual_router_id 200
-                  priority \(priority)
-                  advert_int 3
-                  virtual_ipaddress {
-                    192.168.3.200
-                  }
-                }
-
-                """)
+            try lab.startKeepalived(role, config: Self.slowMaster(priority))
         }
         #expect(poll(timeout: 25) { lab.holds("lb000", "192.168.3.200") && lab.holds("lb001", "192.168.3.200") }, "\(lab.log("lb001"))")
         // Two adverts of each at 3 s, interleaved, may take up to 9 s from the first one heard:

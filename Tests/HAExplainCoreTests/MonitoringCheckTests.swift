@@ -1,6 +1,7 @@
 import HAExplainCore
 import HAModel
 import Testing
+import VRRP
 
 /// `haexplain check` as a monitoring system reads it: the status word, the text, the
 /// performance data after '|', and the exit code, for the seed's verdicts made by hand.
@@ -98,10 +99,42 @@ import Testing
 
     @Test("no capture privilege or nothing resolved is UNKNOWN: the check could not observe")
     func unobserved() throws {
-        #expect(MonitoringCheck.evaluate(try Self.calm(), listeningFailed: true).status == .unknown)
+        var unheard = try Self.calm()
+        unheard.listened = nil
+        #expect(MonitoringCheck.evaluate(unheard, listeningAsked: true).status == .unknown)
+        #expect(MonitoringCheck.evaluate(unheard, listeningAsked: true).line.contains("the wire was not observed"))
+        #expect(MonitoringCheck.evaluate(unheard, policy: .init(unobservedIs: .critical), listeningAsked: true).status == .critical)
+        // Listening not asked (--no-listen, snapshots), or a capture heard: observed as asked.
+        #expect(MonitoringCheck.evaluate(unheard).status == .ok)
+        #expect(MonitoringCheck.evaluate(try Self.calm(), listeningAsked: true).status == .ok)
         let nothing = IPReport(query: "prod-db-internal.panda.com", resolution: [], answers: [], limits: [Limit(source: Source(kind: .resolver), message: "does not resolve")])
         let result = MonitoringCheck.evaluate(nothing)
         #expect(result.status == .unknown && result.details == ["limit: does not resolve"])
+    }
+
+    @Test("listening that ended before two masters were told apart: the answer keeps its owner with a limit saying so, and the check is WARNING (even with --warnings-are ok), never OK")
+    func undecidedListeningIsWarning() throws {
+        // The census as heard so far: lb000 alone in it is enough for the rule under test.
+        var wire = T.wire([(T.lb000, 100)])
+        let until = PacketTime(seconds: 1_764_043_040)
+        wire.capture.listening = .init(seconds: 2.04, limit: 2, reason: .timeUp, explanation: "the bound passed while waiting", undecidedUntil: until)
+        let report = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [T.vip], hosts: [T.app, Self.lb000, Self.lb001],
+                                                    keepalived: nil, wire: wire))
+        let listening = try #require(wire.capture.listening)
+        let limit = try #require(WireSufficiency.limit(listening))
+        #expect(report.limits == [limit] && report.listening?.undecidedUntil == until)
+        for policy in [MonitoringCheck.Policy(), .init(warningsAre: .ok)] {
+            let result = MonitoringCheck.evaluate(report, policy: policy)
+            let line = try #require(PluginLine(result.line))
+            #expect(line.status == "WARNING" && result.status.rawValue == 1, "\(result.line)")
+            #expect(line.text.contains("two masters still advertised when listening ended after 2.0 s, not yet told apart"), "\(line.text)")
+            #expect(result.details.contains("limit: \(limit.message)") && line.perfdata["limits"]?.value == 1)
+        }
+        // The same wire with nothing left undecided: no such limit, and no such words.
+        wire.capture.listening?.undecidedUntil = nil
+        let settled = IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [T.vip], hosts: [T.app, Self.lb000, Self.lb001],
+                                                     keepalived: nil, wire: wire))
+        #expect(settled.limits.isEmpty && !MonitoringCheck.evaluate(settled).line.contains("two masters still advertised"))
     }
 
     @Test("hostile text from a verdict cannot add a line or forge performance data")

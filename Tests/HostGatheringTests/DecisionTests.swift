@@ -90,6 +90,20 @@ struct ThisHostsKeepalivedTests {
         #expect(said.contains("pid 200") && said.contains("--netns /proc/200/ns/net"), "\(said)")
     }
 
+    @Test("`keepalived` explaining a keepalived that runs in another network namespace says VIPs are checked here, with its pid and the --netns that checks its own; not with --netns, not for ours")
+    func explainedKeepalivedInAnotherNamespace() throws {
+        let host = FakeHost(processes: [FakeHost.keepalived(pid: 200, net: Self.container)])
+        let running = try #require(ProcessGathering.keepalived(readers: host.readers)?.process)
+        let limit = try #require(ProcessGathering.keepalivedInAnotherNamespace(running, netns: nil, readers: host.readers))
+        #expect(limit.source == .process("keepalived", pid: 200))
+        #expect(limit.message.contains("net:[\(Self.container)]") && limit.message.contains("net:[\(Self.ours)]")
+                && limit.message.contains("--netns /proc/200/ns/net"), "\(limit.message)")
+        #expect(ProcessGathering.keepalivedInAnotherNamespace(running, netns: "blue", readers: host.readers) == nil)
+        #expect(ProcessGathering.keepalivedInAnotherNamespace(nil, netns: nil, readers: host.readers) == nil)
+        let ours = FakeHost.keepalived(pid: 100, net: Self.ours)
+        #expect(ProcessGathering.keepalivedInAnotherNamespace(ours, netns: nil, readers: host.readers) == nil)
+    }
+
     @Test("--netns names the namespace examined: the container's keepalived is then the one")
     func namedNamespace() {
         var host = FakeHost(processes: [FakeHost.keepalived(pid: 200, net: Self.container)])

@@ -451,6 +451,86 @@ import VRRP
 /// Split brain or master change, advert by advert (advert_int 1): when the census first names a
 /// split brain, and that no master change is ever named one. In a master change the old master
 /// sends at most one advert after the new master's first; in a split brain both go on.
+/// When listening ends before two masters are told apart (an explicit --listen shorter than a
+/// split brain takes to name), what the answer carries: the time they would have been told
+/// apart, and the limit said of it. Pure: a timeline, the bound, how listening ended.
+@Suite struct ListeningCutShortTests {
+    typealias T = VRRPCensusTests
+
+    static func time(_ seconds: Double) -> PacketTime {
+        PacketTime(nanoseconds: T.start * 1_000_000_000 + Int64(seconds * 1e9))
+    }
+
+    /// The split brain at advert_int 3 (lb001 from 0 s, lb000 from 1 s), heard until `end`.
+    static func slowSplitBrain(until end: Double) -> T.Timeline {
+        var timeline = T.Timeline()
+        for second in stride(from: 0.0, to: end, by: 3) {
+            timeline.advert(at: second, from: T.lb001, priority: 99, interval: 300)
+            if second + 1 < end { timeline.advert(at: second + 1, from: T.lb000, priority: 100, interval: 300) }
+        }
+        return timeline
+    }
+
+    /// How `ip` (its progress over the VRIDs that matter) and `vrrp` (every router) leave a
+    /// listening that ended at `end` for `reason`.
+    static func ended(_ timeline: T.Timeline, at end: Double, _ reason: VRRPCensusReport.Listening.Reason) -> (ip: PacketTime?, vrrp: PacketTime?) {
+        let ip = WireSufficiency.progress(timeline.census, since: time(0), now: time(end), vrids: [200], addresses: [ListeningRuleTests.vip])
+        let vrrp = WireSufficiency.forming(timeline.census, now: time(end))
+        return (WireSufficiency.undecided(ip, endedBecause: reason), WireSufficiency.undecided(vrrp, endedBecause: reason))
+    }
+
+    @Test("--listen 5 at advert_int 3 with two masters (B0 A1 B3 A4): undecided until two intervals after A's first advert; the limit names it and says listen longer")
+    func explicitListenEndsFirst() throws {
+        let timeline = Self.slowSplitBrain(until: 5)
+        let expected = Self.time(1).adding(centiseconds: 630)
+        let undecided = Self.ended(timeline, at: 5, .timeUp)
+        #expect(undecided.ip == expected && undecided.vrrp == expected, "\(undecided)")
+        let listening = VRRPCensusReport.Listening(seconds: 5.04, limit: 5, reason: .timeUp, explanation: "the bound passed while waiting",
+                                                   undecidedUntil: undecided.ip)
+        let limit = try #require(WireSufficiency.limit(listening))
+        #expect(limit.source == .liveCapture && limit.host == nil)
+        #expect(limit.message.hasPrefix("listening ended after 5.0 s while two senders still advertised as master, before a split brain and a master change could be told apart (at \(expected))"), "\(limit.message)")
+        #expect(limit.message.hasSuffix("listen longer (--listen)"))
+        // Ctrl-C at the same moment leaves the same question open.
+        let interrupted = Self.ended(timeline, at: 5, .interrupted)
+        #expect(interrupted.ip == expected)
+        #expect(WireSufficiency.limit(.init(seconds: 5, limit: 7, reason: .interrupted, explanation: "", undecidedUntil: interrupted.ip))?.message.hasPrefix("listening was interrupted after 5.0 s") == true)
+    }
+
+    @Test("listening long enough names the split brain: nothing left undecided, no limit; an answered listening never has one")
+    func longEnoughNamesIt() {
+        let timeline = Self.slowSplitBrain(until: 8)
+        let undecided = Self.ended(timeline, at: 8, .timeUp)
+        #expect(undecided.ip == nil && undecided.vrrp == nil, "\(undecided)")
+        #expect(WireSufficiency.limit(.init(seconds: 8, limit: 30, reason: .answered, explanation: "split brain named")) == nil)
+        // Even were a conflict still forming, an answered listening (the rule said stop) has none.
+        #expect(Self.ended(Self.slowSplitBrain(until: 5), at: 5, .answered) == (nil, nil))
+    }
+
+    @Test("one master, or a master change already over (the old one silent past its master-down interval): a short listen leaves nothing undecided")
+    func nothingForming() {
+        var calm = T.Timeline()
+        calm.adverts(from: 0, to: 2, every: 3, source: T.lb000)
+        #expect(Self.ended(calm, at: 2, .timeUp) == (nil, nil))
+        var failover = T.Timeline()
+        failover.adverts(from: 0, to: 3, source: T.lb000, priority: 100)
+        failover.adverts(from: 3.5, to: 8, source: T.lb001, priority: 99)
+        #expect(Self.ended(failover, at: 8, .timeUp) == (nil, nil))
+    }
+
+    @Test("a second pair forming on another VRID is vrrp's question, not ip's about VRID 200")
+    func otherRouterIsVRRPsOnly() {
+        var timeline = T.Timeline()
+        timeline.adverts(from: 0, to: 5, every: 3, source: T.lb000, vrid: 200)
+        for second in stride(from: 0.0, to: 5, by: 3) {
+            timeline.advert(at: second, from: T.lb001, vrid: 201, priority: 99, vips: ["192.168.3.201"], interval: 300)
+            timeline.advert(at: second + 1, from: T.lb000, vrid: 201, priority: 100, vips: ["192.168.3.201"], interval: 300)
+        }
+        let undecided = Self.ended(timeline, at: 5, .timeUp)
+        #expect(undecided.ip == nil && undecided.vrrp == Self.time(1).adding(centiseconds: 630), "\(undecided)")
+    }
+}
+
 @Suite struct SplitBrainOrMasterChangeTests {
     typealias Advert = (time: Double, source: IPAddress, priority: UInt8)
     static let a = VRRPCensusTests.lb000, b = VRRPCensusTests.lb001

@@ -63,8 +63,10 @@ public struct IPEvidence: Sendable {
 
 public enum IPExplainer {
     public static func explain(_ input: IPEvidence) -> IPReport {
+        // Listening that ended before two masters were told apart is a limit of every answer.
+        let undecided = input.wire?.capture.listening.flatMap(WireSufficiency.limit)
         var report = IPReport(query: input.query, resolution: input.resolution,
-                              answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits,
+                              answers: input.addresses.map { answer(for: $0, input) }, limits: input.limits + (undecided.map { [$0] } ?? []),
                               listened: input.wire?.source, listening: input.wire?.capture.listening,
                               keepalivedSays: input.keepalived?.keepalivedSays, probes: input.wire?.capture.probes)
         report.linkLayer = input.wire?.linkLayer

@@ -53,9 +53,11 @@ public enum MonitoringCheck {
         public var output: String { ([line] + details).joined(separator: "\n") + "\n" }
     }
 
-    /// `listeningFailed`: listening was asked for and could not happen (no capture privilege,
-    /// no such namespace), so who is master on the wire was not observed.
-    public static func evaluate(_ report: IPReport, policy: Policy = Policy(), listeningFailed: Bool = false) -> Result {
+    /// `listeningAsked`: the wire was to be listened to (this host examined, no --no-listen); an
+    /// answer with no capture then means listening failed (no capture privilege, no such
+    /// namespace), so who is master on the wire was not observed.
+    public static func evaluate(_ report: IPReport, policy: Policy = Policy(), listeningAsked: Bool = false) -> Result {
+        let listeningFailed = listeningAsked && !report.answers.isEmpty && report.listened == nil
         var status = Status.ok
         var summaries: [String] = []
         var details: [String] = []
@@ -73,6 +75,11 @@ public enum MonitoringCheck {
         if listeningFailed {
             status = max(status, policy.unobservedIs)
             summaries.append("the wire was not observed")
+        }
+        // Two masters still advertising when listening ended may be a split brain: never OK.
+        if let listening = report.listening, listening.undecidedUntil != nil {
+            status = max(status, .warning)
+            summaries.append("two masters still advertised when listening ended after \(formatted(listening.seconds)) s, not yet told apart as a split brain or a master change (listen longer)")
         }
         details += report.limits.map { "limit: \($0.text)" }
 
@@ -130,8 +137,5 @@ public enum MonitoringCheck {
         String(text.map { $0 == "\n" || $0 == "\r" ? " " : $0 == "|" ? "/" : $0 })
     }
 
-    static func formatted(_ seconds: Double) -> String {
-        let tenths = Int((seconds * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
+    static func formatted(_ seconds: Double) -> String { DurationText.tenths(seconds) }
 }

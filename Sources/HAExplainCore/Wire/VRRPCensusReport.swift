@@ -52,13 +52,20 @@ public struct VRRPCensusReport: Codable, Sendable {
         public var limit: Double
         public var reason: Reason
         public var explanation: String
+        /// Listening ended while two senders of a router that matters still advertised as
+        /// master: when a split brain and a master change would have been told apart
+        /// (`WireSufficiency.decidedBy`). Nil when nothing was left undecided.
+        public var undecidedUntil: PacketTime?
 
-        public init(seconds: Double, limit: Double, reason: Reason, explanation: String) {
+        public init(seconds: Double, limit: Double, reason: Reason, explanation: String, undecidedUntil: PacketTime? = nil) {
             self.seconds = seconds
             self.limit = limit
             self.reason = reason
             self.explanation = explanation
+            self.undecidedUntil = undecidedUntil
         }
+
+        enum CodingKeys: String, CodingKey { case seconds, limit, reason, explanation, undecidedUntil = "undecided_until" }
     }
 
     public struct Problem: Codable, Sendable, Equatable {

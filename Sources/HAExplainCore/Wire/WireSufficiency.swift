@@ -74,11 +74,28 @@ public enum WireSufficiency {
     }
 
     /// For a census that listens its whole bound (`vrrp`): never answered, but a conflict still
-    /// forming on any router is told apart by `decidedBy`.
+    /// forming on any router is told apart by `decidedBy`. A split brain already named is told.
     public static func forming(_ census: VRRPCensus, now: PacketTime) -> Progress {
-        let times = census.routers.compactMap { decidedBy($0, now: now) }
+        let times = census.routers.filter(\.splitBrains.isEmpty).compactMap { decidedBy($0, now: now) }
         return Progress(answered: false, explanation: times.isEmpty ? "no conflict was forming (this command listens the whole time)" : "\(times.count) virtual router(s) with more than one sender advertising",
                         decidedBy: times.max())
+    }
+
+    /// What listening that ended for `reason` left undecided: the time two senders still
+    /// advertising as master would have been told apart, by `progress` asked at the end (nil
+    /// when it answered, or nothing was forming).
+    public static func undecided(_ progress: Progress?, endedBecause reason: VRRPCensusReport.Listening.Reason) -> PacketTime? {
+        reason == .answered ? nil : progress?.decidedBy
+    }
+
+    /// The limit an answer carries when its listening ended before two masters were told apart:
+    /// until then a split brain and a master change look alike, so the master it names may be
+    /// one of two.
+    public static func limit(_ listening: VRRPCensusReport.Listening) -> Limit? {
+        guard let until = listening.undecidedUntil else { return nil }
+        let ended = listening.reason == .interrupted ? "was interrupted" : "ended"
+        return Limit(source: .liveCapture, message: "listening \(ended) after \(DurationText.tenths(listening.seconds)) s while two senders still advertised as master, "
+            + "before a split brain and a master change could be told apart (at \(until)), so the master named may be one of two; listen longer (--listen)")
     }
 
     /// When a router whose senders still interleave is told apart at the latest (Progress.decidedBy).
