@@ -2,6 +2,7 @@ import Firewall
 import HAExplainCore
 import HAModel
 import Netlink
+import SystemFacts
 
 /// This host's routes to the addresses asked about and its firewall ruleset, read in the
 /// examined namespace; what cannot be read becomes a limit.
@@ -52,5 +53,16 @@ public enum ReachabilityGathering {
                         arpAnnounce: value(interface.ifname, "arp_announce"), rpFilter: value(interface.ifname, "rp_filter"),
                         allArpIgnore: all.0, allArpAnnounce: all.1, allRpFilter: all.2)
         }
+    }
+
+    /// A live census where this host's own routers advertise: its firewall may be why no peer
+    /// is heard, and then that is the reason given. Unchanged when the firewall or the
+    /// addresses cannot be read.
+    public static func explainSilentPeers(_ report: VRRPCensusReport, netns: String?) -> VRRPCensusReport {
+        guard report.routers.contains(where: { !$0.senders.isEmpty }) else { return report }
+        var limits: [Limit] = []
+        guard let firewall = firewall(netns: netns, limits: &limits), let table = try? AddressReader.read(netns: netns) else { return report }
+        let own = Set(table.interfaces.flatMap { $0.addrInfo.map(\.local) })
+        return Blockers.explainSilentPeers(report, own: own, firewall: firewall, host: HostIdentity.hostname())
     }
 }

@@ -6,7 +6,6 @@ import Capture
 import HAExplainCore
 import HAModel
 import HostGathering
-import Netlink
 import SystemFacts
 import VRRP
 
@@ -106,16 +105,7 @@ struct VRRPCommand: ParsableCommand {
             var report = result.report
             if probing.probe { report.capture.probes = follower?.probes }
             report.problems += (follower?.limits ?? []).map { .init(packet: nil, message: $0.text) }
-            // A live capture where this host alone advertises: its firewall may be why no peer
-            // is heard, and then it is the reason line.
-            if read == nil, report.routers.contains(where: { !$0.senders.isEmpty }) {
-                var limits: [Limit] = []
-                if let firewall = ReachabilityGathering.firewall(netns: namespace.netns, limits: &limits),
-                   let table = try? AddressReader.read(netns: namespace.netns) {
-                    let own = Set(table.interfaces.flatMap { $0.addrInfo.map(\.local) })
-                    report = Blockers.explainSilentPeers(report, own: own, firewall: firewall, host: HostIdentity.hostname())
-                }
-            }
+            if read == nil { report = ReachabilityGathering.explainSilentPeers(report, netns: namespace.netns) }
             let truncated = result.truncated
             if watch, output.json {
                 // The watch's stream ends with the census as one more line.
