@@ -28,6 +28,12 @@ public struct IPRequest: Sendable {
 
     /// This host is examined unless only snapshots were given.
     public var examinesThisHost: Bool { snapshots.isEmpty }
+
+    /// This host was to listen for an address and no capture came of it (`check`'s
+    /// --unobserved-is): not when listening was not asked, nor from snapshots, nor with nothing to explain.
+    public func listeningFailed(_ report: IPReport) -> Bool {
+        examinesThisHost && !noListen && !report.answers.isEmpty && report.listened == nil
+    }
 }
 
 /// How the executable listens to the wire for an answer: the addresses asked, this host's

@@ -33,10 +33,9 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         do {
             try ip.answer { report in
-                let listeningFailed = ip.examinesThisHost && !ip.noListen && !report.answers.isEmpty && report.listened == nil
                 let result = MonitoringCheck.evaluate(
                     report, policy: .init(expectOwner: expectOwner, warningsAre: warningsAre.status, unobservedIs: unobservedIs.status),
-                    listeningFailed: listeningFailed)
+                    listeningFailed: ip.request.listeningFailed(report))
                 if ip.output.json {
                     try Run.emitJSON(CheckReport(status: result.status.word.lowercased(), exitStatus: result.status.rawValue,
                                                  line: result.line, details: result.details, answer: report))

@@ -108,9 +108,6 @@ struct IPQuestion: ParsableArguments {
         }
     }
 
-    /// This host is examined unless only snapshots were given.
-    var examinesThisHost: Bool { request.examinesThisHost }
-
     /// The question as HostGathering answers it: this host's snapshot as `snapshot` gathers
     /// it, with this command's files and choices, and the other hosts'.
     var request: IPRequest {

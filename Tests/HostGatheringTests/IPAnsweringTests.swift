@@ -48,6 +48,13 @@ struct IPAnsweringTests {
         #expect(report.answers.map(\.address) == [try #require(IPAddress("192.168.3.200"))])
         #expect(report.listened == nil)
         #expect(report.limits.contains { $0.source == .liveCapture && $0.message.contains("the answer comes from snapshots") }, "\(report.limits.map(\.message))")
+        // Not heard, yet not check's "unobserved": nothing here was to listen. Had this host been
+        // asked to, the same report would be.
+        #expect(!Self.request("192.168.3.200", from: paths).listeningFailed(report))
+        var here = Self.request("192.168.3.200", from: [])
+        #expect(here.listeningFailed(report))
+        here.noListen = true
+        #expect(!here.listeningFailed(report))
     }
 
     @Test("a name is resolved in each snapshot's own hosts file; a name nobody resolves is a limit and no answer, without listening")
