@@ -44,8 +44,7 @@ struct IPCommand: ParsableCommand {
 /// What `ip` and `check` ask: the address or name, where the facts come from, how long to
 /// listen. Both answer through `answer`, so a check asks exactly what an operator would.
 struct IPQuestion: ParsableArguments {
-    static let minimumListen = 3.5
-    static let defaultListen = 7.0
+    static let minimumListen = ListeningPlan.minimumSeconds
     /// How far the default bound stretches while a split brain forms: one at advert_int 10 is named in it.
     static let longestListen = 30.0
 
@@ -145,12 +144,8 @@ struct IPQuestion: ParsableArguments {
 
     /// Listens until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost], limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
-        let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
-            instance.virtualIpaddress.contains { addresses.contains($0.address) }
-        }
-        let slowest = relevant.map(\.advertInt).max()
-        let seconds = listen?.seconds
-            ?? slowest.map { max(Self.minimumListen, 2 * $0 + 0.5) } ?? Self.defaultListen
+        let plan = ListeningPlan(keepalived: keepalived, addresses: addresses)
+        let seconds = listen?.seconds ?? plan.defaultSeconds
         let capture: PacketCapture
         do {
             capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
@@ -161,19 +156,12 @@ struct IPQuestion: ParsableArguments {
         }
         capture.listenForSolicitations(of: addresses)
         let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
-        let vrids = Set(relevant.compactMap(\.virtualRouterID))
-        let expected = relevant.compactMap { instance in
-            instance.virtualRouterID.map {
-                VRRPCensus.ExpectedRouter(interface: nil, family: instance.family, vrid: UInt8(truncatingIfNeeded: $0),
-                                          source: .file(instance.file, line: instance.line))
-            }
-        }
         // The default bound was chosen before any interval was heard: a conflict still forming
         // at it is listened to until it is told apart (slow advert_int), within longestListen.
         let result = try WireListening.census(capture, seconds: seconds, extendingTo: listen == nil ? Self.longestListen : nil, fileName: nil,
-                                              countdown: isatty(2) == 1, expected: expected,
+                                              countdown: isatty(2) == 1, expected: plan.expected,
                                               hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
-            WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
+            WireSufficiency.progress(census, since: since, now: now, vrids: plan.vrids, addresses: addresses)
         }
         if result.report.capture.listening?.reason == .timeUp, let progress = result.progress, progress.decidedBy != nil {
             limits.append(Limit(source: .liveCapture, message: "listening ended while more than one sender advertised (\(progress.explanation)): "

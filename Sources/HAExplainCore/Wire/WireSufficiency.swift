@@ -1,4 +1,5 @@
 import HAModel
+import KeepalivedConfig
 import VRRP
 
 /// When listening can stop because the answer cannot change: every virtual router that
@@ -87,5 +88,33 @@ public enum WireSufficiency {
         guard acting.count > 1 || !router.interleavings.isEmpty, let interval = (acting.isEmpty ? router.senders : acting).map(\.interval).max(),
               let second = acting.compactMap({ $0.spans.last?.since }).sorted().dropFirst().first else { return nil }
         return second.adding(centiseconds: 2 * interval + interval / 10)
+    }
+}
+
+/// What `ip` listens for, from the keepalived instances that list the addresses asked: how
+/// long by default, which VRIDs matter, and which routers the census should expect to hear.
+public struct ListeningPlan: Sendable, Equatable {
+    /// At least this long: two adverts at advert_int 1, and a split brain there named.
+    public static let minimumSeconds = 3.5
+    /// When no instance here lists the address: two adverts at the common advert_int 3.
+    public static let fallbackSeconds = 7.0
+
+    /// Two adverts of the slowest instance that lists an address asked (and half a second), at least `minimumSeconds`.
+    public var defaultSeconds: Double
+    public var vrids: Set<Int>
+    public var expected: [VRRPCensus.ExpectedRouter]
+
+    public init(keepalived: KeepalivedReport?, addresses: [IPAddress]) {
+        let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
+            instance.virtualIpaddress.contains { addresses.contains($0.address) }
+        }
+        defaultSeconds = relevant.map(\.advertInt).max().map { max(Self.minimumSeconds, 2 * $0 + 0.5) } ?? Self.fallbackSeconds
+        vrids = Set(relevant.compactMap(\.virtualRouterID))
+        expected = relevant.compactMap { instance in
+            instance.virtualRouterID.map {
+                VRRPCensus.ExpectedRouter(interface: nil, family: instance.family, vrid: UInt8(truncatingIfNeeded: $0),
+                                          source: .file(instance.file, line: instance.line))
+            }
+        }
     }
 }
