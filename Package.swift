@@ -65,7 +65,8 @@ let package = Package(
 
         // Edge: the local filesystem through swift-system: one bounded file reader (regular
         // files only, a size cap, never blocking on a FIFO), one directory lister, the mapped
-        // hosts file, and the disk sources of the keepalived and haproxy readers.
+        // hosts file, the disk sources of the keepalived and haproxy readers, and the C libraries
+        // bound when a command first needs them (dlopen).
         .target(name: "LocalFiles", dependencies: ["HAModel", "KeepalivedConfig", "HAProxyConfig", .product(name: "SystemPackage", package: "swift-system")]),
 
         // Edge: live capture and pcap/pcapng files through libpcap.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CPcap
 import HAModel
+import LocalFiles
 
 /// libpcap's functions, bound the first time a command captures or reads a capture file.
 /// Linking libpcap made every command load it and its dependencies (D-Bus, systemd, gcrypt,

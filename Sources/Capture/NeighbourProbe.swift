@@ -5,6 +5,7 @@ import CPcap
 import HAModel
 import Namespaces
 import Netlink
+import SystemPackage
 import VRRP
 
 /// `--probe`, the one thing haexplain sends on the wire: per address, one ARP request in the
@@ -95,7 +96,7 @@ public enum NeighbourProbe {
                 if code == EPERM || code == EACCES {
                     throw HAError(.noPermission, "--probe sends ARP and neighbour solicitations and needs CAP_NET_RAW: run as root or grant it (setcap cap_net_raw+ep)")
                 }
-                throw HAError(.unavailable, "cannot open a packet socket to probe: \(String(cString: strerror(code)))")
+                throw HAError(.unavailable, "cannot open a packet socket to probe: \(Errno(rawValue: code))")
             }
             return fd
         }
@@ -117,7 +118,7 @@ public enum NeighbourProbe {
                     }
                 }
             }
-            let error = result < 0 ? String(cString: strerror(errno)) : nil
+            let error = result < 0 ? Errno(rawValue: errno).description : nil
             outcome.sent.append(LinkProbe(address: address, interface: port.name, mac: port.mac.description, reason: why, error: error))
         }
         return outcome

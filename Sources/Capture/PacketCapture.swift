@@ -308,7 +308,7 @@ public final class PacketCapture {
                 var ready = pollfd(fd: pcap.getSelectableFD(handle), events: Int16(POLLIN), revents: 0)
                 let waited = poll(&ready, 1, Int32(min(left, 0.1) * 1000) + 1)
                 if waited < 0 && errno != EINTR {
-                    throw HAError(.unavailable, "waiting for packets on \(description) failed: \(String(cString: strerror(errno)))")
+                    throw HAError(.unavailable, "waiting for packets on \(description) failed: \(Errno(rawValue: errno))")
                 }
                 guard waited > 0 else { continue }
                 let status = pcap.dispatch(handle, -1, handler, pointer)
@@ -461,7 +461,7 @@ final class PcapngFile {
             let count = buffer.withUnsafeMutableBytes { bytes in fread(bytes.baseAddress! + end, 1, bytes.count - end, file) }
             if count == 0 {
                 if ferror(file) != 0 {
-                    throw HAError(.noInput, "reading the capture failed: \(String(cString: strerror(errno)))", file: path)
+                    throw HAError(.noInput, "reading the capture failed: \(Errno(rawValue: errno))", file: path)
                 }
                 return end == 0 ? .endOfFile : .truncated("the last block is cut short (\(end) byte(s) of \(needed.map(String.init) ?? "a block"))")
             }

@@ -101,6 +101,31 @@ public enum HAProxyGathering {
     }
 }
 
+extension HAProxyGathering {
+    /// What `haexplain haproxy` reports: the snapshot, held against this host's addresses
+    /// (which narrow the answer when unreadable), and the frontend serving `query` when asked.
+    public static func report(configs: [String], netns: String?, query: String?, readers: HostReaders = .system) throws(HAError) -> HAProxyReport {
+        var limits: [Limit] = []
+        let snapshot = try snapshot(configs: configs, netns: netns, limits: &limits, readers: readers)
+        var addresses: AddressTable?
+        do throws(HAError) {
+            addresses = try AddressReader.read(netns: netns)
+        } catch {
+            limits.append(Limit(source: AddressTable.dumpSource, message: "this host's addresses could not be read (\(error.message)): binds on addresses not assigned here are not checked"))
+        }
+        return HAProxyExplainer.report(snapshot, addresses: addresses, query: query.flatMap(HAProxyExplainer.parseQuery),
+                                       queryText: query, netns: netns, limits: limits)
+    }
+
+    /// `haproxy --check`: the files haproxy would read (the given ones, else the running
+    /// haproxy's), checked as haproxy checks them.
+    public static func lint(configs: [String], strict: Bool, readers: HostReaders = .system) throws(HAError) -> HAProxyCheckReport {
+        let running = configs.isEmpty ? ProcessGathering.haproxy(readers: readers) : nil
+        let (paths, because, environment) = chosenFiles(configs: configs, running: running, readers: readers)
+        return HAProxyCheckReport(try check(paths: paths, environment: environment, readers: readers), chosenBecause: because, strict: strict)
+    }
+}
+
 public enum ProcessEnvironment {
     /// This process's environment: haproxy started from this shell would see the same.
     public static func current() -> [String: String] {

@@ -211,11 +211,11 @@ enum Keywords {
         var t: [String: Handler<VRRPInstance>] = [:]
         t["state"] = { instance, node, reporter in
             let value = node.value ?? ""
-            if value == "BACKUP", instance.state == "MASTER" {
+            if VRRPStartState(rawValue: value) == .backup, instance.writtenState == .master {
                 reporter.error(.stateAdjusted, "(\(instance.name)) state previously set as MASTER - ignoring BACKUP: keepalived keeps MASTER; remove one of the state lines", at: node)
                 return
             }
-            if value != "MASTER" && value != "BACKUP" {
+            if VRRPStartState(rawValue: value) == nil {
                 reporter.error(.stateAdjusted, "(\(instance.name)) unknown state '\(value)', defaulting to BACKUP: write MASTER or BACKUP", at: node)
             }
             instance.state = value

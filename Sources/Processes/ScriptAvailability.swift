@@ -44,7 +44,12 @@ public enum ScriptAvailability {
         public var log: [String]
         /// Insecure but kept (enable_script_security off): keepalived's SECURITY VIOLATION.
         public var insecure = false
+        /// Why keepalived drops it, for the remedy (nil while it runs).
+        public var cause: DropCause?
     }
+
+    /// What an operator fixes for a dropped script: decided where it is dropped, not read back from the log's words.
+    public enum DropCause: Sendable, Equatable { case scriptUser, insecurePath, notExecutable, notFound }
 
     /// Marks the dropped scripts of `config` and adds a problem per tracking instance. A
     /// configuration judged once (it came back in a snapshot) is left as it is.
@@ -70,15 +75,14 @@ public enum ScriptAvailability {
     }
 
     static func remedy(_ script: VRRPScript, _ verdict: Verdict) -> String {
-        let text = verdict.log.joined(separator: " ")
-        if text.contains("default user") || text.contains("uid/gid") {
-            return "create the user keepalived_script, or set script_user (global_defs) or user (vrrp_script) to one that exists"
+        switch verdict.cause {
+        case .scriptUser?:
+            "create the user keepalived_script, or set script_user (global_defs) or user (vrrp_script) to one that exists"
+        case .insecurePath?:
+            "make the script and every directory above it owned by root and not writable by group or others"
+        case .notExecutable?: "chmod +x the script (for the user it runs as)"
+        case .notFound?, nil: "install the script at that path or correct the path"
         }
-        if text.contains("Unsafe permissions") || text.contains("Wrong file type") {
-            return "make the script and every directory above it owned by root and not writable by group or others"
-        }
-        if text.contains("not executable") { return "chmod +x the script (for the user it runs as)" }
-        return "install the script at that path or correct the path"
     }
 
     /// keepalived's verdict on one script, in the order it checks.
@@ -111,13 +115,13 @@ public enum ScriptAvailability {
         case .user:
             guard let found = lookUp(script.runAs.user, script.runAs.group) else {
                 log.append("Unable to set uid/gid for script \(command)")
-                return Verdict(active: false, log: log)
+                return Verdict(active: false, log: log, cause: .scriptUser)
             }
             runAs = found
         case .scriptUser:
             guard let found = lookUp(script.runAs.user, script.runAs.group) else {
                 log += ["Error setting global script uid/gid", "Unable to set default user for vrrp script \(script.name) - removing"]
-                return Verdict(active: false, log: log)
+                return Verdict(active: false, log: log, cause: .scriptUser)
             }
             runAs = found
         case .keepalivedDefault:
@@ -125,7 +129,7 @@ public enum ScriptAvailability {
                 runAs = found
             } else if script.runAs.securityEnabled {
                 log += ["Unable to set default user keepalived_script for script", "Unable to set default user for vrrp script \(script.name) - removing"]
-                return Verdict(active: false, log: log)
+                return Verdict(active: false, log: log, cause: .scriptUser)
             } else {
                 runAs = (host.keepalivedUID, host.keepalivedGID)
             }
@@ -138,10 +142,10 @@ public enum ScriptAvailability {
     static func checkFile(_ script: VRRPScript, argv0: String, runAs: (uid: UInt32, gid: UInt32), host: ScriptHost, log: [String]) -> Verdict {
         var log = log
         let name = script.name
-        func dropped(_ line: String, _ summary: String?) -> Verdict {
+        func dropped(_ line: String, _ summary: String?, _ cause: DropCause = .notFound) -> Verdict {
             log.append(line)
             if let summary { log.append(summary) }
-            return Verdict(active: false, log: log)
+            return Verdict(active: false, log: log, cause: cause)
         }
         let notFound = "Disabling track script \(name) since not found/accessible"
         // "</path": keepalived only checks that the file opens; nothing is executed.
@@ -180,7 +184,7 @@ public enum ScriptAvailability {
             return dropped("Unable to access script `\(path)` - disabling", notFound)
         }
         guard executable(file, runAs) else {
-            return dropped("WARNING - script '\(real)' is not executable for uid:gid \(runAs.uid):\(runAs.gid) - disabling.", nil)
+            return dropped("WARNING - script '\(real)' is not executable for uid:gid \(runAs.uid):\(runAs.gid) - disabling.", nil, .notExecutable)
         }
         let setRoot = (file.uid == 0 && file.mode & 0o100 != 0 && file.mode & 0o4000 != 0)
             || (file.gid == 0 && file.mode & 0o010 != 0 && file.mode & 0o2000 != 0)
@@ -192,10 +196,10 @@ public enum ScriptAvailability {
         case .missing:
             return dropped("check_script_secure could not find script '\(real)' - disabling", notFound)
         case .wrongType:
-            return dropped("Wrong file type found in script path '\(real)'.", "Disabling track script \(name) due to insecure")
+            return dropped("Wrong file type found in script path '\(real)'.", "Disabling track script \(name) due to insecure", .insecurePath)
         case .unsafe:
             if script.runAs.securityEnabled {
-                return dropped("Unsafe permissions found for script '\(real)' - disabling.", "Disabling track script \(name) due to insecure")
+                return dropped("Unsafe permissions found for script '\(real)' - disabling.", "Disabling track script \(name) due to insecure", .insecurePath)
             }
             log.append("Unsafe permissions found for script '\(real)'.")
             return Verdict(active: true, log: log, insecure: true)

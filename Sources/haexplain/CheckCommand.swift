@@ -35,7 +35,7 @@ struct CheckCommand: ParsableCommand {
             try ip.answer { report in
                 let result = MonitoringCheck.evaluate(
                     report, policy: .init(expectOwner: expectOwner, warningsAre: warningsAre.status, unobservedIs: unobservedIs.status),
-                    listeningAsked: ip.examinesThisHost && !ip.noListen)
+                    listeningAsked: ip.request.listensToTheWire)
                 if ip.output.json {
                     try Run.emitJSON(CheckReport(status: result.status.word.lowercased(), exitStatus: result.status.rawValue,
                                                  line: result.line, details: result.details, answer: report))

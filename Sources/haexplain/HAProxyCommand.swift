@@ -2,7 +2,6 @@ import ArgumentParser
 import HAExplainCore
 import HAModel
 import HostGathering
-import Netlink
 
 struct HAProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,16 +41,7 @@ struct HAProxyCommand: ParsableCommand {
     func run() throws {
         if check { return try lint() }
         try Run.reporting {
-            var limits: [Limit] = []
-            let snapshot = try HAProxyGathering.snapshot(configs: haproxy.configs, netns: namespace.netns, limits: &limits)
-            var addresses: AddressTable?
-            do throws(HAError) {
-                addresses = try AddressReader.read(netns: namespace.netns)
-            } catch {
-                limits.append(Limit(source: AddressTable.dumpSource, message: "this host's addresses could not be read (\(error.message)): binds on addresses not assigned here are not checked"))
-            }
-            let report = HAProxyExplainer.report(snapshot, addresses: addresses, query: query.flatMap(HAProxyExplainer.parseQuery),
-                                                 queryText: query, netns: namespace.netns, limits: limits)
+            let report = try HAProxyGathering.report(configs: haproxy.configs, netns: namespace.netns, query: query)
             try Run.emit(report, json: output.json, render: HAProxyText.render)
         }
     }
@@ -60,11 +50,9 @@ struct HAProxyCommand: ParsableCommand {
     func lint() throws {
         var report: HAProxyCheckReport?
         try Run.reporting {
-            let running = haproxy.configs.isEmpty ? ProcessGathering.haproxy() : nil
-            let (paths, because, environment) = HAProxyGathering.chosenFiles(configs: haproxy.configs, running: running)
-            let checked = try HAProxyGathering.check(paths: paths, environment: environment)
-            report = HAProxyCheckReport(checked, chosenBecause: because, strict: strict)
-            try Run.emit(report!, json: output.json, render: HAProxyCheckText.render)
+            let checked = try HAProxyGathering.lint(configs: haproxy.configs, strict: strict)
+            report = checked
+            try Run.emit(checked, json: output.json, render: HAProxyCheckText.render)
         }
         if report?.passes == false { throw ExitCode(1) }
     }

@@ -6,13 +6,7 @@ import Capture
 import HAExplainCore
 import HAModel
 import HostGathering
-import HostsFile
 import KeepalivedConfig
-import NameService
-import Netlink
-import Processes
-import SystemFacts
-import VRRP
 
 struct IPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -109,35 +103,25 @@ struct IPQuestion: ParsableArguments {
         }
     }
 
-    /// --host, then --host-list's lines, each once; a name ssh would read as an option is bad usage.
-    func remoteHosts() throws(HAError) -> [String] {
-        var names = host
-        if let hostList {
-            let text = String(decoding: try ConfigFile.read(hostList), as: UTF8.self)
-            for line in text.split(whereSeparator: \.isNewline) {
-                let name = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
-                if let name, !names.contains(name) { names.append(name) }
-            }
-        }
-        for name in names where name.isEmpty || name.hasPrefix("-") {
-            throw HAError(.usage, "'\(name)' is not a host name for ssh")
-        }
-        return names
-    }
-
-    /// This host is examined unless only snapshots were given.
-    var examinesThisHost: Bool { from.isEmpty }
-
-    /// This host's snapshot as `snapshot` gathers it, with this command's files and choices.
-    func request(routesTo addresses: [IPAddress]) -> GatherRequest {
-        var request = GatherRequest(netns: namespace.netns)
-        request.keepalivedConfigs = keepalivedFiles.configs
-        request.configIDs = keepalivedFiles.configIDs
-        request.hostsFile = hosts.hostsFile
-        request.haproxyConfigs = haproxyOptions.configs
-        request.runTrackScripts = tracking.runTrackScripts
-        request.askKeepalived = askKeepalived
-        request.routesTo = addresses
+    /// The question as HostGathering answers it: this host's snapshot as `snapshot` gathers
+    /// it, with this command's files and choices, and the other hosts'.
+    var request: IPRequest {
+        var gather = GatherRequest(netns: namespace.netns)
+        gather.keepalivedConfigs = keepalivedFiles.configs
+        gather.configIDs = keepalivedFiles.configIDs
+        gather.hostsFile = hosts.hostsFile
+        gather.haproxyConfigs = haproxyOptions.configs
+        gather.runTrackScripts = tracking.runTrackScripts
+        gather.askKeepalived = askKeepalived
+        var request = IPRequest(query: query, thisHost: gather)
+        request.snapshots = from
+        request.remoteHosts = host
+        request.remoteHostList = hostList
+        request.remoteCommand = remoteHaexplain
+        request.sshOptions = sshOptions
+        request.parallel = parallel
+        request.noDNS = noDNS
+        request.noListen = noListen
         return request
     }
 
@@ -145,77 +129,10 @@ struct IPQuestion: ParsableArguments {
     func answer(_ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
-            var limits: [Limit] = []
-            var snapshots: [HostSnapshot] = []
-            for path in from {
-                snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
+            let report = try IPAnswering.explain(request, version: HAExplain.configuration.version) {
+                addresses, keepalived, hosts, limits throws(HAError) in
+                try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: hosts, limits: &limits)
             }
-            // A host that cannot be reached, or answers with no usable snapshot, narrows the
-            // answer to the others: a limit naming it, never the end of the answer.
-            let remotes = try remoteHosts()
-            for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: remoteHaexplain,
-                                                                         sshOptions: sshOptions, parallel: parallel)) {
-                do throws(HAError) {
-                    snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
-                } catch {
-                    limits.append(Limit(source: .ssh(name), message: "\(name) is not in this answer: \(error.message)"))
-                }
-            }
-
-            // Names first: each address a name stands for gets its own answer. This host's
-            // resolution is live; a snapshot's host resolves from its own files.
-            let parsed = AddressQuery(query)
-            let address = parsed?.address
-            let resolution = examinesThisHost
-                ? try NameGathering.resolve(query, hostsFile: hosts.hostsFile, noDNS: noDNS, dnsTimeout: 2, netns: namespace.netns) : nil
-            var claims = resolution.map(NameClaims.claims(of:)) ?? []
-            for snapshot in snapshots {
-                claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
-            }
-            var addresses: [IPAddress]
-            if let address {
-                addresses = [address]
-            } else {
-                addresses = resolution.map(NameClaims.addresses(of:)) ?? []
-                for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
-                if addresses.isEmpty {
-                    limits.append(Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
-                }
-            }
-
-            // This host (gathered once, as `snapshot` does) and the snapshots' hosts.
-            let thisHost = examinesThisHost
-                ? try SnapshotGatherer.gather(request(routesTo: addresses), version: HAExplain.configuration.version) : nil
-            let view = HostsInView(thisHost: thisHost?.snapshot, otherConfigurations: thisHost?.otherConfigurations ?? [],
-                                   snapshots: snapshots)
-            limits += view.limits
-            let keepalived = view.keepalived(scriptOwners: KeepalivedGathering.scriptOwners(view.nodes), says: thisHost?.keepalivedSays)
-            if askKeepalived, thisHost == nil {
-                limits.append(Limit(source: .process("keepalived"), message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
-            }
-
-            // The wire: heard here now, or as a snapshot's host heard it.
-            var wire: VRRPCensusReport?
-            if addresses.isEmpty {
-                // Nothing to explain: no reason to wait on the wire.
-                if thisHost != nil, !noListen { limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain")) }
-            } else if thisHost == nil {
-                wire = view.heardOnTheWire
-                if wire == nil {
-                    limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
-                }
-            } else if noListen {
-                limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
-            } else {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
-            }
-
-            let report = IPExplainer.explain(IPEvidence(
-                query: query, addresses: addresses, resolution: address == nil ? claims : nil,
-                names: Dictionary(grouping: claims, by: \.address),
-                nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
-                hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
-                limits: limits))
             status = try deliver(report)
         }
         if status != 0 { throw ExitCode(status) }

@@ -1,11 +1,8 @@
 import ArgumentParser
 import HAExplainCore
 import HAModel
-import SystemFacts
 import HostGathering
-import KeepalivedConfig
-import Netlink
-import Processes
+import SystemFacts
 
 struct KeepalivedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,36 +33,14 @@ struct KeepalivedCommand: ParsableCommand {
 
     func run() throws {
         try Run.reporting {
-            let nodes = try KeepalivedGathering.nodes(configs: configs, configIDs: files.configIDs)
-            var limits: [Limit] = []
-            let running = configs.isEmpty ? ProcessGathering.keepalived() : nil
-            if let elsewhere = ProcessGathering.keepalivedInAnotherNamespace(running?.process, netns: namespace.netns) { limits.append(elsewhere) }
-            // This host's scripts are judged when its own configuration is the first read.
-            // --check lints the files: what runs now (and whether it runs these files) is not asked.
-            let processes = check ? ProcessFacts() : ProcessGathering.facts(node: configs.count <= 1 ? nodes.first : nil, runScripts: tracking.runTrackScripts)
-            var table: AddressTable?
-            do {
-                table = try AddressReader.read(netns: namespace.netns)
-            } catch let error as HAError {
-                // An explicit --netns that cannot be read is the user's input failing: say so.
-                if namespace.netns != nil { throw error }
-                limits.append(Limit(source: AddressTable.dumpSource, message: "Could not read this host's addresses (\(error)): whether each VIP is assigned here is unknown."))
-            }
-            let owners = KeepalivedGathering.scriptOwners(nodes)
-            var report = KeepalivedAnalysis.analyze(nodes, addresses: table, scriptOwners: owners,
-                                                    observed: HostsInView.observed(processes.trackScripts))
-            report.problems += processes.warnings.map { ConfigDiagnostic(.warning, .configChangedAfterStart, $0, at: nil) }
-            if askKeepalived {
-                if let running, configs.count <= 1, let node = nodes.first?.name,
-                   var says = KeepalivedAsking.ask(running.process, node: node, limits: &limits) {
-                    says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
-                    report.keepalivedSays = says
-                } else if running == nil || configs.count > 1 {
-                    limits.append(Limit(source: .process("keepalived"),
-                                        message: "--ask-keepalived: \(running == nil ? "no keepalived is running here" : "only this host's keepalived can be asked (one --keepalived-config at most)")"))
-                }
-            }
-            report.limits += limits + processes.limits
+            var request = KeepalivedRequest()
+            request.configs = configs
+            request.configIDs = files.configIDs
+            request.netns = namespace.netns
+            request.lintOnly = check
+            request.runTrackScripts = tracking.runTrackScripts
+            request.askKeepalived = askKeepalived
+            let report = try KeepalivedGathering.report(request)
             if check {
                 if output.json { try Run.emitJSON(report) } else if !report.problems.isEmpty { Run.emit(KeepalivedText.check(report)) }
                 FileOutput.standardError(KeepalivedText.checkSummary(report, strict: strict) + "\n")

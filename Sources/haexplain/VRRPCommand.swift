@@ -6,7 +6,6 @@ import Capture
 import HAExplainCore
 import HAModel
 import HostGathering
-import Netlink
 import SystemFacts
 import VRRP
 
@@ -106,8 +105,6 @@ struct VRRPCommand: ParsableCommand {
             var report = result.report
             if probing.probe { report.capture.probes = follower?.probes }
             report.problems += (follower?.limits ?? []).map { .init(packet: nil, message: $0.text) }
-            // A live capture where this host alone advertises: its firewall may be why no peer
-            // is heard, and then it is the reason line.
             if read == nil { report = ReachabilityGathering.explainingSilentPeers(report, netns: namespace.netns) }
             let truncated = result.truncated
             if watch, output.json {

@@ -29,10 +29,10 @@ import Testing
         }
     }
 
-    static func agree(_ text: String) throws {
+    static func agree(_ text: String, _ context: String = "") throws {
         let ours = try JSONValue.parse(Array(text.utf8))
         let theirs = reference(try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]))
-        #expect(sorted(ours) == sorted(theirs), "\(text.prefix(200))")
+        #expect(sorted(ours) == sorted(theirs), "\(context)\(text.prefix(200))")
     }
 
     @Test("the captured nft rulesets read the same as JSONSerialization reads them")
@@ -71,7 +71,7 @@ import Testing
         }
         for _ in 0..<300 {
             let text = value(0)
-            do { try Self.agree(text) } catch { Issue.record("\(generator.label): \(text): \(error)") }
+            do { try Self.agree(text, "\(generator.label): ") } catch { Issue.record("\(generator.label): \(text): \(error)") }
         }
     }
 }

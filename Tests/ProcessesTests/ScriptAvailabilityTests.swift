@@ -128,6 +128,25 @@ struct ScriptAvailabilityTests {
         #expect(Self.judged(try Self.config("enable_script_security\nscript_user root", script: "/opt/check"), Self.host(files: foreign)).0.vrrpScripts.first?.active == false)
     }
 
+    @Test("each dropped script's problem gives the fix for why keepalived drops it, whatever words its path holds")
+    func remedyByCause() throws {
+        func remedy(_ globals: String, script: String, files: [String: FileStatus]) throws -> String? {
+            let (_, report) = Self.judged(try Self.config(globals, script: script), Self.host(files: files))
+            let problems = report.problems.filter { $0.code == .scriptDropped }
+            #expect(problems.count == 1, "\(script): \(problems.map(\.message))")
+            return problems.first.flatMap { $0.message.components(separatedBy: "changes nothing; ").last }
+        }
+        let plain = FileStatus(kind: .regular, uid: 0, gid: 0, mode: 0o644)
+        #expect(try remedy("enable_script_security", script: "/usr/bin/check", files: ["/usr/bin/check": Self.tool])
+                == "create the user keepalived_script, or set script_user (global_defs) or user (vrrp_script) to one that exists")
+        #expect(try remedy("", script: "/usr/bin/check", files: ["/usr/bin/check": plain]) == "chmod +x the script (for the user it runs as)")
+        let open = ["/opt": Self.root, "/opt/drop": FileStatus(kind: .directory, uid: 0, gid: 0, mode: 0o777), "/opt/drop/check": Self.tool]
+        #expect(try remedy("enable_script_security\nscript_user root", script: "/opt/drop/check", files: open)
+                == "make the script and every directory above it owned by root and not writable by group or others")
+        // A missing script whose path holds the words of another cause is still missing.
+        #expect(try remedy("", script: "/opt/uid/gid/check", files: [:]) == "install the script at that path or correct the path")
+    }
+
     @Test("a configuration judged once keeps its verdict: a snapshot read back is not judged again")
     func judgedOnce() throws {
         let (config, _) = Self.judged(try Self.config("enable_script_security"), Self.host(files: ["/usr/bin/check": Self.tool]))

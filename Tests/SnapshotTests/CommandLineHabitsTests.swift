@@ -7,15 +7,28 @@ import Testing
 /// complete as files.
 @Suite struct CommandLineHabitsTests {
     static var seedConfig: String { HAExplainBinary.packageRoot.appendingPathComponent("demo/seed/prod-haproxy-000.keepalived.conf").path }
+    static var seedHAProxy: String { HAExplainBinary.packageRoot.appendingPathComponent("demo/seed/haproxy.cfg").path }
+
+    /// A pcap file of no packets (its header alone, Ethernet): `vrrp --read` makes an empty census of it.
+    static func emptyCapture() throws -> String {
+        let header: [UInt32] = [0xa1b2_c3d4, 0x0004_0002, 0, 0, 65535, 1]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hxhabits-\(getpid()).pcap").path
+        try Data(header.flatMap { word in withUnsafeBytes(of: word.littleEndian) { Array($0) } }).write(to: URL(fileURLWithPath: path))
+        return path
+    }
 
     @Test("on a pipe every command's JSON is one compact line, the whole document (ip -j's rule)")
     func compactOnAPipe() throws {
+        let capture = try Self.emptyCapture()
+        defer { try? FileManager.default.removeItem(atPath: capture) }
         let commands: [[String]] = [
             ["addr", "--json"], ["neigh", "--json"], ["hosts", "localhost", "--no-dns", "--json"],
             ["keepalived", "--keepalived-config", Self.seedConfig, "--json"],
             ["keepalived", "--keepalived-config", Self.seedConfig, "--check", "--json"],
             ["ip", "127.0.0.1", "--no-listen", "--no-dns", "--json"], ["check", "127.0.0.1", "--no-listen", "--no-dns", "--json"],
             ["snapshot"],
+            ["haproxy", "--haproxy-config", Self.seedHAProxy, "--json"], ["haproxy", "--check", "--haproxy-config", Self.seedHAProxy, "--json"],
+            ["vrrp", "--read", capture, "--json"],
         ]
         for command in commands {
             let result = try HAExplainBinary.run(command)

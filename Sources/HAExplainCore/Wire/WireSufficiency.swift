@@ -1,4 +1,5 @@
 import HAModel
+import KeepalivedConfig
 import VRRP
 
 /// When listening can stop because the answer cannot change: every virtual router that

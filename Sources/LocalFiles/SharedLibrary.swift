@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import HAModel
 
 /// A C library bound the first time a command needs it (dlopen), so commands that never use
 /// it do not load it and its dependencies at start. One place says what is missing and how to

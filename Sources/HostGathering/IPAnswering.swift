@@ -1,0 +1,145 @@
+import HAExplainCore
+import HAModel
+import KeepalivedConfig
+import NameService
+import SystemFacts
+
+/// What `ip` and `check` ask: the address or name, and where the facts come from.
+public struct IPRequest: Sendable {
+    public var query: String
+    /// This host's gathering: its namespace, files and choices (`routesTo` is set here).
+    public var thisHost: GatherRequest
+    /// `--from`: snapshot files. With any, this host is not examined.
+    public var snapshots: [String] = []
+    /// `--host`, and `--host-list`'s file of more.
+    public var remoteHosts: [String] = []
+    public var remoteHostList: String?
+    public var remoteCommand = "haexplain"
+    public var sshOptions: [String] = []
+    public var parallel = 16
+    public var noDNS = false
+    /// `--no-listen`: the wire is not listened to.
+    public var noListen = false
+
+    public init(query: String, thisHost: GatherRequest) {
+        self.query = query
+        self.thisHost = thisHost
+    }
+
+    /// This host is examined unless only snapshots were given.
+    public var examinesThisHost: Bool { snapshots.isEmpty }
+
+    /// This host is to listen to the wire (`MonitoringCheck`'s listeningAsked): not from
+    /// snapshots, nor with --no-listen.
+    public var listensToTheWire: Bool { examinesThisHost && !noListen }
+}
+
+/// How the executable listens to the wire for an answer: the addresses asked, this host's
+/// keepalived view and the hosts in view; what it could not hear goes into `limits`.
+public typealias AdvertListening = (_ addresses: [IPAddress], _ keepalived: KeepalivedReport?, _ hosts: [ExaminedHost],
+                                    _ limits: inout [Limit]) throws(HAError) -> VRRPCensusReport?
+
+/// One path from the hosts to an answer: this host's snapshot (gathered as `snapshot` gathers
+/// it), the `--from` and `--host` snapshots, the names, and the wire, into `IPExplainer`.
+public enum IPAnswering {
+    public static func explain(_ request: IPRequest, version: String, listen: AdvertListening) throws(HAError) -> IPReport {
+        let query = request.query
+        let netns = request.thisHost.netns
+        var limits: [Limit] = []
+        var snapshots: [HostSnapshot] = []
+        for path in request.snapshots {
+            snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
+        }
+        // A host that cannot be reached, or answers with no usable snapshot, narrows the
+        // answer to the others: a limit naming it, never the end of the answer.
+        let remotes = try RemoteHosts.names(request.remoteHosts, listFile: request.remoteHostList)
+        for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: request.remoteCommand,
+                                                                     sshOptions: request.sshOptions, parallel: request.parallel)) {
+            do throws(HAError) {
+                snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
+            } catch {
+                limits.append(Limit(source: .ssh(name), message: "\(name) is not in this answer: \(error.message)"))
+            }
+        }
+
+        // Names first: each address a name stands for gets its own answer. This host's
+        // resolution is live; a snapshot's host resolves from its own files.
+        let parsed = AddressQuery(query)
+        let address = parsed?.address
+        let resolution = request.examinesThisHost
+            ? try NameGathering.resolve(query, hostsFile: request.thisHost.hostsFile, noDNS: request.noDNS, dnsTimeout: 2, netns: netns) : nil
+        var claims = resolution.map(NameClaims.claims(of:)) ?? []
+        for snapshot in snapshots {
+            claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
+        }
+        var addresses: [IPAddress]
+        if let address {
+            addresses = [address]
+        } else {
+            addresses = resolution.map(NameClaims.addresses(of:)) ?? []
+            for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
+            if addresses.isEmpty {
+                limits.append(Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
+            }
+        }
+
+        // This host (gathered once, as `snapshot` does) and the snapshots' hosts.
+        var gather = request.thisHost
+        gather.routesTo = addresses
+        let thisHost = request.examinesThisHost ? try SnapshotGatherer.gather(gather, version: version) : nil
+        let view = HostsInView(thisHost: thisHost?.snapshot, otherConfigurations: thisHost?.otherConfigurations ?? [],
+                               snapshots: snapshots)
+        limits += view.limits
+        let keepalived = view.keepalived(scriptOwners: KeepalivedGathering.scriptOwners(view.nodes), says: thisHost?.keepalivedSays)
+        if request.thisHost.askKeepalived, thisHost == nil {
+            limits.append(Limit(source: .process("keepalived"), message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
+        }
+
+        // The wire: heard here now, or as a snapshot's host heard it.
+        var wire: VRRPCensusReport?
+        if addresses.isEmpty {
+            // Nothing to explain: no reason to wait on the wire.
+            if thisHost != nil, !request.noListen { limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain")) }
+        } else if thisHost == nil {
+            wire = view.heardOnTheWire
+            if wire == nil {
+                limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
+            }
+        } else if request.noListen {
+            limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
+        } else {
+            wire = try listen(addresses, keepalived, view.hosts, &limits)
+        }
+
+        return IPExplainer.explain(IPEvidence(
+            query: query, addresses: addresses, resolution: address == nil ? claims : nil,
+            names: Dictionary(grouping: claims, by: \.address),
+            nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
+            hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
+            limits: limits))
+    }
+}
+
+/// The hosts `--host` and `--host-list` name for ssh.
+public enum RemoteHosts {
+    /// `hosts`, then the list file's, each once; a name ssh would read as an option is bad usage.
+    public static func names(_ hosts: [String], listFile: String?) throws(HAError) -> [String] {
+        var names = hosts
+        if let listFile {
+            for name in parse(String(decoding: try ConfigFile.read(listFile), as: UTF8.self)) where !names.contains(name) {
+                names.append(name)
+            }
+        }
+        for name in names where name.isEmpty || name.hasPrefix("-") {
+            throw HAError(.usage, "'\(name)' is not a host name for ssh")
+        }
+        return names
+    }
+
+    /// A host list: the first word of each line, up to a '#' that starts a comment.
+    public static func parse(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).compactMap { line in
+            line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
+        }
+    }
+}
