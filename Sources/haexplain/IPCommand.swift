@@ -196,18 +196,10 @@ struct IPQuestion: ParsableArguments {
 
             // The wire: heard here now, or as a snapshot's host heard it.
             var wire: VRRPCensusReport?
-            if addresses.isEmpty {
-                // Nothing to explain: no reason to wait on the wire.
-                if thisHost != nil, !noListen { limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain")) }
-            } else if thisHost == nil {
-                wire = view.heardOnTheWire
-                if wire == nil {
-                    limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
-                }
-            } else if noListen {
-                limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
-            } else {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
+            switch WireChoice.choose(addresses: addresses, examinesThisHost: thisHost != nil, noListen: noListen, heard: view.heardOnTheWire) {
+            case .listen: wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
+            case .heard(let census): wire = census
+            case .none(let limit): limits += limit.map { [$0] } ?? []
             }
 
             let report = IPExplainer.explain(IPEvidence(
