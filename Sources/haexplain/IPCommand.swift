@@ -150,17 +150,8 @@ struct IPQuestion: ParsableArguments {
             for path in from {
                 snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
             }
-            // A host that cannot be reached, or answers with no usable snapshot, narrows the
-            // answer to the others: a limit naming it, never the end of the answer.
-            let remotes = try remoteHosts()
-            for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: remoteHaexplain,
-                                                                         sshOptions: sshOptions, parallel: parallel)) {
-                do throws(HAError) {
-                    snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
-                } catch {
-                    limits.append(Limit(source: .ssh(name), message: "\(name) is not in this answer: \(error.message)"))
-                }
-            }
+            snapshots += SnapshotGatherer.remote(try remoteHosts(), remoteCommand: remoteHaexplain, sshOptions: sshOptions,
+                                                 parallel: parallel, limits: &limits)
 
             // Names first: each address a name stands for gets its own answer. This host's
             // resolution is live; a snapshot's host resolves from its own files.
@@ -172,16 +163,8 @@ struct IPQuestion: ParsableArguments {
             for snapshot in snapshots {
                 claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
             }
-            var addresses: [IPAddress]
-            if let address {
-                addresses = [address]
-            } else {
-                addresses = resolution.map(NameClaims.addresses(of:)) ?? []
-                for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
-                if addresses.isEmpty {
-                    limits.append(Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
-                }
-            }
+            let (addresses, unresolved) = NameClaims.addresses(asked: query, address: address, resolution: resolution, claims: claims)
+            limits += unresolved.map { [$0] } ?? []
 
             // This host (gathered once, as `snapshot` does) and the snapshots' hosts.
             let thisHost = examinesThisHost
