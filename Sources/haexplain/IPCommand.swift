@@ -97,7 +97,6 @@ struct IPQuestion: ParsableArguments {
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
-
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
         if probing.probe, noListen || !from.isEmpty {
@@ -109,20 +108,9 @@ struct IPQuestion: ParsableArguments {
         }
     }
 
-    /// --host, then --host-list's lines, each once; a name ssh would read as an option is bad usage.
+    /// --host, then --host-list's lines (RemoteSnapshot.hosts).
     func remoteHosts() throws(HAError) -> [String] {
-        var names = host
-        if let hostList {
-            let text = String(decoding: try ConfigFile.read(hostList), as: UTF8.self)
-            for line in text.split(whereSeparator: \.isNewline) {
-                let name = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
-                if let name, !names.contains(name) { names.append(name) }
-            }
-        }
-        for name in names where name.isEmpty || name.hasPrefix("-") {
-            throw HAError(.usage, "'\(name)' is not a host name for ssh")
-        }
-        return names
+        try RemoteSnapshot.hosts(given: host, list: hostList.map { path throws(HAError) in String(decoding: try ConfigFile.read(path), as: UTF8.self) })
     }
 
     /// This host is examined unless only snapshots were given.
