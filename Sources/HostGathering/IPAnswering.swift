@@ -50,17 +50,9 @@ public enum IPAnswering {
         for path in request.snapshots {
             snapshots.append(try HostSnapshot.decode(try ConfigFile.read(path, what: "a snapshot", maximumSize: ConfigFile.maximumSnapshotSize), origin: path))
         }
-        // A host that cannot be reached, or answers with no usable snapshot, narrows the
-        // answer to the others: a limit naming it, never the end of the answer.
-        let remotes = try RemoteHosts.names(request.remoteHosts, listFile: request.remoteHostList)
-        for (name, outcome) in zip(remotes, RemoteSnapshot.fetchAll(hosts: remotes, remoteCommand: request.remoteCommand,
-                                                                     sshOptions: request.sshOptions, parallel: request.parallel)) {
-            do throws(HAError) {
-                snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(name)"))
-            } catch {
-                limits.append(Limit(source: .ssh(name), message: "\(name) is not in this answer: \(error.message)"))
-            }
-        }
+        let list = try request.remoteHostList.map { path throws(HAError) in String(decoding: try ConfigFile.read(path), as: UTF8.self) }
+        snapshots += SnapshotGatherer.remote(try RemoteSnapshot.hosts(given: request.remoteHosts, list: list), remoteCommand: request.remoteCommand,
+                                             sshOptions: request.sshOptions, parallel: request.parallel, limits: &limits)
 
         // Names first: each address a name stands for gets its own answer. This host's
         // resolution is live; a snapshot's host resolves from its own files.
@@ -72,16 +64,8 @@ public enum IPAnswering {
         for snapshot in snapshots {
             claims += SnapshotNames.claims(address?.description ?? query, in: snapshot)
         }
-        var addresses: [IPAddress]
-        if let address {
-            addresses = [address]
-        } else {
-            addresses = resolution.map(NameClaims.addresses(of:)) ?? []
-            for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
-            if addresses.isEmpty {
-                limits.append(Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"))"))
-            }
-        }
+        let (addresses, unresolved) = NameClaims.addresses(asked: query, address: address, resolution: resolution, claims: claims)
+        limits += unresolved.map { [$0] } ?? []
 
         // This host (gathered once, as `snapshot` does) and the snapshots' hosts.
         var gather = request.thisHost
@@ -97,18 +81,10 @@ public enum IPAnswering {
 
         // The wire: heard here now, or as a snapshot's host heard it.
         var wire: VRRPCensusReport?
-        if addresses.isEmpty {
-            // Nothing to explain: no reason to wait on the wire.
-            if thisHost != nil, !request.noListen { limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain")) }
-        } else if thisHost == nil {
-            wire = view.heardOnTheWire
-            if wire == nil {
-                limits.append(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
-            }
-        } else if request.noListen {
-            limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
-        } else {
-            wire = try listen(addresses, keepalived, view.hosts, &limits)
+        switch WireChoice.choose(addresses: addresses, examinesThisHost: thisHost != nil, noListen: request.noListen, heard: view.heardOnTheWire) {
+        case .listen: wire = try listen(addresses, keepalived, view.hosts, &limits)
+        case .heard(let census): wire = census
+        case .none(let limit): limits += limit.map { [$0] } ?? []
         }
 
         return IPExplainer.explain(IPEvidence(
@@ -117,29 +93,5 @@ public enum IPAnswering {
             nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
             hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
             limits: limits))
-    }
-}
-
-/// The hosts `--host` and `--host-list` name for ssh.
-public enum RemoteHosts {
-    /// `hosts`, then the list file's, each once; a name ssh would read as an option is bad usage.
-    public static func names(_ hosts: [String], listFile: String?) throws(HAError) -> [String] {
-        var names = hosts
-        if let listFile {
-            for name in parse(String(decoding: try ConfigFile.read(listFile), as: UTF8.self)) where !names.contains(name) {
-                names.append(name)
-            }
-        }
-        for name in names where name.isEmpty || name.hasPrefix("-") {
-            throw HAError(.usage, "'\(name)' is not a host name for ssh")
-        }
-        return names
-    }
-
-    /// A host list: the first word of each line, up to a '#' that starts a comment.
-    public static func parse(_ text: String) -> [String] {
-        text.split(whereSeparator: \.isNewline).compactMap { line in
-            line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
-        }
     }
 }

@@ -132,3 +132,25 @@ public enum SnapshotGatherer {
         return GatheredHost(snapshot: snapshot, otherConfigurations: node == nil ? configurations : [], keepalivedSays: says)
     }
 }
+
+extension SnapshotGatherer {
+    /// `--host`: the snapshots of `hosts` taken over ssh, at most `parallel` at once.
+    public static func remote(_ hosts: [String], remoteCommand: String, sshOptions: [String], parallel: Int, limits: inout [Limit]) -> [HostSnapshot] {
+        let outcomes = RemoteSnapshot.fetchAll(hosts: hosts, remoteCommand: remoteCommand, sshOptions: sshOptions, parallel: parallel)
+        return decoded(Array(zip(hosts, outcomes)), limits: &limits)
+    }
+
+    /// A host that cannot be reached, or answers with no usable snapshot, narrows the answer
+    /// to the others: a limit naming it, never the end of the answer.
+    public static func decoded(_ outcomes: [(host: String, outcome: Result<[UInt8], HAError>)], limits: inout [Limit]) -> [HostSnapshot] {
+        var snapshots: [HostSnapshot] = []
+        for (host, outcome) in outcomes {
+            do throws(HAError) {
+                snapshots.append(try HostSnapshot.decode(try outcome.get(), origin: "ssh \(host)"))
+            } catch {
+                limits.append(Limit(source: .ssh(host), message: "\(host) is not in this answer: \(error.message)"))
+            }
+        }
+        return snapshots
+    }
+}

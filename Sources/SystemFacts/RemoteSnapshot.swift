@@ -11,6 +11,21 @@ public enum RemoteSnapshot {
     /// ProxyCommand, all of it): a loaded host or a jump host needs more than 5 s (see man page).
     public static let connectTimeout = 10
 
+    /// The hosts `--host` names, then those a `--host-list` file (its text) lists one a line
+    /// (`#` starts a comment, the first word is the host), each once. A name ssh would read as
+    /// an option is bad usage.
+    public static func hosts(given: [String], list: String?) throws(HAError) -> [String] {
+        var names = given
+        for line in (list ?? "").split(whereSeparator: \.isNewline) {
+            let name = line.prefix { $0 != "#" }.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init)
+            if let name, !names.contains(name) { names.append(name) }
+        }
+        for name in names where name.isEmpty || name.hasPrefix("-") {
+            throw HAError(.usage, "'\(name)' is not a host name for ssh")
+        }
+        return names
+    }
+
     public static func fetch(host: String, remoteCommand: String = "haexplain", sshOptions: [String] = [],
                              timeout: Double = 30) throws(HAError) -> [UInt8] {
         guard !host.isEmpty, !host.hasPrefix("-") else {

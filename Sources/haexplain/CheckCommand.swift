@@ -11,7 +11,8 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             Follows the Monitoring Plugins guidelines (Nagios, Icinga, Naemon, Zabbix, Sensu): \
             'HAEXPLAIN STATUS - text | perfdata', then one line per warning and limit. CRITICAL: a conflict (split brain), \
-            nobody holds the address, or --expect-owner is not met. WARNING: answered, with warnings. UNKNOWN: the owner \
+            nobody holds the address, or --expect-owner is not met. WARNING: answered, with warnings, or listening ended \
+            before two masters still advertising were told apart (it may be a split brain: listen longer). UNKNOWN: the owner \
             could not be told, nothing resolved, or the wire could not be listened to. Takes the options of `ip` that choose what is asked (not --brief or --color).
             """
     )

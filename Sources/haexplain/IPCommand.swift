@@ -91,7 +91,6 @@ struct IPQuestion: ParsableArguments {
     @OptionGroup var output: OutputOptions
     @OptionGroup var namespace: NamespaceOptions
 
-
     func validate() throws {
         if listen != nil, noListen { throw ValidationError("--listen and --no-listen contradict each other") }
         if probing.probe, noListen || !from.isEmpty {

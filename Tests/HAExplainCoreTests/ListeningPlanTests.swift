@@ -63,4 +63,27 @@ import Testing
         let plan = ListeningPlan(addresses: [Self.vip200], keepalived: try Self.keepalived(), listen: 2.5)
         #expect(plan.seconds == 2.5 && plan.extendingTo == nil && plan.vrids == [200])
     }
+
+    @Test("where ip's wire comes from: listening here; a snapshot's census when only snapshots are asked; else nowhere, with a limit that says why (none to say when nothing was to be heard)")
+    func wireChoice() {
+        let vip = [Self.vip200]
+        let heard = VRRPCensus().report(source: Source(kind: .packet, detail: "heard by lb0"), end: nil)
+        func limit(_ choice: WireChoice) -> Limit?? {
+            if case .none(let limit) = choice { return .some(limit) }
+            return nil
+        }
+        if case .listen = WireChoice.choose(addresses: vip, examinesThisHost: true, noListen: false, heard: heard) {} else { Issue.record("this host, listening asked: listen") }
+        if case .heard(let census) = WireChoice.choose(addresses: vip, examinesThisHost: false, noListen: false, heard: heard) {
+            #expect(census.source == heard.source)
+        } else { Issue.record("snapshots only, one heard the wire: its census") }
+        let noListen = limit(WireChoice.choose(addresses: vip, examinesThisHost: true, noListen: true, heard: heard))
+        #expect(noListen??.source == .liveCapture && noListen??.message.contains("(--no-listen)") == true, "\(String(describing: noListen))")
+        let unheard = limit(WireChoice.choose(addresses: vip, examinesThisHost: false, noListen: false, heard: nil))
+        #expect(unheard??.message.contains("snapshot --listen 3s") == true, "\(String(describing: unheard))")
+        let nothing = limit(WireChoice.choose(addresses: [], examinesThisHost: true, noListen: false, heard: heard))
+        #expect(nothing??.message.contains("no address to explain") == true)
+        // Nothing to explain and no listening asked (or only snapshots): nothing to say.
+        #expect(limit(WireChoice.choose(addresses: [], examinesThisHost: true, noListen: true, heard: nil)) == .some(nil))
+        #expect(limit(WireChoice.choose(addresses: [], examinesThisHost: false, noListen: false, heard: heard)) == .some(nil))
+    }
 }

@@ -91,3 +91,28 @@ extension IPAddress {
         return [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
     }
 }
+
+/// Which addresses `ip` answers for, and the limit when there is none: pure, from claims made by hand.
+@Suite struct AskedAddressesTests {
+    static let vip = IPAddress("192.168.3.200")!, other = IPAddress("192.168.3.201")!
+
+    @Test("an address asked is answered for itself; a name, for every address a snapshot's host returns for it, each once; lines glibc does not return are not answered")
+    func addresses() {
+        #expect(NameClaims.addresses(asked: "192.168.3.200", address: Self.vip, resolution: nil, claims: []).addresses == [Self.vip])
+        let claims = [
+            NameClaim(name: "db", address: Self.vip, source: .file("lb0:/etc/hosts", line: 3)),
+            NameClaim(name: "db", address: Self.vip, source: .file("lb1:/etc/hosts", line: 3)),
+            NameClaim(name: "db", address: Self.other, source: .file("lb1:/etc/hosts", line: 4), returned: false),
+        ]
+        let found = NameClaims.addresses(asked: "db", address: nil, resolution: nil, claims: claims)
+        #expect(found.addresses == [Self.vip] && found.limit == nil)
+    }
+
+    @Test("a name nothing resolves is a limit from the resolver naming the query and what was looked at")
+    func unresolved() throws {
+        let none = NameClaims.addresses(asked: "nowhere.panda.com", address: nil, resolution: nil, claims: [])
+        let limit = try #require(none.limit)
+        #expect(none.addresses.isEmpty && limit.source == Source(kind: .resolver, detail: "nowhere.panda.com"))
+        #expect(limit.message == "nowhere.panda.com does not resolve to any address here (no name-service files in the snapshots)")
+    }
+}

@@ -1,3 +1,4 @@
+import HAExplainCore
 import HAModel
 import HAProxyConfig
 import HostGathering
@@ -282,5 +283,23 @@ struct TrackScriptEntryTests {
         #expect(ScriptRunning.entering(keepalived: nil, uid: 1001, gid: 1002, timeout: 5)
                 == ["setpriv", "--reuid", "1001", "--regid", "1002", "--clear-groups", "--"])
         #expect(ScriptRunning.entering(keepalived: nil, uid: 0, gid: 0, timeout: 5).isEmpty)
+    }
+}
+
+@Suite("What --host brings")
+struct RemoteSnapshotsTests {
+    @Test("a host whose snapshot reads is in the answer; one that could not be reached, or answered with no snapshot, is a limit naming it with ssh as the source, and the others stay")
+    func unreachableHostIsALimit() {
+        let good = Array(#"{"schema_version":4,"hostname":"lb0","taken_at":"t","haexplain_version":"0","limits":[]}"#.utf8)
+        var limits: [Limit] = []
+        let snapshots = SnapshotGatherer.decoded([
+            ("lb0", .success(good)),
+            ("lb1", .failure(HAError(.unavailable, "ssh: connect to host lb1 port 22: Connection refused"))),
+            ("lb2", .success(Array("bash: haexplain: command not found".utf8))),
+        ], limits: &limits)
+        #expect(snapshots.map(\.hostname) == ["lb0"])
+        #expect(limits.map(\.source) == [.ssh("lb1"), .ssh("lb2")])
+        #expect(limits.first?.message == "lb1 is not in this answer: ssh: connect to host lb1 port 22: Connection refused")
+        #expect(limits.last?.message.hasPrefix("lb2 is not in this answer: not a haexplain snapshot") == true, "\(limits)")
     }
 }

@@ -81,15 +81,4 @@ struct IPAnsweringTests {
         let report = try IPAnswering.explain(request, version: "test") { _, _, _, _ throws(HAError) in nil }
         #expect(report.limits.contains { $0.message.hasPrefix("--ask-keepalived: explaining from snapshots") }, "\(report.limits.map(\.message))")
     }
-
-    @Test("--host-list: the first word of each line, comments and blank lines skipped, each host once after --host's")
-    func hostList() throws {
-        #expect(RemoteHosts.parse("lb0\n# the peers\n\nlb1 # primary\n\tlb2 extra words\nlb1\n") == ["lb0", "lb1", "lb2", "lb1"])
-        let list = try Self.write("fleet.txt", "lb1\nlb2 # spare\nlb1\n")
-        #expect(try RemoteHosts.names(["lb0", "lb1"], listFile: list) == ["lb0", "lb1", "lb2"])
-        #expect(throws: HAError.self) { try RemoteHosts.names(["-oProxyCommand=x"], listFile: nil) }
-        let bad = try Self.write("bad.txt", "lb0\n-F/tmp/evil\n")
-        let error = try #require(throws: HAError.self) { try RemoteHosts.names([], listFile: bad) }
-        #expect(error.kind == .usage && error.message.contains("'-F/tmp/evil' is not a host name for ssh"))
-    }
 }

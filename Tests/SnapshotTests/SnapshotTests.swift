@@ -126,6 +126,22 @@ import Testing
     }
 }
 
+/// Which hosts `--host` and `--host-list` name: pure, from the list file's text.
+@Suite struct HostListTests {
+    @Test("--host first, then the list's first word a line, each once; comments, blank lines and trailing words are skipped")
+    func hostsInOrderOnce() throws {
+        let list = "lb1  # the backup\n\n# a comment line\n\tlb2 extra words\nlb0\r\nlb3#no space\n"
+        #expect(try RemoteSnapshot.hosts(given: ["lb0"], list: list) == ["lb0", "lb1", "lb2", "lb3"])
+        #expect(try RemoteSnapshot.hosts(given: ["lb0", "lb1"], list: nil) == ["lb0", "lb1"])
+    }
+
+    @Test("a name ssh would read as an option, from --host or the list, is bad usage (exit 64)", arguments: [(["-oProxyCommand=x"], nil), ([], "-F/tmp/evil\n")] as [([String], String?)])
+    func optionLikeNameRefused(_ given: [String], _ list: String?) {
+        let error = #expect(throws: HAError.self) { try RemoteSnapshot.hosts(given: given, list: list) }
+        #expect(error?.kind == .usage && error?.message.contains("is not a host name for ssh") == true)
+    }
+}
+
 /// `--host`'s waits, with ssh and a ProxyCommand that never connects: no server, no root.
 @Suite struct RemoteSnapshotDeadlineTests {
     let directory: String

@@ -16,6 +16,19 @@ public enum NameClaims {
         return result
     }
 
+    /// The addresses `ip` answers for: the query itself when it is an address; else what this
+    /// host's resolution gives (`addresses(of:)`), then the addresses the snapshots' hosts
+    /// return for the name (`claims`), each once; none is a limit naming what was found.
+    public static func addresses(asked query: String, address: IPAddress?, resolution: NameResolution?,
+                                 claims: [NameClaim]) -> (addresses: [IPAddress], limit: Limit?) {
+        if let address { return ([address], nil) }
+        var addresses = resolution.map(addresses(of:)) ?? []
+        for claim in claims where claim.returned && !addresses.contains(claim.address) { addresses.append(claim.address) }
+        guard addresses.isEmpty else { return (addresses, nil) }
+        let found = resolution?.findings.map(\.text).joined(separator: "; ") ?? "no name-service files in the snapshots"
+        return ([], Limit(source: Source(kind: .resolver, detail: query), message: "\(query) does not resolve to any address here (\(found))"))
+    }
+
     /// Sorts the resolution's sentences by their weight: disagreements are warnings (a name only
     /// the hosts file knows is the seed's normal case, a note), limits keep their source.
     public static func findings(of resolution: NameResolution) -> (notes: [String], warnings: [String], limits: [Limit]) {

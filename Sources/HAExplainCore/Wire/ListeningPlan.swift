@@ -46,3 +46,30 @@ public struct ListeningPlan: Sendable, Equatable {
         WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
     }
 }
+
+/// Where `ip`'s wire comes from: heard here now, as a snapshot's host heard it, or nowhere,
+/// with the limit that says why.
+public enum WireChoice: Sendable {
+    /// Listen on this host now (`ListeningPlan`).
+    case listen
+    /// The census a snapshot's host heard (`HostsInView.heardOnTheWire`).
+    case heard(VRRPCensusReport)
+    /// No wire; the limit says why, when there is something to say.
+    case none(Limit?)
+
+    /// `examinesThisHost`: this host is gathered (no --from only); `heard`: what the snapshots' hosts heard.
+    public static func choose(addresses: [IPAddress], examinesThisHost: Bool, noListen: Bool, heard: VRRPCensusReport?) -> WireChoice {
+        if addresses.isEmpty {
+            // Nothing to explain: no reason to wait on the wire.
+            return .none(examinesThisHost && !noListen ? Limit(source: .liveCapture, message: "adverts were not listened to: there is no address to explain") : nil)
+        }
+        if !examinesThisHost {
+            if let heard { return .heard(heard) }
+            return .none(Limit(source: .liveCapture, message: "adverts were not listened to: the answer comes from snapshots (take them with `snapshot --listen 3s` to include the wire)"))
+        }
+        if noListen {
+            return .none(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
+        }
+        return .listen
+    }
+}
