@@ -39,8 +39,8 @@ public enum KeepalivedText {
                 out("  effective priority \(effective.arithmetic)")
                 out("            assuming \(effective.assumption)")
             }
-            for vip in instance.virtualIpaddress { out("  virtual_ipaddress \(describe(vip))") }
-            for vip in instance.virtualIpaddressExcluded { out("  virtual_ipaddress_excluded \(describe(vip))") }
+            for vip in instance.virtualIpaddress { out(describe(vip, after: "  virtual_ipaddress ")) }
+            for vip in instance.virtualIpaddressExcluded { out(describe(vip, after: "  virtual_ipaddress_excluded ")) }
             for route in instance.virtualRoutes { out("  virtual_routes \(route.route)  \(route.file):\(route.line)") }
             for term in instance.effectivePriority?.terms ?? [] where term.kind != .interface {
                 out("  \(term.kind.rawValue) \(term.name) weight \(term.weight)\(term.reverse ? " reverse" : "")  \(term.file):\(term.line)")
@@ -142,18 +142,33 @@ public enum KeepalivedText {
     /// Text from files printed on one line, made inert by the one escape function.
     static func inert(_ text: String) -> String { TerminalText.escaped(text) }
 
-    static func describe(_ vip: VirtualAddress) -> String {
-        var text = "\(vip.address)/\(vip.prefixlen)"
-        // Room for the options and the file:line at once, not regrown per part (keepalived text budget).
-        text.reserveCapacity(128)
-        if let brd = vip.brd { text += " brd \(brd)" }
-        if let dev = vip.dev { text += " dev \(dev)" }
-        if let scope = vip.scope { text += " scope \(scope)" }
-        if let label = vip.label { text += " label \(label)" }
-        for option in vip.options { text += " \(option)" }
-        text += "  \(vip.file):\(vip.line)"
+    /// `lead` then the address with its options and where it was read. Appended piece by piece,
+    /// not interpolated: thousands of VIPs (keepalived text budget, <= 1.0x keepalived -t).
+    static func describe(_ vip: VirtualAddress, after lead: String) -> String {
+        var text = lead
+        text.reserveCapacity(160)
+        text += vip.address.description
+        text += "/"
+        text += String(vip.prefixlen)
+        func option(_ name: String, _ value: String?) {
+            guard let value else { return }
+            text += name
+            text += value
+        }
+        option(" brd ", vip.brd)
+        option(" dev ", vip.dev)
+        option(" scope ", vip.scope)
+        option(" label ", vip.label)
+        for option in vip.options {
+            text += " "
+            text += option
+        }
+        text += "  "
+        text += vip.file
+        text += ":"
+        text += String(vip.line)
         switch (vip.assignedHere, vip.assignedOn) {
-        case (true?, let dev?): text += "  assigned here on \(dev)"
+        case (true?, let dev?): option("  assigned here on ", dev)
         case (false?, _): text += "  not assigned here"
         default: break
         }
