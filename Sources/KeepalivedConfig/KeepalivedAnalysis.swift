@@ -198,7 +198,11 @@ public enum KeepalivedAnalysis {
     /// The programs keepalived would run for this configuration: vrrp_scripts (of tracked and
     /// untracked scripts alike) and notify scripts, first word of each.
     public static func scriptPrograms(_ config: KeepalivedConfiguration) -> [String] {
-        let commands = config.vrrpScripts.compactMap(\.script) + config.vrrpInstances.flatMap(\.notify.all) + config.vrrpSyncGroups.flatMap(\.notify.all)
+        var commands = config.vrrpScripts.compactMap(\.script)
+        // Each instance's notify scripts read in place, not through a key path that copies the
+        // instance (keepalived budgets, <= 1.0x keepalived -t).
+        for index in config.vrrpInstances.indices { commands += config.vrrpInstances[index].notify.all }
+        commands += config.vrrpSyncGroups.flatMap(\.notify.all)
         return commands.compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 
