@@ -60,6 +60,22 @@ public enum TerminalText {
         return escaped ?? text
     }
 
+    /// Appends `text` to `bytes` as `escaped(text)` would read: printable ASCII (the common
+    /// case) copied straight from the String's storage, with no String made and no generic
+    /// append (keepalived text budget, <= 1.0x keepalived -t).
+    public static func append(_ text: String, escapedTo bytes: inout [UInt8]) {
+        let copied = text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard let base = utf8.baseAddress else { return true }
+            var at = 0
+            while at + 8 <= utf8.count, printable(UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)) { at += 8 }
+            while at < utf8.count, utf8[at] >= 0x20, utf8[at] < 0x7f { at += 1 }
+            guard at == utf8.count else { return false }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied != true { bytes.append(contentsOf: escaped(text).utf8) }
+    }
+
     /// Whether all 8 bytes are 0x20...0x7e: a byte below 0x20 borrows in `- 0x20`, 0x7f
     /// carries into the high bit in `+ 1`, and a high bit set is not ASCII. A borrow or carry
     /// crosses into the next byte only from a byte that already failed, so the test is exact.

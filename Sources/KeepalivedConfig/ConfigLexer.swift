@@ -125,7 +125,7 @@ public struct ConfigLexer {
             // Most lines hold no include, condition, definition or sequence: tokenize the bytes.
             if first != UInt8(ascii: "@"), first != UInt8(ascii: "~"), !raw.contains(UInt8(ascii: "$")),
                first != UInt8(ascii: "i") || !Self.startsWithInclude(raw) {
-                tokenize(Self.stripComment(raw), at: location)
+                tokenize(raw, at: location, endingAtComment: true)
                 continue
             }
             let line = String(decoding: raw, as: UTF8.self)
@@ -420,8 +420,10 @@ public struct ConfigLexer {
     }
 
     /// Splits a line into words (quotes group and are removed, with shell-like escapes inside
-    /// them) and braces, and emits statements split at each brace.
-    private mutating func tokenize(_ line: ArraySlice<UInt8>, at location: ConfigLocation) {
+    /// them) and braces, and emits statements split at each brace. `endingAtComment`: a `#` or
+    /// `!` outside quotes ends the line, as `stripComment` would cut it, in the same pass over
+    /// the bytes (keepalived text and --json budgets, <= 1.0x keepalived -t).
+    private mutating func tokenize(_ line: ArraySlice<UInt8>, at location: ConfigLocation, endingAtComment: Bool = false) {
         var words: [String] = []
         // A word is usually one plain run of bytes, made a String straight from the line;
         // only quoted parts (escapes, quotes removed) are assembled byte by byte in `current`.
@@ -450,6 +452,10 @@ public struct ConfigLexer {
             let position = index
             let c = line[index]
             index += 1
+            if quote == 0, endingAtComment, c == UInt8(ascii: "#") || c == UInt8(ascii: "!") {
+                index = position
+                break
+            }
             if quote != 0 {
                 if c == quote {
                     quote = 0
@@ -478,7 +484,7 @@ public struct ConfigLexer {
                 inWord = true
             }
         }
-        if inWord { endWord(at: line.endIndex) }
+        if inWord { endWord(at: index) }
         if !words.isEmpty { tokens.append(.words(words, location)) }
     }
 

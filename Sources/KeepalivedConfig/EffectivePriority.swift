@@ -114,17 +114,24 @@ public enum PriorityCalculator {
 
     /// The priority with the labelled terms failing and every other term OK.
     public static func compute(_ instance: VRRPInstance, terms: [PriorityTerm], failing: Set<String> = [], assumption: String = allOKAssumption) -> EffectivePriority {
+        compute(instance, terms: terms, labels: nil, failing: failing, alsoFailing: nil, assumption: assumption)
+    }
+
+    /// The same with the terms' labels made once by the caller, and term `alsoFailing` failing
+    /// besides `failing`: no label made and no set built per what-if (keepalived budgets, <= 1.0x keepalived -t).
+    static func compute(_ instance: VRRPInstance, terms: [PriorityTerm], labels: [String]?, failing: Set<String>,
+                        alsoFailing extra: Int?, assumption: String) -> EffectivePriority {
         let base = instance.priority
         // The sum written as it is added up, not as parts joined (keepalived budgets).
         var arithmetic = String(base)
         var added = false
         var total = base
         var faultBy: String?
-        for term in terms {
+        for (index, term) in terms.enumerated() {
             // Nothing failing (the state now, mostly) needs no label (keepalived budgets).
-            let isFailing = !failing.isEmpty && failing.contains(term.label)
+            let isFailing = index == extra || (!failing.isEmpty && failing.contains(labels?[index] ?? term.label))
             guard let add = isFailing ? term.whileFailing : term.whileOK else {
-                faultBy = faultBy ?? "\(term.label) \(isFailing ? (term.kind == .interface || term.kind == .trackInterface ? "down" : "failing") : "OK with weight 0 reverse")"
+                faultBy = faultBy ?? "\(labels?[index] ?? term.label) \(isFailing ? (term.kind == .interface || term.kind == .trackInterface ? "down" : "failing") : "OK with weight 0 reverse")"
                 continue
             }
             if add != 0 {
@@ -182,11 +189,10 @@ extension PriorityCalculator {
         var failing: Set<String> = []
         var seen: [String] = []
         var assumed: [String] = []
-        // Labels are made once, not once per comparison.
-        let observedLabels = observed.map(\.label)
         for term in terms where term.kind != .interface {
             let label = term.label
-            let track = observedLabels.firstIndex(of: label).map { observed[$0] }
+            // Matched by kind and name, which the label spells: no label made per observed track (keepalived budgets).
+            let track = observed.first { $0.kind == term.kind && $0.name == term.name }
             if let track, track.state != .notEvaluated {
                 if track.state == .failing { failing.insert(label) }
                 seen.append("\(label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")

@@ -135,10 +135,11 @@ public enum KeepalivedAnalysis {
                 let labels = terms.map(\.label)
                 let now = stateByTerms[labels] ?? PriorityCalculator.observedState(terms, nodeObserved)
                 stateByTerms[labels] = now
-                instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms, failing: now.failing, assumption: now.assumption)
+                instance.effectivePriority = PriorityCalculator.compute(instance, terms: terms, labels: labels, failing: now.failing, alsoFailing: nil, assumption: now.assumption)
                 // Each label made once here, not four times per what-if (keepalived budgets).
-                instance.whatif = zip(terms, labels).map { term, label in
-                    let failed = PriorityCalculator.compute(instance, terms: terms, failing: now.failing.union([label]), assumption: now.assumption)
+                instance.whatif = zip(terms, labels).enumerated().map { index, pair in
+                    let (term, label) = pair
+                    let failed = PriorityCalculator.compute(instance, terms: terms, labels: labels, failing: now.failing, alsoFailing: index, assumption: now.assumption)
                     let what = term.kind == .trackScript || term.kind == .trackProcess ? "fails" : (term.kind == .trackFile ? "reads failure" : "goes down")
                     let follow = failed.fault ? SyncGroupFault.siblingsFollow(instance, members: groupMembers) : ""
                     return WhatIf(node: node.name, failing: label, priority: failed.value, fault: failed.fault, arithmetic: failed.arithmetic,
@@ -197,7 +198,11 @@ public enum KeepalivedAnalysis {
     /// The programs keepalived would run for this configuration: vrrp_scripts (of tracked and
     /// untracked scripts alike) and notify scripts, first word of each.
     public static func scriptPrograms(_ config: KeepalivedConfiguration) -> [String] {
-        let commands = config.vrrpScripts.compactMap(\.script) + config.vrrpInstances.flatMap(\.notify.all) + config.vrrpSyncGroups.flatMap(\.notify.all)
+        var commands = config.vrrpScripts.compactMap(\.script)
+        // Each instance's notify scripts read in place, not through a key path that copies the
+        // instance (keepalived budgets, <= 1.0x keepalived -t).
+        for index in config.vrrpInstances.indices { commands += config.vrrpInstances[index].notify.all }
+        commands += config.vrrpSyncGroups.flatMap(\.notify.all)
         return commands.compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 

@@ -104,10 +104,24 @@ public enum KeepalivedParser {
     /// does: only a keyword that takes a block where it stands opens one (Keywords.blocksIn).
     static func fold(_ tokens: [ConfigToken], reporter: inout Reporter) -> [ConfigNode] {
         var stack: [ConfigNode] = [ConfigNode(words: [], at: ConfigLocation(file: "", line: 0), children: [])]
+        // Beside each open block, the keywords that open a block inside it, and how many open blocks
+        // the VRRP process skips whole: kept as blocks open and close, not searched per statement
+        // (keepalived text and --json budgets, <= 1.0x keepalived -t).
+        var opening: [Set<String>] = [Keywords.blocksIn[""] ?? []]
+        var skippedOpen = 0
         // Inside a block the VRRP process skips whole, every brace nests.
-        var skipping: Int { stack.lastIndex { Keywords.skippedBlocks.contains($0.keyword) } ?? -1 }
-        func opensBlock(_ keyword: String) -> Bool {
-            skipping >= 0 || Keywords.blocksIn[stack.count == 1 ? "" : stack[stack.count - 1].keyword]?.contains(keyword) == true
+        var skipping: Bool { skippedOpen > 0 }
+        func opensBlock(_ keyword: String) -> Bool { skipping || opening[opening.count - 1].contains(keyword) }
+        func push(_ node: ConfigNode) {
+            stack.append(node)
+            opening.append(Keywords.blocksIn[node.keyword] ?? [])
+            if Keywords.skippedBlocks.contains(node.keyword) { skippedOpen += 1 }
+        }
+        func pop() -> ConfigNode {
+            opening.removeLast()
+            let done = stack.removeLast()
+            if Keywords.skippedBlocks.contains(done.keyword) { skippedOpen -= 1 }
+            return done
         }
         var index = 0
         while index < tokens.count {
@@ -117,7 +131,7 @@ public enum KeepalivedParser {
                 if index + 1 < tokens.count, case .open(let brace) = tokens[index + 1] {
                     if opensBlock(node.keyword) {
                         node.children = []
-                        stack.append(node)
+                        push(node)
                     } else {
                         stack[stack.count - 1].children!.append(node)
                         reporter.warn(.unexpectedBrace, "'{' after '\(node.keyword)', which takes no block here: keepalived ignores the '{' and reads the lines after it as part of the enclosing block, so the next '}' closes that block", at: ConfigNode(words: ["{"], at: brace))
@@ -125,18 +139,18 @@ public enum KeepalivedParser {
                     index += 2
                     continue
                 }
-                if skipping < 0, opensBlock(node.keyword) {
+                if !skipping, opensBlock(node.keyword) {
                     // keepalived warns about the missing '{' and reads what follows as the block.
                     reporter.error(.missingBrace, "'\(node.keyword)' is not followed by '{' (a '#' or '!' in the line cuts it off); keepalived reads the next lines as its block up to a '}' anyway", at: node)
                     node.children = []
-                    stack.append(node)
+                    push(node)
                     index += 1
                     continue
                 }
                 stack[stack.count - 1].children!.append(node)
             case let .open(at):
-                if skipping >= 0 {
-                    stack.append(ConfigNode(words: ["{"], at: at, children: []))
+                if skipping {
+                    push(ConfigNode(words: ["{"], at: at, children: []))
                 } else {
                     reporter.warn(.unexpectedBrace, "'{' without a keyword that takes a block before it; keepalived ignores it and reads what follows as part of the enclosing block", at: ConfigNode(words: ["{"], at: at))
                 }
@@ -144,7 +158,7 @@ public enum KeepalivedParser {
                 if stack.count == 1 {
                     reporter.warn(.extraBrace, "extra '}' with no block open; keepalived ignores it", at: ConfigNode(words: ["}"], at: at))
                 } else {
-                    let done = stack.removeLast()
+                    let done = pop()
                     if done.keyword != "{" { stack[stack.count - 1].children!.append(done) }
                 }
             }
@@ -156,7 +170,7 @@ public enum KeepalivedParser {
                 reporter.error(.unterminatedBlock, "'\(node.keyword)' block opened here is never closed (\(open.count) missing '}'); keepalived reads to the end of the configuration as if it were inside it", at: node)
             }
             while stack.count > 1 {
-                let done = stack.removeLast()
+                let done = pop()
                 stack[stack.count - 1].children!.append(done)
             }
         }

@@ -175,7 +175,12 @@ public struct NotifyScripts: Sendable, Codable, Equatable {
         case notifyMasterRxLowerPri = "notify_master_rx_lower_pri"
     }
 
-    var all: [String] { [notify, notifyMaster, notifyBackup, notifyFault, notifyStop, notifyMasterRxLowerPri].compactMap { $0 } }
+    var all: [String] {
+        // Most instances set none: then no array is built (keepalived budgets, <= 1.0x keepalived -t).
+        guard notify != nil || notifyMaster != nil || notifyBackup != nil || notifyFault != nil || notifyStop != nil
+                || notifyMasterRxLowerPri != nil else { return [] }
+        return [notify, notifyMaster, notifyBackup, notifyFault, notifyStop, notifyMasterRxLowerPri].compactMap { $0 }
+    }
 }
 
 /// One virtual_ipaddress entry: `<addr>[/<prefix>] [brd <addr>] [dev <if>] [scope <s>] [label <l>] ...`

@@ -42,6 +42,20 @@ import Testing
         }
     }
 
+    @Test("a line appended piece by piece as bytes reads as the whole line escaped")
+    func appendedPiecesEqualEscapedLine() {
+        var random = SeededGenerator.forTest()
+        // Short and long pieces, so both the word-at-a-time scan and small strings are crossed.
+        let pieces = ["abc", "x", " ", "virtual_ipaddress ", "/etc/keepalived/conf.d/0.conf", "\n", "\t", "\u{0}", "\u{1b}[31m",
+                      "\u{7f}", "\u{9b}", "é", "例", "\u{202e}", "\u{2028}", "🙂", "\u{e0041}", "\\", "\"", ""]
+        for _ in 0..<2_000 {
+            let parts = (0..<random.below(8)).map { _ in (0..<random.below(5)).map { _ in pieces[random.below(pieces.count)] }.joined() }
+            var bytes: [UInt8] = []
+            for part in parts { TerminalText.append(part, escapedTo: &bytes) }
+            #expect(String(decoding: bytes, as: UTF8.self) == TerminalText.escaped(parts.joined()), "\(random.label): \(parts)")
+        }
+    }
+
     @Test("a whole report keeps its own line feeds and loses everything else")
     func keepingNewlines() {
         #expect(TerminalText.escaped("a\u{1b}\nb\r\n", keepingNewlines: true) == "a\\x1b\nb\\r\n")
