@@ -173,7 +173,7 @@ public enum IPExplainer {
 
         var verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
         // ARP/NDP on the wire: who claimed it (a second claimant makes the owner a conflict).
-        let claimed = LinkLayerClaims.explain(address, linkLayer: input.wire?.linkLayer, verdict: &verdict)
+        let claimed = LinkLayerClaims.explain(address, linkLayer: input.wire?.linkLayer, hosts: input.hosts, verdict: &verdict)
         evidence += claimed.evidence
         warnings += claimed.warnings
         // The neighbour tables: where the hosts that do not hold it really send it.
