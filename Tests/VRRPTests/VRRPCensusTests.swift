@@ -543,6 +543,19 @@ import VRRP
         }
     }
 
+    @Test("a split brain heard from its worse master first is no master change: the census takes the first heard for master until the better speaks, while both go on")
+    func splitBrainIsNoMasterChange() {
+        let (at, router) = Self.named(Self.every(Self.b, 99, from: 0, to: 6) + Self.every(Self.a, 100, from: 0.5, to: 6))
+        #expect(at == 2 && router.master?.address == Self.a)
+        #expect(!router.has(.masterChanged), "\(router.verdicts.map(\.message))")
+        // A real takeover before a split brain stays one (the paused master's peer took over, then both went on).
+        let paused = Self.every(Self.a, 100, from: 0, to: 3.5) + Self.every(Self.b, 99, from: 6.61, to: 12) + Self.every(Self.a, 100, from: 7.3, to: 12)
+        let (pausedAt, pausedRouter) = Self.named(paused)
+        #expect(pausedAt != nil)
+        let changed = pausedRouter.verdicts.first { $0.code == .masterChanged }?.message ?? ""
+        #expect(changed.contains("changed 1 time(s): 192.168.3.4 -> 192.168.3.5"), "\(changed)")
+    }
+
     @Test("a master paused past its master-down interval comes back: its first advert starts afresh, a preemption back, no split brain; if both go on, a split brain")
     func pausedMaster() {
         // lb000 (100) paused after 3 s; lb001 (99) takes over at 6.61; lb000 resumes at 7.3, its
