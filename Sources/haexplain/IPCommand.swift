@@ -167,6 +167,10 @@ struct IPQuestion: ParsableArguments {
                 }
             }
 
+            // Listening begins before names and this host are gathered, so the wire is heard
+            // meanwhile (time to the answer: gathering is a quarter second or more of it).
+            let listening = examinesThisHost && !noListen ? WireListening.Opened.open(netns: namespace.netns) : nil
+
             // Names first: each address a name stands for gets its own answer. This host's
             // resolution is live; a snapshot's host resolves from its own files.
             let parsed = AddressQuery(query)
@@ -212,7 +216,7 @@ struct IPQuestion: ParsableArguments {
             } else if noListen {
                 limits.append(Limit(source: .liveCapture, message: "adverts were not listened to (--no-listen): who is master is judged from addresses and configuration only"))
             } else {
-                wire = try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
+                wire = try listenForAdverts(listening, addresses: addresses, keepalived: keepalived, hosts: view.hosts, limits: &limits)
             }
 
             let report = IPExplainer.explain(IPEvidence(
@@ -227,7 +231,8 @@ struct IPQuestion: ParsableArguments {
     }
 
     /// Listens until the answer cannot change (WireSufficiency), or the bound.
-    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost], limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
+    func listenForAdverts(_ opened: WireListening.Opened?, addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost],
+                          limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
         let relevant = (keepalived?.vrrpInstances ?? []).filter { instance in
             instance.virtualIpaddress.contains { addresses.contains($0.address) }
         }
@@ -235,9 +240,9 @@ struct IPQuestion: ParsableArguments {
         let seconds = listen?.seconds
             ?? slowest.map { max(Self.minimumListen, 2 * $0 + 0.5) } ?? Self.defaultListen
         let capture: PacketCapture
-        do {
-            capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
-        } catch {
+        switch (opened ?? WireListening.Opened.open(netns: namespace.netns)).capture {
+        case .success(let opened): capture = opened
+        case .failure(let error):
             if error.kind == .usage { throw error }
             limits.append(Limit(source: .liveCapture, message: "could not listen for VRRP adverts: \(error.message)"))
             return nil
@@ -253,7 +258,7 @@ struct IPQuestion: ParsableArguments {
         }
         // The default bound was chosen before any interval was heard: a conflict still forming
         // at it is listened to until it is told apart (slow advert_int), within longestListen.
-        let result = try WireListening.census(capture, seconds: seconds, extendingTo: listen == nil ? Self.longestListen : nil, fileName: nil,
+        let result = try WireListening.census(capture, seconds: seconds, extendingTo: listen == nil ? Self.longestListen : nil, since: opened, fileName: nil,
                                               countdown: isatty(2) == 1, expected: expected,
                                               hosts: LinkLayerHosts(asked: addresses, hosts: hosts)) { census, since, now in
             WireSufficiency.progress(census, since: since, now: now, vrids: vrids, addresses: addresses)
