@@ -184,9 +184,15 @@ extension PriorityCalculator {
         var assumed: [String] = []
         // Labels are made once, not once per comparison.
         let observedLabels = observed.map(\.label)
-        for term in terms where term.kind != .interface {
+        var unseenInterface = false
+        for term in terms {
             let label = term.label
             let track = observedLabels.firstIndex(of: label).map { observed[$0] }
+            // An instance's own interface is said only when observed (else: assumed up, below).
+            if term.kind == .interface || term.kind == .trackInterface, track == nil {
+                unseenInterface = true
+                if term.kind == .interface { continue }
+            }
             if let track, track.state != .notEvaluated {
                 if track.state == .failing { failing.insert(label) }
                 seen.append("\(label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")
@@ -199,6 +205,6 @@ extension PriorityCalculator {
         if !seen.isEmpty { parts.append("observed: " + seen.joined(separator: "; ")) }
         if !assumed.isEmpty { parts.append("assumed OK (not observed): " + assumed.joined(separator: "; ")) }
         if parts.isEmpty { return ([], allOKAssumption) }
-        return (failing, parts.joined(separator: "; ") + (terms.contains { $0.kind == .interface || $0.kind == .trackInterface } ? "; interfaces assumed up" : ""))
+        return (failing, parts.joined(separator: "; ") + (unseenInterface ? "; interfaces assumed up" : ""))
     }
 }

@@ -256,6 +256,14 @@ public enum IPExplainer {
                            ownerHost: host?.hostname ?? input.nodeNames[master.address]?.name,
                            vrid: router.vrid, priority: master.priority, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
         }
+        // This host's own interface for the address down: it hears no advert on that LAN, so
+        // silence there says nothing of who holds the address (keepalived here is in FAULT).
+        if let local, input.wire != nil,
+           let name = configured.first(where: { $0.instance.node == local.hostname })?.instance.interface,
+           let link = local.addresses?.interfaces.first(where: { $0.ifname == name }), link.rawFlags != 0, link.rawFlags & 0x41 != 0x41 {
+            return Verdict(owner: .unknown, vrid: vrid,
+                           reason: "\(name) of \(local.hostname) is \(link.isUp ? "up but not running (no carrier)" : "down"): no advert on its LAN reaches this host, so who holds \(address) there cannot be heard from here; ask a host on that LAN")
+        }
         if !configured.isEmpty, input.wire != nil, input.hosts.allSatisfy({ $0.addresses != nil }) {
             let ids = vrids(configured)
             return Verdict(owner: .none, vrid: vrid,
