@@ -157,7 +157,7 @@ public enum IPExplainer {
                     let mac = master.mac.map { " (\($0))" } ?? ""
                     evidence.append(Evidence(master.source, "VRID \(router.vrid) on \(router.interface ?? "the wire"): \(master.address)\(mac) is master, advertising priority \(master.priority)"))
                     if let name = input.nodeNames[master.address] {
-                        evidence.append(Evidence(name.source, "\(master.address) is \(name.name)"))
+                        evidence.append(Evidence(name.source, "\(master.address) is \(name.name)" + (name.note.map { " (\($0))" } ?? "")))
                     }
                 }
                 for verdict in router.verdicts where verdict.code != .masterChanged || router.master == nil {
