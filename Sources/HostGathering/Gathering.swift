@@ -216,6 +216,19 @@ public enum WireListening {
         return PacketTime(seconds: Int64(now.tv_sec), nanoseconds: Int64(now.tv_nsec))
     }
 
+    /// A live capture opened before the rest of the question is gathered, and when: what it
+    /// buffers meanwhile counts as listening.
+    public struct Opened {
+        public var capture: Swift.Result<PacketCapture, HAError>
+        public var monotonic: Double
+        public var realtime: PacketTime
+
+        public static func open(netns: String?) -> Opened {
+            Opened(capture: Swift.Result { () throws(HAError) in try PacketCapture.open(interface: nil, netns: netns) },
+                   monotonic: HostIdentity.monotonicSeconds(), realtime: WireListening.realtimeNow())
+        }
+    }
+
     public struct Result {
         public var report: VRRPCensusReport
         public var truncated: String?
@@ -228,7 +241,7 @@ public enum WireListening {
     /// intervals were heard must not cut a split brain short. Listening that ends while one is
     /// still forming records when it would have been told apart (`Listening.undecidedUntil`)
     /// and says so among the census's problems.
-    public static func census(_ capture: PacketCapture, seconds: Double, extendingTo longest: Double? = nil, fileName: String?,
+    public static func census(_ capture: PacketCapture, seconds: Double, extendingTo longest: Double? = nil, since opened: Opened? = nil, fileName: String?,
                        countdown: Bool, expected: [VRRPCensus.ExpectedRouter] = [], hosts: LinkLayerHosts? = nil,
                        progress: ((VRRPCensus, _ since: PacketTime, _ now: PacketTime) -> WireSufficiency.Progress)? = nil,
                        watch: ((VRRPCensus, PacketTime) -> Void)? = nil) throws(HAError) -> Result {
@@ -236,11 +249,12 @@ public enum WireListening {
         recorder.watch(hosts?.asked ?? [])
         var shown = -1
         var latest: WireSufficiency.Progress?
-        let started = HostIdentity.monotonicSeconds()
-        let since = realtimeNow()
+        let started = opened?.monotonic ?? HostIdentity.monotonicSeconds()
+        let since = opened?.realtime ?? realtimeNow()
         let hard = max(seconds, progress == nil ? seconds : longest ?? seconds)
         var boundPassed = false, extended = false
-        var ending = try capture.run(seconds: hard, tick: { left in
+        // Listening opened earlier has already run part of the bound; what it buffered is still read.
+        var ending = try capture.run(seconds: max(0.1, hard - (HostIdentity.monotonicSeconds() - started)), tick: { left in
             let left = max(0, left - (hard - seconds))
             guard countdown, Int(left.rounded(.up)) != shown else { return }
             shown = Int(left.rounded(.up))

@@ -189,10 +189,16 @@ extension PriorityCalculator {
         var failing: Set<String> = []
         var seen: [String] = []
         var assumed: [String] = []
-        for term in terms where term.kind != .interface {
+        var unseenInterface = false
+        for term in terms {
             let label = term.label
             // Matched by kind and name, which the label spells: no label made per observed track (keepalived budgets).
             let track = observed.first { $0.kind == term.kind && $0.name == term.name }
+            // An instance's own interface is said only when observed (else: assumed up, below).
+            if term.kind == .interface || term.kind == .trackInterface, track == nil {
+                unseenInterface = true
+                if term.kind == .interface { continue }
+            }
             if let track, track.state != .notEvaluated {
                 if track.state == .failing { failing.insert(label) }
                 seen.append("\(label) \(track.state == .failing ? "failing" : "OK") (\(track.reason))")
@@ -205,6 +211,6 @@ extension PriorityCalculator {
         if !seen.isEmpty { parts.append("observed: " + seen.joined(separator: "; ")) }
         if !assumed.isEmpty { parts.append("assumed OK (not observed): " + assumed.joined(separator: "; ")) }
         if parts.isEmpty { return ([], allOKAssumption) }
-        return (failing, parts.joined(separator: "; ") + (terms.contains { $0.kind == .interface || $0.kind == .trackInterface } ? "; interfaces assumed up" : ""))
+        return (failing, parts.joined(separator: "; ") + (unseenInterface ? "; interfaces assumed up" : ""))
     }
 }

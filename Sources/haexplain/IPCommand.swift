@@ -128,9 +128,13 @@ struct IPQuestion: ParsableArguments {
     func answer(_ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
+            let request = request
+            // Listening begins before names and this host are gathered, so the wire is heard
+            // meanwhile (time to the answer: gathering is a quarter second or more of it).
+            let opened = request.listensToTheWire ? WireListening.Opened.open(netns: namespace.netns) : nil
             let report = try IPAnswering.explain(request, version: HAExplain.configuration.version) {
                 addresses, keepalived, hosts, limits throws(HAError) in
-                try listenForAdverts(addresses: addresses, keepalived: keepalived, hosts: hosts, limits: &limits)
+                try listenForAdverts(opened, addresses: addresses, keepalived: keepalived, hosts: hosts, limits: &limits)
             }
             status = try deliver(report)
         }
@@ -138,19 +142,20 @@ struct IPQuestion: ParsableArguments {
     }
 
     /// Listens as the plan says until the answer cannot change (WireSufficiency), or the bound.
-    func listenForAdverts(addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost], limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
+    func listenForAdverts(_ opened: WireListening.Opened?, addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost],
+                          limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
         let plan = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: listen?.seconds)
         let capture: PacketCapture
-        do {
-            capture = try PacketCapture.open(interface: nil, netns: namespace.netns)
-        } catch {
+        switch (opened ?? WireListening.Opened.open(netns: namespace.netns)).capture {
+        case .success(let opened): capture = opened
+        case .failure(let error):
             if error.kind == .usage { throw error }
             limits.append(Limit(source: .liveCapture, message: "could not listen for VRRP adverts: \(error.message)"))
             return nil
         }
         capture.listenForSolicitations(of: addresses)
         let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
-        let result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, fileName: nil,
+        let result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, since: opened, fileName: nil,
                                               countdown: isatty(2) == 1, expected: plan.expected,
                                               hosts: LinkLayerHosts(asked: addresses, hosts: hosts), progress: plan.progress)
         var report = result.report

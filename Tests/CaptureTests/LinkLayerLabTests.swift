@@ -136,7 +136,7 @@ struct LinkLayerLabTests {
         try Self.expectDecoderParity(recording.file)
     }
 
-    @Test("a rogue host on the bridge holding 192.168.3.200 is caught passively when it announces itself, and by --probe; both MACs named")
+    @Test("a rogue host on the bridge holding 192.168.3.200 is caught passively when it announces itself, and by --probe; both MACs named, also when asked on the master that holds it")
     func rogueHolderIsCaught() throws {
         let lab = try VRRPLab(nodes: [
             .init(role: "lb071", address: "192.168.3.71", mac: "02:00:00:00:00:71"),
@@ -151,7 +151,7 @@ struct LinkLayerLabTests {
         // would), while the application server talks to the VIP: both holders answer it.
         try lab.lab.ip(rogue, "addr", "add", "192.168.3.200/24", "dev", "eth2")
         try lab.lab.spawn(rogue, ["arping", "-U", "-c", "8", "-I", "eth2", "-s", "192.168.3.200", "192.168.3.200"], ownPIDNamespace: false)
-        try lab.lab.spawn(lab.observer, ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do ip neigh flush dev eth2; ping -c 1 -W 1 192.168.3.200; sleep 0.3; done"], ownPIDNamespace: false)
+        let pings = try lab.lab.spawn(lab.observer, ["sh", "-c", "for i in 1 2 3 4 5 6 7 8; do ip neigh flush dev eth2; ping -c 1 -W 1 192.168.3.200; sleep 0.3; done"], ownPIDNamespace: false)
         usleep(300_000)
         let passive = try HAExplainBinary.json(["ip", "192.168.3.200", "--no-dns", "--listen", "4", "--json", "--netns", lab.observer])
         let heard = Self.entry(try #require(passive.json, "\(passive.stderr)"), "192.168.3.200")
@@ -172,6 +172,16 @@ struct LinkLayerLabTests {
         let reason = verdict["reason"] as? String ?? ""
         #expect(reason.contains("02:00:00:00:00:71") && reason.contains("02:00:00:00:00:66"), "\(reason)")
         #expect(probed.status == 3, "ip exits 3 on a conflict")
+
+        // Asked on the holder once the application server's pings ended: its kernel answers no
+        // probe of its own, so the rogue's answer is all the wire shows; a conflict naming both.
+        #expect(poll(timeout: 15) { !pings.isRunning })
+        let holder = try HAExplainBinary.json(["ip", "192.168.3.200", "--no-dns", "--listen", "3", "--probe", "--json", "--netns", lab.nodes["lb071"]!.namespace])
+        let held = try #require(holder.json, "\(holder.stderr)")
+        let heldVerdict = (held["answers"] as? [[String: Any]])?.first?["verdict"] as? [String: Any] ?? [:]
+        #expect(holder.status == 3 && heldVerdict["owner"] as? String == "conflict", "\(heldVerdict)")
+        #expect((heldVerdict["reason"] as? String ?? "").hasPrefix("192.168.3.200 is held on 02:00:00:00:00:71 (eth2 of ")
+                && (heldVerdict["reason"] as? String ?? "").contains("claimed on the wire by 02:00:00:00:00:66"), "\(heldVerdict)")
 
         // A snapshot of the application server keeps what its wire said; ip --from answers with it.
         try lab.lab.spawn(rogue, ["arping", "-U", "-c", "4", "-I", "eth2", "-s", "192.168.3.200", "192.168.3.200"], ownPIDNamespace: false)

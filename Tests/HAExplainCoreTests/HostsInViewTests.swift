@@ -4,6 +4,7 @@ import HAModel
 import KeepalivedConfig
 import LocalFiles
 import Testing
+import VRRP
 
 /// One rule for every host an answer is drawn from, whether gathered here or read from a
 /// snapshot: its node named after it, its limits said, its hosts file used for names.
@@ -60,5 +61,29 @@ import Testing
         let names = NodeNames.lookup(masters: wire, in: view)
         #expect(names[IPAddress("192.168.3.5")!]?.name == "prod-haproxy-001")
         #expect(names[IPAddress("192.168.3.5")!]?.source.file == "lb1:/etc/hosts")
+    }
+
+    @Test("a VRRPv3 master heard by its IPv6 link-local address is named by its MAC, from which a listed IPv4 address also advertises; a MAC no listed sender shares names nobody")
+    func linkLocalMasterByMAC() throws {
+        let view = HostsInView(thisHost: Self.snapshot("app", config: nil, hosts: "192.168.3.4 prod-haproxy-000\n"), snapshots: [])
+        let mac = MACAddress("bc:76:4e:05:6c:1c")!, other = MACAddress("bc:76:4e:05:eb:70")!
+        let linkLocal = IPAddress("fe80::be76:4eff:fe05:6c1c")!, stranger = IPAddress("fe80::be76:4eff:fe05:eb70")!
+        var census = VRRPCensus()
+        for second in 0..<3 {
+            let time = PacketTime(seconds: 1_764_043_032 + Int64(second))
+            census.add(VRRPAdvert(packet: 3 * second + 1, time: time, interface: "eth2", sourceMAC: mac, sourceAddress: IPAddress("192.168.3.4")!,
+                                  destinationAddress: IPAddress("224.0.0.18")!, vrid: 200, priority: 100, virtualAddresses: [IPAddress("192.168.3.200")!]))
+            census.add(VRRPAdvert(packet: 3 * second + 2, time: time, interface: "eth2", sourceMAC: mac, sourceAddress: linkLocal,
+                                  destinationAddress: IPAddress("ff02::12")!, version: 3, vrid: 60, priority: 100, authType: nil,
+                                  virtualAddresses: [IPAddress("fd00:3::200")!]))
+            census.add(VRRPAdvert(packet: 3 * second + 3, time: time, interface: "eth2", sourceMAC: other, sourceAddress: stranger,
+                                  destinationAddress: IPAddress("ff02::12")!, version: 3, vrid: 61, priority: 100, authType: nil,
+                                  virtualAddresses: [IPAddress("fd00:3::201")!]))
+        }
+        let names = NodeNames.lookup(masters: census.report(source: Source(kind: .packet, detail: "test")), in: view)
+        let named = try #require(names[linkLocal])
+        #expect(named.name == "prod-haproxy-000" && named.source.description == "/etc/hosts:1", "\(named)")
+        #expect(named.note?.contains("192.168.3.4") == true, "\(named)")
+        #expect(names[stranger] == nil)
     }
 }

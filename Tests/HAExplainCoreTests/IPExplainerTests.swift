@@ -24,13 +24,14 @@ import VRRP
         return ExaminedHost(hostname: name, isLocal: isLocal, addresses: table)
     }
 
-    static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"], stopped: Set<String> = []) throws -> KeepalivedReport {
+    static func seedKeepalived(_ nodes: [String] = ["prod-haproxy-000", "prod-haproxy-001"], stopped: Set<String> = [],
+                               observed: [ObservedTrack] = []) throws -> KeepalivedReport {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let configs = try nodes.map { node in
             NodeConfiguration(name: node, config: try KeepalivedParser.parse(
                 path: root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path, files: LocalConfigFiles(), configID: node), chosenBecause: "test")
         }
-        return KeepalivedAnalysis.analyze(configs, stopped: stopped)
+        return KeepalivedAnalysis.analyze(configs, observed: observed, stopped: stopped)
     }
 
     /// Adverts every second for `seconds` from each (source, priority).
@@ -52,6 +53,24 @@ import VRRP
     }
 
     static let app = host("prod-app-000", mac: "bc:76:4e:05:aa:10", address: "192.168.3.10", isLocal: true)
+
+    @Test("the master's own eth2 goes down: keepalived there is in FAULT, and ip on it says this host FAULT and that who holds 192.168.3.200 cannot be heard from it, not that nobody holds it")
+    func ownInterfaceDown() throws {
+        var here = Self.host("prod-haproxy-000", mac: "bc:76:4e:05:6c:1c", address: "192.168.3.4", isLocal: true)
+        here.addresses?.interfaces[0].rawFlags = 0x1002
+        let silence = VRRPCensus().report(source: Source(kind: .packet, detail: "test"))
+        let keepalived = try Self.seedKeepalived(["prod-haproxy-000"], observed: HostsInView.observedInterfaces([here]))
+        let answer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [here],
+                                                                 keepalived: keepalived, wire: silence)).answers.first)
+        #expect(answer.thisHost?.state == .fault && answer.thisHost?.arithmetic.hasPrefix("FAULT (interface eth2 down)") == true, "\(answer.thisHost.map { "\($0)" } ?? "")")
+        #expect(answer.verdict.owner == .unknown && answer.verdict.reason.hasPrefix("eth2 of prod-haproxy-000 is down: no advert on its LAN reaches this host"),
+                "\(answer.verdict)")
+        // Up, running and silent: nobody holds it, as before.
+        here.addresses?.interfaces[0].rawFlags = 0x1043
+        let up = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [here],
+            keepalived: try Self.seedKeepalived(["prod-haproxy-000"], observed: HostsInView.observedInterfaces([here])), wire: silence)).answers.first)
+        #expect(up.verdict.owner == .none && up.thisHost?.state == .backup && up.thisHost?.priority == 100, "\(up.verdict) \(up.thisHost.map { "\($0)" } ?? "")")
+    }
 
     @Test("from the application server: the master's adverts and its addresses name prod-haproxy-000")
     func peerFromApplicationServer() throws {

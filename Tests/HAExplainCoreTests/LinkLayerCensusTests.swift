@@ -181,4 +181,46 @@ import VRRP
         #expect(answer.evidence.contains { $0.claim.contains("on the wire, \(Self.rogue) claimed 192.168.3.200") })
         #expect(answer.warnings.contains { $0.hasPrefix("claimed_by_non_master:") }, "\(answer.warnings)")
     }
+
+    @Test("ip on the master, which holds 192.168.3.200: only a rogue answers its --probe (its own kernel never answers itself), a duplicate and a conflict naming this host's interface and the rogue; a failover's new master or the virtual MAC claiming is none")
+    func holderSeesOnlyTheRogue() throws {
+        var recorder = VRRPCensusRecorder()
+        var advert = PacketBuilder()
+        advert.source = IPAddress("192.168.3.5")!
+        advert.mac = [0xbc, 0x76, 0x4e, 0x05, 0xeb, 0x70]
+        var frames: [([UInt8], Double)] = (0..<3).map { (advert.ethernet, 0.8 + Double($0)) }
+        // This host's probe (sender 0.0.0.0), answered at once by the rogue alone, before the first advert.
+        frames += [(LinkFrameBuilder(sourceMAC: Self.new).arpFrame(operation: 1, sender: IPAddress("0.0.0.0")!, target: Self.vip), 0.01),
+                   (LinkFrameBuilder(sourceMAC: Self.rogue).arpFrame(operation: 2, sender: Self.vip, targetMAC: Self.new, target: IPAddress("0.0.0.0")!), 0.02)]
+        for (frame, seconds) in frames.sorted(by: { $0.1 < $1.1 }) {
+            frame.withUnsafeBytes { recorder.record(frame: $0, time: Self.time(seconds), link: CaptureLink(linkType: .ethernet, name: "eth2")) }
+        }
+        let here = IPExplainerTests.host("prod-haproxy-001", mac: Self.new.description, address: "192.168.3.5", extra: ["192.168.3.200"], isLocal: true)
+        var wire = recorder.report(source: Source(kind: .packet, detail: "test"))
+        wire.linkLayer = recorder.linkLayer.report(context: LinkLayerClaims.context(addresses: [Self.vip], wire: wire, hosts: [here]))
+        let entry = try #require(wire.linkLayer?.addresses.first)
+        let duplicate = try #require(entry.verdicts.first { $0.code == .duplicateAddress }, "\(entry.verdicts)")
+        #expect(duplicate.macs == [Self.new, Self.rogue] && duplicate.packets == [2], "\(duplicate)")
+        #expect(duplicate.message.contains("held on \(Self.new) (eth2 of prod-haproxy-001)"), "\(duplicate.message)")
+        let answer = try #require(IPExplainer.explain(IPEvidence(query: "192.168.3.200", addresses: [Self.vip], hosts: [here], keepalived: nil,
+                                                                 wire: wire)).answers.first)
+        #expect(answer.verdict.owner == .conflict, "\(answer.verdict)")
+        #expect(answer.verdict.reason.hasPrefix("192.168.3.200 is held on \(Self.new) (eth2 of prod-haproxy-001) and claimed on the wire by \(Self.rogue)"),
+                "\(answer.verdict.reason)")
+
+        // The same host just after a failover to the VRRP sender 192.168.3.4 (whose gratuitous
+        // ARPs come from its own MAC and the virtual MAC): no duplicate, the owner is not a conflict.
+        var failover = VRRPCensusRecorder()
+        var peer = PacketBuilder()
+        peer.priority = 150
+        var taken: [([UInt8], Double)] = (0..<3).map { (peer.ethernet, 0.5 + Double($0)) }
+        taken += [(LinkFrameBuilder(sourceMAC: Self.old).announcement(Self.vip), 0.51),
+                  (LinkFrameBuilder(sourceMAC: MACAddress("00:00:5e:00:01:c8")!).announcement(Self.vip), 0.52)]
+        for (frame, seconds) in taken.sorted(by: { $0.1 < $1.1 }) {
+            frame.withUnsafeBytes { failover.record(frame: $0, time: Self.time(seconds), link: CaptureLink(linkType: .ethernet, name: "eth2")) }
+        }
+        var moved = failover.report(source: Source(kind: .packet, detail: "test"))
+        moved.linkLayer = failover.linkLayer.report(context: LinkLayerClaims.context(addresses: [Self.vip], wire: moved, hosts: [here]))
+        #expect(moved.linkLayer?.addresses.first?.has(.duplicateAddress) == false, "\(moved.linkLayer?.addresses.first?.verdicts ?? [])")
+    }
 }

@@ -115,4 +115,51 @@ struct StormSeedLabTests {
         let check = try lab.haexplain(on: "lb0", ["keepalived", "--check"])
         #expect(check.status == 1, "keepalived --check: \(check.stdout)")
     }
+
+    @Test("a split brain (each balancer's nftables drops its peer's VRRP) in which prod-haproxy-001's track script is dropped (its file is missing), then haproxy dies on both: both stay masters, prod-haproxy-000 at 98 and prod-haproxy-001 at 99, conflict from all three hosts, each balancer's state and priority keepalived's own; then eth2 of prod-haproxy-000 goes down: FAULT there, its owner unknown (not none), and the application server names prod-haproxy-001")
+    func splitBrainWithDroppedScriptThenInterfaceDown() throws {
+        let lab = try SeedLab("s", family: "hxstorm")
+        let path = "\(lab.state)/lb1/etc-keepalived/keepalived.conf"
+        try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "script \"killall -0 haproxy\"", with: "script \"/run/lab/missing/chk_haproxy\"")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        try Self.restartKeepalived(lab, "lb1")
+        #expect(poll(timeout: 10) { Self.keepalivedLog(lab, "lb1").contains("Disabling track script chk_haproxy since not found") },
+                "\(Self.keepalivedLog(lab, "lb1").suffix(600))")
+        for (node, peer) in [("lb0", "192.168.3.5"), ("lb1", "192.168.3.4")] {
+            _ = try Shell.check(["ip", "netns", "exec", "\(lab.prefix)-\(node)", "nft", "-f", "-"], stdin: """
+                table inet storm {
+                  chain input {
+                    type filter hook input priority 0; policy accept;
+                    ip saddr \(peer) ip protocol 112 drop
+                  }
+                }
+
+                """)
+        }
+        try lab.lab(["wait-vip", "lb1", "192.168.3.200"])
+        for node in ["lb0", "lb1"] { try lab.lab(["haproxy-stop", node]) }
+        // chk_haproxy's interval (2 s) passes on prod-haproxy-000; prod-haproxy-001 has none.
+        usleep(4_000_000)
+        for (node, priority) in [("lb0", 98), ("lb1", 99)] {
+            let asked = try lab.ip(on: node, ["192.168.3.200", "--no-dns", "--ask-keepalived"])
+            let answer = Answer(asked.report)
+            #expect(asked.status == 3 && answer.owner == "conflict", "\(node): \(answer.verdict)")
+            #expect(answer.thisHost?["state"] as? String == "MASTER" && answer.thisHost?["priority"] as? Int == priority, "\(node): \(answer.thisHost ?? [:])")
+            let says = asked.report["keepalived_says"] as? [String: Any]
+            #expect((says?["disagreements"] as? [String])?.isEmpty == true, "\(node): \(says ?? [:])")
+        }
+        #expect(Answer(try lab.ip(on: "app", ["192.168.3.200", "--no-dns"]).report).owner == "conflict")
+
+        _ = try Shell.check(["ip", "-n", "\(lab.prefix)-lb0", "link", "set", "eth2", "down"])
+        usleep(1_000_000)
+        let deaf = try lab.ip(on: "lb0", ["192.168.3.200", "--no-dns", "--ask-keepalived"])
+        let down = Answer(deaf.report)
+        #expect(deaf.status == 4 && down.owner == "unknown" && (down.verdict["reason"] as? String ?? "").hasPrefix("eth2 of prod-haproxy-000 is down"), "\(down.verdict)")
+        #expect(down.thisHost?["state"] as? String == "FAULT", "\(down.thisHost ?? [:])")
+        let says = deaf.report["keepalived_says"] as? [String: Any]
+        #expect((says?["disagreements"] as? [String])?.isEmpty == true, "\(says ?? [:])")
+        let app = Answer(try lab.ip(on: "app", ["192.168.3.200", "--no-dns"]).report)
+        #expect(app.owner == "peer" && app.ownerHost == "prod-haproxy-001", "\(app.verdict)")
+    }
 }

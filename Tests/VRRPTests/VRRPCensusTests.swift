@@ -436,6 +436,32 @@ import VRRP
         #expect(WireSufficiency.forming(calm.census, now: PacketTime(nanoseconds: (VRRPCensusTests.start + 7) * 1_000_000_000)).decidedBy == nil)
     }
 
+    @Test("a split brain on a loaded host whose adverts come late (the third a quarter second past its interval): the time two intervals after the second sender's first passes undecided, so listening waits for the next advert either owes, which names it")
+    func lateAdvertsOfALoadedHost() {
+        // lb001 (100) deaf to lb000 (101), which answers each of its adverts 30 ms later (keepalived's
+        // master resetting its timer on a lower advert): B A B A, then B late.
+        var timeline = VRRPCensusTests.Timeline()
+        for (time, source, priority) in [(0.0, VRRPCensusTests.lb001, 100), (0.03, VRRPCensusTests.lb000, 101),
+                                         (1.0, VRRPCensusTests.lb001, 100), (1.03, VRRPCensusTests.lb000, 101)] as [(Double, IPAddress, UInt8)] {
+            timeline.advert(at: time, from: source, priority: priority)
+        }
+        let forming = progress(timeline, at: 2.2)
+        let owed = PacketTime(nanoseconds: VRRPCensusTests.start * 1_000_000_000 + 1_000_000_000).adding(centiseconds: 100 + (256 - 100) * 100 / 256 + 10)
+        #expect(!forming.answered && forming.decidedBy == owed, "\(forming)")
+        timeline.advert(at: 2.25, from: VRRPCensusTests.lb001, priority: 100)
+        #expect(progress(timeline, at: 2.25).explanation.contains("split brain named"))
+        // The old master of a preemption stops instead: once its advert is overdue there is nothing
+        // to wait for past the bound, and the new master's next advert settles it.
+        var preemption = VRRPCensusTests.Timeline()
+        for (time, source, priority) in [(0.0, VRRPCensusTests.lb001, 100), (0.03, VRRPCensusTests.lb000, 101),
+                                         (1.0, VRRPCensusTests.lb001, 100), (1.03, VRRPCensusTests.lb000, 101), (2.03, VRRPCensusTests.lb000, 101)] as [(Double, IPAddress, UInt8)] {
+            preemption.advert(at: time, from: source, priority: priority)
+        }
+        #expect(progress(preemption, at: 2.75).decidedBy == nil)
+        preemption.advert(at: 3.03, from: VRRPCensusTests.lb000, priority: 101)
+        #expect(progress(preemption, at: 3.03).answered)
+    }
+
     @Test("a preemption under way is waited out; no address to explain needs no listening")
     func preemptionAndNothingToExplain() {
         var timeline = VRRPCensusTests.Timeline()
@@ -595,6 +621,19 @@ import VRRP
             #expect(at == nil, "\(name), overlap \(overlap) s: named at \(at ?? 0)")
             #expect(router.master?.address == master && router.has(.masterChanged), "\(name): \(router.verdicts.map(\.message))")
         }
+    }
+
+    @Test("a split brain heard from its worse master first is no master change: the census takes the first heard for master until the better speaks, while both go on")
+    func splitBrainIsNoMasterChange() {
+        let (at, router) = Self.named(Self.every(Self.b, 99, from: 0, to: 6) + Self.every(Self.a, 100, from: 0.5, to: 6))
+        #expect(at == 2 && router.master?.address == Self.a)
+        #expect(!router.has(.masterChanged), "\(router.verdicts.map(\.message))")
+        // A real takeover before a split brain stays one (the paused master's peer took over, then both went on).
+        let paused = Self.every(Self.a, 100, from: 0, to: 3.5) + Self.every(Self.b, 99, from: 6.61, to: 12) + Self.every(Self.a, 100, from: 7.3, to: 12)
+        let (pausedAt, pausedRouter) = Self.named(paused)
+        #expect(pausedAt != nil)
+        let changed = pausedRouter.verdicts.first { $0.code == .masterChanged }?.message ?? ""
+        #expect(changed.contains("changed 1 time(s): 192.168.3.4 -> 192.168.3.5"), "\(changed)")
     }
 
     @Test("a master paused past its master-down interval comes back: its first advert starts afresh, a preemption back, no split brain; if both go on, a split brain")

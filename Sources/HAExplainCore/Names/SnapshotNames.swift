@@ -27,12 +27,25 @@ public enum NodeNames {
         }
         guard !masters.isEmpty else { return [:] }
         let files = view.hostsFiles
-        var names: [IPAddress: NameClaim] = [:]
-        for address in masters {
+        func named(_ address: IPAddress) -> NameClaim? {
             for file in files {
                 guard let line = HostsLookup.reverse(address, in: file, limit: 1).matches.first?.line,
                       let name = line.names.first else { continue }
-                names[address] = NameClaim(name: name, address: address, source: line.source)
+                return NameClaim(name: name, address: address, source: line.source)
+            }
+            return nil
+        }
+        var names: [IPAddress: NameClaim] = [:]
+        for address in masters { names[address] = named(address) }
+        // A master known by an address no hosts file lists (an IPv6 link-local one, VRRPv3) is
+        // the node whose other adverts, from the same MAC, come from a listed address.
+        let senders = (wire?.routers ?? []).flatMap(\.senders)
+        for master in (wire?.routers ?? []).compactMap(\.master) where masters.contains(master.address) && names[master.address] == nil {
+            guard let mac = master.mac else { continue }
+            for sender in senders where sender.mac == mac && sender.address != master.address {
+                guard let claim = named(sender.address) else { continue }
+                names[master.address] = NameClaim(name: claim.name, address: master.address, source: claim.source,
+                                                  note: "by its MAC \(mac), which also sends the adverts of \(sender.address)")
                 break
             }
         }

@@ -58,7 +58,7 @@ public struct HostsInView: Sendable {
         let hosts = hosts
         let stopped = Set(hosts.filter { $0.processes?.keepalivedNotRunning == true }.map(\.hostname))
         var report = KeepalivedAnalysis.analyze(nodes, addresses: thisHost?.addresses, scriptOwners: scriptOwners,
-                                                observed: Self.observed(hosts.flatMap { $0.processes?.trackScripts ?? [] }),
+                                                observed: Self.observed(hosts.flatMap { $0.processes?.trackScripts ?? [] }) + Self.observedInterfaces(hosts),
                                                 stopped: stopped)
         if var says {
             says.disagreements = KeepalivedJSONDump.disagreements(says, report: report)
@@ -86,6 +86,22 @@ public struct HostsInView: Sendable {
             }
         }
         return files
+    }
+
+    /// Each interface of the hosts in view, up or down as keepalived judges it (IFF_UP and
+    /// IFF_RUNNING both set): an instance's own or tracked interface down puts it in FAULT.
+    /// Flags of 0 are no kernel's answer (every link has a type flag), so they are not judged.
+    public static func observedInterfaces(_ hosts: [ExaminedHost]) -> [ObservedTrack] {
+        hosts.flatMap { host in
+            (host.addresses?.interfaces ?? []).filter { $0.rawFlags != 0 }.flatMap { interface in
+                let running = interface.rawFlags & 0x41 == 0x41
+                let reason = running ? "up and running" : (interface.isUp ? "up, but not running (no carrier)" : "down")
+                return [PriorityTerm.Kind.interface, .trackInterface].map { kind in
+                    ObservedTrack(node: host.hostname, kind: kind, name: interface.ifname, state: running ? .ok : .failing,
+                                  reason: "\(reason), netlink")
+                }
+            }
+        }
     }
 
     /// The observed track states keepalived's analysis uses, for the node they were judged on.

@@ -159,7 +159,7 @@ public enum IPExplainer {
                     let mac = master.mac.map { " (\($0))" } ?? ""
                     evidence.append(Evidence(master.source, "VRID \(router.vrid) on \(router.interface ?? "the wire"): \(master.address)\(mac) is master, advertising priority \(master.priority)"))
                     if let name = input.nodeNames[master.address] {
-                        evidence.append(Evidence(name.source, "\(master.address) is \(name.name)"))
+                        evidence.append(Evidence(name.source, "\(master.address) is \(name.name)" + (name.note.map { " (\($0))" } ?? "")))
                     }
                 }
                 for verdict in router.verdicts where verdict.code != .masterChanged || router.master == nil {
@@ -175,7 +175,7 @@ public enum IPExplainer {
 
         var verdict = decide(address, holders: holders, configured: configured, routers: routers, input: input, local: local)
         // ARP/NDP on the wire: who claimed it (a second claimant makes the owner a conflict).
-        let claimed = LinkLayerClaims.explain(address, linkLayer: input.wire?.linkLayer, verdict: &verdict)
+        let claimed = LinkLayerClaims.explain(address, linkLayer: input.wire?.linkLayer, hosts: input.hosts, verdict: &verdict)
         evidence += claimed.evidence
         warnings += claimed.warnings
         // The neighbour tables: where the hosts that do not hold it really send it.
@@ -257,6 +257,14 @@ public enum IPExplainer {
             return Verdict(owner: .peer, ownerAddress: master.address, ownerMac: master.mac?.description,
                            ownerHost: host?.hostname ?? input.nodeNames[master.address]?.name,
                            vrid: router.vrid, priority: master.priority, reason: "VRRP master of VRID \(router.vrid), priority \(master.priority)")
+        }
+        // This host's own interface for the address down: it hears no advert on that LAN, so
+        // silence there says nothing of who holds the address (keepalived here is in FAULT).
+        if let local, input.wire != nil,
+           let name = configured.first(where: { $0.instance.node == local.hostname })?.instance.interface,
+           let link = local.addresses?.interfaces.first(where: { $0.ifname == name }), link.rawFlags != 0, link.rawFlags & 0x41 != 0x41 {
+            return Verdict(owner: .unknown, vrid: vrid,
+                           reason: "\(name) of \(local.hostname) is \(link.isUp ? "up but not running (no carrier)" : "down"): no advert on its LAN reaches this host, so who holds \(address) there cannot be heard from here; ask a host on that LAN")
         }
         if !configured.isEmpty, input.wire != nil, input.hosts.allSatisfy({ $0.addresses != nil }) {
             let ids = vrids(configured)

@@ -31,8 +31,11 @@ public enum LinkLayerClaims {
                     context.nodes[mac] = "\(interface.ifname) of \(host.hostname)"
                     macs.insert(mac)
                 }
-                for assigned in interface.addrInfo where !(held[assigned.local]?.contains(host.hostname) ?? false) {
-                    held[assigned.local, default: []].append(host.hostname)
+                for assigned in interface.addrInfo {
+                    if !(held[assigned.local]?.contains(host.hostname) ?? false) { held[assigned.local, default: []].append(host.hostname) }
+                    if addresses.contains(assigned.local), let mac = interface.address.flatMap(MACAddress.init), mac.value != 0 {
+                        context.holders[assigned.local, default: [:]][mac] = "\(interface.ifname) of \(host.hostname)"
+                    }
                 }
             }
         }
@@ -50,7 +53,7 @@ public enum LinkLayerClaims {
 
     /// The claims on the wire for `address` as evidence, its verdicts as warnings (a good
     /// announcement as evidence), and a duplicate's two MACs as the owner's conflict.
-    static func explain(_ address: IPAddress, linkLayer: LinkLayerReport?, verdict: inout Verdict) -> (evidence: [Evidence], warnings: [String]) {
+    static func explain(_ address: IPAddress, linkLayer: LinkLayerReport?, hosts: [ExaminedHost] = [], verdict: inout Verdict) -> (evidence: [Evidence], warnings: [String]) {
         guard let entry = linkLayer?.addresses.first(where: { $0.address == address }) else { return ([], []) }
         var evidence: [Evidence] = []
         var warnings: [String] = []
@@ -70,10 +73,14 @@ public enum LinkLayerClaims {
             }
         }
         if let duplicate = entry.verdicts.first(where: { $0.code == .duplicateAddress }) {
+            // A MAC that claimed nothing on the wire is the holder's (a host in view holding it).
+            let holder = duplicate.macs.first { mac in !entry.claimants.contains { $0.mac == mac } }
             let names = duplicate.macs.map { mac in
-                entry.claimants.first { $0.mac == mac }?.node.map { "\(mac) (\($0))" } ?? mac.description
+                (entry.claimants.first { $0.mac == mac }?.node ?? interfaceName(mac, holding: address, hosts)).map { "\(mac) (\($0))" } ?? mac.description
             }
-            let reason = "two MACs claim \(address) on the wire: \(names.joined(separator: " and ")) [\(duplicate.source)]"
+            let reason = holder == nil
+                ? "two MACs claim \(address) on the wire: \(names.joined(separator: " and ")) [\(duplicate.source)]"
+                : "\(address) is held on \(names[0]) and claimed on the wire by \(names.dropFirst().joined(separator: " and ")) [\(duplicate.source)]"
             if verdict.owner == .conflict {
                 verdict.reason += "; \(reason)"
             } else {
@@ -82,5 +89,15 @@ public enum LinkLayerClaims {
             }
         }
         return (evidence, warnings)
+    }
+
+    /// "eth2 of prod-haproxy-001": the interface of a host in view with `mac` that holds `address`.
+    static func interfaceName(_ mac: MACAddress, holding address: IPAddress, _ hosts: [ExaminedHost]) -> String? {
+        for host in hosts {
+            for (interface, _) in host.addresses?.assignments(of: address) ?? [] where interface.address.flatMap(MACAddress.init) == mac {
+                return "\(interface.ifname) of \(host.hostname)"
+            }
+        }
+        return nil
     }
 }

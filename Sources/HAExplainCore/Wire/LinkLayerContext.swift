@@ -132,6 +132,10 @@ public struct LinkLayerContext: Sendable {
     /// Which node holds each address on an interface, when the hosts in view are known
     /// (nil: not known, so nothing is said to be answered from nowhere).
     public var held: [IPAddress: [String]]?
+    /// The MACs of the interfaces the addresses that matter are assigned on, by address, each
+    /// with its node's name ("eth2 of prod-haproxy-001"): a holder's kernel never answers its
+    /// own probe, so another MAC claiming such an address is all it sees of a second holder.
+    public var holders: [IPAddress: [MACAddress: String]] = [:]
     /// The MACs whose addresses `held` knows, when the hosts in view may not be all of the link
     /// (one host alone: its own interfaces'); nil when they are taken to be. An answer from any
     /// other MAC cannot be told from its owner's, so it is not judged answered from nowhere.

@@ -101,7 +101,8 @@ struct LinkLayerJudge {
     }
 
     mutating func verdicts() -> [Verdict] {
-        failovers() + duplicates() + splitBrainClaims() + contentionClaims() + flux() + nonMasterClaims() + fromNowhere() + staleNeighbours()
+        let duplicates = duplicates()
+        return failovers() + duplicates + claimedBesideHolder(besides: duplicates) + splitBrainClaims() + contentionClaims() + flux() + nonMasterClaims() + fromNowhere() + staleNeighbours()
     }
 
     private func failovers() -> [Verdict] {
@@ -194,6 +195,32 @@ struct LinkLayerJudge {
                 + (context.nodes[a] == nil || context.nodes[b] == nil
                     ? "; one host answering from two interfaces (ARP flux) looks the same until it is seen answering for its own address from both" : ""),
                 source: packet(packets.last ?? state.lastPacket), packets: Array(packets.prefix(16)), macs: [a, b])
+        }
+    }
+
+    /// A MAC claiming an address that a host in view holds on another interface, while it is
+    /// no host in view's, no VRRP sender's and no virtual MAC: a second host holds the address.
+    /// A holder's kernel answers no probe of its own and announces only when it takes the
+    /// address, so from the holder this claim is all there is to see of a duplicate.
+    private func claimedBesideHolder(besides found: [Verdict]) -> [Verdict] {
+        guard let holders = context.holders[address], let holder = holders.keys.min(by: { $0.value < $1.value }) else { return [] }
+        var packets: [MACAddress: [Int]] = [:]
+        var order: [MACAddress] = []
+        for event in events where event.how != .asked {
+            let mine = mac(event)
+            guard holders[mine] == nil, !virtual.contains(mine), context.nodes[mine] == nil, owner(mine) == nil,
+                  !found.contains(where: { $0.macs.contains(mine) }) else { continue }
+            if packets[mine] == nil { order.append(mine) }
+            packets[mine, default: []].append(event.packet)
+        }
+        let held = holders.keys.sorted { $0.value < $1.value }.map { "\($0) (\(holders[$0]!))" }.joined(separator: " and ")
+        return order.map { stranger in
+            let list = packets[stranger]!
+            return Verdict(code: .duplicateAddress, message:
+                "\(address) is held on \(held), yet \(name(stranger)) claimed it \(list.count) time(s) (packets \(Self.list(list))): "
+                + "a MAC of no host in view and of no VRRP sender, so a second host holds the address (a leftover address, a second cluster, "
+                + "a rogue host), and clients follow whichever answered last",
+                source: packet(list.last!), packets: Array(list.prefix(16)), macs: [holder, stranger])
         }
     }
 

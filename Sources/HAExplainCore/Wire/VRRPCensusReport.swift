@@ -418,11 +418,14 @@ extension RouterState {
                     source: packet(entry.first), packets: entry.first == entry.last ? [entry.first] : [entry.first, entry.last]))
             }
         }
-        if masterChanges > 0 {
-            let changes = events.filter { $0.kind == .master && $0.previousAddress != nil }
+        // The census following the better of a split brain's two masters is no master change:
+        // both went on as master (the first heard was taken for master until the other spoke).
+        let splitting = events.filter { $0.kind == .master && $0.previousAddress != nil && inSplitBrain($0) }.count
+        if masterChanges > splitting {
+            let changes = events.filter { $0.kind == .master && $0.previousAddress != nil && !inSplitBrain($0) }
             let list = changes.suffix(5).map { "\($0.previousAddress!) -> \($0.address) at \($0.time) (packet #\($0.packet))" }
             verdicts.append(Verdict(code: .masterChanged, message:
-                "the master of \(what) changed \(masterChanges) time(s): \(list.joined(separator: "; "))"
+                "the master of \(what) changed \(masterChanges - splitting) time(s): \(list.joined(separator: "; "))"
                     + (changes.count > list.count ? " (showing the last \(list.count) of \(changes.count))" : ""),
                 source: packet(changes.last?.packet ?? senders[0].lastPacket)))
         }
@@ -432,6 +435,16 @@ extension RouterState {
                 source: packet(senders[0].firstPacket)))
         }
         return verdicts
+    }
+
+    /// Whether a master event moved the census between the two members of a split brain while it
+    /// lasted (after its first advert: a takeover that began it, as after a pause, was a change).
+    private func inSplitBrain(_ event: VRRPCensusReport.Event) -> Bool {
+        splitBrains.contains { split in
+            let members = [senders[split.first].address, senders[split.second].address]
+            return event.time > split.since && event.time <= split.until
+                && members.contains(event.address) && event.previousAddress.map(members.contains) == true
+        }
     }
 
     private func discardText(_ reason: VRRPDiscard, _ sender: SenderState) -> String {

@@ -17,7 +17,8 @@ public enum WireSufficiency {
         public var explanation: String
         /// When a conflict still forming (two senders advertising) is told apart at the latest: a
         /// split brain is named by the fifth advert of the pair, two intervals after the second
-        /// sender's first (and a tenth, for timer jitter). Nil when none is forming.
+        /// sender's first (and a tenth, for timer jitter), or, once that has passed with both
+        /// still advertising (late timers), by the next advert either owes. Nil when none is forming.
         public var decidedBy: PacketTime? = nil
     }
 
@@ -104,6 +105,10 @@ public enum WireSufficiency {
         let acting = router.senders.filter { $0.isActing(at: now) }
         guard acting.count > 1 || !router.interleavings.isEmpty, let interval = (acting.isEmpty ? router.senders : acting).map(\.interval).max(),
               let second = acting.compactMap({ $0.spans.last?.since }).sorted().dropFirst().first else { return nil }
-        return second.adding(centiseconds: 2 * interval + interval / 10)
+        let rule = second.adding(centiseconds: 2 * interval + interval / 10)
+        // A loaded host's timers send adverts late, past the rule's time: while two senders
+        // still act, the next advert of either (due by its overdue time) decides.
+        guard now >= rule, let due = acting.compactMap({ sender in sender.acting.map { sender.overdue(after: $0.time) } }).min() else { return rule }
+        return max(rule, due)
     }
 }
