@@ -17,37 +17,61 @@ public enum Probing {
     }
 }
 
-/// `vrrp` live: the VIPs the adverts list are followed as they are heard. Their
-/// solicited-node groups are joined (passive), and with --probe each is probed once, at most
-/// `maximumAddresses` of them.
-public final class HeardAddressFollower {
+/// Which of the VIPs the adverts list are new as they are heard, and which of those --probe
+/// sends for: at most `maximumAddresses` addresses in all, the ones left out said as a limit.
+/// Pure: `HeardAddressFollower` acts on it with the live capture.
+public struct HeardAddressRule: Sendable {
     public static let maximumAddresses = 16
-    let capture: PacketCapture
-    let probe: Bool
+    public let probe: Bool
     private var seen: Set<IPAddress> = []
+    private var lastAdverts = -1
+
+    public struct Step: Sendable, Equatable {
+        /// Heard for the first time, in order: their solicited-node groups are joined.
+        public var new: [IPAddress]
+        /// The ones to probe now (none without --probe).
+        public var probe: [IPAddress]
+        /// Those new ones left out of probing, said.
+        public var leftOut: Limit?
+    }
+
+    public init(probe: Bool) { self.probe = probe }
+
+    /// `adverts`: the census's advert count (only new adverts can list new addresses);
+    /// `probed`: how many addresses were probed so far. Nil when nothing new was heard.
+    public mutating func step(heard: Set<IPAddress>, adverts: Int, probed: Int) -> Step? {
+        guard adverts != lastAdverts else { return nil }
+        lastAdverts = adverts
+        let new = heard.subtracting(seen).sorted()
+        guard !new.isEmpty else { return nil }
+        seen.formUnion(new)
+        guard probe else { return Step(new: new, probe: [], leftOut: nil) }
+        let room = max(Self.maximumAddresses - probed, 0)
+        let leftOut = new.count > room
+            ? Limit(source: .wire("--probe"), message: "--probe: \(new.count - room) virtual address(es) heard were not probed (at most \(Self.maximumAddresses))")
+            : nil
+        return Step(new: new, probe: Array(new.prefix(room)), leftOut: leftOut)
+    }
+}
+
+/// `vrrp` live: the VIPs the adverts list are followed as they are heard (`HeardAddressRule`).
+/// Their solicited-node groups are joined (passive), and with --probe each is probed once.
+public final class HeardAddressFollower {
+    let capture: PacketCapture
+    private var rule: HeardAddressRule
     public private(set) var probes: [LinkProbe] = []
     public private(set) var limits: [Limit] = []
-    private var lastAdverts = -1
 
     public init(capture: PacketCapture, probe: Bool) {
         self.capture = capture
-        self.probe = probe
+        rule = HeardAddressRule(probe: probe)
     }
 
     public func follow(_ census: VRRPCensus) {
-        // Only new adverts can list new addresses.
-        guard census.adverts != lastAdverts else { return }
-        lastAdverts = census.adverts
-        let new = census.virtualAddresses.subtracting(seen).sorted()
-        guard !new.isEmpty else { return }
-        seen.formUnion(new)
-        capture.listenForSolicitations(of: new)
-        guard probe else { return }
-        let room = Self.maximumAddresses - Set(probes.map(\.address)).count
-        if new.count > room {
-            limits.append(Limit(source: .wire("--probe"), message: "--probe: \(new.count - max(room, 0)) virtual address(es) heard were not probed (at most \(Self.maximumAddresses))"))
-        }
-        guard room > 0 else { return }
-        probes += Probing.send(Array(new.prefix(room)), on: capture, limits: &limits)
+        guard let step = rule.step(heard: census.virtualAddresses, adverts: census.adverts, probed: Set(probes.map(\.address)).count) else { return }
+        capture.listenForSolicitations(of: step.new)
+        if let leftOut = step.leftOut { limits.append(leftOut) }
+        guard !step.probe.isEmpty else { return }
+        probes += Probing.send(step.probe, on: capture, limits: &limits)
     }
 }

@@ -6,7 +6,7 @@
 /// no tree, no second pass.
 final class JSONStream {
     // Only this single-threaded writer touches these; dynamic exclusivity checks on every
-    // append would cost more than the append.
+    // append would cost more than the append (addr --json and keepalived --json budgets).
     @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private var count = 0

@@ -24,7 +24,7 @@ struct DecodedNeighbour {
 /// handed to it, so tests and the fuzzer feed it bytes without a socket.
 public final class RouteDumpDecoder: NetlinkMessageDecoding {
     // Only the single-threaded walk touches these; dynamic exclusivity checks on every
-    // message showed in the profile of a 10,000-address dump.
+    // message showed in the profile of a 10,000-address dump (addr --json budget).
     @exclusivity(unchecked) var links: [DecodedLink] = []
     /// Where each ifindex sits in `links`: addresses go straight onto their interface, with
     /// no second array of them to copy (10,000 addresses are megabytes).

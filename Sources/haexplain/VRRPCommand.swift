@@ -14,7 +14,7 @@ struct VRRPCommand: ParsableCommand {
         commandName: "vrrp",
         abstract: "Listen for VRRP adverts (or read a capture file) and print a census per virtual router.",
         discussion: """
-            Captures VRRPv2/v3 adverts for a bounded time (default \(Int(VRRPCommand.defaultListen)) s: two adverts at \
+            Captures VRRPv2/v3 adverts for a bounded time (default \(Int(ListeningPlan.defaultSeconds)) s: two adverts at \
             advert_int 3, and long enough to call split brain at advert_int 1; longer, at most 30 s, while two masters of \
             one VRID still advertise), or reads a pcap/pcapng file, and prints \
             who advertises each VRID on each LAN (interface and VLAN): priorities, intervals, auth type, version, the \
@@ -22,11 +22,6 @@ struct VRRPCommand: ParsableCommand {
             Ctrl-C ends a capture early and still prints the census.
             """
     )
-
-    /// Two adverts of the slowest common interval (3 s) need 6 s whatever their phase; a
-    /// split brain at advert_int 1 is named after about two intervals of interleaving.
-    static let defaultListen = 7.0
-    static let longestWatch = 86_400.0
 
     @Option(name: .long, help: ArgumentHelp("Capture on this interface only (default: all).", valueName: "if"))
     var interface: String?
@@ -65,18 +60,14 @@ struct VRRPCommand: ParsableCommand {
         try Run.reporting {
             let capture = try read.map { path throws(HAError) in try PacketCapture.open(file: path) }
                 ?? PacketCapture.open(interface: interface, netns: namespace.netns)
-            // Watching lasts until a signal, or the --listen bound (at most a day).
-            let seconds = listen?.seconds ?? (watch ? Self.longestWatch : Self.defaultListen)
+            let plan = VRRPListeningPlan(listen: listen?.seconds, watch: watch, readsFile: read != nil)
             var watcher = VRRPWatch()
             var looked = (packets: -1, at: 0.0)
             // On a terminal the watch is a screen redrawn in place (as mtr); elsewhere, lines.
             let screen = watch && !output.json && isatty(1) == 1
             var recent: [VRRPWatch.Event] = []
             let follower = read == nil ? HeardAddressFollower(capture: capture, probe: probing.probe) : nil
-            // The default bound passing while two masters still advertise (a slow advert_int) is
-            // stretched until they are told apart, as ip's is: else a split brain reads as a master change.
-            let stretch = listen == nil && !watch && read == nil
-            let result = try WireListening.census(capture, seconds: seconds, extendingTo: stretch ? ListeningPlan.longestSeconds : nil, fileName: read,
+            let result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, fileName: read,
                                                   countdown: !watch && read == nil && isatty(2) == 1,
                                                   progress: read == nil && !watch ? { census, _, now in WireSufficiency.forming(census, now: now) } : nil,
                                                   watch: follower == nil && !watch ? nil : { census, now in
@@ -104,7 +95,7 @@ struct VRRPCommand: ParsableCommand {
             })
             var report = result.report
             if probing.probe { report.capture.probes = follower?.probes }
-            report.problems += (follower?.limits ?? []).map { .init(packet: nil, message: $0.text) }
+            if let limits = follower?.limits, !limits.isEmpty { report.limits = limits }
             if read == nil { report = ReachabilityGathering.explainingSilentPeers(report, netns: namespace.netns) }
             let truncated = result.truncated
             if watch, output.json {

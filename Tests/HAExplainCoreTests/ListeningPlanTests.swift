@@ -64,6 +64,18 @@ import Testing
         #expect(plan.seconds == 2.5 && plan.extendingTo == nil && plan.vrids == [200])
     }
 
+    @Test("vrrp live: 7 s by default, stretched to 30 s while two masters are told apart; an explicit --listen, a watch or a file never stretch; a watch lasts a day unless --listen bounds it")
+    func vrrpListening() {
+        let byDefault = VRRPListeningPlan(listen: nil, watch: false, readsFile: false)
+        #expect(byDefault.seconds == ListeningPlan.defaultSeconds && byDefault.extendingTo == ListeningPlan.longestSeconds)
+        #expect(VRRPListeningPlan(listen: 2.5, watch: false, readsFile: false) == VRRPListeningPlan(listen: 2.5, watch: true, readsFile: false))
+        let explicit = VRRPListeningPlan(listen: 2.5, watch: false, readsFile: false)
+        #expect(explicit.seconds == 2.5 && explicit.extendingTo == nil)
+        let watching = VRRPListeningPlan(listen: nil, watch: true, readsFile: false)
+        #expect(watching.seconds == VRRPListeningPlan.longestWatch && watching.extendingTo == nil)
+        #expect(VRRPListeningPlan(listen: nil, watch: false, readsFile: true).extendingTo == nil)
+    }
+
     @Test("where ip's wire comes from: listening here; a snapshot's census when only snapshots are asked; else nowhere, with a limit that says why (none to say when nothing was to be heard)")
     func wireChoice() {
         let vip = [Self.vip200]

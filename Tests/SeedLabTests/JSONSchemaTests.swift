@@ -89,6 +89,12 @@ import Testing
         let otherVersion = try Self.edited(document) { $0["schema_version"] = 1 }
         #expect(try Self.violation("vrrp", otherVersion)?.contains("$.schema_version: the document has 1, vrrp.schema.json describes \(try Self.schemaVersion())") == true)
 
+        // A live capture's limits (none in a file's census): each with its source.
+        let limit: [String: Any] = ["source": ["kind": "wire", "detail": "--probe"], "message": "--probe: 2 virtual address(es) heard were not probed (at most 16)"]
+        #expect(try Self.violation("vrrp", try Self.edited(document) { $0["limits"] = [limit] }) == nil)
+        let sourceless = try Self.edited(document) { $0["limits"] = [limit.filter { $0.key != "source" }] }
+        #expect(try Self.violation("vrrp", sourceless)?.contains("$.limits[0]: 'source' is a required property") == true)
+
         // The right document checked as another kind fails too.
         #expect(try Self.violation("addr", document) != nil)
     }

@@ -84,6 +84,7 @@ public enum VRRPCensusText {
         for problem in report.problems {
             out += "problem   \(problem.packet.map { "packet #\($0): " } ?? "")\(problem.message)\n"
         }
+        for limit in report.limits ?? [] { out += "limit     \(TerminalText.escaped(limit.text))\n" }
         return out
     }
 }

@@ -47,6 +47,25 @@ public struct ListeningPlan: Sendable, Equatable {
     }
 }
 
+/// How long `vrrp` listens live, chosen before anything is heard: the operator's --listen, else
+/// a day with --watch (a signal ends it sooner), else `ListeningPlan.defaultSeconds`, stretched
+/// to `ListeningPlan.longestSeconds` while two masters are told apart, as `ip`'s is: else a
+/// split brain at a slow advert_int reads as a master change.
+public struct VRRPListeningPlan: Sendable, Equatable {
+    /// The longest --watch: until a signal, or a day.
+    public static let longestWatch = 86_400.0
+
+    public var seconds: Double
+    /// Only the default bound stretches: never the operator's, a watch's or a file's.
+    public var extendingTo: Double?
+
+    /// `readsFile`: --read, where the bound does not apply and nothing stretches.
+    public init(listen: Double?, watch: Bool, readsFile: Bool) {
+        seconds = listen ?? (watch ? Self.longestWatch : ListeningPlan.defaultSeconds)
+        extendingTo = listen == nil && !watch && !readsFile ? ListeningPlan.longestSeconds : nil
+    }
+}
+
 /// Where `ip`'s wire comes from: heard here now, as a snapshot's host heard it, or nowhere,
 /// with the limit that says why.
 public enum WireChoice: Sendable {

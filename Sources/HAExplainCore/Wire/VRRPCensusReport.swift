@@ -11,12 +11,15 @@ public struct VRRPCensusReport: Codable, Sendable {
     /// CARP virtual hosts (ucarp, OpenBSD) heard on protocol 112: another protocol, never a VRRP router.
     public var carpHosts: [CARPHost] = []
     public var problems: [Problem]
+    /// What a live capture could not do, with its source (--probe's addresses and frames left
+    /// out); nil when there is none, and in documents written before it was added.
+    public var limits: [Limit]? = nil
     /// Who claimed the virtual addresses on the link (ARP/NDP); nil when the capture held no
     /// ARP or NDP packet and was not set up to see any.
     public var linkLayer: LinkLayerReport? = nil
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems
+        case schemaVersion = "schema_version", source, capture, routers, carpHosts = "carp_hosts", problems, limits
         case linkLayer = "link_layer"
     }
 
