@@ -10,8 +10,7 @@ struct ValueEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        stream.openContainer(object: true, depth: depth)
-        return KeyedEncodingContainer(KeyedStream<Key>(stream: stream, depth: depth))
+        stream.keyedContainer(Key.self, depth: depth)
     }
 
     func unkeyedContainer() -> UnkeyedEncodingContainer {
@@ -29,7 +28,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
     var codingPath: [CodingKey] { [] }
 
     @inline(__always)
-    private func member(_ key: Key) { stream.member(of: depth, key: key.stringValue) }
+    private func member(_ key: Key) { stream.member(of: depth, key: key) }
 
     mutating func encodeNil(forKey key: Key) throws { member(key); stream.null() }
     mutating func encode(_ value: Bool, forKey key: Key) throws { member(key); stream.bool(value) }
@@ -53,8 +52,7 @@ struct KeyedStream<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
         member(key)
-        stream.openContainer(object: true, depth: depth + 1)
-        return KeyedEncodingContainer(KeyedStream<NestedKey>(stream: stream, depth: depth + 1))
+        return stream.keyedContainer(NestedKey.self, depth: depth + 1)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
@@ -114,8 +112,7 @@ struct UnkeyedStream: UnkeyedEncodingContainer {
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         element()
-        stream.openContainer(object: true, depth: depth + 1)
-        return KeyedEncodingContainer(KeyedStream<NestedKey>(stream: stream, depth: depth + 1))
+        return stream.keyedContainer(NestedKey.self, depth: depth + 1)
     }
 
     mutating func nestedUnkeyedContainer() -> UnkeyedEncodingContainer {

@@ -29,6 +29,23 @@ import Testing
         }
     }
 
+    @Test("keys of one byte (structs over every byte, enums with escapes, a one-case enum) are written as their own text, whatever key type came before at that depth, and past the keys the encoder remembers")
+    func oneByteKeys() throws {
+        var random = SeededRandom(seed: Self.seed)
+        for i in 0..<60 {
+            // Every letter and digit key (512) and then some: more than the encoder remembers.
+            let every = { (kind: ByteKeyedDocument.Kind) in ByteKeyedDocument.object(kind: kind, members: (0...255).map { (UInt8($0), .number($0)) }) }
+            let document = ByteKeyedDocument.array([every(.letter)] + (0..<40).map { _ in ByteKeyedDocument.random(&random, depth: 1) } + [every(.digit), every(.letter)])
+            for pretty in [true, false] {
+                let encoder = OrderedJSONEncoder(pretty: pretty)
+                let expected = document.expected(pretty: pretty)
+                #expect(try encoder.encode(document) == expected, "document \(i) (pretty: \(pretty), seed \(Self.seed))")
+                // A second document from a fresh encoder, and the same one twice in a row, as the first.
+                #expect(try encoder.encode([document, document]) == ByteKeyedDocument.array([document, document]).expected(pretty: pretty))
+            }
+        }
+    }
+
     @Test("a document larger than a chunk is streamed in several chunks that join to the whole")
     func chunks() throws {
         var random = SeededRandom(seed: Self.seed)
