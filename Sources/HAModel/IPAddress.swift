@@ -6,6 +6,17 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     public var family: AddressFamily { if case .v4 = self { .inet } else { .inet6 } }
 
+    /// Written out and inlinable: the VRRP census compares a sender's address and address list
+    /// per advert, and the derived one is a call each (vrrp --read budget).
+    @inlinable
+    public static func == (a: IPAddress, b: IPAddress) -> Bool {
+        switch (a, b) {
+        case (.v4(let x), .v4(let y)): return x == y
+        case (.v6(let xHigh, let xLow), .v6(let yHigh, let yLow)): return xHigh == yHigh && xLow == yLow
+        default: return false
+        }
+    }
+
     /// From 4 or 16 network-order bytes; nil for any other length.
     /// Inlinable: the VRRP decoder makes four per advert (vrrp --read budget).
     @inlinable

@@ -43,6 +43,7 @@ public struct VRRPAdvert: Sendable, Equatable {
 
     /// Why an RFC 3768/5798 receiver drops this packet before it can elect anyone, or nil
     /// when it is a valid advertisement.
+    @inlinable @inline(__always)  // read by the census per advert (vrrp --read budget)
     public var discardReason: VRRPDiscard? {
         if !ipHeaderChecksumValid { return .ipHeaderChecksum }
         if ttl != 255 { return .ttl }
@@ -126,13 +127,20 @@ public struct VRRPAuthData: Hashable, Sendable, CustomStringConvertible, CustomD
 public struct PacketTime: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var nanoseconds: Int64
 
+    @inlinable
     public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
     public init(seconds: Int64, nanoseconds: Int64 = 0) {
         self.nanoseconds = seconds &* 1_000_000_000 &+ nanoseconds
     }
 
+    // Inlinable, as `==` and `adding`: the census compares and advances times per advert (vrrp --read budget).
+    @inlinable
     public static func < (a: PacketTime, b: PacketTime) -> Bool { a.nanoseconds < b.nanoseconds }
 
+    @inlinable
+    public static func == (a: PacketTime, b: PacketTime) -> Bool { a.nanoseconds == b.nanoseconds }
+
+    @inlinable
     public func adding(centiseconds: Int) -> PacketTime {
         PacketTime(nanoseconds: nanoseconds &+ Int64(centiseconds) &* 10_000_000)
     }
@@ -173,12 +181,21 @@ public struct PacketTime: Hashable, Comparable, Sendable, Codable, CustomStringC
 public struct MACAddress: Hashable, Sendable, Codable, CustomStringConvertible {
     public var value: UInt64
 
+    @inlinable  // the census tells senders apart by address and MAC per advert (vrrp --read budget)
+    public static func == (a: MACAddress, b: MACAddress) -> Bool { a.value == b.value }
+
     public init(value: UInt64) { self.value = value & 0xffff_ffff_ffff }
 
     public init?(bytes: UnsafeRawBufferPointer) {
         guard bytes.count == 6 else { return nil }
-        let high = UInt64(UInt16(bigEndian: bytes.loadUnaligned(as: UInt16.self)))
-        let low = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt32.self)))
+        self.init(loading: bytes, at: 0)
+    }
+
+    /// The six bytes at `offset` of a block whose length the caller has checked.
+    @inline(__always)
+    init(loading bytes: UnsafeRawBufferPointer, at offset: Int) {
+        let high = UInt64(UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+        let low = UInt64(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 2, as: UInt32.self)))
         self.value = high << 32 | low
     }
 

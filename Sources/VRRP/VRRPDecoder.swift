@@ -126,9 +126,10 @@ public struct VRRPDecoder: Sendable {
         var type: UInt16
         switch linkType {
         case .ethernet:
-            try reader.skip(6)
-            frame.mac = MACAddress(bytes: try reader.take(6))
-            type = try reader.u16be()
+            // One bounds check for the whole header (vrrp --read budget).
+            let header = try reader.take(14)
+            frame.mac = MACAddress(loading: header, at: 6)
+            type = header.be16(12)
         case .linuxCooked:
             try reader.skip(2)
             let hardware = try reader.u16be()
@@ -163,20 +164,44 @@ public struct VRRPDecoder: Sendable {
         // 802.1Q / 802.1ad (QinQ) tags: libpcap re-inserts them on live capture, in cooked
         // headers too, where the tag follows as an 802.1Q ethertype.
         while type == 0x8100 || type == 0x88a8 || type == 0x9100 {
-            guard frame.vlans.count < 4 else { return 0 }
-            frame.vlans.append(try reader.u16be() & 0x0fff)
+            guard frame.tags.count < 4 else { return 0 }
+            frame.tags.append(try reader.u16be() & 0x0fff)
             type = try reader.u16be()
         }
         return type
     }
 
-    /// What the link layer and the capture say about a packet, carried down to the advert.
+    /// What the link layer and the capture say about a packet, carried down to the advert:
+    /// plain values (the tags held inline), so a frame allocates and releases nothing (vrrp --read budget).
     struct Frame {
         var packet: Int
         var time: PacketTime
         var mac: MACAddress? = nil
         var interfaceIndex: Int? = nil
-        var vlans: [UInt16] = []
+        var tags = VLANTags()
+        var vlans: [UInt16] { tags.list }
+    }
+
+    /// Up to four 802.1Q/802.1ad VLAN IDs, outermost first, packed into one word.
+    struct VLANTags {
+        private(set) var count = 0
+        private var packed: UInt64 = 0
+
+        mutating func append(_ id: UInt16) {
+            packed |= UInt64(id) << UInt64(16 * count)
+            count += 1
+        }
+
+        subscript(index: Int) -> UInt16 { UInt16(truncatingIfNeeded: packed >> UInt64(16 * index)) }
+
+        var list: [UInt16] { count == 0 ? [] : (0..<count).map { self[$0] } }
+
+        @inline(__always)
+        func matches(_ list: [UInt16]) -> Bool {
+            guard list.count == count else { return false }
+            for index in 0..<count where list[index] != self[index] { return false }
+            return true
+        }
     }
 
     /// The IP facts around a protocol-112 message, and the message.
@@ -184,6 +209,8 @@ public struct VRRPDecoder: Sendable {
         var message: UnsafeRawBufferPointer
         var source: UnsafeRawBufferPointer
         var destination: UnsafeRawBufferPointer
+        var sourceAddress: IPAddress
+        var destinationAddress: IPAddress
         var ttl: UInt8
         var authenticationHeader: Bool
         var headerChecksumValid: Bool
@@ -196,8 +223,9 @@ public struct VRRPDecoder: Sendable {
     }
 
     /// An IPv4 packet carrying protocol 112 (perhaps inside AH); nil for any other.
+    /// Inlined into its one caller, the fields read straight from the checked header (vrrp --read budget).
+    @inline(__always)
     private static func ipv4(_ reader: inout ByteReader) throws -> Carrier? {
-        let start = reader.offset
         // The fixed header is bounds-checked once, then read field by field.
         var peek = reader
         let header = try peek.take(20)
@@ -205,33 +233,35 @@ public struct VRRPDecoder: Sendable {
         guard versionAndLength >> 4 == 4 else { return nil }
         let headerLength = Int(versionAndLength & 0xf) * 4
         let totalLength = Int(header.be16(2))
-        let fragment = header.be16(6)
-        let ttl = header[8]
         var proto = header[9]
         guard proto == ipProtocolVRRP || proto == ipProtocolAH else { return nil }
         guard headerLength >= 20 else { throw VRRPDecodeError("IPv4 header length \(headerLength) is below 20") }
         guard totalLength >= headerLength else {
             throw VRRPDecodeError("IPv4 total length \(totalLength) is shorter than its header (\(headerLength))")
         }
-        guard fragment & 0x3fff == 0 else { throw VRRPDecodeError("fragmented IPv4 packet (VRRP is never fragmented)") }
+        guard header.be16(6) & 0x3fff == 0 else { throw VRRPDecodeError("fragmented IPv4 packet (VRRP is never fragmented)") }
         guard totalLength <= reader.remaining else {
             throw VRRPDecodeError("IPv4 packet truncated: \(totalLength) bytes claimed, \(reader.remaining) captured")
         }
-        let fullHeader = UnsafeRawBufferPointer(rebasing: reader.bytes[start..<(start + headerLength)])
+        let packet = UnsafeRawBufferPointer(start: header.baseAddress, count: totalLength)
         // Options (IHL > 5) are skipped as a block; only the total length bounds the payload.
-        var payload = ByteReader(UnsafeRawBufferPointer(rebasing: reader.bytes[(start + headerLength)..<(start + totalLength)]))
+        var message = UnsafeRawBufferPointer(rebasing: packet[headerLength...])
         var authenticationHeader = false
         if proto == ipProtocolAH {
+            var payload = ByteReader(message)
             proto = try payload.u8()
             let ahLength = (Int(try payload.u8()) + 2) * 4
             guard proto == ipProtocolVRRP else { return nil }
             try payload.skip(ahLength - 2)
             authenticationHeader = true
+            message = UnsafeRawBufferPointer(rebasing: message[payload.offset...])
         }
-        return Carrier(message: UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...]),
+        return Carrier(message: message,
                        source: UnsafeRawBufferPointer(rebasing: header[12..<16]),
-                       destination: UnsafeRawBufferPointer(rebasing: header[16..<20]), ttl: ttl,
-                       authenticationHeader: authenticationHeader, headerChecksumValid: fold(sum(fullHeader)) == 0xffff)
+                       destination: UnsafeRawBufferPointer(rebasing: header[16..<20]),
+                       sourceAddress: .v4(header.be32(12)), destinationAddress: .v4(header.be32(16)), ttl: header[8],
+                       authenticationHeader: authenticationHeader,
+                       headerChecksumValid: fold(sum(UnsafeRawBufferPointer(rebasing: packet[..<headerLength]))) == 0xffff)
     }
 
     /// The same for IPv6, through its extension headers.
@@ -275,8 +305,9 @@ public struct VRRPDecoder: Sendable {
             }
         }
         return Carrier(message: UnsafeRawBufferPointer(rebasing: payload.bytes[payload.offset...]),
-                       source: sourceBytes, destination: destinationBytes, ttl: hopLimit,
-                       authenticationHeader: authenticationHeader, headerChecksumValid: true)
+                       source: sourceBytes, destination: destinationBytes,
+                       sourceAddress: IPAddress(bytes: sourceBytes)!, destinationAddress: IPAddress(bytes: destinationBytes)!,
+                       ttl: hopLimit, authenticationHeader: authenticationHeader, headerChecksumValid: true)
     }
 
     /// CARP and VRRPv2 share protocol 112, version 2 and type 1. A CARP advert is exactly 36
@@ -289,18 +320,20 @@ public struct VRRPDecoder: Sendable {
 
     private func decodeCARP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame) -> CARPAdvert {
         CARPAdvert(packet: frame.packet, time: frame.time, interface: nil, interfaceIndex: frame.interfaceIndex, vlans: frame.vlans,
-                   sourceMAC: frame.mac, sourceAddress: IPAddress(bytes: carrier.source)!,
-                   destinationAddress: IPAddress(bytes: carrier.destination)!, ttl: carrier.ttl,
+                   sourceMAC: frame.mac, sourceAddress: carrier.sourceAddress,
+                   destinationAddress: carrier.destinationAddress, ttl: carrier.ttl,
                    version: body[0] >> 4, type: body[0] & 0xf, vhid: body[1], advskew: body[2], authLength: body[3],
                    demotion: body[4], advbase: body[5], checksum: body.be16(6),
                    checksumValid: Self.fold(Self.sum(body)) == 0xffff,
                    counter: UInt64(body.be16(8)) << 48 | UInt64(body.be16(10)) << 32 | UInt64(body.be16(12)) << 16 | UInt64(body.be16(14)))
     }
 
-    /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1).
+    /// The VRRP message itself (RFC 3768 section 5.1, RFC 5798 section 5.1). Asked to be
+    /// inlined into its one caller (vrrp --read budget); the compiler declines once that caller is large.
+    @inline(__always)
     private func decodeVRRP(_ body: UnsafeRawBufferPointer, _ carrier: Carrier, _ frame: Frame,
                             into advert: inout VRRPAdvert) throws {
-        let source = IPAddress(bytes: carrier.source)!
+        let source = carrier.sourceAddress
         var reader = ByteReader(body)
         let header = try reader.take(8)
         let version = header[0] >> 4
@@ -312,10 +345,10 @@ public struct VRRPDecoder: Sendable {
         advert.interfaceIndex = frame.interfaceIndex
         // Assigned only when the tags differ: sharing the same (mostly empty) list costs a
         // retain and a release per advert (vrrp --read budget).
-        if advert.vlans != frame.vlans { advert.vlans = frame.vlans }
+        if !frame.tags.matches(advert.vlans) { advert.vlans = frame.tags.list }
         advert.sourceMAC = frame.mac
         advert.sourceAddress = source
-        advert.destinationAddress = IPAddress(bytes: carrier.destination)!
+        advert.destinationAddress = carrier.destinationAddress
         advert.ttl = carrier.ttl
         advert.version = version
         advert.type = header[0] & 0xf
@@ -360,20 +393,24 @@ public struct VRRPDecoder: Sendable {
         } else {
             advert.checksumValid = Self.fold(messageSum) == 0xffff
         }
-        // Resized in place, then overwritten through one buffer: emptying and refilling the
-        // list, or a uniqueness check per element, cost more than decoding the rest of the
-        // advert (vrrp --read budget).
-        let count = addressBytes.count / width
-        let held = advert.virtualAddresses.count
-        if held > count {
-            advert.virtualAddresses.removeSubrange(count..<held)
-        } else {
-            // One at a time: a router lists a handful, and the generic append of a sequence cost more.
-            for _ in held..<count { advert.virtualAddresses.append(.v4(0)) }
-        }
-        advert.virtualAddresses.withUnsafeMutableBufferPointer { list in
+        Self.write(addressBytes, width: width, into: &advert.virtualAddresses)
+    }
+
+    /// Rewrites `list` in place with the addresses `bytes` holds, each `width` bytes: emptying
+    /// and refilling the list, or a uniqueness check per element, cost more than decoding the
+    /// rest of the advert (vrrp --read budget).
+    @inline(__always)
+    private static func write(_ bytes: UnsafeRawBufferPointer, width: Int, into list: inout [IPAddress]) {
+        let count = bytes.count / width
+        // One element at a time: a router lists a handful, and the generic range operations cost more.
+        while list.count > count { list.removeLast() }
+        while list.count < count { list.append(.v4(0)) }
+        guard count > 0 else { return }
+        list.withUnsafeMutableBufferPointer { list in
             for index in 0..<count {
-                list[index] = IPAddress(bytes: UnsafeRawBufferPointer(rebasing: addressBytes[(index * width)..<((index + 1) * width)]))!
+                list[index] = width == 4 ? .v4(bytes.be32(4 * index))
+                    : .v6(UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 16 * index, as: UInt64.self)),
+                          UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 16 * index + 8, as: UInt64.self)))
             }
         }
     }
@@ -438,5 +475,11 @@ extension UnsafeRawBufferPointer {
     @inline(__always)
     func be16(_ offset: Int) -> UInt16 {
         UInt16(self[offset]) << 8 | UInt16(self[offset + 1])
+    }
+
+    /// The same for a 32-bit field.
+    @inline(__always)
+    func be32(_ offset: Int) -> UInt32 {
+        UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 }

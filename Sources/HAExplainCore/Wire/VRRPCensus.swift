@@ -45,9 +45,10 @@ public struct VRRPCensus {
     public private(set) var firstTime: PacketTime?
     public private(set) var lastTime: PacketTime?
     private(set) var problems: [VRRPCensusReport.Problem] = []
-    /// Router slots by family and VRID (IPv6 from 256), one per LAN: an advert finds its
-    /// router by number instead of hashing its whole key (vrrp --read budget).
-    private var routersByVRID = [[Int]](repeating: [], count: 512)
+    /// The first router slot by family and VRID (IPv6 from 256), those on other LANs chained
+    /// through `RouterState.nextOnOtherLAN`: an advert finds its router by number, hashing no
+    /// key and retaining no list (vrrp --read budget).
+    private var firstRouter = [Int](repeating: -1, count: 512)
     private(set) var routers: [RouterState] = []
     private var carpIndex: [RouterKey: Int] = [:]
     private(set) var carpHosts: [CARPHostState] = []
@@ -68,16 +69,29 @@ public struct VRRPCensus {
     }
 
     public mutating func add(_ advert: VRRPAdvert) {
+        var advert = advert
+        add(lending: &advert)
+    }
+
+    /// The same, the advert lent rather than passed: the recorder's one advert is read where it
+    /// lies instead of copied into the call (vrrp --read budget). It is not changed.
+    mutating func add(lending advert: inout VRRPAdvert) {
         adverts += 1
         let number = Int(advert.vrid) + (advert.family == .inet ? 0 : 256)
-        for slot in routersByVRID[number] where routers[slot].key.interface == advert.interface && routers[slot].key.vlans == advert.vlans {
-            routers[slot].add(advert)
-            return
+        var slot = firstRouter[number]
+        while slot >= 0 {
+            if routers[slot].key.interface == advert.interface && routers[slot].key.vlans == advert.vlans {
+                routers[slot].add(lending: &advert)
+                return
+            }
+            slot = routers[slot].nextOnOtherLAN
         }
         guard routers.count < Self.maximumRouters else { routersDropped += 1; return }
-        routersByVRID[number].append(routers.count)
-        routers.append(RouterState(key: RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid)))
-        routers[routers.count - 1].add(advert)
+        var router = RouterState(key: RouterKey(interface: advert.interface, vlans: advert.vlans, family: advert.family, vrid: advert.vrid))
+        router.nextOnOtherLAN = firstRouter[number]
+        firstRouter[number] = routers.count
+        routers.append(router)
+        routers[routers.count - 1].add(lending: &advert)
     }
 
     public mutating func add(_ carp: CARPAdvert) {
@@ -236,7 +250,9 @@ struct SenderState {
     /// it act as master. Returns the priority before the advert when it voted, nil when it
     /// did not. One call per advert: each access to a sender in the router's list checks
     /// the list's uniqueness (vrrp --read budget).
-    mutating func record(_ advert: VRRPAdvert, discard: VRRPDiscard?) -> UInt8? {
+    /// The advert is lent (inout, never changed), so it is not copied into the call (vrrp --read budget).
+    @inline(__always)  // one caller, once per advert (vrrp --read budget)
+    mutating func record(lending advert: inout VRRPAdvert, discard: VRRPDiscard?) -> UInt8? {
         count += 1
         if advert.time < first { first = advert.time; firstPacket = advert.packet }
         if advert.time >= last { last = advert.time; lastPacket = advert.packet }
@@ -258,7 +274,7 @@ struct SenderState {
         authenticationHeader = advert.authenticationHeader
         auth = advert.authData
         // Shared only when it changed, so the recorder goes on rewriting its own list (vrrp --read budget).
-        if addresses != advert.virtualAddresses { addresses = advert.virtualAddresses }
+        if !Self.same(addresses, advert.virtualAddresses) { addresses = advert.virtualAddresses }
         if advert.priority == 255, ownerPacket == nil { ownerPacket = advert.packet }
         let oldPriority = priority
         guard advert.priority != 0 else { return oldPriority }
@@ -270,12 +286,22 @@ struct SenderState {
         return oldPriority
     }
 
+    /// Element by element, inlined: the generic comparison of two lists was a call and a
+    /// tenth of a sender's update (vrrp --read budget).
+    @inline(__always)
+    static func same(_ a: [IPAddress], _ b: [IPAddress]) -> Bool {
+        guard a.count == b.count else { return false }
+        for index in a.indices where a[index] != b[index] { return false }
+        return true
+    }
+
     /// When its next advert is overdue: one interval plus skew after the last, and a tenth
     /// of an interval for capture jitter. Past it, the sender has stopped.
     func overdue(after time: PacketTime) -> PacketTime {
         time.adding(centiseconds: interval + skewTime(centiseconds: interval, priority: priority) + interval / 10)
     }
 
+    @inline(__always)  // one caller, once per advert (vrrp --read budget)
     mutating func extendSpan(_ time: PacketTime) {
         if let open = openSpan, time <= overdue(after: open.until) {
             if time > open.until { openSpan = (open.since, time) }
@@ -324,6 +350,8 @@ struct SplitBrain {
 
 struct RouterState {
     let key: VRRPCensus.RouterKey
+    /// The router with the same family and VRID on another LAN seen before this one, or -1.
+    var nextOnOtherLAN = -1
     var senders: [SenderState] = []
     var sendersDropped = 0
     var master: Int?
@@ -337,7 +365,10 @@ struct RouterState {
 
     init(key: VRRPCensus.RouterKey) { self.key = key }
 
-    mutating func add(_ advert: VRRPAdvert) {
+    /// The advert is lent (inout, never changed), so it is not copied into the call; the
+    /// election reads only when, which packet and which priority (`Heard`), the sender's
+    /// address and MAC being its slot's (vrrp --read budget).
+    mutating func add(lending advert: inout VRRPAdvert) {
         var slot = -1
         for i in senders.indices where senders[i].address == advert.sourceAddress && senders[i].mac == advert.sourceMAC {
             slot = i
@@ -351,24 +382,32 @@ struct RouterState {
         // RFC discards never vote. A VRRPv3 checksum without the pseudo-header is a sender's
         // deliberate choice: RFC receivers (keepalived) discard it, peers computing it the same
         // way (Cisco, FRR switched) elect with it, so it votes, and its master is marked.
-        guard let oldPriority = senders[slot].record(advert, discard: advert.discardReason) else { return }
-        if advert.priority == 0 {
-            resign(slot, advert)
+        guard let oldPriority = senders[slot].record(lending: &advert, discard: advert.discardReason) else { return }
+        let heard = Heard(time: advert.time, packet: advert.packet, priority: advert.priority)
+        if heard.priority == 0 {
+            resign(slot, heard)
             return
         }
-        elect(slot, advert, oldPriority: oldPriority)
-        interleave(slot, advert)
+        elect(slot, heard, oldPriority: oldPriority)
+        interleave(slot, heard)
     }
 
-    private mutating func resign(_ slot: Int, _ advert: VRRPAdvert) {
+    /// What the election reads of a sender's advert.
+    struct Heard {
+        var time: PacketTime
+        var packet: Int
+        var priority: UInt8
+    }
+
+    private mutating func resign(_ slot: Int, _ advert: Heard) {
         senders[slot].priority = 0
         senders[slot].acting = nil
         senders[slot].previousActing = nil
         senders[slot].lastAccepted = nil
         senders[slot].resignedPacket = senders[slot].resignedPacket ?? advert.packet
         senders[slot].resignedTime = senders[slot].resignedTime ?? advert.time
-        record(.init(kind: .resigned, time: advert.time, packet: advert.packet, address: advert.sourceAddress,
-                     mac: advert.sourceMAC, priority: 0, previous: nil))
+        record(.init(kind: .resigned, time: advert.time, packet: advert.packet, address: senders[slot].address,
+                     mac: senders[slot].mac, priority: 0, previous: nil))
         if master == slot {
             previousMaster = slot
             master = nil
@@ -378,7 +417,8 @@ struct RouterState {
 
     /// The election as backups run it: a better sender preempts at once; another takes over
     /// only once the master's next advert is overdue (it stopped).
-    private mutating func elect(_ slot: Int, _ advert: VRRPAdvert, oldPriority: UInt8) {
+    @inline(__always)  // one caller, once per advert (vrrp --read budget)
+    private mutating func elect(_ slot: Int, _ advert: Heard, oldPriority: UInt8) {
         let time = advert.time
         if let current = master, current != slot, let last = senders[current].lastAccepted,
            time > senders[current].overdue(after: last) {
@@ -391,8 +431,8 @@ struct RouterState {
         if let current = master {
             if current == slot {
                 if oldPriority != advert.priority {
-                    record(.init(kind: .priorityChanged, time: time, packet: advert.packet, address: advert.sourceAddress,
-                                 mac: advert.sourceMAC, priority: Int(advert.priority), previous: Int(oldPriority)))
+                    record(.init(kind: .priorityChanged, time: time, packet: advert.packet, address: senders[slot].address,
+                                 mac: senders[slot].mac, priority: Int(advert.priority), previous: Int(oldPriority)))
                 }
             } else if senders[slot].beats(senders[current]) {
                 becomeMaster(slot, advert, previous: current)
@@ -410,7 +450,7 @@ struct RouterState {
     /// may be the new master and A the old one with its one late advert, which a third
     /// alternation (A again) rules out. Phase plays no part. A sender back from silence starts
     /// afresh; one that stops ends its pairs' interleaving.
-    private mutating func interleave(_ slot: Int, _ advert: VRRPAdvert) {
+    private mutating func interleave(_ slot: Int, _ advert: Heard) {
         let time = advert.time
         guard senders.count > 1 else { return }
         guard let mine = senders[slot].previousActing, time <= senders[slot].overdue(after: mine.time) else {
@@ -449,11 +489,11 @@ struct RouterState {
         }
     }
 
-    private mutating func becomeMaster(_ slot: Int, _ advert: VRRPAdvert, previous: Int?) {
+    private mutating func becomeMaster(_ slot: Int, _ advert: Heard, previous: Int?) {
         if previous != nil { masterChanges += 1 }
         master = slot
-        record(.init(kind: .master, time: advert.time, packet: advert.packet, address: advert.sourceAddress,
-                     mac: advert.sourceMAC, priority: Int(advert.priority),
+        record(.init(kind: .master, time: advert.time, packet: advert.packet, address: senders[slot].address,
+                     mac: senders[slot].mac, priority: Int(advert.priority),
                      previous: nil, previousAddress: previous.map { senders[$0].address }))
     }
 

@@ -34,7 +34,7 @@ public struct VRRPCensusRecorder {
                 } else if advert.interface != link.name {
                     advert.interface = link.name
                 }
-                census.add(advert)
+                census.add(lending: &advert)
             case .carp(var carp)?:
                 carp.interface = carp.interfaceIndex.map(interfaceName) ?? link.name
                 census.add(carp)
