@@ -43,6 +43,12 @@ public enum HostsLookup {
         // An IPv4 query reads every line as IPv4 (mapped forms and ::1 included); an IPv6
         // query only lines with exactly that IPv6 address. The first such line answers.
         let (lines, total) = file.lines(withAddress: address, limit: limit)
+        // glibc's gethostbyaddr refuses the unspecified IPv6 address before asking any
+        // service (getent hosts :: answers nothing, exit 2): the lines are listed, none returned.
+        if address == .v6(0, 0) {
+            return (lines.map { HostsMatch(line: $0, returned: false, returnedByGethostbyname: nil,
+                                           note: "glibc answers no reverse lookup of ::, whatever the files say") }, total)
+        }
         let matches = lines.indices.map { index in
             HostsMatch(line: lines[index], returned: index == 0, returnedByGethostbyname: nil,
                        note: index > 0 ? "same address as line \(lines[0].line), which glibc returns instead"

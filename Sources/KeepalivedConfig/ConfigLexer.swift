@@ -130,7 +130,7 @@ public struct ConfigLexer {
             }
             let line = String(decoding: raw, as: UTF8.self)
             if let include = Self.includeDirective(line) {
-                readInclude(include, at: location)
+                readInclude(include.name, checks: include.checks, at: location)
                 continue
             }
             guard var kept = applyCondition(line) else { continue }
@@ -169,18 +169,35 @@ public struct ConfigLexer {
         return word.starts(with: "include".utf8)
     }
 
-    /// `include`, `includer`, ... followed by a name: recognised on the raw line.
-    static func includeDirective(_ line: String) -> String? {
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard words.count >= 2, ["include", "includer", "includem", "includew", "includeb", "includea", "includet"].contains(words[0]) else { return nil }
-        let name = String(stripComment(String(words[1])))
-        return name.isEmpty ? nil : unquote(name)
+    /// What an include keyword makes fatal when nothing matches (parser.c include_t): `m` a
+    /// name without wildcards, `w` a pattern with them too, `b` a brace alternative.
+    struct IncludeChecks: OptionSet {
+        let rawValue: UInt8
+        static let match = IncludeChecks(rawValue: 2), wildcard = IncludeChecks(rawValue: 4), brace = IncludeChecks(rawValue: 8)
+        static let byKeyword: [String: IncludeChecks] = ["include": [], "includer": [], "includem": [.match],
+                                                         "includew": [.match, .wildcard], "includeb": [.brace], "includea": [.match, .wildcard, .brace]]
     }
 
-    private mutating func readInclude(_ name: String, at location: ConfigLocation) {
+    /// `include`, `includer`, ... followed by a name: recognised on the raw line.
+    static func includeDirective(_ line: String) -> (name: String, checks: IncludeChecks)? {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard words.count >= 2, let checks = IncludeChecks.byKeyword[String(words[0])] else { return nil }
+        let name = String(stripComment(String(words[1])))
+        return name.isEmpty ? nil : (unquote(name), checks)
+    }
+
+    private mutating func readInclude(_ name: String, checks: IncludeChecks, at location: ConfigLocation) {
         let pattern = ConfigPath.resolve(name, from: location.file)
         let matches = files.glob(pattern)
         if matches.isEmpty {
+            // glob found nothing: a missing name (a brace alternative if braces were used), or
+            // wildcards that matched nothing; the include's own checks make that fatal.
+            let wildcards = pattern.contains { "*?[".contains($0) }
+            let failed: IncludeChecks = !wildcards ? (pattern.contains("{") ? .brace : .match) : .wildcard
+            if checks.contains(failed) {
+                diagnostics.append(ConfigDiagnostic(.error, .includeMissing, "include '\(name)' matches no file (looked for \(pattern)); keepalived stops: its include keyword makes a missing file a configuration error", at: location))
+                return
+            }
             diagnostics.append(ConfigDiagnostic(.warning, .includeMissing, "include '\(name)' matches no file (looked for \(pattern)); keepalived skips it, so whatever it was meant to define is absent", at: location))
             return
         }

@@ -81,7 +81,8 @@ enum Keywords {
                 script.runAs = ScriptRunAs(source: .user, user: user, group: script.group, securityEnabled: defs.enableScriptSecurity)
             } else if let user = defs.scriptUser {
                 let words = user.split(separator: " ").map(String.init)
-                script.runAs = ScriptRunAs(source: .scriptUser, user: words.first, group: words.dropFirst().first, securityEnabled: defs.enableScriptSecurity)
+                script.runAs = ScriptRunAs(source: .scriptUser, user: words.first, group: words.dropFirst().first, securityEnabled: defs.enableScriptSecurity,
+                                           earlierScriptUsers: defs.earlierScriptUsers)
             } else {
                 script.runAs = ScriptRunAs(source: .keepalivedDefault, securityEnabled: defs.enableScriptSecurity)
             }
@@ -144,6 +145,7 @@ enum Keywords {
                 reporter.warn(.missingValue, "script_user needs a user name: keepalived logs \"No script username specified\" and ignores the line", at: node)
                 return
             }
+            if let earlier = defs.scriptUser { defs.earlierScriptUsers.append(earlier) }
             defs.scriptUser = node.arguments.prefix(2).joined(separator: " ")
         }
         t["enable_script_security"] = { defs, _, _ in defs.enableScriptSecurity = true }

@@ -36,6 +36,9 @@ public struct GlobalDefs: Sendable, Codable, Equatable {
     public var routerID: String?
     public var vrrpVersion: Int?
     public var scriptUser: String?
+    /// The script_user lines before the last one, as written: keepalived never forgets that
+    /// one of them named a user that does not exist (not encoded; judged before a snapshot).
+    public var earlierScriptUsers: [String] = []
     public var enableScriptSecurity = false
     public var vrrpStrict = false
     public var maxAutoPriority: Int?
@@ -111,12 +114,16 @@ public struct ScriptRunAs: Sendable, Codable, Equatable {
     public var user: String?
     public var group: String?
     public var securityEnabled: Bool
+    /// global_defs script_user lines read before the one in force ("USER [GROUP]"): one that
+    /// failed leaves keepalived's default user failed for good (notify.c default_user_fail).
+    public var earlierScriptUsers: [String] = []
 
-    public init(source: Source, user: String? = nil, group: String? = nil, securityEnabled: Bool) {
+    public init(source: Source, user: String? = nil, group: String? = nil, securityEnabled: Bool, earlierScriptUsers: [String] = []) {
         self.source = source
         self.user = user
         self.group = group
         self.securityEnabled = securityEnabled
+        self.earlierScriptUsers = earlierScriptUsers
     }
 
     enum CodingKeys: String, CodingKey { case source, user, group, securityEnabled = "security_enabled" }

@@ -63,7 +63,8 @@ extension ProblemCode {
     /// permanent CONFIG error, or stops its VRRP process), as its own runs show.
     public var stopsKeepalived: Bool {
         switch self {
-        case .missingParameter, .missingVRID, .interfaceMissing, .duplicateVRID, .noVirtualAddress: true
+        // include-missing stops it only as an error (includem/includew/includeb/includea).
+        case .missingParameter, .missingVRID, .interfaceMissing, .duplicateVRID, .noVirtualAddress, .includeMissing: true
         default: false
         }
     }

@@ -119,7 +119,12 @@ public enum ScriptAvailability {
             }
             runAs = found
         case .scriptUser:
-            guard let found = lookUp(script.runAs.user, script.runAs.group) else {
+            // Every script_user line is looked up as it is read, and one failure sticks.
+            let earlierFailed = script.runAs.earlierScriptUsers.contains { earlier in
+                let words = earlier.split(separator: " ").map(String.init)
+                return lookUp(words.first, words.dropFirst().first) == nil
+            }
+            guard !earlierFailed, let found = lookUp(script.runAs.user, script.runAs.group) else {
                 log += ["Error setting global script uid/gid", "Unable to set default user for vrrp script \(script.name) - removing"]
                 return Verdict(active: false, log: log, cause: .scriptUser)
             }

@@ -94,8 +94,19 @@ enum AdversarialHAProxy {
                 let at = random.below(lines.count)
                 let condition = random.pick(["defined(HX_SET)", "defined(HX_UNSET)", "streq(\"$HX_SET\",1)", "strneq($HX_ADDR,127.0.0.1)",
                                              "version_atleast(2.4)", "version_before(2.0)", "feature(OPENSSL)", "!feature(QUIC)", "1", "0",
-                                             "defined(HX_SET) && !defined(HX_UNSET)", "0 || 1", "(1)", "streq(a)", "nosuch(1)", "defined(HX_EMPTY)"])
+                                             "defined(HX_SET) && !defined(HX_UNSET)", "0 || 1", "(1)", "streq(a)", "nosuch(1)", "defined(HX_EMPTY)",
+                                             "openssl_version_atleast(1.1.1)", "openssl_version_before(3.0.0)", "ssllib_name_startswith(OpenSSL)",
+                                             "defined(HX_SET) && streq(\"${HX_NAME}\",app)", "!(0)", "!!1", "strneq(\"$HX_EMPTY\",\"\")",
+                                             "1 && (0 || defined(HX_ADDR))", "streq( $HX_SET , 1 )", "1 1", "version_atleast(2.6.12)",
+                                             "version_atleast(2.6-dev1)", "defined()", "(1", "1)", "defined(HX_SET) &&", "streq(\"a b\",'a b')"])
                 var block = [".if \(condition)", lines[at]]
+                // Nested blocks and .elif chains: only the first true branch counts.
+                if random.chance(20) { block = [".if \(random.pick(["1", "0", "defined(HX_SET)"]))"] + block + [".endif"] }
+                if random.chance(15) {
+                    for branch in 0..<(1 + random.below(3)) {
+                        block += [".elif \(random.pick(["0", "1", "defined(HX_UNSET)", "streq($HX_SET,1)"]))", "bind 127.0.0.1:\(nextPort())\(branch == 0 ? "" : " name e\(branch)")"]
+                    }
+                }
                 if random.chance(30) { block += [random.chance(50) ? ".else" : ".elif \(random.pick(["1", "0", "defined(HX_SET)"]))", "bind 127.0.0.1:\(nextPort())"] }
                 if random.chance(95) { block.append(".endif") } else { blocksOpen += 1 }
                 lines.replaceSubrange(at...at, with: block)
@@ -115,7 +126,7 @@ enum AdversarialHAProxy {
     static func bind(_ random: inout SeededGenerator, _ nextPort: () -> Int) -> String {
         func one() -> String {
             let p = nextPort()
-            switch random.below(22) {
+            switch random.below(34) {
             case 0: return "127.0.0.1:\(p)"
             case 1: return ":\(p)"
             case 2: return "[::1]:\(p)"
@@ -138,6 +149,18 @@ enum AdversarialHAProxy {
             case 18: return "ipv4@127.0.0.1:\(p)"
             case 19: return "udp@127.0.0.1:\(p)"
             case 20: return "\"${HX_PAIR[*]}\""
+            case 21: return "tcp4@127.0.0.1:\(p)"
+            case 22: return "tcp6@[::1]:\(p)"
+            case 23: return "\"$HX_ADDR:\(p)\""
+            case 24: return "'${HX_ADDR}:\(p)'"
+            case 25: return "127.0.0.1:\(p)-\(p + 1),[::1]:\(p + 5)"
+            case 26: return "ipv4@127.0.0.1:\(p)-\(p + 2)"
+            case 27: return "[::ffff:127.0.0.1]:\(p)"
+            case 28: return "[127.0.0.1]:\(p)"
+            case 29: return "localhost:\(p)"
+            case 30: return "\(p)"
+            case 31: return "127.0.0.1:+\(p)"
+            case 32: return "${HX_ADDR}:$HX_PORT"
             default: return "*:\(p)"
             }
         }
@@ -154,6 +177,8 @@ enum AdversarialHAProxy {
             "description \"a proxy # not a comment\"", "description 'single quoted $HX_SET'", "description a\\ b\\#c", "description \"unterminated",
             "description 'unterminated", "description \"${HX_NAME} and $HX_SET\"", "description \\x41\\x4", "description ok # comment \"",
             "description \"\"", "description \"a\"\"b\"", "description 'it''s'", "description \"tab\\there\"",
+            "description \"a\\\"b\"", "description a\"b c\"d", "description \"${HX_UNSET}\"", "description $HX_UNSET x", "description 'a'\"b\"",
+            "description \"${HX_UNSET-fallback}\"", "description ${HX_NAME}-${HX_SET}", "description \\", "description \"#\" # real comment",
         ])
     }
 }

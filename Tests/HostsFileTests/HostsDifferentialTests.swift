@@ -40,14 +40,16 @@ struct GeneratedHosts {
     let multi: Bool
 
     static let goodAddresses = ["10.0.0.1", "10.0.0.2", "192.168.3.200", "127.0.0.1", "0.0.0.0", "2001:db8::1",
-                                "2001:DB8::2", "::1", "::ffff:10.0.0.1", "::ffff:10.0.0.3", "fe80::1", "1::2:3:4:5:6:7"]
+                                "2001:DB8::2", "::1", "::ffff:10.0.0.1", "::ffff:10.0.0.3", "fe80::1", "1::2:3:4:5:6:7",
+                                "::FFFF:192.168.3.200", "::10.0.0.5", "0:0:0:0:0:ffff:10.0.0.7", "::ffff:a00:8", "::", "::ffff:0.0.0.0"]
     static let badAddresses = ["010.0.0.4", "1.2.3", "300.1.1.1", "fe80::1%eth0", "0x0a.0.0.1", "10.0.0.1x", "2001:db8:::1",
                                "10.0.0.256", "::ffff:300.1.1.1", "1.2.3.4.5", "-", "fe80::1%lo", "fe80::2%1", "[::1]", "10.0.0.1/24",
-                               "1::2:3:4:5:6:7:8:9", "::ffff:10.0.0.1.5", " 10.0.0.9", "10.0.0.09"]
+                               "1::2:3:4:5:6:7:8:9", "::ffff:10.0.0.1.5", " 10.0.0.9", "10.0.0.09",
+                               "::ffff:010.0.0.1", "10.0.0.1%eth0", "::ffff:1.2.3", "1:2:3:4:5:6:7:8:9", "10.0.0.1.", "٣.1.1.1"]
     static let namePool = ["a.example", "b.example", "Mixed.Case.Example", "dup", "x", "alias1", "alias2", "db",
                            "prod-db-internal.panda.com", "dot.example.", "dot.example", "localhost", "bücher.example",
                            "n1", "n2", "n3", "six", "four", ".lead", "trail.", "under_score", "ALIAS1", "UPPER.EXAMPLE",
-                           "upper.example", "a..b"]
+                           "upper.example", "a..b", "tab\u{08}name", "x.", "a.b.c.d.e.f.g"]
     static let separators = [" ", "\t", "  ", " \t ", "\u{0B}", "\u{0C}", "\t\t", "\r", " \r "]
 
     init(seed: UInt64) {
@@ -179,6 +181,16 @@ struct GeneratedHosts {
     func shiftedLine(_ text: String, _ name: String) throws {
         let file = HostsFile(path: "/etc/hosts", contents: Array(text.utf8))
         #expect(HostsLookup.forward(name, in: file, multi: false).first?.returned == true, "\(text.debugDescription)")
+    }
+
+    @Test("a reverse lookup of :: returns no line: glibc's gethostbyaddr refuses the unspecified address (getent hosts :: exits 2)")
+    func unspecifiedAddress() throws {
+        // Found by the hosts differential (seeds 70700..71299, once :: was among the addresses).
+        let file = HostsFile(path: "/etc/hosts", contents: Array("::\tzero.example\n0:0::0 other\n".utf8))
+        let matches = HostsLookup.reverse(try #require(IPAddress("::")), in: file)
+        #expect(matches.map(\.line.line) == [1, 2])
+        #expect(matches.allSatisfy { !$0.returned })
+        #expect(HostsLookup.forward("zero.example", in: file, multi: false).first?.returned == true)
     }
 
     @Test("a line with a newline is read as written, whatever its indent")

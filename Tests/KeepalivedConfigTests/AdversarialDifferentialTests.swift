@@ -122,6 +122,9 @@ struct AdversarialCase {
         if random.chance(50) { main.append("@lb1 $PRIO=\(1 + random.below(254))"); main.append("@^lb1 $PRIO=\(1 + random.below(254))") }
         else if random.chance(50) { main.append("$PRIO=\(1 + random.below(254))") }
         main.append("$NET=10.253.\(1 + random.below(3))")
+        // Definitions that name other definitions: keepalived expands them again where used.
+        let nested = random.chance(30)
+        if nested { main += ["$BASE=10.253", "$NET2=${BASE}.\(1 + random.below(3))", "$NETW=$NET2"] }
 
         let paths = DifferentialFixtures.scripts.map { fixtures + "/" + $0.0 } + [fixtures + "/missing.sh", "/bin/true"]
         let scriptCount = random.below(4)
@@ -135,6 +138,9 @@ struct AdversarialCase {
             case 0: block.append("    script \"\(path) --flag # not a comment\"")
             case 1: block.append("    script '\(path)'")
             case 2: block.append("    script \(path)   # a comment")
+            case 3 where random.chance(40):
+                block.append(random.pick(["    script \"\(path) \\# x\"", "    script \"\(path)\" ${_HASH} tail", "    script \"'\(path)'\"",
+                                          "    script \"\(path)\"\"--x\"", "    script \\\n        \(path)"]))
             default: block.append("    script \"\(path)\"")
             }
             block.append("    interval \(1 + random.below(3))")
@@ -167,7 +173,7 @@ struct AdversarialCase {
             switch random.below(6) {
             case 0: break
             case 1, 2: block.append("    state MASTER")
-            case 3: block.append("    state BACKUP")
+            case 3: block.append(random.pick(["    state BACKUP", "    state \"MASTER\"", "    state MASTER \\!x", "    state BACKUP${_BANG}"]))
             case 4: block.append("    @lb1 state MASTER"); block.append("    @^lb1 state BACKUP")
             default: block.append("    state \(random.pick(["master", "FAULT", "MASTER#x"]))")
             }
@@ -177,11 +183,16 @@ struct AdversarialCase {
             case 0: break
             case 1: block.append("    priority $PRIO")
             case 2: block.append("    priority ${PRIO}")
-            case 3: block.append("    @lb1 priority \(1 + random.below(254))")
+            case 3:
+                block.append(random.pick(["    @lb1 priority \(1 + random.below(254))", "    @^lb2 priority \(1 + random.below(254))",
+                                          "    @lb2 priority \(1 + random.below(254))", "    @lb1\tpriority \(1 + random.below(254))",
+                                          "    priority \(1 + random.below(254)) ${_HASH} from ${_INSTANCE}", "    priority \(1 + random.below(254)) $_BANG note",
+                                          "    priority \"\(1 + random.below(254))\"", "    priority \(1 + random.below(254)) \\# escaped"]))
             default: block.append("    priority \(random.pick(["255", "1", "100", "0", "256", "\(1 + random.below(254))"]))")
             }
             if random.chance(15) { block.append("    nopreempt") }
             if random.chance(10) { block.append("    use_vmac") }
+            if random.chance(25) { block += Self.skippedSettings(&random) }
             if random.chance(10) { block.append("    unknown_keyword_\(n) on") }
             if random.chance(15) {
                 block += ["    unicast_src_ip 10.253.1.1", "    unicast_peer {", "        10.253.1.\(2 + random.below(50))", random.chance(30) ? "        2001:db8::9" : "        10.253.1.99", "    }"]
@@ -189,14 +200,20 @@ struct AdversarialCase {
             let six = random.chance(12)
             block.append(random.chance(15) ? "    virtual_ipaddress {   # the VIPs" : "    virtual_ipaddress {")
             for v in 0..<(1 + random.below(3)) {
-                block.append("        " + Self.vip(&random, six: six, host: 100 + n * 4 + v))
+                var vip = Self.vip(&random, six: six, host: 100 + n * 4 + v)
+                if nested, !six, random.chance(30) { vip = random.pick(["${NET2}", "$NETW", "${NETW}"]) + ".\(150 + n * 4 + v)" }
+                block.append("        " + vip)
             }
             block.append("    }")
+            // keepalived splits a line at each brace: a block may be written on one line.
+            if random.chance(15) { block.append("    virtual_ipaddress { \(Self.vip(&random, six: six, host: 170 + n).replacingOccurrences(of: " # the VIP", with: "")) }") }
             if random.chance(20) {
                 block += ["    virtual_ipaddress_excluded {", "        " + Self.vip(&random, six: !six, host: 200 + n), "    }"]
             }
             let tracked = scripts.filter { _ in random.chance(60) }
-            if !tracked.isEmpty || random.chance(5) {
+            if tracked.count == 1, random.chance(20) {
+                block.append("    track_script { \(tracked[0])\(random.chance(40) ? " weight -\(1 + random.below(40))" : "") }")
+            } else if !tracked.isEmpty || random.chance(5) {
                 block.append("    track_script {")
                 for script in tracked {
                     var entry = "        \(script)"
@@ -216,7 +233,8 @@ struct AdversarialCase {
         for (n, block) in instanceTexts.enumerated() {
             switch random.below(5) {
             case 0:
-                let file = "conf.d/\(String(format: "%02d", n))-\(names[n]).conf"
+                let odd = random.chance(25) ? random.pick([" odd name", "#hash", "!bang", "$dollar", "'q'"]) : ""
+                let file = "conf.d/\(String(format: "%02d", n))-\(names[n])\(odd).conf"
                 if random.chance(40) {
                     let snippet = "snippets/vips-\(n).inc"
                     var lines = block
@@ -242,7 +260,9 @@ struct AdversarialCase {
         if extra.contains(where: { $0.0.hasPrefix("conf.d/") }) {
             main.append(random.pick(["include conf.d/*.conf", "include \(dir)/conf.d/*.conf", "include conf.d/[0-9]*-*.conf",
                                      "include conf.d/{00,01,02,03}-*.conf"]))
-            if random.chance(20) { main.append("include conf.d/missing-*.conf") }
+            if random.chance(20) { main.append(random.pick(["include conf.d/missing-*.conf", "includer conf.d/*.conf", "includew conf.d/nothing*.conf",
+                                                            "include conf.d/.hidden*", "include   conf.d/*.conf  ! again"])) }
+            if random.chance(10) { extra.append(("conf.d/.hidden.conf", "vrrp_instance HIDDEN {\n    interface eth0\n    virtual_router_id 254\n}\n")) }
         }
         if names.count >= 2, random.chance(25) {
             main += ["vrrp_sync_group G1 {", "    group {", "        \(names[0])", "        \(names[1])", "    }"]
@@ -253,6 +273,23 @@ struct AdversarialCase {
 
         let (passwd, group) = DifferentialCase.users(&random)
         return AdversarialCase(files: [("keepalived.conf", main.joined(separator: "\n") + "\n")] + extra, passwd: passwd, group: group)
+    }
+
+    /// Settings that change nothing haexplain compares, in the blocks and one-liners
+    /// operators write: haexplain has to read past them exactly as keepalived does.
+    static func skippedSettings(_ random: inout SeededGenerator) -> [String] {
+        random.pick([
+            ["    notify_master \"/bin/true master\"", "    notify \"/usr/bin/logger -t ka\""],
+            ["    virtual_routes {", "        10.9.0.0/16 via 10.253.1.254 dev eth0", "        blackhole 10.8.0.0/16", "    }"],
+            ["    virtual_rules {", "        from 10.253.1.0/24 table 100", "    }"],
+            ["    garp_master_delay 5", "    garp_master_refresh 60", "    garp_lower_prio_repeat 2"],
+            ["    smtp_alert", "    advert_int 0.5"],
+            ["    track_interface { eth1 weight -10 }"],
+            ["    track_file {", "        tf weight 2", "    }"],
+            ["    track_process {", "        haproxy_proc", "    }"],
+            ["    authentication {", "        auth_type PASS", "        auth_pass \"se cret\"", "    }"],
+            ["    unicast_peer { 10.253.1.77 }"],
+        ])
     }
 
     static func trailingComment(_ random: inout SeededGenerator) -> String {

@@ -134,6 +134,22 @@ struct ReaderRulesTests {
         #expect(missing.line == 2)
     }
 
+    /// keepalived 2.2.7 (parser.c include_t, seen in the adversarial differential at seed 7777):
+    /// `includew` makes a pattern that matches nothing a configuration error it does not start
+    /// with, `includem` a missing name, `includer` and `include` neither.
+    @Test("includew/includem/includea that match nothing stop keepalived; include and includer only skip",
+          arguments: [("include conf.d/none*.conf", false), ("includer conf.d/none*.conf", false), ("includem conf.d/none*.conf", false),
+                      ("includew conf.d/none*.conf", true), ("includea conf.d/none*.conf", true), ("includem none.conf", true),
+                      ("includer none.conf", false), ("includeb conf.d/{x,y}.conf", true), ("includew conf.d/*.conf", false)])
+    func strictIncludes(_ line: String, _ stops: Bool) throws {
+        let config = try Self.parse([
+            "/k/keepalived.conf": "\(line)\nvrrp_instance A {\n interface eth0\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.1\n }\n}\n",
+            "/k/conf.d/a.conf": "! nothing\n",
+        ], main: "/k/keepalived.conf")
+        let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: config, chosenBecause: "test")])
+        #expect(report.keepalivedWouldStart == !stops, "\(config.diagnostics.map(\.message))")
+    }
+
     /// keepalived 2.2.7 (checked with -t and its dump): "Unexpected '{' - ignoring", then
     /// `priority 1` applies to A and the '}' closes A, leaving A without its VRID.
     @Test("an unknown keyword's '{' opens no block: what follows belongs to the enclosing block and its '}' closes that block")

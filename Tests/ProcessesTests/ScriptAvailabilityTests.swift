@@ -86,6 +86,19 @@ struct ScriptAvailabilityTests {
         #expect(dropped.vrrpScripts.first?.inactiveReason?.hasPrefix("Script user 'nobody_here' does not exist") == true)
     }
 
+    @Test("a script_user that does not exist fails keepalived's default user for good: a later script_user root does not save the script")
+    func failedScriptUserSticks() throws {
+        // Found by the adversarial differential (seed 404, case 118): keepalived logs "Error
+        // setting global script uid/gid" for the second line too and removes the script.
+        let config = try Self.config("script_user ghost\nscript_user root")
+        #expect(config.globalDefs.scriptUser == "root")
+        let (dropped, _) = Self.judged(config, Self.host(files: ["/usr/bin/check": Self.tool]))
+        #expect(dropped.vrrpScripts.first?.active == false)
+        #expect(dropped.vrrpScripts.first?.inactiveReason?.hasPrefix("Script user 'ghost' does not exist; Error setting global script uid/gid") == true)
+        let (kept, _) = Self.judged(try Self.config("script_user root\nscript_user root"), Self.host(files: ["/usr/bin/check": Self.tool]))
+        #expect(kept.vrrpScripts.first?.active == true)
+    }
+
     @Test("a per-script user that does not exist drops the script; keepalived_script is the default user when it exists")
     func scriptUsers() throws {
         let (own, _) = Self.judged(try Self.config("", user: "user ghost"), Self.host(files: ["/usr/bin/check": Self.tool]))
