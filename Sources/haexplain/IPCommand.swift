@@ -178,12 +178,7 @@ struct IPQuestion: ParsableArguments {
     /// Listens as the plan says until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(_ opened: WireListening.Opened?, addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost],
                           limits: inout [Limit], watch: ((VRRPCensusReport, Bool, PacketTime) -> Void)? = nil) throws(HAError) -> VRRPCensusReport? {
-        var plan = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: listen?.seconds)
-        // A watch's first verdict comes when `ip`'s would, or at its --listen if that is sooner.
-        if watch != nil, let unbounded = Optional(ListeningPlan(addresses: addresses, keepalived: keepalived, listen: nil)),
-           unbounded.seconds <= plan.seconds {
-            plan = unbounded
-        }
+        let plan = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: listen?.seconds)
         let capture: PacketCapture
         switch (opened ?? WireListening.Opened.open(netns: namespace.netns)).capture {
         case .success(let opened): capture = opened
@@ -196,10 +191,12 @@ struct IPQuestion: ParsableArguments {
         let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
         let result: WireListening.Result
         if let watch {
-            var settling = IPWatchSettling(plan: plan, since: opened?.realtime ?? WireListening.realtimeNow())
+            var settling = IPWatchSettling(addresses: addresses, keepalived: keepalived, listen: listen?.seconds,
+                                           since: opened?.realtime ?? WireListening.realtimeNow())
             var looked = (packets: -1, at: 0.0)
             let source = Source(kind: .packet, detail: "live capture on \(capture.description)")
-            result = try WireListening.census(capture, seconds: listen?.seconds ?? VRRPListeningPlan.longestWatch, since: opened, fileName: nil,
+            result = try WireListening.census(capture, seconds: VRRPListeningPlan(listen: listen?.seconds, watch: true, readsFile: false).seconds,
+                                              since: opened, fileName: nil,
                                               countdown: false, expected: plan.expected,
                                               hosts: LinkLayerHosts(asked: addresses, hosts: hosts), watch: { census, now in
                 // A look after new packets, and twice a second for senders falling silent.

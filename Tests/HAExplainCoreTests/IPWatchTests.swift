@@ -93,5 +93,8 @@ import VRRP
         let atBound = settling.settled(census, now: Self.time(Int(plan.seconds * 10) + 1))
         let after = settling.settled(census, now: Self.time(10))
         #expect(!early && atBound && after)
+        let short = IPWatchSettling(addresses: [Self.vip], keepalived: nil, listen: 2, since: Self.time(0))
+        let long = IPWatchSettling(addresses: [Self.vip], keepalived: nil, listen: 60, since: Self.time(0))
+        #expect(short.plan.seconds == 2 && long.plan.seconds == plan.seconds, "a watch settles by its own --listen, never later than ip would")
     }
 }

@@ -118,6 +118,14 @@ public struct IPWatchSettling: Sendable {
         self.since = since
     }
 
+    /// `ip`'s own plan for the addresses, or the watch's --listen when that ends sooner (a
+    /// watch shorter than `ip`'s bound still settles by its end).
+    public init(addresses: [IPAddress], keepalived: KeepalivedReport?, listen: Double?, since: PacketTime) {
+        let own = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: nil)
+        let bounded = listen.map { ListeningPlan(addresses: addresses, keepalived: keepalived, listen: $0) }
+        self.init(plan: bounded.map { $0.seconds < own.seconds ? $0 : own } ?? own, since: since)
+    }
+
     public mutating func settled(_ census: VRRPCensus, now: PacketTime) -> Bool {
         guard !done else { return true }
         let progress = plan.progress(census, since: since, now: now)
