@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Validates a haexplain JSON document against its JSON Schema (draft 2020-12).
 
-    validate.py KIND [FILE]     KIND: ip, check, addr, neigh, keepalived, hosts, vrrp, haproxy,
+    validate.py KIND [FILE]     KIND: ip, ip-watch, check, addr, neigh, keepalived, hosts, vrrp, haproxy,
                                 snapshot; FILE or '-' (default) for standard input
     validate.py --check-schemas every schema here is itself a valid 2020-12 schema
     validate.py --version KIND  the schema_version KIND's schema describes
@@ -19,7 +19,7 @@ import sys
 import jsonschema
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KINDS = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "vrrp-watch", "haproxy", "snapshot"]
+KINDS = ["ip", "ip-watch", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "vrrp-watch", "haproxy", "snapshot"]
 
 
 def load_schemas():

@@ -39,10 +39,21 @@ public struct IPRequest: Sendable {
 public typealias AdvertListening = (_ addresses: [IPAddress], _ keepalived: KeepalivedReport?, _ hosts: [ExaminedHost],
                                     _ limits: inout [Limit]) throws(HAError) -> VRRPCensusReport?
 
+/// As `AdvertListening`, with `judge`: the answer `IPExplainer` gives on a census heard so far
+/// (`ip --watch` re-judges as adverts arrive; this host is gathered once).
+public typealias WatchedListening = (_ addresses: [IPAddress], _ keepalived: KeepalivedReport?, _ hosts: [ExaminedHost],
+                                     _ limits: inout [Limit], _ judge: @escaping (VRRPCensusReport?) -> IPReport) throws(HAError) -> VRRPCensusReport?
+
 /// One path from the hosts to an answer: this host's snapshot (gathered as `snapshot` gathers
 /// it), the `--from` and `--host` snapshots, the names, and the wire, into `IPExplainer`.
 public enum IPAnswering {
     public static func explain(_ request: IPRequest, version: String, listen: AdvertListening) throws(HAError) -> IPReport {
+        try explain(request, version: version, watching: { addresses, keepalived, hosts, limits, _ throws(HAError) in
+            try listen(addresses, keepalived, hosts, &limits)
+        })
+    }
+
+    public static func explain(_ request: IPRequest, version: String, watching listen: WatchedListening) throws(HAError) -> IPReport {
         let query = request.query
         let netns = request.thisHost.netns
         var limits: [Limit] = []
@@ -79,19 +90,24 @@ public enum IPAnswering {
             limits.append(Limit(source: .process("keepalived"), message: "--ask-keepalived: explaining from snapshots, keepalived's word is what each snapshot carries (snapshot --ask-keepalived)"))
         }
 
+        func judge(_ wire: VRRPCensusReport?, limits: [Limit]) -> IPReport {
+            IPExplainer.explain(IPEvidence(
+                query: query, addresses: addresses, resolution: address == nil ? claims : nil,
+                names: Dictionary(grouping: claims, by: \.address),
+                nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
+                hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
+                limits: limits))
+        }
+
         // The wire: heard here now, or as a snapshot's host heard it.
         var wire: VRRPCensusReport?
         switch WireChoice.choose(addresses: addresses, examinesThisHost: thisHost != nil, noListen: request.noListen, heard: view.heardOnTheWire) {
-        case .listen: wire = try listen(addresses, keepalived, view.hosts, &limits)
+        case .listen:
+            let before = limits
+            wire = try listen(addresses, keepalived, view.hosts, &limits) { judge($0, limits: before) }
         case .heard(let census): wire = census
         case .none(let limit): limits += limit.map { [$0] } ?? []
         }
-
-        return IPExplainer.explain(IPEvidence(
-            query: query, addresses: addresses, resolution: address == nil ? claims : nil,
-            names: Dictionary(grouping: claims, by: \.address),
-            nameFindings: resolution.map(NameClaims.findings(of:)) ?? (parsed?.note.map { [$0] } ?? [], [], []),
-            hosts: view.hosts, keepalived: keepalived, wire: wire, nodeNames: NodeNames.lookup(masters: wire, in: view),
-            limits: limits))
+        return judge(wire, limits: limits)
     }
 }

@@ -7,6 +7,8 @@ import HAExplainCore
 import HAModel
 import HostGathering
 import KeepalivedConfig
+import SystemFacts
+import VRRP
 
 struct IPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,9 +31,35 @@ struct IPCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Colour the verdict marks: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
     var color: Highlight.When = .auto
 
+    @Flag(name: .long, help: "Listen until interrupted (or --listen), printing the verdict once it settles and a line per change (owner, roles, conflict); one JSON document per line with --json, the full report last.")
+    var watch = false
+
+    func validate() throws {
+        if watch, question.noListen || !question.from.isEmpty {
+            throw ValidationError("--watch follows the live wire of this host; it cannot go with --no-listen or --from")
+        }
+    }
+
     func run() throws {
-        try question.answer { report in
-            if question.output.json {
+        var watcher = IPWatch()
+        let json = question.output.json
+        let print: IPWatching = { report, settled, now in
+            for event in watcher.events(from: report, now: now, settled: settled) {
+                // Each line goes out as it happens (write(2), no buffering), so a pipe sees it at once.
+                if json, let line = try? JSONOutput.encode(event, pretty: false) {
+                    FileOutput.standardOutput(line + "\n")
+                } else {
+                    FileOutput.standardOutput(TerminalText.escaped(IPWatch.line(event)) + "\n")
+                }
+            }
+        }
+        try question.answer(watch: watch ? print : nil) { report in
+            // The final answer, judged on every advert heard, is the watch's last look.
+            if watch { print(report, true, WireListening.realtimeNow()) }
+            if watch, json {
+                // The watch's stream ends with the full report as one more line.
+                Run.emit(try JSONOutput.encode(report, pretty: false))
+            } else if json {
                 try Run.emitJSON(report)
             } else {
                 Run.emit(IPReportText.render(report, brief: brief), colored: color.enabled)
@@ -40,6 +68,10 @@ struct IPCommand: ParsableCommand {
         }
     }
 }
+
+/// How `ip --watch` sees each look: the answer judged on the census so far, whether it has
+/// settled (`IPWatchSettling`), and when.
+typealias IPWatching = (IPReport, _ settled: Bool, PacketTime) -> Void
 
 /// What `ip` and `check` ask: the address or name, where the facts come from, how long to
 /// listen. Both answer through `answer`, so a check asks exactly what an operator would.
@@ -124,18 +156,20 @@ struct IPQuestion: ParsableArguments {
         return request
     }
 
-    /// Gathers, explains and hands the report to `deliver`, which prints it and says the exit status.
-    func answer(_ deliver: (IPReport) throws -> Int32) throws {
+    /// Gathers, explains and hands the report to `deliver`, which prints it and says the exit
+    /// status. With `watch`, listens until a signal or --listen, handing it each look's answer.
+    func answer(watch: IPWatching? = nil, _ deliver: (IPReport) throws -> Int32) throws {
         var status: Int32 = 0
         try Run.reporting {
             let request = request
             // Listening begins before names and this host are gathered, so the wire is heard
             // meanwhile (time to the answer: gathering is a quarter second or more of it).
             let opened = request.listensToTheWire ? WireListening.Opened.open(netns: namespace.netns) : nil
-            let report = try IPAnswering.explain(request, version: HAExplain.configuration.version) {
-                addresses, keepalived, hosts, limits throws(HAError) in
-                try listenForAdverts(opened, addresses: addresses, keepalived: keepalived, hosts: hosts, limits: &limits)
-            }
+            let report = try IPAnswering.explain(request, version: HAExplain.configuration.version, watching: {
+                addresses, keepalived, hosts, limits, judge throws(HAError) in
+                try listenForAdverts(opened, addresses: addresses, keepalived: keepalived, hosts: hosts, limits: &limits,
+                                     watch: watch.map { watch in { census, settled, now in watch(judge(census), settled, now) } })
+            })
             status = try deliver(report)
         }
         if status != 0 { throw ExitCode(status) }
@@ -143,7 +177,7 @@ struct IPQuestion: ParsableArguments {
 
     /// Listens as the plan says until the answer cannot change (WireSufficiency), or the bound.
     func listenForAdverts(_ opened: WireListening.Opened?, addresses: [IPAddress], keepalived: KeepalivedReport?, hosts: [ExaminedHost],
-                          limits: inout [Limit]) throws(HAError) -> VRRPCensusReport? {
+                          limits: inout [Limit], watch: ((VRRPCensusReport, Bool, PacketTime) -> Void)? = nil) throws(HAError) -> VRRPCensusReport? {
         let plan = ListeningPlan(addresses: addresses, keepalived: keepalived, listen: listen?.seconds)
         let capture: PacketCapture
         switch (opened ?? WireListening.Opened.open(netns: namespace.netns)).capture {
@@ -155,9 +189,28 @@ struct IPQuestion: ParsableArguments {
         }
         capture.listenForSolicitations(of: addresses)
         let probes = probing.probe ? Probing.send(addresses, on: capture, limits: &limits) : nil
-        let result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, since: opened, fileName: nil,
+        let result: WireListening.Result
+        if let watch {
+            var settling = IPWatchSettling(addresses: addresses, keepalived: keepalived, listen: listen?.seconds,
+                                           since: opened?.realtime ?? WireListening.realtimeNow())
+            var looked = (packets: -1, at: 0.0)
+            let source = Source(kind: .packet, detail: "live capture on \(capture.description)")
+            result = try WireListening.census(capture, seconds: VRRPListeningPlan(listen: listen?.seconds, watch: true, readsFile: false).seconds,
+                                              since: opened, fileName: nil,
+                                              countdown: false, expected: plan.expected,
+                                              hosts: LinkLayerHosts(asked: addresses, hosts: hosts), watch: { census, now in
+                // A look after new packets, and twice a second for senders falling silent.
+                let clock = HostIdentity.monotonicSeconds()
+                guard census.packets != looked.packets || clock - looked.at >= 0.5 else { return }
+                looked = (census.packets, clock)
+                let settled = settling.settled(census, now: now)
+                watch(census.report(source: source, end: now, expected: plan.expected), settled, now)
+            })
+        } else {
+            result = try WireListening.census(capture, seconds: plan.seconds, extendingTo: plan.extendingTo, since: opened, fileName: nil,
                                               countdown: isatty(2) == 1, expected: plan.expected,
                                               hosts: LinkLayerHosts(asked: addresses, hosts: hosts), progress: plan.progress)
+        }
         var report = result.report
         report.capture.probes = probes
         return report

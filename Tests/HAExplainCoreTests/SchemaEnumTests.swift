@@ -37,6 +37,8 @@ import VRRP
         #expect(try Self.enumeration("vrrp", "link_kind_count", "kind") == LinkClaim.Kind.allCases.map(\.rawValue))
         let watch = try #require(try Self.schema("vrrp-watch")["properties"] as? [String: Any])
         #expect((watch["kind"] as? [String: Any])?["enum"] as? [String] == VRRPWatch.Event.Kind.allCases.map(\.rawValue))
+        let ipWatch = try #require(try Self.schema("ip-watch")["properties"] as? [String: Any])
+        #expect((ipWatch["kind"] as? [String: Any])?["enum"] as? [String] == IPWatch.Event.Kind.allCases.map(\.rawValue))
     }
 
     @Test("a source's kinds, the state this host is in and an election candidate's: the schemas list every case")
@@ -57,7 +59,7 @@ import VRRP
     func versionMatches() throws {
         let defs = try #require(try Self.schema("common")["$defs"] as? [String: Any])
         #expect((defs["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current)
-        for kind in ["ip", "check", "keepalived", "hosts", "vrrp", "vrrp-watch", "haproxy", "snapshot"] {
+        for kind in ["ip", "check", "keepalived", "hosts", "vrrp", "vrrp-watch", "ip-watch", "haproxy", "snapshot"] {
             let properties = try #require(try Self.schema(kind)["properties"] as? [String: Any])
             #expect((properties["schema_version"] as? [String: Any])?["const"] as? Int == SchemaVersion.current, "\(kind)")
         }

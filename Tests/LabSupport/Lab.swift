@@ -205,10 +205,18 @@ public final class Daemon: @unchecked Sendable {
         lock.withLock {
             guard !reaped else { return false }
             var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+            if waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                // WIFEXITED/WEXITSTATUS: a process that exited has no signal in the low 7 bits.
+                if status & 0x7f == 0 { exited = (status >> 8) & 0xff }
+            }
             return !reaped
         }
     }
+
+    private var exited: Int32?
+    /// The exit status, once the process has exited (nil while it runs, or when a signal killed it).
+    public var exitStatus: Int32? { isRunning ? nil : lock.withLock { exited } }
 
     /// SIGTERM, then SIGKILL after two seconds; always reaped.
     public func stop() {

@@ -10,8 +10,8 @@ import Testing
 public enum SchemaCheck {
     /// The document kinds, as haexplain's subcommands name them.
     public static let kinds: Set<String> = ["ip", "check", "addr", "neigh", "keepalived", "hosts", "vrrp", "haproxy", "snapshot"]
-    /// Kinds that are not a command's whole output (each line of `vrrp --watch --json`).
-    public static let lineKinds: Set<String> = ["vrrp-watch"]
+    /// Kinds that are not a command's whole output (each line of `vrrp --watch --json`, `ip --watch --json`).
+    public static let lineKinds: Set<String> = ["vrrp-watch", "ip-watch"]
 
     /// Debian's python3, which has python3-jsonschema; `python3` on PATH may be another one.
     public static let python = "/usr/bin/python3"

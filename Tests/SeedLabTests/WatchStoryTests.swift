@@ -26,6 +26,14 @@ final class WatchStoryTests {
         return found
     }
 
+    /// The haexplain --watch process below `pid` (it runs under lab.sh and nsenter), to signal by PID.
+    static func watching(below pid: pid_t) -> [pid_t] {
+        descendants(of: pid).filter {
+            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").contains("--watch")
+                && ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe")) ?? "").hasSuffix("/haexplain")
+        }
+    }
+
     static func lines(_ path: String) -> [[String: Any]] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -59,10 +67,7 @@ final class WatchStoryTests {
         #expect(Self.waitFor(output) { $0.contains { Self.isMaster($0, "192.168.3.5") } }, "no master line for 192.168.3.5")
         #expect(watch.isRunning, "the master change must be written while the watch runs, not at its end")
 
-        let haexplain = Self.descendants(of: watch.pid).filter {
-            ((try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "").contains("--watch")
-                && ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/exe")) ?? "").hasSuffix("/haexplain")
-        }
+        let haexplain = Self.watching(below: watch.pid)
         #expect(haexplain.count == 1)
         haexplain.forEach { kill($0, SIGTERM) }
         let deadline = Date().addingTimeInterval(10)
