@@ -22,7 +22,7 @@ enum NeedsValue {
     static let authentication: Set<String> = ["auth_type", "auth_pass"]
     static let syncGroup: Set<String> = ["notify", "notify_master", "notify_backup", "notify_fault", "notify_stop"]
     static let trackProcess: Set<String> = ["process", "quorum", "quorum_max", "delay", "terminate_delay", "fork_delay"]
-    static let topLevel: Set<String> = ["vrrp_script", "vrrp_track_process"]
+    static let topLevel: Set<String> = ["vrrp_script", "vrrp_track_process", "track_file", "vrrp_track_file"]
     /// Every block's set, by the keyword that opens the block.
     static let byBlock: [String: Set<String>] = [
         "global_defs": globalDefs, "vrrp_script": vrrpScript, "vrrp_instance": vrrpInstance,
@@ -130,7 +130,13 @@ enum Keywords {
             }
             config.virtualServers.append(server)
         }
-        accept(["virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces", "track_group", "vrrp_track_file", "bfd_instance", "garp_group", "static_track_group", "vrrp_track_bfd"], into: &t)
+        // A track_file block is read past, but keepalived takes its name unchecked (track_file.c
+        // track_file_handler): `track_file {` at the top level, as when an early '}' closed the
+        // instance it was written in, stops keepalived.
+        for name in ["track_file", "vrrp_track_file"] {
+            t[name] = { _, node, reporter in _ = named(node, &reporter) }
+        }
+        accept(["virtual_server_group", "static_ipaddress", "static_routes", "static_rules", "linkbeat_interfaces", "track_group", "bfd_instance", "garp_group", "static_track_group", "vrrp_track_bfd"], into: &t)
         accept(["net_namespace", "net_namespace_ipvs", "namespace_with_ipsets", "instance",
                 "use_pid_dir", "linkbeat_use_polling", "child_wait_time"], into: &t)
         return t

@@ -318,5 +318,34 @@ enum ConformanceConfigs {
                 }
             }
             """)]),
+        ConformanceConfig(name: "an undefined ${PRIO}'s '}' closes the instance early, leaving a nameless track_file at the top level: refused", files: [("keepalived.conf", """
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 33
+                priority ${PRIO}
+                track_file {
+                    tf weight 2
+                }
+                virtual_ipaddress {
+                    10.253.1.33
+                }
+            }
+            """)]),
+        ConformanceConfig(name: "two script_user lines naming users that do not exist are logged, not fatal: keepalived starts", files: [("keepalived.conf", """
+            global_defs {
+                router_id lb1
+                enable_script_security
+                script_user hxk-no-such-user-1
+                script_user hxk-no-such-user-2
+            }
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 34
+                priority 150
+                virtual_ipaddress {
+                    10.253.1.34
+                }
+            }
+            """)]),
     ]
 }

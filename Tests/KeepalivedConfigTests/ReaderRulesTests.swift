@@ -103,6 +103,59 @@ struct ReaderRulesTests {
         #expect(other.vrrpInstances.first?.advertInt == 4)
     }
 
+    /// keepalived 2.2.7 (-t exits 2): an undefined `${PRIO}` stays as written and its braces
+    /// split the line (`priority $`, an ignored '{', unknown keyword PRIO, a '}' that closes the
+    /// instance), so the instance's `track_file {` lands at the top level without its name.
+    /// Found by the adversarial differential, seed 9999 case 18.
+    @Test("an undefined ${NAME} is left as written and its braces split the line; a nameless top-level track_file stops keepalived")
+    func undefinedBracedDefinition() throws {
+        let config = try Self.parse(["keepalived.conf": """
+            vrrp_instance VI_1 {
+                interface eth0
+                virtual_router_id 18
+                priority ${PRIO}
+                track_file {
+                    tf weight 2
+                }
+                virtual_ipaddress {
+                    10.253.1.18
+                }
+            }
+            """])
+        #expect(config.vrrpInstances.first?.virtualIpaddress.isEmpty == true)
+        #expect(config.diagnostics.filter { $0.code == .unknownKeyword }.map(\.line).contains(4))
+        #expect(config.diagnostics.filter { $0.code == .missingParameter }.map(\.line) == [5])
+        let report = KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: config, chosenBecause: "test")])
+        #expect(!report.keepalivedWouldStart)
+    }
+
+    /// keepalived 2.2.7 logs "Error setting global script uid/gid" for each script_user naming
+    /// no user and still starts (-t exits 5, not 2; the conformance suite runs it): what stopped
+    /// it at seed 9999 case 87 was the nameless track_file an undefined `${PRIO}` left behind.
+    @Test("script_user lines naming missing users do not stop keepalived; the early-closed instance's track_file does")
+    func missingScriptUsersAreNotFatal() throws {
+        func starts(_ tail: String) throws -> Bool {
+            let config = try Self.parse(["keepalived.conf": """
+                global_defs {
+                    enable_script_security
+                    script_user ghost
+                    @lb1 script_user probe
+                }
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 87
+                    priority \(tail)
+                    virtual_ipaddress {
+                        10.253.1.87
+                    }
+                }
+                """])
+            return KeepalivedAnalysis.analyze([NodeConfiguration(name: "lb1", config: config, chosenBecause: "test")]).keepalivedWouldStart
+        }
+        #expect(try starts("150"))
+        #expect(try !starts("${PRIO}\n    track_file {\n        tf weight 2\n    }"))
+    }
+
     @Test("~SEQ repeats a line with its variable counting")
     func sequence() throws {
         let config = try Self.parse(["keepalived.conf": """
