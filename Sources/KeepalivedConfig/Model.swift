@@ -176,6 +176,14 @@ public struct NotifyScripts: Sendable, Codable, Equatable {
     }
 
     var all: [String] { [notify, notifyMaster, notifyBackup, notifyFault, notifyStop, notifyMasterRxLowerPri].compactMap { $0 } }
+
+    /// The state-change scripts `keepalived` text lists, each with its keyword: the CodingKey,
+    /// the one spelling the keyword, its JSON key and the text share.
+    public var stateScripts: [(keyword: String, script: String)] {
+        let scripts: [(CodingKeys, String?)] = [(.notify, notify), (.notifyMaster, notifyMaster), (.notifyBackup, notifyBackup),
+                                                (.notifyFault, notifyFault), (.notifyStop, notifyStop)]
+        return scripts.compactMap { key, script in script.map { (key.stringValue, $0) } }
+    }
 }
 
 /// One virtual_ipaddress entry: `<addr>[/<prefix>] [brd <addr>] [dev <if>] [scope <s>] [label <l>] ...`
