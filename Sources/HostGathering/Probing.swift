@@ -3,8 +3,8 @@ import HAExplainCore
 import HAModel
 
 /// `--probe` on an open live capture: the frames sent, and what was left out as limits.
-enum Probing {
-    static func send(_ addresses: [IPAddress], on capture: PacketCapture, limits: inout [Limit]) -> [LinkProbe] {
+public enum Probing {
+    public static func send(_ addresses: [IPAddress], on capture: PacketCapture, limits: inout [Limit]) -> [LinkProbe] {
         let source = Source.wire("--probe")
         do throws(HAError) {
             let outcome = try capture.probe(addresses)
@@ -20,21 +20,21 @@ enum Probing {
 /// `vrrp` live: the VIPs the adverts list are followed as they are heard. Their
 /// solicited-node groups are joined (passive), and with --probe each is probed once, at most
 /// `maximumAddresses` of them.
-final class HeardAddressFollower {
-    static let maximumAddresses = 16
+public final class HeardAddressFollower {
+    public static let maximumAddresses = 16
     let capture: PacketCapture
     let probe: Bool
     private var seen: Set<IPAddress> = []
-    private(set) var probes: [LinkProbe] = []
-    private(set) var limits: [Limit] = []
+    public private(set) var probes: [LinkProbe] = []
+    public private(set) var limits: [Limit] = []
     private var lastAdverts = -1
 
-    init(capture: PacketCapture, probe: Bool) {
+    public init(capture: PacketCapture, probe: Bool) {
         self.capture = capture
         self.probe = probe
     }
 
-    func follow(_ census: VRRPCensus) {
+    public func follow(_ census: VRRPCensus) {
         // Only new adverts can list new addresses.
         guard census.adverts != lastAdverts else { return }
         lastAdverts = census.adverts
