@@ -43,6 +43,13 @@ public struct NeighbourEntry: Codable, Sendable, Equatable {
         case rawState = "raw_state", rawFlags = "raw_flags", vrrpVirtualRouter = "vrrp_virtual_router"
     }
 
+    /// The words `haexplain neigh` prints for the flags set, in `ip neigh`'s order; each word is
+    /// the flag's CodingKey, the one spelling its JSON key and text share.
+    public var flagWords: [String] {
+        let flags: [(CodingKeys, Bool?)] = [(.router, router), (.proxy, proxy), (.externLearn, externLearn), (.offload, offload), (.managed, managed)]
+        return flags.compactMap { $1 == true ? $0.stringValue : nil }
+    }
+
     /// The entry names a link-layer address the kernel will send to now or after a re-check
     /// (REACHABLE, STALE, DELAY, PROBE, PERMANENT, NOARP).
     public var isUsable: Bool { rawState & NeighbourState.valid != 0 && lladdr != nil }

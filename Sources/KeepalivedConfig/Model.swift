@@ -188,6 +188,16 @@ public struct NotifyScripts: Sendable, Codable, Equatable {
                 || notifyMasterRxLowerPri != nil else { return [] }
         return [notify, notifyMaster, notifyBackup, notifyFault, notifyStop, notifyMasterRxLowerPri].compactMap { $0 }
     }
+
+    /// The state-change scripts `keepalived` text lists, each with its keyword: the CodingKey,
+    /// the one spelling the keyword, its JSON key and the text share.
+    public var stateScripts: [(keyword: String, script: String)] {
+        // Most instances set none: then no array is built (keepalived budgets, <= 1.0x keepalived -t).
+        guard notify != nil || notifyMaster != nil || notifyBackup != nil || notifyFault != nil || notifyStop != nil else { return [] }
+        let scripts: [(CodingKeys, String?)] = [(.notify, notify), (.notifyMaster, notifyMaster), (.notifyBackup, notifyBackup),
+                                                (.notifyFault, notifyFault), (.notifyStop, notifyStop)]
+        return scripts.compactMap { key, script in script.map { (key.stringValue, $0) } }
+    }
 }
 
 /// One virtual_ipaddress entry: `<addr>[/<prefix>] [brd <addr>] [dev <if>] [scope <s>] [label <l>] ...`

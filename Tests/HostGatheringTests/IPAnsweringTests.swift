@@ -8,10 +8,13 @@ import Testing
 /// `ip`'s path from snapshots to an answer, decided without root: which hosts are in view,
 /// when the wire is listened to, how a name becomes addresses.
 @Suite("How ip answers from the hosts in view")
-struct IPAnsweringTests {
-    static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxgather-ip-\(getpid())")
+final class IPAnsweringTests {
+    /// Each test's own files (Swift Testing makes an instance per test), removed after it.
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hxgather-ip-\(getpid())-\(UUID().uuidString)")
 
-    static func write(_ name: String, _ text: String) throws -> String {
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    func write(_ name: String, _ text: String) throws -> String {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let url = directory.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
@@ -19,7 +22,7 @@ struct IPAnsweringTests {
     }
 
     /// A balancer's snapshot: its keepalived.conf (the seed's) and a hosts file naming the VIP.
-    static func snapshot(_ host: String, node: String) throws -> String {
+    func snapshot(_ host: String, node: String) throws -> String {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let path = root.appendingPathComponent("demo/seed/\(node).keepalived.conf").path
         let files = InMemoryConfigFiles(bytes: [path: Array(try Data(contentsOf: URL(fileURLWithPath: path)))])
@@ -38,7 +41,7 @@ struct IPAnsweringTests {
 
     @Test("from snapshots alone this host is not examined and the wire is not listened to: the limit says how to include it")
     func snapshotsOnly() throws {
-        let paths = [try Self.snapshot("lb0", node: "prod-haproxy-000"), try Self.snapshot("lb1", node: "prod-haproxy-001")]
+        let paths = [try snapshot("lb0", node: "prod-haproxy-000"), try snapshot("lb1", node: "prod-haproxy-001")]
         var listened = false
         let report = try IPAnswering.explain(Self.request("192.168.3.200", from: paths), version: "test") { _, _, _, _ throws(HAError) in
             listened = true
@@ -62,10 +65,11 @@ struct IPAnsweringTests {
 
     @Test("a name is resolved in each snapshot's own hosts file; a name nobody resolves is a limit and no answer, without listening")
     func namesFromSnapshots() throws {
-        let paths = [try Self.snapshot("lb0", node: "prod-haproxy-000")]
+        let paths = [try snapshot("lb0", node: "prod-haproxy-000")]
         let named = try IPAnswering.explain(Self.request("db.panda.test", from: paths), version: "test") { _, _, _, _ throws(HAError) in nil }
         #expect(named.answers.map(\.address.description) == ["192.168.3.200"])
-        #expect(named.answers.first?.names.isEmpty == false)
+        let claim = try #require(named.answers.first?.names.first)
+        #expect(claim.name == "db.panda.test" && claim.returned && claim.source.description.contains("lb0"), "\(claim)")
         let unknown = try IPAnswering.explain(Self.request("nowhere.panda.test", from: paths), version: "test") { _, _, _, _ throws(HAError) in
             Issue.record("listened for a name that resolves to nothing")
             return nil
@@ -76,7 +80,7 @@ struct IPAnsweringTests {
 
     @Test("--ask-keepalived from snapshots says that keepalived's word is what each snapshot carries")
     func askingFromSnapshots() throws {
-        var request = Self.request("192.168.3.200", from: [try Self.snapshot("lb0", node: "prod-haproxy-000")])
+        var request = Self.request("192.168.3.200", from: [try snapshot("lb0", node: "prod-haproxy-000")])
         request.thisHost.askKeepalived = true
         let report = try IPAnswering.explain(request, version: "test") { _, _, _, _ throws(HAError) in nil }
         #expect(report.limits.contains { $0.message.hasPrefix("--ask-keepalived: explaining from snapshots") }, "\(report.limits.map(\.message))")

@@ -63,10 +63,7 @@ public enum KeepalivedText {
             }
             if let source = instance.unicastSrcIP { out("  unicast_src_ip \(source)") }
             if !instance.unicastPeer.isEmpty { out("  unicast_peer \(instance.unicastPeer.joined(separator: " "))") }
-            let notify = [("notify", instance.notify.notify), ("notify_master", instance.notify.notifyMaster),
-                          ("notify_backup", instance.notify.notifyBackup), ("notify_fault", instance.notify.notifyFault),
-                          ("notify_stop", instance.notify.notifyStop)]
-            for case let (keyword, script?) in notify { out("  \(keyword) \(script)") }
+            for (keyword, script) in instance.notify.stateScripts { out("  \(keyword) \(script)") }
             for whatif in instance.whatif ?? [] { put("  what-if   "); put(whatif.sentence); end() }
         }
         if !report.vrrpScripts.isEmpty { out("") }

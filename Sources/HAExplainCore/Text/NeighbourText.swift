@@ -49,11 +49,7 @@ public enum NeighbourText {
         var words = [entry.dst.description]
         if let dev = entry.dev { words += ["dev", dev] }
         if let lladdr = entry.lladdr { words += ["lladdr", lladdr] }
-        if entry.router == true { words.append("router") }
-        if entry.proxy == true { words.append("proxy") }
-        if entry.externLearn == true { words.append("extern_learn") }
-        if entry.offload == true { words.append("offload") }
-        if entry.managed == true { words.append("managed") }
+        words += entry.flagWords
         words.append(entry.state.isEmpty ? "NONE" : entry.state.joined(separator: ","))
         if let vrid = entry.vrrpVirtualRouter {
             words.append("(VRRP virtual MAC of VRID \(vrid), \(entry.dst.family == .inet ? "IPv4" : "IPv6"))")
